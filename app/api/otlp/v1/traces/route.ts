@@ -1,0 +1,13 @@
+import { handleExport, handlePreflight } from "@/lib/ingest/pipeline";
+
+// OTLP/HTTP traces receiver: OTEL_EXPORTER_OTLP_ENDPOINT=<base>/api/otlp makes exporters post here.
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export function POST(request: Request): Promise<Response> {
+  return handleExport("traces", request);
+}
+
+export function OPTIONS(request: Request): Response {
+  return handlePreflight(request);
+}

@@ -1,0 +1,60 @@
+import { authenticateApi, type ApiPrincipal } from "@/lib/auth/api-tokens";
+import { canReadContent } from "@/lib/auth/roles";
+import { presentedSecret } from "@/lib/auth/secrets";
+import { prisma } from "@/lib/db/prisma";
+import { describeError, isRetryableDatabaseError } from "@/lib/ingest/db-errors";
+
+// The read API's request plumbing: bearer API token → principal (tenant + role), JSON errors
+// with the right status, and an audit entry whenever content is handed out.
+
+export class HttpError extends Error {
+  constructor(public readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+export interface ApiContext {
+  principal: ApiPrincipal;
+  canReadContent: boolean;
+  /** Records that this principal was shown content of `target`. */
+  auditContentView(target: string): Promise<void>;
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return Response.json(body, { status, headers: { "cache-control": "no-store", ...headers } });
+}
+
+export async function withReadApi(request: Request, fn: (ctx: ApiContext) => Promise<unknown>): Promise<Response> {
+  try {
+    const auth = await authenticateApi(presentedSecret(request.headers));
+    if (!auth.ok) {
+      return json(auth.status, { error: auth.message }, auth.status === 401 ? { "www-authenticate": 'Bearer realm="blindspot"' } : {});
+    }
+    const principal = auth.principal;
+    const content = canReadContent(principal.role);
+    const ctx: ApiContext = {
+      principal,
+      canReadContent: content,
+      async auditContentView(target) {
+        if (!content) return;
+        await prisma().auditLog.create({
+          data: { tenantId: principal.tenantId, actor: `api_token:${principal.name} (${principal.id})`, action: "content.view", target },
+        });
+      },
+    };
+    const body = await fn(ctx);
+    return json(200, body);
+  } catch (err) {
+    if (err instanceof HttpError) return json(err.status, { error: err.message });
+    if (isRetryableDatabaseError(err)) return json(503, { error: "database unavailable, retry later" }, { "retry-after": "5" });
+    console.error(`[api] ${request.method} ${new URL(request.url).pathname}: ${describeError(err)}`);
+    return json(500, { error: "internal error" });
+  }
+}
+
+export function parseDateParam(value: string | null, name: string): Date | undefined {
+  if (value === null || value === "") return undefined;
+  const d = /^\d+$/.test(value) ? new Date(Number(value)) : new Date(value);
+  if (Number.isNaN(d.getTime())) throw new HttpError(400, `${name} must be an ISO-8601 time or epoch milliseconds`);
+  return d;
+}

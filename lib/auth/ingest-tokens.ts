@@ -1,0 +1,164 @@
+import { randomUUID } from "node:crypto";
+import { prisma } from "@/lib/db/prisma";
+import type { Signal } from "@/lib/otlp/types";
+import { assertStrongSecret, digestsEqual, displayPrefix, generateSecret, hashSecret } from "./secrets";
+
+// Ingest tokens: what OTLP senders present. Each is scoped to one tenant and environment and,
+// optionally, to some signals. The receiver authenticates every request through a small cache
+// so a lookup is not a database round trip per request; revocation reaches a running server
+// within CACHE_TTL_MS (at once when revoked through this process).
+
+export const SIGNALS: readonly Signal[] = ["logs", "traces", "metrics"];
+export const DEFAULT_TOKEN_DAYS = 365;
+const CACHE_TTL_MS = 10_000;
+const CACHE_MAX = 10_000;
+const LAST_USED_EVERY_MS = 60_000;
+
+export interface IngestTokenInfo {
+  id: string;
+  tenantId: string;
+  environmentId: string;
+  name: string;
+  tokenPrefix: string;
+  signals: string[];
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  rotatedFromId: string | null;
+}
+
+export interface CreateIngestTokenInput {
+  tenantId: string;
+  environmentId: string;
+  name: string;
+  signals?: Signal[];
+  /** Days until expiry; 0 means never. */
+  expiresInDays?: number;
+  /** Use exactly this secret (headless setup); otherwise a random one is generated. */
+  secret?: string;
+  createdBy?: string;
+  rotatedFromId?: string;
+}
+
+export async function createIngestToken(input: CreateIngestTokenInput): Promise<{ token: IngestTokenInfo; secret: string }> {
+  const secret = input.secret ?? generateSecret("ingest");
+  if (input.secret) assertStrongSecret(input.secret, "ingest token");
+  const days = input.expiresInDays ?? DEFAULT_TOKEN_DAYS;
+  const token = await prisma().ingestToken.create({
+    data: {
+      id: randomUUID(),
+      tenantId: input.tenantId,
+      environmentId: input.environmentId,
+      name: input.name,
+      tokenHash: hashSecret(secret),
+      tokenPrefix: displayPrefix(secret),
+      signals: input.signals ?? [],
+      expiresAt: days > 0 ? new Date(Date.now() + days * 86_400_000) : null,
+      createdBy: input.createdBy ?? null,
+      rotatedFromId: input.rotatedFromId ?? null,
+    },
+  });
+  await audit(input.tenantId, input.createdBy ?? "system", "ingest_token.create", token.id, { name: input.name });
+  return { token: strip(token), secret };
+}
+
+export async function listIngestTokens(tenantId?: string): Promise<IngestTokenInfo[]> {
+  const rows = await prisma().ingestToken.findMany({
+    where: tenantId ? { tenantId } : undefined,
+    orderBy: { createdAt: "asc" },
+  });
+  return rows.map(strip);
+}
+
+/** Finds a token by id or by its displayed prefix (what an admin can see). */
+export async function findIngestToken(idOrPrefix: string): Promise<IngestTokenInfo | null> {
+  const rows = await prisma().ingestToken.findMany({
+    where: { OR: [{ id: idOrPrefix }, { tokenPrefix: idOrPrefix }] },
+  });
+  if (rows.length > 1) throw new Error(`"${idOrPrefix}" matches ${rows.length} tokens; use the id`);
+  return rows[0] ? strip(rows[0]) : null;
+}
+
+export async function revokeIngestToken(id: string, actor = "system"): Promise<IngestTokenInfo> {
+  const token = await prisma().ingestToken.update({ where: { id }, data: { revokedAt: new Date() } });
+  cache.clear();
+  await audit(token.tenantId, actor, "ingest_token.revoke", id);
+  return strip(token);
+}
+
+/** A new secret with the same scope; the old token keeps working until it is revoked. */
+export async function rotateIngestToken(id: string, actor = "system"): Promise<{ token: IngestTokenInfo; secret: string }> {
+  const old = await prisma().ingestToken.findUniqueOrThrow({ where: { id } });
+  if (old.revokedAt) throw new Error("cannot rotate a revoked token; create a new one");
+  return createIngestToken({
+    tenantId: old.tenantId,
+    environmentId: old.environmentId,
+    name: old.name,
+    signals: old.signals as Signal[],
+    expiresInDays: DEFAULT_TOKEN_DAYS,
+    createdBy: actor,
+    rotatedFromId: old.id,
+  });
+}
+
+function strip(row: IngestTokenInfo & { tokenHash?: string }): IngestTokenInfo {
+  const { tokenHash: _hash, ...rest } = row;
+  return rest;
+}
+
+async function audit(tenantId: string, actor: string, action: string, target: string, details?: Record<string, string>) {
+  await prisma().auditLog.create({ data: { tenantId, actor, action, target, details } });
+}
+
+// ---- authentication on the ingest path -------------------------------------------------
+
+export type IngestAuth =
+  | { ok: true; token: IngestTokenInfo }
+  | { ok: false; status: 401 | 403; message: string };
+
+interface CachedToken {
+  row: (IngestTokenInfo & { tokenHash: string }) | null;
+  at: number;
+}
+const cache = new Map<string, CachedToken>();
+const lastUsedWritten = new Map<string, number>();
+
+export function clearIngestTokenCache(): void {
+  cache.clear();
+}
+
+async function lookup(hash: string): Promise<CachedToken["row"]> {
+  const hit = cache.get(hash);
+  if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.row;
+  const row = await prisma().ingestToken.findUnique({ where: { tokenHash: hash } });
+  if (cache.size >= CACHE_MAX) cache.clear();
+  cache.set(hash, { row, at: Date.now() });
+  return row;
+}
+
+export async function authenticateIngest(secret: string | null, signal: Signal): Promise<IngestAuth> {
+  if (!secret) {
+    return { ok: false, status: 401, message: "missing ingest token: send Authorization: Bearer <token> or x-api-key" };
+  }
+  const hash = hashSecret(secret);
+  const row = await lookup(hash);
+  if (!row || !digestsEqual(row.tokenHash, hash)) return { ok: false, status: 401, message: "unknown ingest token" };
+  if (row.revokedAt) return { ok: false, status: 403, message: "ingest token has been revoked" };
+  if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) return { ok: false, status: 403, message: "ingest token has expired" };
+  if (row.signals.length > 0 && !row.signals.includes(signal)) {
+    return { ok: false, status: 403, message: `ingest token is not allowed to send ${signal} (allowed: ${row.signals.join(", ")})` };
+  }
+  touchLastUsed(row.id);
+  return { ok: true, token: strip(row) };
+}
+
+/** Records last use at most once a minute per token, off the request path. */
+function touchLastUsed(id: string): void {
+  const now = Date.now();
+  if (now - (lastUsedWritten.get(id) ?? 0) < LAST_USED_EVERY_MS) return;
+  lastUsedWritten.set(id, now);
+  prisma()
+    .ingestToken.update({ where: { id }, data: { lastUsedAt: new Date(now) } })
+    .catch((err: Error) => console.error(`[ingest] could not record token use: ${err.message}`));
+}

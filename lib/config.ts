@@ -1,0 +1,71 @@
+import path from "node:path";
+import { z } from "zod";
+
+// Every environment variable Blindspot reads, in one place, validated once.
+// Names are part of the public interface (README "Configuration"): do not rename.
+
+const MiB = 1024 * 1024;
+
+const intFromEnv = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0) {
+        ctx.addIssue({ code: "custom", message: `must be a positive integer, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const listFromEnv = (fallback: string[]) =>
+  z
+    .string()
+    .optional()
+    .transform((v) =>
+      v === undefined ? fallback : v.split(",").map((s) => s.trim()).filter((s) => s.length > 0),
+    );
+
+const envSchema = z.object({
+  DATABASE_URL: z.string().optional(),
+  BLINDSPOT_DATA_DIR: z.string().optional(),
+  PORT: intFromEnv(3000),
+  BLINDSPOT_PUBLIC_URL: z.string().optional(),
+  BLINDSPOT_CORS_ORIGINS: listFromEnv(["https://pivot.claude.ai"]),
+  /** Largest request body accepted, measured after decompression (OTLP spec: 64 MiB recommended). */
+  BLINDSPOT_MAX_BODY_BYTES: intFromEnv(64 * MiB),
+  /** Ingest requests processed at once; more wait, and past the queue limit get 503 + Retry-After. */
+  BLINDSPOT_INGEST_CONCURRENCY: intFromEnv(8),
+  BLINDSPOT_INGEST_QUEUE: intFromEnv(256),
+  BLINDSPOT_INIT_ADMIN_EMAIL: z.string().optional(),
+  BLINDSPOT_INIT_ADMIN_PASSWORD: z.string().optional(),
+  BLINDSPOT_INIT_INGEST_TOKEN: z.string().optional(),
+  BLINDSPOT_INIT_API_TOKEN: z.string().optional(),
+  DB_POOL_SIZE: intFromEnv(10),
+});
+
+export type Config = z.infer<typeof envSchema> & { dataDir: string };
+
+let cached: Config | undefined;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const dataDir = path.resolve(parsed.data.BLINDSPOT_DATA_DIR ?? ".data");
+  return { ...parsed.data, dataDir };
+}
+
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}
+
+/** Tests change the environment between cases; they call this to re-read it. */
+export function resetConfigForTests(): void {
+  cached = undefined;
+}

@@ -1,0 +1,119 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync, chmodSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+
+// The embedded database: PGlite (a real Postgres compiled to WASM) keeping its files under
+// <data dir>/pglite. Only one process may open those files, so the process that owns them
+// (the `npm start` launcher, or the CLI when no server runs) serves them on a Unix socket inside
+// the data directory, and every client, the Next.js server included, connects with the ordinary
+// `pg` driver. That keeps one database code path for the embedded engine and a Postgres server.
+// The socket sits in a 0700 directory: PGlite has no authentication of its own.
+
+export interface EmbeddedDatabase {
+  /** postgresql:// URL reaching the socket; hand it to pg / DATABASE_URL. */
+  url: string;
+  /** true when this process owns PGlite; false when another live process already serves it. */
+  owned: boolean;
+  stop(): Promise<void>;
+}
+
+const LOCK_FILE = "pglite.lock";
+const SOCKET_PORT = 5432;
+
+interface LockInfo {
+  pid: number;
+  socketDir: string;
+}
+
+function socketDirFor(dataDir: string): string {
+  return path.join(dataDir, "run");
+}
+
+export function urlForSocketDir(socketDir: string): string {
+  return `postgresql://postgres@localhost:${SOCKET_PORT}/postgres?host=${encodeURIComponent(socketDir)}`;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function readLock(dataDir: string): LockInfo | undefined {
+  try {
+    const info = JSON.parse(readFileSync(path.join(dataDir, LOCK_FILE), "utf8")) as LockInfo;
+    return typeof info.pid === "number" ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function canConnect(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createConnection(socketPath);
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+/**
+ * Opens the embedded database under dataDir and serves it, or, when a live process already
+ * serves it, returns that process's URL (so the CLI works while the server runs).
+ */
+export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDatabase> {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const socketDir = socketDirFor(dataDir);
+  const socketPath = path.join(socketDir, `.s.PGSQL.${SOCKET_PORT}`);
+  // Unix socket paths are limited to ~107 bytes.
+  if (Buffer.byteLength(socketPath) > 100) {
+    throw new Error(
+      `BLINDSPOT_DATA_DIR is too long for a local socket (${socketPath}); choose a shorter path`,
+    );
+  }
+
+  const lock = readLock(dataDir);
+  if (lock && lock.pid !== process.pid && processAlive(lock.pid)) {
+    if (await canConnect(socketPath)) {
+      return { url: urlForSocketDir(socketDir), owned: false, stop: async () => undefined };
+    }
+    throw new Error(
+      `the embedded database in ${dataDir} is held by process ${lock.pid}, which does not answer on ${socketPath}`,
+    );
+  }
+
+  mkdirSync(socketDir, { recursive: true, mode: 0o700 });
+  chmodSync(socketDir, 0o700);
+  if (existsSync(socketPath)) rmSync(socketPath);
+  writeFileSync(path.join(dataDir, LOCK_FILE), JSON.stringify({ pid: process.pid, socketDir } satisfies LockInfo));
+
+  const pgDir = path.join(dataDir, "pglite");
+  mkdirSync(pgDir, { recursive: true });
+  const db = await PGlite.create(pgDir);
+  // Many pooled connections share the single PGlite session; the server keeps a transaction's
+  // statements together and queues the rest.
+  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 64 });
+  await server.start();
+
+  let stopped = false;
+  return {
+    url: urlForSocketDir(socketDir),
+    owned: true,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.stop().catch(() => undefined);
+      await db.close().catch(() => undefined);
+      rmSync(socketPath, { force: true });
+      const current = readLock(dataDir);
+      if (current?.pid === process.pid) rmSync(path.join(dataDir, LOCK_FILE), { force: true });
+    },
+  };
+}

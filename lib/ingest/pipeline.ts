@@ -1,0 +1,152 @@
+import { authenticateIngest } from "@/lib/auth/ingest-tokens";
+import { presentedSecret } from "@/lib/auth/secrets";
+import { config } from "@/lib/config";
+import { withTransaction } from "@/lib/db/pool";
+import {
+  BodyTooLargeError,
+  CorruptBodyError,
+  decompress,
+  parseContentEncoding,
+  readLimited,
+  UnsupportedEncodingError,
+} from "@/lib/otlp/body";
+import { decodeJsonRequest, JsonDecodeError } from "@/lib/otlp/json";
+import { decodeProtobufRequest, ProtobufDecodeError } from "@/lib/otlp/proto";
+import { exportResponse, RPC, statusResponse, type WireEncoding } from "@/lib/otlp/response";
+import type { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest, Signal } from "@/lib/otlp/types";
+import { normalizeLogs } from "@/lib/sources/logs";
+import { normalizeMetrics } from "@/lib/sources/metrics";
+import type { NormalizedBatch } from "@/lib/sources/model";
+import { normalizeTraces } from "@/lib/sources/traces";
+import { corsHeaders, preflightResponse } from "./cors";
+import { describeError, isRetryableDatabaseError } from "./db-errors";
+import { Limiter, OverloadedError } from "./limiter";
+import { writeBatch, type WriteResult } from "./writer";
+
+// The OTLP/HTTP receiver: authenticate → read (size caps, gzip) → decode → normalize → write in
+// one transaction → answer 200 only after COMMIT. The route handlers only call these functions.
+
+const RETRY_AFTER_SECONDS = "5";
+
+type Holder = { limiter?: Limiter };
+const holder = globalThis as unknown as { __blindspotIngest?: Holder };
+
+function limiter(): Limiter {
+  const h = (holder.__blindspotIngest ??= {});
+  h.limiter ??= new Limiter(config().BLINDSPOT_INGEST_CONCURRENCY, config().BLINDSPOT_INGEST_QUEUE);
+  return h.limiter;
+}
+
+function wireEncoding(contentType: string | null): WireEncoding | null {
+  const mime = (contentType ?? "").split(";")[0].trim().toLowerCase();
+  if (mime === "application/x-protobuf" || mime === "application/protobuf") return "protobuf";
+  if (mime === "application/json") return "json";
+  return null;
+}
+
+function decode(signal: Signal, encoding: WireEncoding, bytes: Uint8Array) {
+  return encoding === "protobuf" ? decodeProtobufRequest(signal, bytes) : decodeJsonRequest(signal, bytes);
+}
+
+export function normalize(signal: Signal, request: unknown, receivedAt: Date): NormalizedBatch {
+  switch (signal) {
+    case "logs":
+      return normalizeLogs(request as ExportLogsServiceRequest, receivedAt);
+    case "traces":
+      return normalizeTraces(request as ExportTraceServiceRequest);
+    case "metrics":
+      return normalizeMetrics(request as ExportMetricsServiceRequest);
+  }
+}
+
+export interface IngestOutcome extends WriteResult {
+  rejected: number;
+}
+
+/** Decodes, normalizes and durably stores one OTLP payload for a tenant/environment. */
+export async function ingestPayload(
+  signal: Signal,
+  encoding: WireEncoding,
+  bytes: Uint8Array,
+  scope: { tenantId: string; environmentId: string; ingestTokenId: string | null },
+): Promise<IngestOutcome & { rejections: string[] }> {
+  const receivedAt = new Date();
+  const batch = normalize(signal, decode(signal, encoding, bytes), receivedAt);
+  const written =
+    batch.events.length + batch.spans.length + batch.points.length > 0
+      ? await withTransaction((client) => writeBatch(client, scope, batch))
+      : { inserted: 0, duplicates: 0 };
+  return { ...written, rejected: batch.rejected, rejections: batch.rejections };
+}
+
+export function handlePreflight(request: Request): Response {
+  return preflightResponse(request, config().BLINDSPOT_CORS_ORIGINS);
+}
+
+export async function handleExport(signal: Signal, request: Request): Promise<Response> {
+  const cors = corsHeaders(request, config().BLINDSPOT_CORS_ORIGINS);
+  const encoding = wireEncoding(request.headers.get("content-type"));
+  const replyAs: WireEncoding = encoding ?? "json";
+
+  let auth;
+  try {
+    auth = await authenticateIngest(presentedSecret(request.headers), signal);
+  } catch (err) {
+    return databaseFailure(err, replyAs, cors);
+  }
+  if (!auth.ok) {
+    return statusResponse(auth.status, auth.status === 401 ? RPC.UNAUTHENTICATED : RPC.PERMISSION_DENIED, auth.message, replyAs, cors);
+  }
+  if (!encoding) {
+    return statusResponse(
+      415, RPC.INVALID_ARGUMENT,
+      `unsupported Content-Type "${request.headers.get("content-type") ?? ""}"; send application/x-protobuf or application/json`,
+      "json", cors,
+    );
+  }
+
+  const token = auth.token;
+  try {
+    return await limiter().run(async () => {
+      const contentEncoding = parseContentEncoding(request.headers.get("content-encoding"));
+      const limit = config().BLINDSPOT_MAX_BODY_BYTES;
+      const raw = await readLimited(request.body, limit);
+      const bytes = await decompress(raw, contentEncoding, limit);
+      const outcome = await ingestPayload(signal, encoding, bytes, {
+        tenantId: token.tenantId,
+        environmentId: token.environmentId,
+        ingestTokenId: token.id,
+      });
+      if (outcome.rejected > 0) {
+        console.warn(`[ingest] ${signal}: token ${token.tokenPrefix} stored ${outcome.inserted}, rejected ${outcome.rejected}`);
+        const message = `${outcome.rejected} ${signal === "logs" ? "log records" : signal === "traces" ? "spans" : "data points"} rejected: ${outcome.rejections.join("; ")}`;
+        return exportResponse(signal, encoding, { rejected: outcome.rejected, errorMessage: message }, cors);
+      }
+      return exportResponse(signal, encoding, undefined, cors);
+    });
+  } catch (err) {
+    if (err instanceof UnsupportedEncodingError) return statusResponse(415, RPC.INVALID_ARGUMENT, err.message, encoding, cors);
+    if (err instanceof BodyTooLargeError) return statusResponse(413, RPC.RESOURCE_EXHAUSTED, err.message, encoding, cors);
+    if (err instanceof CorruptBodyError || err instanceof JsonDecodeError || err instanceof ProtobufDecodeError) {
+      return statusResponse(400, RPC.INVALID_ARGUMENT, err.message, encoding, cors);
+    }
+    if (err instanceof OverloadedError) {
+      return statusResponse(503, RPC.UNAVAILABLE, err.message, encoding, { ...cors, "retry-after": RETRY_AFTER_SECONDS });
+    }
+    return databaseFailure(err, encoding, cors);
+  }
+}
+
+/** The database failed: retryable conditions get 503 + Retry-After, anything else a logged 500. */
+function databaseFailure(err: unknown, encoding: WireEncoding, cors: Record<string, string>): Response {
+  if (isRetryableDatabaseError(err)) {
+    console.error(`[ingest] database unavailable: ${describeError(err)}`);
+    return statusResponse(503, RPC.UNAVAILABLE, "storage temporarily unavailable, retry later", encoding, {
+      ...cors,
+      "retry-after": RETRY_AFTER_SECONDS,
+    });
+  }
+  // Never echo internals (or telemetry content) to the sender; the log has the class of error.
+  console.error(`[ingest] internal error: ${describeError(err)}`);
+  return statusResponse(500, RPC.INTERNAL, "internal error while storing telemetry", encoding, cors);
+}

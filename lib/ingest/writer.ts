@@ -1,0 +1,247 @@
+import type pg from "pg";
+import { deterministicUuid } from "@/lib/sources/common";
+import type { EventRow, IdentityRow, MetricPointRow, NormalizedBatch, ResourceRow, SpanRow } from "@/lib/sources/model";
+
+// The batch writer: one INSERT … SELECT FROM unnest(…) per table, so a 512-record batch is a
+// handful of statements whatever its size. Deterministic keys plus ON CONFLICT DO NOTHING make a
+// re-sent batch a no-op. Rows are sorted by key so concurrent batches lock in the same order.
+
+export interface WriteContext {
+  tenantId: string;
+  environmentId: string;
+  ingestTokenId: string | null;
+}
+
+export interface WriteResult {
+  inserted: number;
+  duplicates: number;
+}
+
+type Value = string | number | boolean | null;
+type PgArrayType = "text" | "uuid" | "timestamptz" | "int8" | "int4" | "float8" | "bool" | "jsonb" | "text[]";
+
+interface Column<R> {
+  name: string;
+  type: PgArrayType;
+  get: (row: R) => Value;
+}
+
+/** A Postgres array literal for a text[] cell, passed as one text element and cast back. */
+function textArrayLiteral(values: string[]): string {
+  return `{${values.map((v) => `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`).join(",")}}`;
+}
+
+const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const big = (v: bigint | null) => (v === null ? null : v.toString());
+
+// Postgres rejects \u0000 in text and jsonb; telemetry may contain it. Replace, never fail the batch.
+const NUL = /\u0000/g;
+function clean(v: Value): Value {
+  return typeof v === "string" && v.includes("\u0000") ? v.replace(NUL, "\uFFFD") : v;
+}
+
+async function insertRows<R>(
+  client: Pick<pg.ClientBase, "query">,
+  table: string,
+  fixed: Record<string, Value>,
+  columns: Column<R>[],
+  rows: R[],
+  conflict: string,
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const fixedNames = Object.keys(fixed);
+  const params: unknown[] = fixedNames.map((k) => fixed[k]);
+  const arrays = columns.map(() => [] as Value[]);
+  for (const row of rows) columns.forEach((c, i) => arrays[i].push(clean(c.get(row))));
+  const unnestArgs = columns.map((c, i) => {
+    params.push(arrays[i]);
+    // text[] cells travel as text literals (unnest would flatten a 2-D array).
+    return `$${params.length}::${c.type === "text[]" ? "text" : c.type}[]`;
+  });
+  const selectCols = [
+    ...fixedNames.map((_, i) => `$${i + 1}`),
+    ...columns.map((c) => (c.type === "text[]" ? `r."${c.name}"::text[]` : `r."${c.name}"`)),
+  ];
+  const sql =
+    `INSERT INTO "${table}" (${[...fixedNames, ...columns.map((c) => c.name)].map((n) => `"${n}"`).join(", ")}) ` +
+    `SELECT ${selectCols.join(", ")} FROM unnest(${unnestArgs.join(", ")}) AS r(${columns.map((c) => `"${c.name}"`).join(", ")}) ` +
+    `ORDER BY ${fixedNames.length + 1}, ${fixedNames.length + 2} ${conflict}`;
+  const result = await client.query(sql, params);
+  return result.rowCount ?? 0;
+}
+
+const RESOURCE_COLUMNS: Column<ResourceRow>[] = [
+  { name: "id", type: "uuid", get: (r) => r.id },
+  { name: "service_name", type: "text", get: (r) => r.serviceName },
+  { name: "attributes", type: "jsonb", get: (r) => json(r.attributes) },
+];
+
+export const EVENT_COLUMNS: Column<EventRow>[] = [
+  { name: "id", type: "uuid", get: (r) => r.id },
+  { name: "resource_id", type: "uuid", get: (r) => r.resourceId },
+  { name: "source", type: "text", get: (r) => r.source },
+  { name: "service_name", type: "text", get: (r) => r.serviceName },
+  { name: "service_version", type: "text", get: (r) => r.serviceVersion },
+  { name: "scope_name", type: "text", get: (r) => r.scopeName },
+  { name: "scope_version", type: "text", get: (r) => r.scopeVersion },
+  { name: "event_name", type: "text", get: (r) => r.eventName },
+  { name: "time", type: "timestamptz", get: (r) => iso(r.time) },
+  { name: "time_ns", type: "int8", get: (r) => big(r.timeNs) },
+  { name: "observed_time_ns", type: "int8", get: (r) => big(r.observedTimeNs) },
+  { name: "session_id", type: "text", get: (r) => r.sessionId },
+  { name: "prompt_id", type: "text", get: (r) => r.promptId },
+  { name: "sequence", type: "int8", get: (r) => r.sequence },
+  { name: "trace_id", type: "text", get: (r) => r.traceId },
+  { name: "span_id", type: "text", get: (r) => r.spanId },
+  { name: "severity_number", type: "int4", get: (r) => r.severityNumber },
+  { name: "severity_text", type: "text", get: (r) => r.severityText },
+  { name: "user_id", type: "text", get: (r) => r.userId },
+  { name: "user_email", type: "text", get: (r) => r.userEmail },
+  { name: "account_uuid", type: "text", get: (r) => r.accountUuid },
+  { name: "account_id", type: "text", get: (r) => r.accountId },
+  { name: "organization_id", type: "text", get: (r) => r.organizationId },
+  { name: "enduser_id", type: "text", get: (r) => r.enduserId },
+  { name: "terminal_type", type: "text", get: (r) => r.terminalType },
+  { name: "tool_name", type: "text", get: (r) => r.toolName },
+  { name: "tool_use_id", type: "text", get: (r) => r.toolUseId },
+  { name: "tool_source", type: "text", get: (r) => r.toolSource },
+  { name: "mcp_server", type: "text", get: (r) => r.mcpServer },
+  { name: "mcp_tool", type: "text", get: (r) => r.mcpTool },
+  { name: "decision", type: "text", get: (r) => r.decision },
+  { name: "decision_source", type: "text", get: (r) => r.decisionSource },
+  { name: "success", type: "bool", get: (r) => r.success },
+  { name: "duration_ms", type: "float8", get: (r) => r.durationMs },
+  { name: "error", type: "text", get: (r) => r.error },
+  { name: "error_type", type: "text", get: (r) => r.errorType },
+  { name: "status_code", type: "int4", get: (r) => r.statusCode },
+  { name: "model", type: "text", get: (r) => r.model },
+  { name: "request_id", type: "text", get: (r) => r.requestId },
+  { name: "cost_usd", type: "float8", get: (r) => r.costUsd },
+  { name: "input_tokens", type: "int8", get: (r) => r.inputTokens },
+  { name: "output_tokens", type: "int8", get: (r) => r.outputTokens },
+  { name: "cache_read_tokens", type: "int8", get: (r) => r.cacheReadTokens },
+  { name: "cache_creation_tokens", type: "int8", get: (r) => r.cacheCreationTokens },
+  { name: "redacted_keys", type: "text[]", get: (r) => textArrayLiteral(r.redactedKeys) },
+  { name: "truncated_keys", type: "text[]", get: (r) => textArrayLiteral(r.truncatedKeys) },
+  { name: "fields", type: "jsonb", get: (r) => json(r.fields) },
+  { name: "attributes", type: "jsonb", get: (r) => json(r.attributes) },
+  { name: "body", type: "jsonb", get: (r) => json(r.body) },
+];
+
+export const SPAN_COLUMNS: Column<SpanRow>[] = [
+  { name: "trace_id", type: "text", get: (r) => r.traceId },
+  { name: "span_id", type: "text", get: (r) => r.spanId },
+  { name: "resource_id", type: "uuid", get: (r) => r.resourceId },
+  { name: "source", type: "text", get: (r) => r.source },
+  { name: "service_name", type: "text", get: (r) => r.serviceName },
+  { name: "scope_name", type: "text", get: (r) => r.scopeName },
+  { name: "scope_version", type: "text", get: (r) => r.scopeVersion },
+  { name: "parent_span_id", type: "text", get: (r) => r.parentSpanId },
+  { name: "name", type: "text", get: (r) => r.name },
+  { name: "kind", type: "int4", get: (r) => r.kind },
+  { name: "start_time", type: "timestamptz", get: (r) => iso(r.startTime) },
+  { name: "end_time", type: "timestamptz", get: (r) => iso(r.endTime) },
+  { name: "start_ns", type: "int8", get: (r) => big(r.startNs) },
+  { name: "end_ns", type: "int8", get: (r) => big(r.endNs) },
+  { name: "duration_ms", type: "float8", get: (r) => r.durationMs },
+  { name: "status_code", type: "int4", get: (r) => r.statusCode },
+  { name: "status_message", type: "text", get: (r) => r.statusMessage },
+  { name: "trace_state", type: "text", get: (r) => r.traceState },
+  { name: "flags", type: "int4", get: (r) => r.flags },
+  { name: "session_id", type: "text", get: (r) => r.sessionId },
+  { name: "user_email", type: "text", get: (r) => r.userEmail },
+  { name: "account_uuid", type: "text", get: (r) => r.accountUuid },
+  { name: "organization_id", type: "text", get: (r) => r.organizationId },
+  { name: "surface", type: "text", get: (r) => r.surface },
+  { name: "tool_name", type: "text", get: (r) => r.toolName },
+  { name: "tool_use_id", type: "text", get: (r) => r.toolUseId },
+  { name: "decision", type: "text", get: (r) => r.decision },
+  { name: "decision_source", type: "text", get: (r) => r.decisionSource },
+  { name: "read_write", type: "text", get: (r) => r.readWrite },
+  { name: "success", type: "bool", get: (r) => r.success },
+  { name: "model", type: "text", get: (r) => r.model },
+  { name: "input_tokens", type: "int8", get: (r) => r.inputTokens },
+  { name: "output_tokens", type: "int8", get: (r) => r.outputTokens },
+  { name: "error_type", type: "text", get: (r) => r.errorType },
+  { name: "redacted_keys", type: "text[]", get: (r) => textArrayLiteral(r.redactedKeys) },
+  { name: "truncated_keys", type: "text[]", get: (r) => textArrayLiteral(r.truncatedKeys) },
+  { name: "fields", type: "jsonb", get: (r) => json(r.fields) },
+  { name: "attributes", type: "jsonb", get: (r) => json(r.attributes) },
+  { name: "events", type: "jsonb", get: (r) => json(r.events) },
+  { name: "links", type: "jsonb", get: (r) => json(r.links) },
+];
+
+export const METRIC_COLUMNS: Column<MetricPointRow>[] = [
+  { name: "id", type: "uuid", get: (r) => r.id },
+  { name: "resource_id", type: "uuid", get: (r) => r.resourceId },
+  { name: "source", type: "text", get: (r) => r.source },
+  { name: "service_name", type: "text", get: (r) => r.serviceName },
+  { name: "scope_name", type: "text", get: (r) => r.scopeName },
+  { name: "scope_version", type: "text", get: (r) => r.scopeVersion },
+  { name: "metric_name", type: "text", get: (r) => r.metricName },
+  { name: "description", type: "text", get: (r) => r.description },
+  { name: "unit", type: "text", get: (r) => r.unit },
+  { name: "metric_type", type: "text", get: (r) => r.metricType },
+  { name: "temporality", type: "int4", get: (r) => r.temporality },
+  { name: "is_monotonic", type: "bool", get: (r) => r.isMonotonic },
+  { name: "start_time", type: "timestamptz", get: (r) => iso(r.startTime) },
+  { name: "time", type: "timestamptz", get: (r) => iso(r.time) },
+  { name: "start_ns", type: "int8", get: (r) => big(r.startNs) },
+  { name: "time_ns", type: "int8", get: (r) => big(r.timeNs) },
+  { name: "value", type: "float8", get: (r) => r.value },
+  { name: "count", type: "int8", get: (r) => r.count },
+  { name: "session_id", type: "text", get: (r) => r.sessionId },
+  { name: "user_id", type: "text", get: (r) => r.userId },
+  { name: "user_email", type: "text", get: (r) => r.userEmail },
+  { name: "account_uuid", type: "text", get: (r) => r.accountUuid },
+  { name: "organization_id", type: "text", get: (r) => r.organizationId },
+  { name: "model", type: "text", get: (r) => r.model },
+  { name: "point_type", type: "text", get: (r) => r.pointType },
+  { name: "attributes", type: "jsonb", get: (r) => json(r.attributes) },
+  { name: "distribution", type: "jsonb", get: (r) => json(r.distribution) },
+];
+
+const IDENTITY_COLUMNS: Column<IdentityRow>[] = [
+  { name: "id", type: "uuid", get: (r) => r.id },
+  { name: "source", type: "text", get: (r) => r.source },
+  { name: "user_id", type: "text", get: (r) => r.userId },
+  { name: "user_email", type: "text", get: (r) => r.userEmail },
+  { name: "account_uuid", type: "text", get: (r) => r.accountUuid },
+  { name: "account_id", type: "text", get: (r) => r.accountId },
+  { name: "organization_id", type: "text", get: (r) => r.organizationId },
+  { name: "enduser_id", type: "text", get: (r) => r.enduserId },
+  { name: "first_seen", type: "timestamptz", get: (r) => iso(r.firstSeen) },
+  { name: "last_seen", type: "timestamptz", get: (r) => iso(r.lastSeen) },
+];
+
+/** Writes a normalized batch; the caller owns the transaction (commit = acknowledgement). */
+export async function writeBatch(
+  client: Pick<pg.ClientBase, "query">,
+  ctx: WriteContext,
+  batch: NormalizedBatch,
+): Promise<WriteResult> {
+  const tenant = { tenant_id: ctx.tenantId };
+  const scoped = { tenant_id: ctx.tenantId, environment_id: ctx.environmentId, ingest_token_id: ctx.ingestTokenId };
+  await insertRows(client, "resources", tenant, RESOURCE_COLUMNS, batch.resources, "ON CONFLICT DO NOTHING");
+
+  let inserted = 0;
+  inserted += await insertRows(client, "events", scoped, EVENT_COLUMNS, batch.events, "ON CONFLICT DO NOTHING");
+  inserted += await insertRows(client, "spans", scoped, SPAN_COLUMNS, batch.spans, "ON CONFLICT DO NOTHING");
+  inserted += await insertRows(client, "metric_points", scoped, METRIC_COLUMNS, batch.points, "ON CONFLICT DO NOTHING");
+
+  await insertRows(
+    client,
+    "identity_observations",
+    scoped,
+    IDENTITY_COLUMNS,
+    // The same person seen through another ingest token is another observation.
+    batch.identities.map((r) => ({ ...r, id: deterministicUuid("identity", r.id, ctx.ingestTokenId ?? "") })),
+    `ON CONFLICT (tenant_id, id) DO UPDATE SET
+       first_seen = LEAST(identity_observations.first_seen, EXCLUDED.first_seen),
+       last_seen = GREATEST(identity_observations.last_seen, EXCLUDED.last_seen)`,
+  );
+
+  const total = batch.events.length + batch.spans.length + batch.points.length;
+  return { inserted, duplicates: total - inserted };
+}

@@ -1,0 +1,184 @@
+import { CONTENT_FIELD_KEYS, withoutContent } from "@/lib/auth/content";
+import { getPool } from "@/lib/db/pool";
+import type { JsonValue } from "@/lib/otlp/values";
+
+// Span trees (Office agents, Claude Code beta traces). The tree is built iteratively from a
+// parent index, so depth is unlimited; spans whose parent never arrived become roots.
+
+export interface ApiSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | null;
+  name: string;
+  kind: number;
+  source: string;
+  startTime: string;
+  endTime: string | null;
+  startTimeUnixNano: string | null;
+  endTimeUnixNano: string | null;
+  durationMs: number | null;
+  status: { code: number; message: string | null };
+  sessionId: string | null;
+  userEmail: string | null;
+  accountUuid: string | null;
+  organizationId: string | null;
+  surface: string | null;
+  toolName: string | null;
+  toolUseId: string | null;
+  decision: string | null;
+  decisionSource: string | null;
+  readWrite: string | null;
+  success: boolean | null;
+  model: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  errorType: string | null;
+  redactedKeys: string[];
+  truncatedKeys: string[];
+  hiddenKeys: string[];
+  fields: Record<string, JsonValue>;
+  attributes: Record<string, JsonValue>;
+  events: { timeUnixNano: string | null; name: string; attributes: Record<string, JsonValue> }[];
+  links: JsonValue;
+  resource: Record<string, JsonValue>;
+  children: ApiSpan[];
+}
+
+interface SpanDbRow {
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string | null;
+  name: string;
+  kind: number;
+  source: string;
+  start_time: Date;
+  end_time: Date | null;
+  start_ns: string | null;
+  end_ns: string | null;
+  duration_ms: number | null;
+  status_code: number;
+  status_message: string | null;
+  session_id: string | null;
+  user_email: string | null;
+  account_uuid: string | null;
+  organization_id: string | null;
+  surface: string | null;
+  tool_name: string | null;
+  tool_use_id: string | null;
+  decision: string | null;
+  decision_source: string | null;
+  read_write: string | null;
+  success: boolean | null;
+  model: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  error_type: string | null;
+  redacted_keys: string[] | null;
+  truncated_keys: string[] | null;
+  fields: Record<string, JsonValue>;
+  attributes: Record<string, JsonValue>;
+  events: { timeUnixNano: string | null; name: string; attributes: Record<string, JsonValue> }[];
+  links: JsonValue;
+  resource_attributes: Record<string, JsonValue> | null;
+}
+
+const MAX_TRACE_SPANS = 50_000;
+
+function toApiSpan(row: SpanDbRow, canReadContent: boolean): ApiSpan {
+  let attributes = row.attributes;
+  let fields = row.fields ?? {};
+  let events = row.events ?? [];
+  const hiddenKeys: string[] = [];
+  if (!canReadContent) {
+    const a = withoutContent(attributes);
+    const f = withoutContent(fields, CONTENT_FIELD_KEYS);
+    attributes = a.value;
+    fields = f.value;
+    hiddenKeys.push(...a.hiddenKeys, ...f.hiddenKeys.map((k) => `fields.${k}`));
+    events = events.map((e) => ({ ...e, attributes: withoutContent(e.attributes).value }));
+  }
+  return {
+    traceId: row.trace_id,
+    spanId: row.span_id,
+    parentSpanId: row.parent_span_id,
+    name: row.name,
+    kind: row.kind,
+    source: row.source,
+    startTime: row.start_time.toISOString(),
+    endTime: row.end_time?.toISOString() ?? null,
+    startTimeUnixNano: row.start_ns,
+    endTimeUnixNano: row.end_ns,
+    durationMs: row.duration_ms,
+    status: { code: row.status_code, message: row.status_message },
+    sessionId: row.session_id,
+    userEmail: row.user_email,
+    accountUuid: row.account_uuid,
+    organizationId: row.organization_id,
+    surface: row.surface,
+    toolName: row.tool_name,
+    toolUseId: row.tool_use_id,
+    decision: row.decision,
+    decisionSource: row.decision_source,
+    readWrite: row.read_write,
+    success: row.success,
+    model: row.model,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    errorType: row.error_type,
+    redactedKeys: row.redacted_keys ?? [],
+    truncatedKeys: row.truncated_keys ?? [],
+    hiddenKeys,
+    fields,
+    attributes,
+    events,
+    links: row.links,
+    resource: row.resource_attributes ?? {},
+    children: [],
+  };
+}
+
+/** Nests spans under their parents without recursion; children ordered by start time. */
+export function buildSpanTree<T extends { spanId: string; parentSpanId: string | null; startTime: string; children: T[] }>(spans: T[]): T[] {
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const roots: T[] = [];
+  const sorted = [...spans].sort((a, b) => a.startTime.localeCompare(b.startTime));
+  for (const s of sorted) {
+    const parent = s.parentSpanId ? byId.get(s.parentSpanId) : undefined;
+    if (parent && parent !== s) parent.children.push(s);
+    else roots.push(s);
+  }
+  return roots;
+}
+
+export interface TraceTree {
+  traceId: string;
+  spanCount: number;
+  start: string;
+  end: string | null;
+  roots: ApiSpan[];
+}
+
+export async function traceTree(tenantId: string, traceId: string, canReadContent: boolean): Promise<TraceTree | null> {
+  const { rows } = await getPool().query<SpanDbRow>(
+    `SELECT s.trace_id, s.span_id, s.parent_span_id, s.name, s.kind, s.source, s.start_time, s.end_time,
+            s.start_ns::text AS start_ns, s.end_ns::text AS end_ns, s.duration_ms, s.status_code, s.status_message,
+            s.session_id, s.user_email, s.account_uuid, s.organization_id, s.surface, s.tool_name, s.tool_use_id,
+            s.decision, s.decision_source, s.read_write, s.success, s.model, s.input_tokens, s.output_tokens,
+            s.error_type, s.redacted_keys, s.truncated_keys, s.fields, s.attributes, s.events, s.links,
+            r.attributes AS resource_attributes
+     FROM spans s LEFT JOIN resources r ON r.tenant_id = s.tenant_id AND r.id = s.resource_id
+     WHERE s.tenant_id = $1 AND s.trace_id = $2
+     ORDER BY s.start_time LIMIT $3`,
+    [tenantId, traceId.toLowerCase(), MAX_TRACE_SPANS],
+  );
+  if (rows.length === 0) return null;
+  const spans = rows.map((r) => toApiSpan(r, canReadContent));
+  const ends = spans.map((s) => s.endTime).filter((e): e is string => e !== null).sort();
+  return {
+    traceId: traceId.toLowerCase(),
+    spanCount: spans.length,
+    start: spans[0].startTime,
+    end: ends[ends.length - 1] ?? null,
+    roots: buildSpanTree(spans),
+  };
+}

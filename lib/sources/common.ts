@@ -1,0 +1,212 @@
+import { createHash } from "node:crypto";
+import type { Attributes, JsonValue } from "@/lib/otlp/values";
+import { stableStringify } from "@/lib/otlp/values";
+import type { IdentityClaims, IdentityRow, NormalizedBatch, ResourceRow, SourceId } from "./model";
+
+// Helpers every source normalizer shares: who sent it, typed reads of loosely typed attributes,
+// redaction and truncation markers, deterministic ids, and identity collection.
+
+export function classifySource(serviceName: string | null, scopeName: string | null): SourceId {
+  switch (serviceName) {
+    case "claude-code":
+    case "claude-code-desktop":
+      return "claude_code";
+    case "cowork":
+      return "cowork";
+    case "claude-desktop":
+      return "claude_desktop";
+    case "office-agent":
+      return "office";
+  }
+  if (scopeName?.startsWith("com.anthropic.claude_code")) return "claude_code";
+  if (scopeName === "claude-desktop.events") return "claude_desktop";
+  return "otel";
+}
+
+/** A uuid-formatted key from the SHA-256 of the parts: equal input, equal key. */
+export function deterministicUuid(...parts: string[]): string {
+  const h = createHash("sha256").update(parts.join("\u001f")).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+// ---- typed reads ------------------------------------------------------------------------
+
+export function str(v: JsonValue | undefined): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === "string") return v === "" ? null : v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return JSON.stringify(v);
+}
+
+/** Numbers arrive as numbers or numeric strings ("37"); "undefined" and junk become null. */
+export function num(v: JsonValue | undefined): number | null {
+  if (typeof v === "number") return Number.isFinite(v) ? v : null;
+  if (typeof v === "string" && v.trim() !== "") {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : null;
+  }
+  return null;
+}
+
+export function int(v: JsonValue | undefined): number | null {
+  const n = num(v);
+  return n === null ? null : Math.trunc(n);
+}
+
+/** Booleans arrive as true/false or "true"/"false" (also "1"/"0"). */
+export function bool(v: JsonValue | undefined): boolean | null {
+  if (typeof v === "boolean") return v;
+  if (typeof v === "string") {
+    const s = v.trim().toLowerCase();
+    if (s === "true" || s === "1") return true;
+    if (s === "false" || s === "0") return false;
+  }
+  if (typeof v === "number") return v !== 0;
+  return null;
+}
+
+/** First present attribute among the keys (legacy names after current ones). */
+export function pick(attrs: Attributes, ...keys: string[]): JsonValue | undefined {
+  for (const k of keys) {
+    const v = attrs[k];
+    if (v !== undefined && v !== null && v !== "") return v;
+  }
+  return undefined;
+}
+
+/** Parses a JSON-in-string attribute; returns the raw string when it does not parse (often truncated). */
+export function parseJsonString(v: JsonValue | undefined): { value: JsonValue; parsed: boolean } | undefined {
+  if (typeof v !== "string") return v === undefined ? undefined : { value: v, parsed: true };
+  const t = v.trim();
+  if (!(t.startsWith("{") || t.startsWith("["))) return { value: v, parsed: false };
+  try {
+    return { value: JSON.parse(t) as JsonValue, parsed: true };
+  } catch {
+    return { value: v, parsed: false };
+  }
+}
+
+// ---- redaction and truncation -----------------------------------------------------------
+
+/** Values senders put in place of content they withhold (TELEMETRY.md §1.8, §3.1). */
+const PLACEHOLDERS_BY_KEY: Record<string, readonly string[]> = {
+  tool_name: ["mcp_tool"],
+  command_name: ["custom", "mcp"],
+  "skill.name": ["custom_skill", "custom"],
+  skill_name: ["custom_skill", "custom"],
+  "plugin.name": ["third-party", "custom"],
+  "marketplace.name": ["third-party", "custom"],
+  "agent.name": ["third-party", "custom"],
+  "mcp_server.name": ["third-party", "custom", "mcp_tool"],
+  "mcp_tool.name": ["third-party", "custom", "mcp_tool"],
+  "workflow.name": ["custom"],
+  agent_type: ["custom"],
+};
+
+export const REDACTED = "<REDACTED>";
+
+export function isPlaceholder(key: string, value: JsonValue | undefined): boolean {
+  if (typeof value !== "string") return false;
+  if (value === REDACTED) return true;
+  return PLACEHOLDERS_BY_KEY[key]?.includes(value) ?? false;
+}
+
+export function redactedKeysOf(attrs: Attributes): string[] {
+  return Object.keys(attrs).filter((k) => isPlaceholder(k, attrs[k]));
+}
+
+/** Claude Code cuts each tool_input value at 512 characters. */
+export const TOOL_INPUT_VALUE_LIMIT = 512;
+
+export function looksTruncated(v: JsonValue | undefined): boolean {
+  return typeof v === "string" && (v.includes("[TRUNCATED") || v.endsWith("…[truncated]") || v.endsWith("...[truncated]"));
+}
+
+/** Keys whose string values carry a truncation marker. */
+export function truncatedKeysOf(attrs: Attributes): string[] {
+  return Object.keys(attrs).filter((k) => looksTruncated(attrs[k]));
+}
+
+/** Any string value inside a parsed tool_input at (or past) the per-value cap was cut. */
+export function hasCutValue(v: JsonValue, limit = TOOL_INPUT_VALUE_LIMIT): boolean {
+  if (typeof v === "string") return v.length >= limit || looksTruncated(v);
+  if (Array.isArray(v)) return v.some((x) => hasCutValue(x, limit));
+  if (v && typeof v === "object") return Object.values(v).some((x) => hasCutValue(x, limit));
+  return false;
+}
+
+// ---- identity ----------------------------------------------------------------------------
+
+/** Identity from record attributes first, then the resource (OTEL_RESOURCE_ATTRIBUTES). */
+export function identityClaims(attrs: Attributes, resource: Attributes): IdentityClaims {
+  const get = (k: string) => str(attrs[k]) ?? str(resource[k]);
+  return {
+    userId: get("user.id"),
+    userEmail: get("user.email"),
+    accountUuid: get("user.account_uuid"),
+    accountId: get("user.account_id"),
+    organizationId: get("organization.id"),
+    enduserId: get("enduser.id"),
+  };
+}
+
+/** Collects distinct identity claims of a batch with their first/last time. */
+export class IdentityCollector {
+  private readonly rows = new Map<string, IdentityRow>();
+
+  add(source: SourceId, claims: IdentityClaims, time: Date): void {
+    if (!Object.values(claims).some((v) => v !== null)) return;
+    const id = deterministicUuid(
+      source,
+      claims.userId ?? "",
+      claims.userEmail ?? "",
+      claims.accountUuid ?? "",
+      claims.accountId ?? "",
+      claims.organizationId ?? "",
+      claims.enduserId ?? "",
+    );
+    const row = this.rows.get(id);
+    if (!row) {
+      this.rows.set(id, { id, source, ...claims, firstSeen: time, lastSeen: time });
+    } else {
+      if (time < row.firstSeen) row.firstSeen = time;
+      if (time > row.lastSeen) row.lastSeen = time;
+    }
+  }
+
+  list(): IdentityRow[] {
+    return [...this.rows.values()];
+  }
+}
+
+/** Collects the distinct resources of a batch. */
+export class ResourceCollector {
+  private readonly rows = new Map<string, ResourceRow>();
+
+  add(attributes: Attributes): ResourceRow {
+    const id = deterministicUuid("resource", stableStringify(attributes));
+    let row = this.rows.get(id);
+    if (!row) {
+      row = { id, serviceName: str(attributes["service.name"]), attributes };
+      this.rows.set(id, row);
+    }
+    return row;
+  }
+
+  list(): ResourceRow[] {
+    return [...this.rows.values()];
+  }
+}
+
+export function emptyBatch(): NormalizedBatch {
+  return { resources: [], events: [], spans: [], points: [], identities: [], rejected: 0, rejections: [] };
+}
+
+export const MAX_REJECTION_MESSAGES = 5;
+
+export function noteRejection(batch: NormalizedBatch, where: string, err: unknown): void {
+  batch.rejected += 1;
+  if (batch.rejections.length < MAX_REJECTION_MESSAGES) {
+    batch.rejections.push(`${where}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

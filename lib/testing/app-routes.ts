@@ -1,0 +1,27 @@
+import * as health from "@/app/api/health/route";
+import * as otlpLogs from "@/app/api/otlp/v1/logs/route";
+import * as otlpMetrics from "@/app/api/otlp/v1/metrics/route";
+import * as otlpTraces from "@/app/api/otlp/v1/traces/route";
+import * as events from "@/app/api/v1/events/route";
+import * as metrics from "@/app/api/v1/metrics/route";
+import * as prompts from "@/app/api/v1/prompts/[promptId]/route";
+import * as sessions from "@/app/api/v1/sessions/[sessionId]/route";
+import * as traces from "@/app/api/v1/traces/[traceId]/route";
+import { startRouteServer, type RouteModule, type RouteServer } from "./route-server";
+
+/** The app's API route handlers, as the Next.js router maps them. */
+export const APP_ROUTES: Record<string, RouteModule> = {
+  "/api/health": health as RouteModule,
+  "/api/otlp/v1/logs": otlpLogs as RouteModule,
+  "/api/otlp/v1/traces": otlpTraces as RouteModule,
+  "/api/otlp/v1/metrics": otlpMetrics as RouteModule,
+  "/api/v1/events": events as RouteModule,
+  "/api/v1/metrics": metrics as RouteModule,
+  "/api/v1/prompts/[promptId]": prompts as RouteModule,
+  "/api/v1/sessions/[sessionId]": sessions as RouteModule,
+  "/api/v1/traces/[traceId]": traces as RouteModule,
+};
+
+export function startAppServer(): Promise<RouteServer> {
+  return startRouteServer(APP_ROUTES);
+}

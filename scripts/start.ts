@@ -1,0 +1,135 @@
+// `npm start`: build if needed, open the database (embedded PGlite unless DATABASE_URL is set),
+// migrate, first-start setup, print how to sign in and how to point Claude Code here, then run
+// the Next.js server with the database URL. `npm run dev` does the same with `next dev`.
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { firstStart, databaseIsEmpty } from "@/lib/bootstrap";
+import { loadConfig } from "@/lib/config";
+import { openEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/db/embedded";
+import { migrate } from "@/lib/db/migrate";
+import { closePool } from "@/lib/db/pool";
+import { claudeCodeShell } from "@/lib/setup/client-config";
+
+const dev = process.argv.includes("--dev");
+const cfg = loadConfig();
+const root = process.cwd();
+const nextBin = path.join(root, "node_modules", ".bin", "next");
+
+function newestMtime(p: string): number {
+  if (!existsSync(p)) return 0;
+  const st = statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const entry of readdirSync(p)) {
+    if (entry === "node_modules" || entry === "generated" || entry.startsWith(".")) continue;
+    newest = Math.max(newest, newestMtime(path.join(p, entry)));
+  }
+  return newest;
+}
+
+function buildIfNeeded(): void {
+  const buildId = path.join(root, ".next", "BUILD_ID");
+  const sources = ["app", "components", "lib", "prisma", "public", "next.config.js", "package.json", "postcss.config.mjs"];
+  const stale = !existsSync(buildId) || sources.some((s) => newestMtime(path.join(root, s)) > statSync(buildId).mtimeMs);
+  if (!stale) return;
+  console.log("[blindspot] building the web app (first start or sources changed)…");
+  const r = spawnSync("npm", ["run", "build"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  if (r.status !== 0) {
+    console.error("[blindspot] build failed");
+    process.exit(r.status ?? 1);
+  }
+}
+
+function sessionSecret(): string {
+  if (process.env.NEXTAUTH_SECRET) return process.env.NEXTAUTH_SECRET;
+  mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(cfg.dataDir, "session-secret");
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString("base64url"), { mode: 0o600 });
+  return readFileSync(file, "utf8").trim();
+}
+
+function describeDatabase(url: string, embedded: EmbeddedDatabase | undefined): string {
+  if (embedded) return `embedded PGlite in ${path.join(cfg.dataDir, "pglite")}`;
+  try {
+    const u = new URL(url);
+    return `Postgres server ${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return "Postgres server (DATABASE_URL)";
+  }
+}
+
+async function main(): Promise<void> {
+  if (!dev) buildIfNeeded();
+
+  let embedded: EmbeddedDatabase | undefined;
+  let url = cfg.DATABASE_URL;
+  if (!url) {
+    embedded = await openEmbeddedDatabase(cfg.dataDir);
+    if (!embedded.owned) {
+      console.error(`[blindspot] another Blindspot already serves the database in ${cfg.dataDir}; stop it first`);
+      process.exit(1);
+    }
+    url = embedded.url;
+  }
+  process.env.DATABASE_URL = url;
+
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const migration = await migrate(client);
+  if (migration.applied.length > 0) console.log(`[blindspot] applied migrations: ${migration.applied.join(", ")}`);
+  const empty = await databaseIsEmpty(client);
+  await client.end();
+  const setup = await firstStart(cfg, empty);
+  await closePool();
+
+  const baseUrl = cfg.BLINDSPOT_PUBLIC_URL ?? `http://localhost:${cfg.PORT}`;
+  const token = setup.ingestToken ?? cfg.BLINDSPOT_INIT_INGEST_TOKEN ?? "<ingest token: npm run blindspot -- tokens create --name laptop>";
+  const login = setup.adminEmail
+    ? `${setup.adminEmail}  ${setup.adminPasswordFile ? `(password: ${readFileSync(setup.adminPasswordFile, "utf8").trim()}, also in ${setup.adminPasswordFile})` : setup.created ? "(password from BLINDSPOT_INIT_ADMIN_PASSWORD)" : ""}`
+    : "no admin user yet";
+  console.log(`
+Blindspot ${dev ? "(dev) " : ""}is starting on ${baseUrl}
+  Sign in:   ${login}
+  Database:  ${describeDatabase(url, embedded)}
+  Health:    ${baseUrl}/api/health
+
+Point Claude Code at it (shell profile, or the "env" block of managed-settings.json):
+${claudeCodeShell(baseUrl, token).replace(/^/gm, "  ")}
+  # optional content: export OTEL_LOG_USER_PROMPTS=1 OTEL_LOG_TOOL_DETAILS=1
+Office agents: collector URL ${baseUrl}/api/otlp, header Authorization=Bearer <token>.
+More tokens: npm run blindspot -- tokens create --name <name>
+`);
+
+  const env = {
+    ...process.env,
+    DATABASE_URL: url,
+    NEXTAUTH_SECRET: sessionSecret(),
+    NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? baseUrl,
+    NEXT_TELEMETRY_DISABLED: "1",
+    // The launcher already migrated and set up; the server only serves.
+    BLINDSPOT_LAUNCHED: "1",
+  };
+  const args = dev ? ["dev", "-p", String(cfg.PORT)] : ["start", "-p", String(cfg.PORT)];
+  const child = spawn(nextBin, args, { stdio: "inherit", env });
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    child.kill(signal);
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  child.on("exit", async (code, signal) => {
+    if (embedded) await embedded.stop();
+    process.exit(code ?? (signal ? 0 : 1));
+  });
+}
+
+main().catch(async (err: unknown) => {
+  console.error(`[blindspot] failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
