@@ -56,7 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new Error(`Invalid configuration: ${problems}`);
   }
-  const dataDir = path.resolve(parsed.data.BLINDSPOT_DATA_DIR ?? ".data");
+  const dataDir = path.resolve(/*turbopackIgnore: true*/ parsed.data.BLINDSPOT_DATA_DIR ?? ".data");
   return { ...parsed.data, dataDir };
 }
 

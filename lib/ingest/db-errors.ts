@@ -3,6 +3,8 @@
 // can quote the offending value, which may be telemetry content.
 
 const RETRYABLE_SQLSTATE_CLASSES = ["08", "53", "57", "40"]; // connection, resources, operator, txn rollback
+// Prisma's own codes for "cannot reach / timed out / connection closed / pool exhausted".
+const RETRYABLE_PRISMA_CODES = ["P1001", "P1002", "P1008", "P1017", "P2024"];
 const RETRYABLE_NODE_CODES = ["ECONNREFUSED", "ECONNRESET", "ENOENT", "ETIMEDOUT", "EPIPE", "EAI_AGAIN"];
 
 function codeOf(err: unknown): string | undefined {
@@ -12,7 +14,7 @@ function codeOf(err: unknown): string | undefined {
 
 export function isRetryableDatabaseError(err: unknown): boolean {
   const code = codeOf(err);
-  if (code && RETRYABLE_NODE_CODES.includes(code)) return true;
+  if (code && (RETRYABLE_NODE_CODES.includes(code) || RETRYABLE_PRISMA_CODES.includes(code))) return true;
   if (code && /^[0-9A-Z]{5}$/.test(code) && RETRYABLE_SQLSTATE_CLASSES.includes(code.slice(0, 2))) return true;
   const message = err instanceof Error ? err.message : "";
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|DATABASE_URL is not set/i.test(message);
@@ -22,7 +24,7 @@ export function describeError(err: unknown): string {
   const code = codeOf(err);
   const name = err instanceof Error ? err.name : typeof err;
   // A SQLSTATE error's message may quote data; our own errors' messages do not.
-  if (code && /^[0-9A-Z]{5}$/.test(code)) return `${name} (SQLSTATE ${code})`;
+  if (code && /^[0-9A-Z]{5}$/.test(code)) return `${name} (code ${code})`;
   const message = err instanceof Error ? err.message.slice(0, 200) : "";
   return code ? `${name} (${code}): ${message}` : `${name}: ${message}`;
 }

@@ -46,7 +46,7 @@ async function post(f: FixtureRequest, token: string, opts: { chunked?: boolean 
           c.close();
         },
       })
-    : body;
+    : new Uint8Array(body);
   return fetch(`${app.url}/api/otlp/v1/${f.signal}`, {
     method: "POST",
     headers,
@@ -243,7 +243,7 @@ describe("JSON, protobuf and gzip encodings of one payload give identical rows",
         fetch(`${app.url}/api/otlp/v1/${f.signal}`, {
           method: "POST",
           headers: { "content-type": type, authorization: `Bearer ${t.ingestToken}`, ...(gzip ? { "content-encoding": "gzip" } : {}) },
-          body: gzip ? gzipSync(body) : body,
+          body: new Uint8Array(gzip ? gzipSync(body) : body),
         });
       for (const [t, body, type, gz] of [
         [pb, raw, "application/x-protobuf", false],
@@ -270,7 +270,7 @@ describe("JSON, protobuf and gzip encodings of one payload give identical rows",
       const res = await fetch(`${app.url}/api/otlp/v1/logs`, {
         method: "POST",
         headers: { "content-type": "application/x-protobuf", authorization: `Bearer ${t.ingestToken}` },
-        body,
+        body: new Uint8Array(body),
       });
       expect(res.status).toBe(200);
     }

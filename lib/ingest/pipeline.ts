@@ -59,6 +59,26 @@ export function normalize(signal: Signal, request: unknown, receivedAt: Date): N
   }
 }
 
+/** A payload of another signal posted to this endpoint (protobuf cannot say so by itself). */
+export class WrongEndpointError extends Error {}
+
+const SIGNALS: Signal[] = ["logs", "traces", "metrics"];
+
+/** When no record of a payload is valid for its endpoint, checks whether it fits another. */
+function detectOtherSignal(signal: Signal, encoding: WireEncoding, bytes: Uint8Array): Signal | null {
+  for (const other of SIGNALS) {
+    if (other === signal) continue;
+    try {
+      const batch = normalize(other, decode(other, encoding, bytes), new Date());
+      const stored = batch.events.length + batch.spans.length + batch.points.length;
+      if (stored > 0 && batch.rejected === 0) return other;
+    } catch {
+      // Not that signal either.
+    }
+  }
+  return null;
+}
+
 export interface IngestOutcome extends WriteResult {
   rejected: number;
 }
@@ -72,6 +92,10 @@ export async function ingestPayload(
 ): Promise<IngestOutcome & { rejections: string[] }> {
   const receivedAt = new Date();
   const batch = normalize(signal, decode(signal, encoding, bytes), receivedAt);
+  if (batch.rejected > 0 && batch.events.length + batch.spans.length + batch.points.length === 0) {
+    const other = detectOtherSignal(signal, encoding, bytes);
+    if (other) throw new WrongEndpointError(`this is an OTLP ${other} request; post it to /v1/${other}, not /v1/${signal}`);
+  }
   const written =
     batch.events.length + batch.spans.length + batch.points.length > 0
       ? await withTransaction((client) => writeBatch(client, scope, batch))
@@ -127,7 +151,12 @@ export async function handleExport(signal: Signal, request: Request): Promise<Re
   } catch (err) {
     if (err instanceof UnsupportedEncodingError) return statusResponse(415, RPC.INVALID_ARGUMENT, err.message, encoding, cors);
     if (err instanceof BodyTooLargeError) return statusResponse(413, RPC.RESOURCE_EXHAUSTED, err.message, encoding, cors);
-    if (err instanceof CorruptBodyError || err instanceof JsonDecodeError || err instanceof ProtobufDecodeError) {
+    if (
+      err instanceof CorruptBodyError ||
+      err instanceof JsonDecodeError ||
+      err instanceof ProtobufDecodeError ||
+      err instanceof WrongEndpointError
+    ) {
       return statusResponse(400, RPC.INVALID_ARGUMENT, err.message, encoding, cors);
     }
     if (err instanceof OverloadedError) {

@@ -31,6 +31,15 @@ export function decodeJsonRequest<S extends Signal>(signal: S, bytes: Uint8Array
   }
   if (!isObject(parsed)) throw new JsonDecodeError("body must be a JSON object");
   const names = ENVELOPE[signal];
+  // Unknown fields are ignored by the OTLP rules, so a payload sent to the wrong endpoint would
+  // otherwise be acknowledged and silently dropped.
+  if (parsed[names.resource] === undefined) {
+    for (const [other, n] of Object.entries(ENVELOPE)) {
+      if (other !== signal && parsed[n.resource] !== undefined) {
+        throw new JsonDecodeError(`this is an OTLP ${other} request (${n.resource}); post it to /v1/${other}, not /v1/${signal}`);
+      }
+    }
+  }
   const resources = checkArray(parsed[names.resource], names.resource);
   resources.forEach((r, i) => {
     if (!isObject(r)) throw new JsonDecodeError(`${names.resource}[${i}] must be an object`);

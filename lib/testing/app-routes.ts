@@ -11,15 +11,15 @@ import { startRouteServer, type RouteModule, type RouteServer } from "./route-se
 
 /** The app's API route handlers, as the Next.js router maps them. */
 export const APP_ROUTES: Record<string, RouteModule> = {
-  "/api/health": health as RouteModule,
-  "/api/otlp/v1/logs": otlpLogs as RouteModule,
-  "/api/otlp/v1/traces": otlpTraces as RouteModule,
-  "/api/otlp/v1/metrics": otlpMetrics as RouteModule,
-  "/api/v1/events": events as RouteModule,
-  "/api/v1/metrics": metrics as RouteModule,
-  "/api/v1/prompts/[promptId]": prompts as RouteModule,
-  "/api/v1/sessions/[sessionId]": sessions as RouteModule,
-  "/api/v1/traces/[traceId]": traces as RouteModule,
+  "/api/health": health as unknown as RouteModule,
+  "/api/otlp/v1/logs": otlpLogs as unknown as RouteModule,
+  "/api/otlp/v1/traces": otlpTraces as unknown as RouteModule,
+  "/api/otlp/v1/metrics": otlpMetrics as unknown as RouteModule,
+  "/api/v1/events": events as unknown as RouteModule,
+  "/api/v1/metrics": metrics as unknown as RouteModule,
+  "/api/v1/prompts/[promptId]": prompts as unknown as RouteModule,
+  "/api/v1/sessions/[sessionId]": sessions as unknown as RouteModule,
+  "/api/v1/traces/[traceId]": traces as unknown as RouteModule,
 };
 
 export function startAppServer(): Promise<RouteServer> {

@@ -58,6 +58,9 @@ export async function startRouteServer(routes: Record<string, RouteModule>): Pro
       const response = await handler(request, { params: Promise.resolve(params) });
       const out: Record<string, string> = {};
       response.headers.forEach((v, k) => (out[k] = v));
+      // A handler that answered before reading the whole body (413, 401…) leaves bytes on the
+      // socket: close the connection rather than let the next request read them.
+      if (hasBody && !req.complete) out.connection = "close";
       res.writeHead(response.status, out);
       res.end(Buffer.from(await response.arrayBuffer()));
     } catch (err) {

@@ -1,0 +1,16 @@
+import type { Metadata } from "next";
+import type { ReactNode } from "react";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: "Blindspot",
+  description: "Investigate what Claude did: OpenTelemetry execution telemetry joined with the Compliance API.",
+};
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <body className="min-h-screen font-sans text-sm">{children}</body>
+    </html>
+  );
+}

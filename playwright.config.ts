@@ -1,0 +1,47 @@
+import { defineConfig } from "@playwright/test";
+
+// End-to-end tests in Debian's Chromium against `npm start` (the real launcher: migrations,
+// first-start setup, next start) on a fresh embedded database.
+
+export const E2E_PORT = 13001;
+export const E2E = {
+  baseURL: `http://127.0.0.1:${E2E_PORT}`,
+  adminEmail: "admin@e2e.example",
+  adminPassword: "e2e-admin-password-0123",
+  ingestToken: "e2e-ingest-token-0123456789abcdef",
+  apiToken: "e2e-api-token-0123456789abcdef",
+};
+
+export default defineConfig({
+  testDir: "e2e",
+  outputDir: "test-results/e2e",
+  timeout: 60_000,
+  workers: 1,
+  reporter: [["list"]],
+  use: {
+    baseURL: E2E.baseURL,
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    },
+  },
+  webServer: {
+    command: "rm -rf .data-e2e && exec node_modules/.bin/tsx scripts/start.ts",
+    url: `${E2E.baseURL}/api/health`,
+    reuseExistingServer: false,
+    timeout: 180_000,
+    stdout: "pipe",
+    env: {
+      PORT: String(E2E_PORT),
+      BLINDSPOT_DATA_DIR: ".data-e2e",
+      BLINDSPOT_PUBLIC_URL: E2E.baseURL,
+      BLINDSPOT_INIT_ADMIN_EMAIL: E2E.adminEmail,
+      BLINDSPOT_INIT_ADMIN_PASSWORD: E2E.adminPassword,
+      BLINDSPOT_INIT_INGEST_TOKEN: E2E.ingestToken,
+      BLINDSPOT_INIT_API_TOKEN: E2E.apiToken,
+      DATABASE_URL: "",
+    },
+  },
+});

@@ -1,0 +1,208 @@
+// Admin CLI: `npm run blindspot -- <command>`. Works against DATABASE_URL, or the embedded
+// database (through the running server's socket when Blindspot is up, directly otherwise).
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { createApiToken, listApiTokens, revokeApiToken } from "@/lib/auth/api-tokens";
+import {
+  createIngestToken,
+  DEFAULT_TOKEN_DAYS,
+  findIngestToken,
+  listIngestTokens,
+  revokeIngestToken,
+  rotateIngestToken,
+  SIGNALS,
+} from "@/lib/auth/ingest-tokens";
+import { isRole } from "@/lib/auth/roles";
+import { loadConfig } from "@/lib/config";
+import { openEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/db/embedded";
+import { migrate } from "@/lib/db/migrate";
+import { closePool } from "@/lib/db/pool";
+import { prisma } from "@/lib/db/prisma";
+import type { Signal } from "@/lib/otlp/types";
+import { DEFAULT_ENVIRONMENT, DEFAULT_TENANT_SLUG, ensureDefaultScope, ensureEnvironment, ensureTenant, resolveScope } from "@/lib/tenants";
+
+const USAGE = `Blindspot admin CLI
+
+  npm run blindspot -- tokens create --name <name> [--tenant <slug>] [--environment <name>]
+                                     [--signals logs,traces,metrics] [--expires-days ${DEFAULT_TOKEN_DAYS}]
+  npm run blindspot -- tokens list [--tenant <slug>] [--json]
+  npm run blindspot -- tokens rotate <id|prefix>     new secret, same scope; the old one works until revoked
+  npm run blindspot -- tokens revoke <id|prefix>
+  npm run blindspot -- api-tokens create --name <name> --role admin|analyst|manager [--tenant <slug>]
+  npm run blindspot -- api-tokens list [--tenant <slug>] [--json]
+  npm run blindspot -- api-tokens revoke <id>
+  npm run blindspot -- tenants create <slug> [--name <display name>]
+  npm run blindspot -- environments create <tenant-slug> <name>
+  npm run blindspot -- migrate
+
+Secrets are shown once, at creation; only their SHA-256 is stored.`;
+
+class UsageError extends Error {}
+
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    name: { type: "string" },
+    tenant: { type: "string", default: DEFAULT_TENANT_SLUG },
+    environment: { type: "string", default: DEFAULT_ENVIRONMENT },
+    signals: { type: "string" },
+    "expires-days": { type: "string" },
+    role: { type: "string" },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+
+function table(rows: Record<string, unknown>[]): void {
+  if (rows.length === 0) {
+    console.log("(none)");
+    return;
+  }
+  const cols = Object.keys(rows[0]);
+  const cell = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 19).replace("T", " ") : v === null || v === undefined ? "-" : String(v));
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  console.log(cols.map((c, i) => c.padEnd(widths[i])).join("  "));
+  for (const r of rows) console.log(cols.map((c, i) => cell(r[c]).padEnd(widths[i])).join("  "));
+}
+
+function parseSignals(v: string | undefined): Signal[] | undefined {
+  if (!v) return undefined;
+  const list = v.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const s of list) if (!(SIGNALS as readonly string[]).includes(s)) throw new UsageError(`unknown signal "${s}" (logs, traces, metrics)`);
+  return list as Signal[];
+}
+
+function parseDays(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError("--expires-days must be a whole number (0 = never)");
+  return n;
+}
+
+function status(t: { revokedAt: Date | null; expiresAt: Date | null }): string {
+  if (t.revokedAt) return "revoked";
+  if (t.expiresAt && t.expiresAt.getTime() <= Date.now()) return "expired";
+  return "active";
+}
+
+async function tenantIdOf(slug: string): Promise<string> {
+  const t = await prisma().tenant.findUnique({ where: { slug } });
+  if (!t) throw new UsageError(`no tenant "${slug}"`);
+  return t.id;
+}
+
+async function run(): Promise<void> {
+  const [group, action, arg] = positionals;
+  const actor = `cli:${process.env.USER ?? "unknown"}`;
+  switch (`${group} ${action}`) {
+    case "tokens create": {
+      if (!opts.name) throw new UsageError("--name is required");
+      const scope = await resolveScope(opts.tenant!, opts.environment!);
+      const { token, secret } = await createIngestToken({
+        ...scope, name: opts.name, signals: parseSignals(opts.signals), expiresInDays: parseDays(opts["expires-days"]), createdBy: actor,
+      });
+      console.log(`Created ingest token ${token.id} (${token.name}) for ${opts.tenant}/${opts.environment}` +
+        `${token.signals.length ? `, signals ${token.signals.join(",")}` : ""}, expires ${token.expiresAt?.toISOString() ?? "never"}.`);
+      console.log(`\nSecret (shown once, store it now):\n  ${secret}\n`);
+      console.log(`Claude Code: OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer ${secret}"`);
+      return;
+    }
+    case "tokens list": {
+      const tokens = await listIngestTokens(await tenantIdOf(opts.tenant!));
+      if (opts.json) console.log(JSON.stringify(tokens, null, 2));
+      else table(tokens.map((t) => ({ id: t.id, name: t.name, prefix: t.tokenPrefix, signals: t.signals.join(",") || "all", status: status(t), created: t.createdAt, lastUsed: t.lastUsedAt, expires: t.expiresAt })));
+      return;
+    }
+    case "tokens revoke":
+    case "tokens rotate": {
+      if (!arg) throw new UsageError(`tokens ${action} needs a token id or prefix`);
+      const token = await findIngestToken(arg);
+      if (!token) throw new UsageError(`no ingest token "${arg}"`);
+      if (action === "revoke") {
+        await revokeIngestToken(token.id, actor);
+        console.log(`Revoked ingest token ${token.id} (${token.name}). A running server refuses it within 10 seconds.`);
+      } else {
+        const { token: next, secret } = await rotateIngestToken(token.id, actor);
+        console.log(`Rotated ${token.id} → ${next.id}. The old token keeps working until you revoke it:\n  npm run blindspot -- tokens revoke ${token.id}`);
+        console.log(`\nNew secret (shown once):\n  ${secret}\n`);
+      }
+      return;
+    }
+    case "api-tokens create": {
+      if (!opts.name) throw new UsageError("--name is required");
+      if (!opts.role || !isRole(opts.role)) throw new UsageError("--role must be admin, analyst or manager");
+      const { token, secret } = await createApiToken({ tenantId: await tenantIdOf(opts.tenant!), name: opts.name, role: opts.role, expiresInDays: parseDays(opts["expires-days"]), createdBy: actor });
+      console.log(`Created API token ${token.id} (${token.name}, role ${token.role}).\n\nSecret (shown once):\n  ${secret}\n`);
+      console.log(`curl -H "Authorization: Bearer ${secret}" <base>/api/v1/events`);
+      return;
+    }
+    case "api-tokens list": {
+      const tokens = await listApiTokens(await tenantIdOf(opts.tenant!));
+      if (opts.json) console.log(JSON.stringify(tokens, null, 2));
+      else table(tokens.map((t) => ({ id: t.id, name: t.name, prefix: t.tokenPrefix, role: t.role, status: status(t), created: t.createdAt, lastUsed: t.lastUsedAt, expires: t.expiresAt })));
+      return;
+    }
+    case "api-tokens revoke": {
+      if (!arg) throw new UsageError("api-tokens revoke needs a token id");
+      await revokeApiToken(arg, actor);
+      console.log(`Revoked API token ${arg}.`);
+      return;
+    }
+    case "tenants create": {
+      if (!action || !arg) throw new UsageError("tenants create needs a slug");
+      const id = await ensureTenant(arg, opts.name ?? arg);
+      await ensureEnvironment(id, DEFAULT_ENVIRONMENT);
+      console.log(`Tenant ${arg} (${id}) with environment "${DEFAULT_ENVIRONMENT}".`);
+      return;
+    }
+    case "environments create": {
+      const name = positionals[3];
+      if (!arg || !name) throw new UsageError("environments create needs <tenant-slug> <name>");
+      const id = await ensureEnvironment(await tenantIdOf(arg), name);
+      console.log(`Environment ${arg}/${name} (${id}).`);
+      return;
+    }
+    case "migrate undefined":
+      return; // migrations already ran on connect
+    default:
+      throw new UsageError(`unknown command "${positionals.join(" ")}"`);
+  }
+}
+
+async function main(): Promise<number> {
+  if (opts.help || positionals.length === 0) {
+    console.log(USAGE);
+    return positionals.length === 0 && !opts.help ? 2 : 0;
+  }
+  const cfg = loadConfig();
+  let embedded: EmbeddedDatabase | undefined;
+  try {
+    let url = cfg.DATABASE_URL;
+    if (!url) {
+      embedded = await openEmbeddedDatabase(cfg.dataDir);
+      url = embedded.url;
+    }
+    process.env.DATABASE_URL = url;
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const m = await migrate(client);
+    await client.end();
+    if (m.applied.length) console.log(`applied migrations: ${m.applied.join(", ")}`);
+    // The default tenant always exists, even before the server's first start.
+    await ensureDefaultScope();
+    await run();
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`error: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  } finally {
+    await closePool();
+    await embedded?.stop();
+  }
+}
+
+process.exitCode = await main();
