@@ -1,0 +1,125 @@
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { openEmbeddedDatabase } from "./embedded";
+import { migrate, readMigrations } from "./migrate";
+
+// The migration runner (Prisma-compatible bookkeeping) and the embedded engine's sharing rule:
+// one process owns PGlite, others (the CLI) reach it through that process's socket.
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), "bs-db-"));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+describe("migration runner", () => {
+  it("applies every migration once, records it as Prisma does, and refuses edited ones", async () => {
+    const db = await openEmbeddedDatabase(tempDir());
+    try {
+      await withClient(db.url, async (c) => {
+        const first = await migrate(c);
+        expect(first.applied).toEqual(readMigrations().map((m) => m.name));
+        const again = await migrate(c);
+        expect(again.applied).toEqual([]);
+        const { rows } = await c.query(`SELECT migration_name, checksum, finished_at, applied_steps_count, logs, rolled_back_at FROM _prisma_migrations`);
+        expect(rows).toHaveLength(readMigrations().length);
+        expect(rows[0]).toMatchObject({ migration_name: readMigrations()[0].name, checksum: readMigrations()[0].checksum, applied_steps_count: 1, logs: null, rolled_back_at: null });
+        expect(rows[0].finished_at).toBeInstanceOf(Date);
+
+        // A folder with an edited copy of an applied migration.
+        const folder = tempDir();
+        for (const m of readMigrations()) {
+          mkdirSync(path.join(folder, m.name));
+          writeFileSync(path.join(folder, m.name, "migration.sql"), `${m.sql}\n-- edited`);
+        }
+        await expect(migrate(c, folder)).rejects.toThrow(/edited after it was applied/);
+
+        // A failing new migration is recorded with its error and blocks later runs.
+        const bad = path.join(folder, "29991231000000_broken");
+        for (const m of readMigrations()) writeFileSync(path.join(folder, m.name, "migration.sql"), m.sql);
+        mkdirSync(bad);
+        writeFileSync(path.join(bad, "migration.sql"), "CREATE TABLE nope (id int); SELECT * FROM missing_table;");
+        await expect(migrate(c, folder)).rejects.toThrow(/29991231000000_broken failed/);
+        const failed = await c.query(`SELECT logs FROM _prisma_migrations WHERE migration_name = '29991231000000_broken'`);
+        expect(failed.rows[0].logs).toContain("missing_table");
+        // The failed migration's statements were rolled back.
+        expect((await c.query(`SELECT to_regclass('nope') AS t`)).rows[0].t).toBeNull();
+        await expect(migrate(c, folder)).rejects.toThrow(/failed earlier/);
+      });
+    } finally {
+      await db.stop();
+    }
+  });
+});
+
+describe("embedded database", () => {
+  it("a second process reaches the owner's database through its socket", async () => {
+    const dir = tempDir();
+    const owner = await openEmbeddedDatabase(dir);
+    try {
+      expect(owner.owned).toBe(true);
+      await withClient(owner.url, async (c) => {
+        await c.query(`CREATE TABLE shared_check (v text)`);
+        await c.query(`INSERT INTO shared_check VALUES ('from the owner')`);
+      });
+      // Another process (like the CLI while the server runs) opens the same data directory.
+      const script = `
+        import { openEmbeddedDatabase } from ${JSON.stringify(path.join(process.cwd(), "lib/db/embedded.ts"))};
+        import pg from ${JSON.stringify(path.join(process.cwd(), "node_modules/pg/lib/index.js"))};
+        const db = await openEmbeddedDatabase(${JSON.stringify(dir)});
+        const c = new pg.Client({ connectionString: db.url });
+        await c.connect();
+        const { rows } = await c.query("SELECT v FROM shared_check");
+        await c.query("INSERT INTO shared_check VALUES ('from the guest')");
+        await c.end();
+        await db.stop();
+        console.log(JSON.stringify({ owned: db.owned, rows }));
+      `;
+      const scriptFile = path.join(tempDir(), "guest.mts");
+      writeFileSync(scriptFile, script);
+      const out = await new Promise<string>((resolve, reject) => {
+        const child = spawn(path.join(process.cwd(), "node_modules/.bin/tsx"), [scriptFile], { cwd: process.cwd() });
+        let text = "";
+        child.stdout.on("data", (d: Buffer) => (text += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (text += d.toString()));
+        child.on("exit", (code) => (code === 0 ? resolve(text) : reject(new Error(text))));
+      });
+      const result = JSON.parse(out.trim().split("\n").pop()!);
+      expect(result).toEqual({ owned: false, rows: [{ v: "from the owner" }] });
+      await withClient(owner.url, async (c) => {
+        expect((await c.query(`SELECT count(*)::int AS n FROM shared_check`)).rows[0].n).toBe(2);
+      });
+    } finally {
+      await owner.stop();
+    }
+  });
+
+  it("data survives a restart", async () => {
+    const dir = tempDir();
+    const a = await openEmbeddedDatabase(dir);
+    await withClient(a.url, (c) => c.query(`CREATE TABLE durable (v int); INSERT INTO durable VALUES (42)`));
+    await a.stop();
+    const b = await openEmbeddedDatabase(dir);
+    try {
+      await withClient(b.url, async (c) => expect((await c.query(`SELECT v FROM durable`)).rows).toEqual([{ v: 42 }]));
+    } finally {
+      await b.stop();
+    }
+  });
+});
