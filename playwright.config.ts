@@ -10,6 +10,11 @@ export const E2E = {
   adminPassword: "e2e-admin-password-0123",
   ingestToken: "e2e-ingest-token-0123456789abcdef",
   apiToken: "e2e-api-token-0123456789abcdef",
+  analystEmail: "analyst@e2e.example",
+  managerEmail: "manager@e2e.example",
+  /** Password of the analyst and manager created by e2e/setup.setup.ts. */
+  userPassword: "e2e-user-password-0123",
+  dataDir: ".data-e2e",
 };
 
 export default defineConfig({
@@ -18,6 +23,10 @@ export default defineConfig({
   timeout: 60_000,
   workers: 1,
   reporter: [["list"]],
+  projects: [
+    { name: "setup", testMatch: /.*\.setup\.ts/ },
+    { name: "chromium", testMatch: /.*\.spec\.ts/, dependencies: ["setup"] },
+  ],
   use: {
     baseURL: E2E.baseURL,
     screenshot: "only-on-failure",

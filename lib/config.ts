@@ -44,6 +44,13 @@ const envSchema = z.object({
   BLINDSPOT_INIT_INGEST_TOKEN: z.string().optional(),
   BLINDSPOT_INIT_API_TOKEN: z.string().optional(),
   DB_POOL_SIZE: intFromEnv(10),
+  /** Optional single sign-on (OpenID Connect); users must exist in Blindspot (matched by email). */
+  BLINDSPOT_OIDC_ISSUER: z.string().optional(),
+  BLINDSPOT_OIDC_CLIENT_ID: z.string().optional(),
+  BLINDSPOT_OIDC_CLIENT_SECRET: z.string().optional(),
+  BLINDSPOT_OIDC_NAME: z.string().optional(),
+  /** Console sessions end after this many hours. */
+  BLINDSPOT_SESSION_HOURS: intFromEnv(8),
 });
 
 export type Config = z.infer<typeof envSchema> & { dataDir: string };

@@ -1,5 +1,6 @@
 // Admin CLI: `npm run blindspot -- <command>`. Works against DATABASE_URL, or the embedded
 // database (through the running server's socket when Blindspot is up, directly otherwise).
+import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { createApiToken, listApiTokens, revokeApiToken } from "@/lib/auth/api-tokens";
@@ -13,6 +14,7 @@ import {
   SIGNALS,
 } from "@/lib/auth/ingest-tokens";
 import { isRole } from "@/lib/auth/roles";
+import { createUser, deactivateUser } from "@/lib/auth/users";
 import { loadConfig } from "@/lib/config";
 import { openEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
@@ -31,6 +33,10 @@ const USAGE = `Blindspot admin CLI
   npm run blindspot -- api-tokens create --name <name> --role admin|analyst|manager [--tenant <slug>]
   npm run blindspot -- api-tokens list [--tenant <slug>] [--json]
   npm run blindspot -- api-tokens revoke <id>
+  npm run blindspot -- users create --email <email> --role admin|analyst|manager [--tenant <slug>] [--name <name>]
+                                    (password from BLINDSPOT_USER_PASSWORD, or generated and printed once)
+  npm run blindspot -- users list [--tenant <slug>]
+  npm run blindspot -- users deactivate <email>
   npm run blindspot -- tenants create <slug> [--name <display name>]
   npm run blindspot -- environments create <tenant-slug> <name>
   npm run blindspot -- migrate
@@ -43,6 +49,7 @@ const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     name: { type: "string" },
+    email: { type: "string" },
     tenant: { type: "string", default: DEFAULT_TENANT_SLUG },
     environment: { type: "string", default: DEFAULT_ENVIRONMENT },
     signals: { type: "string" },
@@ -146,6 +153,26 @@ async function run(): Promise<void> {
       if (!arg) throw new UsageError("api-tokens revoke needs a token id");
       await revokeApiToken(arg, actor);
       console.log(`Revoked API token ${arg}.`);
+      return;
+    }
+    case "users create": {
+      if (!opts.email) throw new UsageError("--email is required");
+      if (!opts.role || !isRole(opts.role)) throw new UsageError("--role must be admin, analyst or manager");
+      const generated = !process.env.BLINDSPOT_USER_PASSWORD;
+      const password = process.env.BLINDSPOT_USER_PASSWORD ?? randomBytes(15).toString("base64url");
+      const user = await createUser({ tenantId: await tenantIdOf(opts.tenant!), email: opts.email, role: opts.role, name: opts.name, password, actor });
+      console.log(`Created ${user.role} ${user.email}.${generated ? `\n\nPassword (shown once):\n  ${password}\n` : ""}`);
+      return;
+    }
+    case "users list": {
+      const users = await prisma().user.findMany({ where: { tenantId: await tenantIdOf(opts.tenant!) }, orderBy: { email: "asc" } });
+      table(users.map((u) => ({ email: u.email, name: u.name, role: u.role, status: u.deactivatedAt ? "deactivated" : "active", lastLogin: u.lastLoginAt, created: u.createdAt })));
+      return;
+    }
+    case "users deactivate": {
+      if (!arg) throw new UsageError("users deactivate needs an email");
+      await deactivateUser(arg, actor);
+      console.log(`Deactivated ${arg}; their sessions end at their next request.`);
       return;
     }
     case "tenants create": {

@@ -1,0 +1,33 @@
+import { redirect } from "next/navigation";
+import { oidcConfigured, oidcDisplayName } from "@/lib/auth/options";
+import { currentUser } from "@/lib/auth/session";
+import { LoginForm } from "./login-form";
+
+export const dynamic = "force-dynamic";
+
+const ERRORS: Record<string, string> = {
+  CredentialsSignin: "Wrong email or password, or the account is deactivated.",
+  NotInvited: "Your single sign-on account has no Blindspot user. Ask an admin to add you.",
+  SessionRequired: "Please sign in.",
+};
+
+function safeCallback(url: string | undefined): string {
+  // Only same-site paths: never redirect to another origin after sign-in.
+  return url && url.startsWith("/") && !url.startsWith("//") ? url : "/explore";
+}
+
+export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
+  const params = await searchParams;
+  const callbackUrl = safeCallback(params.callbackUrl);
+  if (await currentUser()) redirect(callbackUrl);
+  const error = params.error ? (ERRORS[params.error] ?? "Sign-in failed.") : null;
+  return (
+    <main className="flex min-h-screen items-center justify-center px-4">
+      <div className="w-full max-w-sm rounded-lg border border-slate-200 bg-white p-8 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+        <h1 className="text-xl font-semibold tracking-tight">Sign in to Blindspot</h1>
+        <p className="mt-1 text-slate-500 dark:text-slate-400">Investigate what Claude did.</p>
+        <LoginForm callbackUrl={callbackUrl} initialError={error} sso={oidcConfigured() ? oidcDisplayName() : null} />
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,37 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname, useSearchParams } from "next/navigation";
+
+const ITEMS = [
+  { href: "/explore", label: "Explore", match: ["/explore", "/prompts", "/sessions", "/traces"] },
+  { href: "/inventory", label: "Inventory", match: ["/inventory"] },
+];
+
+export function ConsoleNav({ isAdmin }: { isAdmin: boolean }) {
+  const pathname = usePathname();
+  const search = useSearchParams();
+  const range = search.get("range");
+  const items = isAdmin ? [...ITEMS, { href: "/audit", label: "Audit log", match: ["/audit"] }] : ITEMS;
+  return (
+    <nav aria-label="Main" className="flex flex-col gap-0.5 px-2">
+      {items.map((item) => {
+        const active = item.match.some((m) => pathname === m || pathname.startsWith(`${m}/`));
+        return (
+          <Link
+            key={item.href}
+            href={range ? `${item.href}?range=${range}` : item.href}
+            aria-current={active ? "page" : undefined}
+            className={`rounded-md px-3 py-1.5 ${
+              active
+                ? "bg-sky-50 font-medium text-sky-800 dark:bg-sky-950 dark:text-sky-200"
+                : "text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
+            }`}
+          >
+            {item.label}
+          </Link>
+        );
+      })}
+    </nav>
+  );
+}

@@ -1,0 +1,20 @@
+import { prisma } from "@/lib/db/prisma";
+
+// The audit trail: who viewed content and who changed configuration. Written synchronously so
+// a content view that was served is always on record.
+
+export async function recordAudit(entry: {
+  tenantId: string | null;
+  actor: string;
+  action: string;
+  target?: string;
+  details?: Record<string, string | number | boolean>;
+}): Promise<void> {
+  await prisma().auditLog.create({
+    data: { tenantId: entry.tenantId, actor: entry.actor, action: entry.action, target: entry.target ?? null, details: entry.details },
+  });
+}
+
+export function recordContentView(tenantId: string, actor: string, target: string): Promise<void> {
+  return recordAudit({ tenantId, actor, action: "content.view", target });
+}
