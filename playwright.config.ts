@@ -3,7 +3,8 @@ import { defineConfig } from "@playwright/test";
 // End-to-end tests in Debian's Chromium against `npm start` (the real launcher: migrations,
 // first-start setup, next start) on a fresh embedded database.
 
-export const E2E_PORT = 13001;
+// E2E_PORT lets two runs share a machine (each gets its own server and data directory).
+export const E2E_PORT = Number(process.env.E2E_PORT ?? 13001);
 export const E2E = {
   baseURL: `http://127.0.0.1:${E2E_PORT}`,
   adminEmail: "admin@e2e.example",
@@ -14,7 +15,7 @@ export const E2E = {
   managerEmail: "manager@e2e.example",
   /** Password of the analyst and manager created by e2e/setup.setup.ts. */
   userPassword: "e2e-user-password-0123",
-  dataDir: ".data-e2e",
+  dataDir: process.env.E2E_PORT ? `.data-e2e-${E2E_PORT}` : ".data-e2e",
 };
 
 export default defineConfig({
@@ -37,14 +38,14 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: "rm -rf .data-e2e && exec node_modules/.bin/tsx scripts/start.ts",
+    command: `rm -rf ${process.env.E2E_PORT ? `.data-e2e-${E2E_PORT}` : ".data-e2e"} && exec node_modules/.bin/tsx scripts/start.ts`,
     url: `${E2E.baseURL}/api/health`,
     reuseExistingServer: false,
     timeout: 180_000,
     stdout: "pipe",
     env: {
       PORT: String(E2E_PORT),
-      BLINDSPOT_DATA_DIR: ".data-e2e",
+      BLINDSPOT_DATA_DIR: process.env.E2E_PORT ? `.data-e2e-${E2E_PORT}` : ".data-e2e",
       BLINDSPOT_PUBLIC_URL: E2E.baseURL,
       BLINDSPOT_INIT_ADMIN_EMAIL: E2E.adminEmail,
       BLINDSPOT_INIT_ADMIN_PASSWORD: E2E.adminPassword,

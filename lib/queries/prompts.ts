@@ -71,3 +71,23 @@ export function summarize(rows: EventDbRow[]): PromptSummary {
     rejectedDecisions,
   };
 }
+
+export interface PromptNeighbors {
+  previous: string | null;
+  next: string | null;
+  position: number;
+  total: number;
+}
+
+/** The prompts before and after this one in its session, by first event time. */
+export async function promptNeighbors(tenantId: string, sessionId: string, promptId: string): Promise<PromptNeighbors> {
+  const { rows } = await getPool().query<{ prompt_id: string }>(
+    `SELECT prompt_id FROM events
+     WHERE tenant_id = $1 AND session_id = $2 AND prompt_id IS NOT NULL
+     GROUP BY prompt_id ORDER BY min(time), prompt_id`,
+    [tenantId, sessionId],
+  );
+  const ids = rows.map((r) => r.prompt_id);
+  const i = ids.indexOf(promptId);
+  return { previous: i > 0 ? ids[i - 1] : null, next: i >= 0 && i < ids.length - 1 ? ids[i + 1] : null, position: i + 1, total: ids.length };
+}

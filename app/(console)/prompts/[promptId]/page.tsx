@@ -1,0 +1,103 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { TimelineView } from "@/components/timeline/timeline-view";
+import { Badge, SourceBadge } from "@/components/ui/badge";
+import { Stat, StatGrid } from "@/components/ui/stat";
+import { recordContentView } from "@/lib/audit";
+import { requireUser } from "@/lib/auth/session";
+import { formatCost, formatCount, formatDuration, formatTime } from "@/lib/presentation/format";
+import { DECISION_SOURCE_INFO } from "@/lib/presentation/labels";
+import { promptNeighbors, promptTimeline } from "@/lib/queries/prompts";
+
+export const dynamic = "force-dynamic";
+
+export async function generateMetadata({ params }: { params: Promise<{ promptId: string }> }) {
+  return { title: `Prompt ${(await params).promptId.slice(0, 8)} · Blindspot` };
+}
+
+export default async function PromptPage({ params }: { params: Promise<{ promptId: string }> }) {
+  const { promptId } = await params;
+  const user = await requireUser();
+  const timeline = await promptTimeline(user.tenantId, promptId, user.canReadContent);
+  if (!timeline) notFound();
+  if (user.canReadContent) await recordContentView(user.tenantId, user.email, `prompt:${promptId}`);
+  const neighbors = timeline.sessionId ? await promptNeighbors(user.tenantId, timeline.sessionId, promptId) : null;
+  const s = timeline.summary;
+  const first = timeline.events[0];
+  const person = first.user.email ?? first.user.enduserId ?? first.user.accountId ?? (first.user.id ? `device ${first.user.id.slice(0, 8)}…` : "unknown user");
+  const personQuery = first.user.email ?? first.user.enduserId ?? first.user.accountId ?? first.user.id;
+
+  return (
+    <div className="mx-auto max-w-6xl">
+      <nav aria-label="Breadcrumb" className="mb-2 text-xs text-slate-500 dark:text-slate-400">
+        <Link className="link" href="/explore">Explore</Link>
+        {timeline.sessionId && (
+          <>
+            {" / "}
+            <Link className="link" href={`/sessions/${timeline.sessionId}`}>Session {timeline.sessionId.slice(0, 8)}…</Link>
+          </>
+        )}
+        {" / "}Prompt
+      </nav>
+      <header className="mb-4 flex flex-wrap items-start justify-between gap-4">
+        <div className="min-w-0">
+          <h1 className="flex flex-wrap items-center gap-2 text-lg font-semibold tracking-tight">
+            Prompt <span className="font-mono text-sm font-normal text-slate-500">{promptId}</span>
+          </h1>
+          <p className="mt-1 flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-300">
+            <SourceBadge source={timeline.source} />
+            {personQuery ? <Link className="link" href={`/explore?user=${encodeURIComponent(personQuery)}`}>{person}</Link> : <span>{person}</span>}
+            <span>·</span>
+            <span>{formatTime(s.start)}</span>
+            {first.service.version && (
+              <>
+                <span>·</span>
+                <span>v{first.service.version}</span>
+              </>
+            )}
+            {first.terminalType && (
+              <>
+                <span>·</span>
+                <span>{first.terminalType}</span>
+              </>
+            )}
+          </p>
+        </div>
+        {neighbors && neighbors.total > 1 && (
+          <div className="flex items-center gap-2 text-xs">
+            {neighbors.previous ? <Link className="btn-secondary py-1 text-xs" href={`/prompts/${neighbors.previous}`}>← Previous prompt</Link> : <span className="btn-secondary py-1 text-xs opacity-40">← Previous prompt</span>}
+            <span className="text-slate-500">{neighbors.position} of {neighbors.total}</span>
+            {neighbors.next ? <Link className="btn-secondary py-1 text-xs" href={`/prompts/${neighbors.next}`}>Next prompt →</Link> : <span className="btn-secondary py-1 text-xs opacity-40">Next prompt →</span>}
+          </div>
+        )}
+      </header>
+
+      <StatGrid>
+        <Stat label="Duration" value={formatDuration(s.durationMs)} />
+        <Stat label="Tools run" value={formatCount(s.toolCalls)} detail={s.failedToolCalls ? `${s.failedToolCalls} failed` : undefined} alert={s.failedToolCalls > 0} />
+        <Stat label="Rejected actions" value={formatCount(s.rejectedDecisions)} alert={s.rejectedDecisions > 0} />
+        <Stat label="API requests" value={formatCount(s.apiRequests)} detail={s.apiErrors ? `${s.apiErrors} errors` : undefined} alert={s.apiErrors > 0} />
+        <Stat label="Cost" value={formatCost(s.costUsd)} detail={`${formatCount(s.inputTokens)} in / ${formatCount(s.outputTokens)} out tokens`} />
+        <Stat label="Events" value={formatCount(s.eventCount)} />
+      </StatGrid>
+      {Object.keys(s.decisionsBySource).length > 0 && (
+        <div className="mt-3 flex flex-wrap items-center gap-2 text-xs">
+          <span className="text-slate-500 dark:text-slate-400">Decisions by source:</span>
+          {Object.entries(s.decisionsBySource).map(([source, n]) => (
+            <Badge key={source} tone={DECISION_SOURCE_INFO[source]?.tone ?? "slate"} title={DECISION_SOURCE_INFO[source]?.help}>
+              {DECISION_SOURCE_INFO[source]?.label ?? source}: {n}
+            </Badge>
+          ))}
+        </div>
+      )}
+      {!user.canReadContent && (
+        <p className="mt-3 rounded-md bg-slate-100 px-3 py-2 text-xs text-slate-600 dark:bg-slate-800 dark:text-slate-300">
+          Content (prompt text, commands, file contents, tool inputs and outputs) is hidden for the {user.role} role.
+        </p>
+      )}
+
+      <h2 className="mb-2 mt-6 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Timeline</h2>
+      <TimelineView events={timeline.events} canReadContent={user.canReadContent} />
+    </div>
+  );
+}

@@ -1,0 +1,162 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { Badge, SourceBadge } from "@/components/ui/badge";
+import { Card } from "@/components/ui/card";
+import { recordContentView } from "@/lib/audit";
+import { requireUser } from "@/lib/auth/session";
+import { formatCost, formatCount, formatDuration, formatTime } from "@/lib/presentation/format";
+import type { ApiEvent } from "@/lib/queries/events";
+import { sessionDetail } from "@/lib/queries/sessions";
+
+export const dynamic = "force-dynamic";
+
+function text(e: ApiEvent | undefined, key: string): string | null {
+  const v = e?.attributes[key];
+  return typeof v === "string" ? v : null;
+}
+
+export default async function SessionPage({ params }: { params: Promise<{ sessionId: string }> }) {
+  const sessionId = decodeURIComponent((await params).sessionId);
+  const user = await requireUser();
+  const session = await sessionDetail(user.tenantId, sessionId, user.canReadContent);
+  if (!session) notFound();
+  if (user.canReadContent) await recordContentView(user.tenantId, user.email, `session:${sessionId}`);
+
+  const events = session.events;
+  const first = events[0];
+  const prompts = session.prompts.map((p) => {
+    const promptEvent = events.find((e) => e.promptId === p.promptId && e.name === "user_prompt");
+    return { ...p, text: text(promptEvent, "prompt") };
+  });
+  const modeChanges = events.filter((e) => e.name === "permission_mode_changed");
+  const startup = events.filter((e) => !e.promptId);
+  const hostPaths = [...new Set(events.flatMap((e) => (Array.isArray(e.fields.workspaceHostPaths) ? e.fields.workspaceHostPaths.map(String) : [])))];
+  const resource = first?.resource ?? {};
+  const person = first ? (first.user.email ?? first.user.enduserId ?? first.user.accountId ?? first.user.id) : null;
+
+  return (
+    <div className="mx-auto max-w-6xl">
+      <nav aria-label="Breadcrumb" className="mb-2 text-xs text-slate-500 dark:text-slate-400">
+        <Link className="link" href="/explore">Explore</Link> / Session
+      </nav>
+      <h1 className="text-lg font-semibold tracking-tight">
+        Session <span className="font-mono text-sm font-normal text-slate-500">{sessionId}</span>
+      </h1>
+      {session.truncated && <p className="mt-1 text-xs text-orange-700">This session is very long; the first {formatCount(session.eventCount)} events are shown.</p>}
+
+      <div className="mt-4 grid gap-4 lg:grid-cols-3">
+        <Card title="Who and where">
+          <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-xs">
+            <dt className="text-slate-500">Source</dt>
+            <dd>{first ? <SourceBadge source={first.source} /> : <SourceBadge source="office" />}</dd>
+            <dt className="text-slate-500">User</dt>
+            <dd className="[overflow-wrap:anywhere]">{person ? <Link className="link" href={`/explore?user=${encodeURIComponent(person)}&range=all`}>{person}</Link> : "–"}</dd>
+            {first?.user.accountId && (<><dt className="text-slate-500">Account</dt><dd className="font-mono">{first.user.accountId}</dd></>)}
+            {first?.user.organizationId && (<><dt className="text-slate-500">Organization</dt><dd className="font-mono">{first.user.organizationId}</dd></>)}
+            {first?.user.id && (<><dt className="text-slate-500">Device</dt><dd className="font-mono" title={first.user.id}>{first.user.id.slice(0, 16)}…</dd></>)}
+            <dt className="text-slate-500">Client</dt>
+            <dd>{first?.service.name ?? "–"} {first?.service.version ?? ""}</dd>
+            <dt className="text-slate-500">Terminal</dt>
+            <dd>{first?.terminalType ?? "–"}</dd>
+            <dt className="text-slate-500">OS</dt>
+            <dd>{[resource["os.type"], resource["os.version"], resource["host.arch"]].filter(Boolean).map(String).join(" ") || "–"}</dd>
+          </dl>
+        </Card>
+        <Card title="Workspace">
+          {hostPaths.length ? (
+            <ul className="space-y-1 font-mono text-xs">{hostPaths.map((p) => <li key={p} className="[overflow-wrap:anywhere]">{p}</li>)}</ul>
+          ) : (
+            <p className="text-xs text-slate-500">No workspace folders reported (Cowork and Desktop sessions send workspace.host_paths).</p>
+          )}
+        </Card>
+        <Card title="Permission mode changes">
+          {modeChanges.length ? (
+            <ul className="space-y-1 text-xs">
+              {modeChanges.map((e) => (
+                <li key={e.id}>
+                  <span className="text-slate-500">{formatTime(e.timestamp)}</span>{" "}
+                  <span className="font-mono">{text(e, "from_mode")} → {text(e, "to_mode")}</span>{" "}
+                  {text(e, "to_mode") === "bypassPermissions" && <Badge tone="red">bypass</Badge>}
+                  {text(e, "trigger") && <span className="text-slate-500"> ({text(e, "trigger")})</span>}
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="text-xs text-slate-500">None in this session.</p>
+          )}
+        </Card>
+      </div>
+
+      {prompts.length > 0 && (
+        <section className="mt-6">
+          <h2 className="mb-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Prompts ({prompts.length})</h2>
+          <div className="overflow-x-auto rounded-md border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+            <table className="w-full text-left text-xs">
+              <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800 dark:text-slate-400">
+                <tr>
+                  <th scope="col" className="px-3 py-2 font-medium">Started</th>
+                  <th scope="col" className="px-3 py-2 font-medium">Prompt</th>
+                  <th scope="col" className="px-3 py-2 text-right font-medium">Tools</th>
+                  <th scope="col" className="px-3 py-2 text-right font-medium">Rejected</th>
+                  <th scope="col" className="px-3 py-2 text-right font-medium">Errors</th>
+                  <th scope="col" className="px-3 py-2 text-right font-medium">Cost</th>
+                  <th scope="col" className="px-3 py-2 text-right font-medium">Duration</th>
+                </tr>
+              </thead>
+              <tbody>
+                {prompts.map((p) => (
+                  <tr key={p.promptId} className="border-b border-slate-100 last:border-0 hover:bg-slate-50 dark:border-slate-800 dark:hover:bg-slate-800/50">
+                    <td className="whitespace-nowrap px-3 py-2 font-mono text-slate-500">{formatTime(p.start)}</td>
+                    <td className="max-w-xl px-3 py-2">
+                      <Link className="link" href={`/prompts/${p.promptId}`}>
+                        {p.text && p.text !== "<REDACTED>" ? <span className="line-clamp-2">{p.text}</span> : <span className="font-mono">{p.promptId}</span>}
+                      </Link>
+                    </td>
+                    <td className="px-3 py-2 text-right tabular-nums">{p.summary.toolCalls}</td>
+                    <td className={`px-3 py-2 text-right tabular-nums ${p.summary.rejectedDecisions ? "font-semibold text-red-700 dark:text-red-400" : ""}`}>{p.summary.rejectedDecisions}</td>
+                    <td className={`px-3 py-2 text-right tabular-nums ${p.summary.apiErrors + p.summary.failedToolCalls ? "text-red-700 dark:text-red-400" : ""}`}>{p.summary.apiErrors + p.summary.failedToolCalls}</td>
+                    <td className="px-3 py-2 text-right tabular-nums">{formatCost(p.summary.costUsd)}</td>
+                    <td className="px-3 py-2 text-right tabular-nums">{formatDuration(p.summary.durationMs)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      )}
+
+      {session.traces.length > 0 && (
+        <section className="mt-6">
+          <h2 className="mb-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Office agent turns ({session.traces.length})</h2>
+          <ul className="space-y-1 text-xs">
+            {session.traces.map((t) => (
+              <li key={t.traceId} className="flex flex-wrap items-center gap-2">
+                <span className="font-mono text-slate-500">{formatTime(t.start)}</span>
+                <Link className="link font-mono" href={`/traces/${t.traceId}`}>{t.rootName}</Link>
+                <span className="text-slate-500">{t.spanCount} spans</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
+      {startup.length > 0 && (
+        <section className="mt-6">
+          <h2 className="mb-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Session events outside prompts ({startup.length})</h2>
+          <ul className="space-y-1 text-xs">
+            {startup.slice(0, 200).map((e) => (
+              <li key={e.id} className="flex flex-wrap items-center gap-2">
+                <span className="font-mono text-slate-500">#{e.sequence ?? "–"}</span>
+                <span className="font-medium">{e.name}</span>
+                {e.mcpServer && <span className="font-mono">{e.mcpServer}</span>}
+                {text(e, "status") && <Badge tone={text(e, "status") === "failed" ? "red" : "slate"}>{text(e, "status")}</Badge>}
+                {text(e, "hook_event") && <span className="font-mono">{text(e, "hook_event")}</span>}
+                {text(e, "plugin.name") && <span className="font-mono">{text(e, "plugin.name")}</span>}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,188 @@
+"use client";
+
+import { useState, type ReactNode } from "react";
+import { AcceptDecisionBadge, Badge, DecisionBadge, SuccessBadge } from "@/components/ui/badge";
+import { ContentBlock, RawJson } from "@/components/ui/raw-json";
+import type { JsonValue } from "@/lib/otlp/values";
+import { formatCount, formatDuration, formatOffset } from "@/lib/presentation/format";
+import { SURFACE_LABELS } from "@/lib/presentation/labels";
+import type { SpanRow } from "@/lib/presentation/span-rows";
+
+// An indented span tree with a gantt bar per span. Rows arrive flattened in depth-first order;
+// collapsing hides the rows below a span until the depth returns to its level, so rendering
+// stays a single pass over an array (a thousand spans render without recursion).
+
+function text(v: JsonValue | undefined): string | null {
+  if (v === undefined || v === null) return null;
+  return typeof v === "string" ? v : JSON.stringify(v, null, 2);
+}
+
+function Detail({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="min-w-0">
+      <div className="text-[11px] uppercase tracking-wide text-slate-500 dark:text-slate-400">{label}</div>
+      <div className="mt-0.5 [overflow-wrap:anywhere]">{children}</div>
+    </div>
+  );
+}
+
+function SpanDetails({ row, canReadContent }: { row: SpanRow; canReadContent: boolean }) {
+  const a = row.attributes;
+  const hidden = (key: string) => !canReadContent && row.hiddenKeys.includes(key);
+  return (
+    <div className="space-y-3 border-t border-slate-200 bg-slate-50 px-4 py-3 text-xs dark:border-slate-800 dark:bg-slate-950">
+      <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
+        <Detail label="Span id"><span className="font-mono">{row.spanId}</span></Detail>
+        <Detail label="Start">{formatOffset(row.offsetMs)}</Detail>
+        <Detail label="Duration">{formatDuration(row.durationMs)}</Detail>
+        <Detail label="Status">{row.status.code === 2 ? `error${row.status.message ? `: ${row.status.message}` : ""}` : row.status.code === 1 ? "ok" : "unset"}</Detail>
+        {row.name === "agent.query" && (
+          <>
+            <Detail label="Surface">{row.surface ? (SURFACE_LABELS[row.surface] ?? row.surface) : "–"}</Detail>
+            <Detail label="Model">{text(a["agent.selected_model"]) ?? "–"}</Detail>
+            <Detail label="Office">{[text(a["office.platform"]), text(a["office.version"])].filter(Boolean).join(" ") || "–"}</Detail>
+            <Detail label="MCP connected / failed">{`${text(a["mcp.connected_count"]) ?? "–"} / ${text(a["mcp.failed_count"]) ?? "–"}`}</Detail>
+          </>
+        )}
+        {row.name === "agent.tool_execution" && (
+          <>
+            <Detail label="Tool">{row.toolName ?? "–"}</Detail>
+            <Detail label="Read / write">{row.readWrite ?? "–"}</Detail>
+            <Detail label="Accept decision"><AcceptDecisionBadge decision={row.decision} /></Detail>
+            <Detail label="Caller / owner">{[text(a["tool.caller"]), text(a["tool.owner"])].filter(Boolean).join(" / ") || "–"}</Detail>
+          </>
+        )}
+        {row.name === "agent.stream" && (
+          <>
+            <Detail label="Model">{row.model ?? "–"}</Detail>
+            <Detail label="Tokens in / out">{`${formatCount(row.inputTokens)} / ${formatCount(row.outputTokens)}`}</Detail>
+            <Detail label="Stop reason">{text(a.stop_reason) ?? "–"}</Detail>
+            <Detail label="Request">{text(a.request_id) ?? "–"}</Detail>
+          </>
+        )}
+      </div>
+      {row.name === "agent.query" && (
+        <>
+          <Detail label="User message">
+            {hidden("user.message") ? <span className="text-slate-500">hidden for your role</span> : text(a["user.message"]) ? <ContentBlock>{text(a["user.message"])!}</ContentBlock> : "–"}
+          </Detail>
+          <Detail label="Document">
+            {hidden("document.url") ? <span className="text-slate-500">hidden for your role</span> : <span className="font-mono">{text(a["document.url"]) ?? "–"}</span>}
+          </Detail>
+        </>
+      )}
+      {row.name === "agent.tool_execution" && (
+        <>
+          <Detail label="Input">
+            {hidden("tool.input") ? <span className="text-slate-500">hidden for your role</span> : text(a["tool.input"]) ? <ContentBlock mono>{text(row.fields.toolInput) ?? text(a["tool.input"])!}</ContentBlock> : "–"}
+          </Detail>
+          <Detail label="Output">
+            {hidden("tool.output") ? (
+              <span className="text-slate-500">hidden for your role</span>
+            ) : (
+              <>
+                {row.truncatedKeys.includes("tool.output") && (
+                  <p className="mb-1 text-orange-700 dark:text-orange-400">
+                    Truncated by the client: {formatCount(typeof a["tool.output_chars"] === "number" ? a["tool.output_chars"] : Number(a["tool.output_chars"]))} characters in full.
+                  </p>
+                )}
+                {text(a["tool.output"]) ? <ContentBlock mono>{text(a["tool.output"])!}</ContentBlock> : "–"}
+              </>
+            )}
+          </Detail>
+        </>
+      )}
+      {row.events.length > 0 && (
+        <Detail label={`Span events (${row.events.length})`}>
+          <ul className="space-y-0.5 font-mono">
+            {row.events.map((e, i) => (
+              <li key={i}>
+                {e.name}
+                {Object.keys(e.attributes).length > 0 && <span className="text-slate-500"> {JSON.stringify(e.attributes)}</span>}
+              </li>
+            ))}
+          </ul>
+        </Detail>
+      )}
+      <RawJson value={row.attributes} />
+    </div>
+  );
+}
+
+export function SpanTree({ rows, totalMs, canReadContent }: { rows: SpanRow[]; totalMs: number; canReadContent: boolean }) {
+  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(() => new Set());
+  const [open, setOpen] = useState<ReadonlySet<string>>(() => new Set());
+  const toggle = (set: ReadonlySet<string>, id: string) => {
+    const next = new Set(set);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    return next;
+  };
+
+  const visible: SpanRow[] = [];
+  let hideBelow = Infinity;
+  for (const r of rows) {
+    if (r.depth > hideBelow) continue;
+    hideBelow = collapsed.has(r.spanId) ? r.depth : Infinity;
+    visible.push(r);
+  }
+  const total = Math.max(totalMs, 1);
+
+  return (
+    <div className="overflow-hidden rounded-md border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900" role="tree" aria-label="Spans">
+      <div className="grid grid-cols-[minmax(18rem,2fr)_3fr_5rem] gap-2 border-b border-slate-200 px-3 py-1.5 text-[11px] uppercase tracking-wide text-slate-500 dark:border-slate-800 dark:text-slate-400">
+        <span>Span</span>
+        <span>Timeline ({formatDuration(totalMs)})</span>
+        <span className="text-right">Duration</span>
+      </div>
+      {visible.map((r) => {
+        const isOpen = open.has(r.spanId);
+        const failed = r.status.code === 2 || r.success === false;
+        const left = (r.offsetMs / total) * 100;
+        const width = ((r.durationMs ?? 0) / total) * 100;
+        return (
+          <div key={r.spanId} role="treeitem" aria-level={r.depth + 1} aria-expanded={r.childCount > 0 ? !collapsed.has(r.spanId) : undefined} aria-selected={isOpen} className="border-b border-slate-100 last:border-0 dark:border-slate-800">
+            <div className="grid grid-cols-[minmax(18rem,2fr)_3fr_5rem] items-center gap-2 px-3 py-1 hover:bg-slate-50 dark:hover:bg-slate-800/50">
+              <div className="flex min-w-0 items-center gap-1" style={{ paddingLeft: `${r.depth * 16}px` }}>
+                {r.childCount > 0 ? (
+                  <button
+                    type="button"
+                    className="w-4 shrink-0 text-slate-500 hover:text-slate-900 dark:hover:text-slate-100"
+                    aria-label={collapsed.has(r.spanId) ? `Expand children of ${r.name}` : `Collapse children of ${r.name}`}
+                    onClick={() => setCollapsed((c) => toggle(c, r.spanId))}
+                  >
+                    {collapsed.has(r.spanId) ? "▸" : "▾"}
+                  </button>
+                ) : (
+                  <span className="w-4 shrink-0" />
+                )}
+                <button
+                  type="button"
+                  className="flex min-w-0 items-center gap-1.5 text-left"
+                  aria-expanded={isOpen}
+                  onClick={() => setOpen((o) => toggle(o, r.spanId))}
+                >
+                  <span className={`truncate font-mono text-xs ${failed ? "text-red-700 dark:text-red-400" : ""}`}>{r.name}</span>
+                  {r.toolName && <span className="truncate text-xs font-medium">{r.toolName}</span>}
+                  {r.readWrite && <Badge tone={r.readWrite === "write" ? "orange" : "slate"}>{r.readWrite}</Badge>}
+                  {r.name === "agent.tool_execution" && <AcceptDecisionBadge decision={r.decision} />}
+                  {r.decisionSource && <DecisionBadge decision={r.decision} source={r.decisionSource} />}
+                  {r.success === false && <SuccessBadge success={false} />}
+                  {r.truncatedKeys.length > 0 && <Badge tone="orange">truncated</Badge>}
+                </button>
+              </div>
+              <div className="relative h-3 rounded bg-slate-100 dark:bg-slate-800" aria-hidden>
+                <div
+                  className={`absolute top-0 h-3 rounded ${failed ? "bg-red-500" : r.name === "agent.tool_execution" ? "bg-amber-500" : "bg-sky-500"}`}
+                  style={{ left: `${Math.min(left, 100)}%`, width: `max(${Math.min(width, 100 - left)}%, 2px)` }}
+                />
+              </div>
+              <div className="text-right font-mono text-[11px] tabular-nums text-slate-600 dark:text-slate-300">{formatDuration(r.durationMs)}</div>
+            </div>
+            {isOpen && <SpanDetails row={r} canReadContent={canReadContent} />}
+          </div>
+        );
+      })}
+    </div>
+  );
+}

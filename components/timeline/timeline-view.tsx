@@ -1,0 +1,316 @@
+import type { ReactNode } from "react";
+import { Badge, DecisionBadge, SuccessBadge } from "@/components/ui/badge";
+import { ContentBlock, RawJson } from "@/components/ui/raw-json";
+import type { JsonValue } from "@/lib/otlp/values";
+import { formatCost, formatCount, formatDuration, formatOffset } from "@/lib/presentation/format";
+import { axisPosition, timelineItems, type TimelineItem } from "@/lib/presentation/timeline";
+import { toolTarget } from "@/lib/presentation/tool-target";
+import type { ApiEvent } from "@/lib/queries/events";
+
+// The per-prompt timeline: every event in event.sequence order on a shared time axis, each
+// rendered for what it is. All telemetry values are rendered as React text (inert).
+
+const HIDDEN = "hidden for your role";
+
+function attr(e: ApiEvent, key: string): string | null {
+  const v = e.attributes[key];
+  if (v === undefined || v === null) return null;
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+function num(e: ApiEvent, key: string): number | null {
+  const v = e.fields[key] ?? e.attributes[key];
+  return typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : null;
+}
+
+function Markers({ e }: { e: ApiEvent }) {
+  return (
+    <>
+      {e.redactedKeys.map((k) => (
+        <Badge key={`r-${k}`} tone="slate" title="The client sent a placeholder instead of the value">
+          redacted: {k}
+        </Badge>
+      ))}
+      {e.truncatedKeys.map((k) => (
+        <Badge key={`t-${k}`} tone="orange" title="The client cut this value">
+          truncated: {k}
+        </Badge>
+      ))}
+      {e.hiddenKeys.length > 0 && (
+        <Badge tone="slate" title={e.hiddenKeys.join(", ")}>
+          content hidden
+        </Badge>
+      )}
+    </>
+  );
+}
+
+function Field({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="flex min-w-0 gap-1.5">
+      <dt className="shrink-0 text-slate-500 dark:text-slate-400">{label}</dt>
+      <dd className="min-w-0 [overflow-wrap:anywhere] text-slate-900 dark:text-slate-100">{children}</dd>
+    </div>
+  );
+}
+
+function Fields({ children }: { children: ReactNode }) {
+  return <dl className="mt-1 flex flex-wrap gap-x-5 gap-y-1 text-xs">{children}</dl>;
+}
+
+function ToolCall({ item, canReadContent }: { item: Extract<TimelineItem, { kind: "tool" }>; canReadContent: boolean }) {
+  const r = item.result;
+  const d = item.decisions[item.decisions.length - 1];
+  const e = r ?? d ?? item.first;
+  const fields: Record<string, JsonValue> = { ...(d?.fields ?? {}), ...(r?.fields ?? {}) };
+  const target = toolTarget(fields, { server: e.mcpServer ?? d?.mcpServer ?? null, tool: e.mcpTool ?? d?.mcpTool ?? null });
+  const params = fields.toolParameters;
+  const input = fields.toolInput;
+  return (
+    <div>
+      <div className="flex flex-wrap items-center gap-2">
+        <span className="font-semibold">Tool call</span>
+        <span className="font-mono text-xs">{e.toolName ?? "?"}</span>
+        {d && <DecisionBadge decision={d.decision} source={d.decisionSource} />}
+        {!d && r?.decisionSource && <DecisionBadge decision={r.decision} source={r.decisionSource} />}
+        {r ? <SuccessBadge success={r.success} /> : <Badge tone="red">did not run</Badge>}
+        {e.toolSource && <Badge tone="slate">{e.toolSource}</Badge>}
+        <Markers e={e} />
+      </div>
+      {target && (
+        <div className="mt-1.5">
+          <span className="mr-2 text-xs uppercase tracking-wide text-slate-500">{target.kind}</span>
+          <code className="font-mono text-xs [overflow-wrap:anywhere]">{target.value}</code>
+        </div>
+      )}
+      {!target && !canReadContent && <p className="mt-1 text-xs text-slate-500">Command, path and input {HIDDEN}.</p>}
+      <Fields>
+        <Field label="tool_use_id">
+          <span className="font-mono">{item.toolUseId}</span>
+        </Field>
+        {r && <Field label="duration">{formatDuration(r.durationMs)}</Field>}
+        {r?.errorType && <Field label="error type">{r.errorType}</Field>}
+        {r?.error && <Field label="error">{r.error}</Field>}
+        {num(e, "tool_result_size_bytes") !== null && <Field label="result size">{formatCount(num(e, "tool_result_size_bytes"))} B</Field>}
+        {item.decisions.length > 1 && <Field label="decisions">{item.decisions.length}</Field>}
+      </Fields>
+      {params !== undefined && <RawJson label="Parameters" value={params} />}
+      {input !== undefined && <RawJson label={`Input${e.truncatedKeys.includes("tool_input") ? " (truncated by the client)" : ""}`} value={input} />}
+      <RawJson value={Object.fromEntries([...(item.decisions.map((x, i) => [`tool_decision#${i + 1}`, x.attributes] as const)), ...(r ? [["tool_result", r.attributes] as const] : [])])} />
+    </div>
+  );
+}
+
+function EventBody({ e, canReadContent }: { e: ApiEvent; canReadContent: boolean }) {
+  switch (e.name) {
+    case "user_prompt": {
+      const text = attr(e, "prompt");
+      return (
+        <div>
+          <div className="flex flex-wrap items-center gap-2">
+            <span className="font-semibold">Prompt</span>
+            {attr(e, "command_name") && <Badge tone="violet">/{attr(e, "command_name")}</Badge>}
+            <Markers e={e} />
+          </div>
+          {text && text !== "<REDACTED>" ? (
+            <div className="mt-1.5"><ContentBlock>{text}</ContentBlock></div>
+          ) : (
+            <p className="mt-1 text-xs text-slate-500">
+              {canReadContent ? "Prompt text not captured (OTEL_LOG_USER_PROMPTS is off on this client)." : `Prompt text ${HIDDEN}.`}{" "}
+              Length {formatCount(num(e, "prompt_length"))} characters.
+            </p>
+          )}
+          <RawJson value={e.attributes} />
+        </div>
+      );
+    }
+    case "assistant_response": {
+      const text = attr(e, "response");
+      return (
+        <div>
+          <div className="flex flex-wrap items-center gap-2">
+            <span className="font-semibold">Response</span>
+            {e.model && <span className="font-mono text-xs">{e.model}</span>}
+            <Markers e={e} />
+          </div>
+          {text && text !== "<REDACTED>" ? (
+            <div className="mt-1.5"><ContentBlock>{text}</ContentBlock></div>
+          ) : (
+            <p className="mt-1 text-xs text-slate-500">{canReadContent ? "Response text not captured." : `Response text ${HIDDEN}.`}</p>
+          )}
+          <RawJson value={e.attributes} />
+        </div>
+      );
+    }
+    case "api_request":
+      return (
+        <div>
+          <div className="flex flex-wrap items-center gap-2">
+            <span className="font-semibold">API request</span>
+            <span className="font-mono text-xs">{e.model}</span>
+            <Markers e={e} />
+          </div>
+          <Fields>
+            <Field label="tokens in">{formatCount(e.inputTokens)}</Field>
+            <Field label="out">{formatCount(e.outputTokens)}</Field>
+            <Field label="cache read">{formatCount(e.cacheReadTokens)}</Field>
+            <Field label="cache write">{formatCount(e.cacheCreationTokens)}</Field>
+            <Field label="cost">{formatCost(e.costUsd)}</Field>
+            <Field label="latency">{formatDuration(e.durationMs)}</Field>
+            {e.requestId && <Field label="request">{e.requestId}</Field>}
+            {attr(e, "query_source") && <Field label="source">{attr(e, "query_source")}</Field>}
+          </Fields>
+          <RawJson value={e.attributes} />
+        </div>
+      );
+    case "api_error":
+    case "api_retries_exhausted":
+    case "api_refusal":
+      return (
+        <div>
+          <div className="flex flex-wrap items-center gap-2">
+            <span className="font-semibold text-red-700 dark:text-red-400">
+              {e.name === "api_error" ? "API error" : e.name === "api_refusal" ? "API refusal" : "Retries exhausted"}
+            </span>
+            {e.statusCode !== null && <Badge tone="red">HTTP {e.statusCode}</Badge>}
+            {e.model && <span className="font-mono text-xs">{e.model}</span>}
+            <Markers e={e} />
+          </div>
+          <Fields>
+            {e.error && <Field label="error">{e.error}</Field>}
+            {num(e, "attempt") !== null && <Field label="attempt">{num(e, "attempt")}</Field>}
+            {num(e, "total_attempts") !== null && <Field label="attempts">{num(e, "total_attempts")}</Field>}
+            {e.durationMs !== null && <Field label="duration">{formatDuration(e.durationMs)}</Field>}
+            {attr(e, "category") && <Field label="category">{attr(e, "category")}</Field>}
+          </Fields>
+          <RawJson value={e.attributes} />
+        </div>
+      );
+    case "hook_execution_start":
+    case "hook_execution_complete": {
+      const blocking = num(e, "num_blocking") ?? 0;
+      return (
+        <div>
+          <div className="flex flex-wrap items-center gap-2">
+            <span className="font-semibold">{e.name === "hook_execution_start" ? "Hook started" : "Hook finished"}</span>
+            <span className="font-mono text-xs">{attr(e, "hook_name") ?? attr(e, "hook_event")}</span>
+            {e.name === "hook_execution_complete" && blocking > 0 && <Badge tone="red">blocked ({blocking})</Badge>}
+            {num(e, "num_non_blocking_error") ? <Badge tone="orange">{num(e, "num_non_blocking_error")} hook error</Badge> : null}
+            <Markers e={e} />
+          </div>
+          <Fields>
+            <Field label="hooks">{num(e, "num_hooks") ?? "–"}</Field>
+            {e.name === "hook_execution_complete" && <Field label="succeeded">{num(e, "num_success") ?? "–"}</Field>}
+            {attr(e, "hook_source") && <Field label="configured in">{attr(e, "hook_source")}</Field>}
+            {e.durationMs !== null && <Field label="duration">{formatDuration(e.durationMs)}</Field>}
+          </Fields>
+          <RawJson value={e.attributes} />
+        </div>
+      );
+    }
+    case "mcp_server_connection":
+      return (
+        <div>
+          <div className="flex flex-wrap items-center gap-2">
+            <span className="font-semibold">MCP server</span>
+            <span className="font-mono text-xs">{e.mcpServer ?? "(name not captured)"}</span>
+            <Badge tone={attr(e, "status") === "failed" ? "red" : attr(e, "status") === "connected" ? "emerald" : "slate"}>{attr(e, "status") ?? "?"}</Badge>
+            <Markers e={e} />
+          </div>
+          <Fields>
+            {attr(e, "transport_type") && <Field label="transport">{attr(e, "transport_type")}</Field>}
+            {attr(e, "server_scope") && <Field label="scope">{attr(e, "server_scope")}</Field>}
+            {e.errorType && <Field label="error">{e.errorType}</Field>}
+            {e.error && <Field label="message">{e.error}</Field>}
+          </Fields>
+          <RawJson value={e.attributes} />
+        </div>
+      );
+    case "permission_mode_changed":
+      return (
+        <div>
+          <div className="flex flex-wrap items-center gap-2">
+            <span className="font-semibold">Permission mode</span>
+            <span className="font-mono text-xs">
+              {attr(e, "from_mode")} → {attr(e, "to_mode")}
+            </span>
+            {attr(e, "to_mode") === "bypassPermissions" && <Badge tone="red">bypass</Badge>}
+          </div>
+          <RawJson value={e.attributes} />
+        </div>
+      );
+    default:
+      return (
+        <div>
+          <div className="flex flex-wrap items-center gap-2">
+            <span className="font-semibold">{e.name.replace(/_/g, " ")}</span>
+            {e.success !== null && <SuccessBadge success={e.success} />}
+            <Markers e={e} />
+          </div>
+          <Fields>
+            {Object.entries(e.attributes)
+              .filter(([k]) => !STANDARD_KEYS.has(k))
+              .slice(0, 8)
+              .map(([k, v]) => (
+                <Field key={k} label={k}>
+                  {typeof v === "string" ? v : JSON.stringify(v)}
+                </Field>
+              ))}
+          </Fields>
+          <RawJson value={e.attributes} />
+        </div>
+      );
+  }
+}
+
+/** Attributes every event carries; not worth repeating in a compact row. */
+const STANDARD_KEYS = new Set([
+  "event.name", "event.timestamp", "event.sequence", "session.id", "prompt.id", "user.id", "user.email",
+  "user.account_uuid", "user.account_id", "organization.id", "terminal.type", "app.version", "enduser.id",
+]);
+
+export function TimelineView({ events, canReadContent }: { events: ApiEvent[]; canReadContent: boolean }) {
+  const items = timelineItems(events);
+  const times = events.flatMap((e) => {
+    const t = Date.parse(e.timestamp);
+    return e.durationMs ? [t, t - e.durationMs] : [t];
+  });
+  const start = Math.min(...times);
+  const total = Math.max(...times) - start;
+  return (
+    <ol className="relative space-y-2" aria-label="Events in sequence order">
+      {items.map((item) => {
+        const e = item.kind === "tool" ? (item.result ?? item.first) : item.event;
+        const pos = axisPosition(e, start, total);
+        // A tool call sits where it started (its first event); its bar shows when it ran.
+        const offsetMs = item.kind === "tool" ? Date.parse(item.first.timestamp) - start : pos.offsetMs;
+        const seq = item.kind === "tool" ? [...item.decisions, ...(item.result ? [item.result] : [])].map((x) => x.sequence).join(", ") : String(e.sequence ?? "–");
+        const rejected = item.kind === "tool" && item.decisions.some((d) => d.decision === "reject");
+        const failed = (item.kind === "tool" && item.result?.success === false) || e.name === "api_error";
+        return (
+          <li
+            key={item.kind === "tool" ? `tool-${item.toolUseId}` : e.id}
+            id={item.kind === "tool" ? item.toolUseId : `event-${e.id}`}
+            className={`grid grid-cols-[5.5rem_1fr] gap-3 rounded-md border bg-white px-3 py-2 dark:bg-slate-900 ${
+              rejected || failed ? "border-red-200 dark:border-red-900" : "border-slate-200 dark:border-slate-800"
+            }`}
+          >
+            <div className="text-right font-mono text-[11px] leading-5 text-slate-500 dark:text-slate-400">
+              <div title="Time since the first event of the prompt">{formatOffset(offsetMs)}</div>
+              <div title="event.sequence">#{seq}</div>
+            </div>
+            <div className="min-w-0">
+              <div className="mb-1.5 h-1 w-full rounded bg-slate-100 dark:bg-slate-800" aria-hidden>
+                <div
+                  className={`h-1 rounded ${failed || rejected ? "bg-red-500" : "bg-sky-500"}`}
+                  style={{ marginLeft: `${pos.left * 100}%`, width: `max(${pos.width * 100}%, 3px)` }}
+                />
+              </div>
+              {item.kind === "tool" ? <ToolCall item={item} canReadContent={canReadContent} /> : <EventBody e={e} canReadContent={canReadContent} />}
+            </div>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}

@@ -1,0 +1,45 @@
+import type { ApiEvent } from "@/lib/queries/events";
+
+// Turns a prompt's events (in event.sequence order) into timeline items. A tool call's
+// decision and result share a tool_use_id: they become one item at the position of the first,
+// so the approval is shown next to the action it decided.
+
+export type TimelineItem =
+  | { kind: "event"; event: ApiEvent }
+  | { kind: "tool"; toolUseId: string; decisions: ApiEvent[]; result: ApiEvent | null; first: ApiEvent };
+
+export function timelineItems(events: ApiEvent[]): TimelineItem[] {
+  const items: TimelineItem[] = [];
+  const byToolUse = new Map<string, Extract<TimelineItem, { kind: "tool" }>>();
+  for (const e of events) {
+    const isTool = (e.name === "tool_decision" || e.name === "tool_result") && e.toolUseId;
+    if (!isTool) {
+      items.push({ kind: "event", event: e });
+      continue;
+    }
+    let item = byToolUse.get(e.toolUseId!);
+    if (!item) {
+      item = { kind: "tool", toolUseId: e.toolUseId!, decisions: [], result: null, first: e };
+      byToolUse.set(e.toolUseId!, item);
+      items.push(item);
+    }
+    if (e.name === "tool_decision") item.decisions.push(e);
+    else item.result = e;
+  }
+  return items;
+}
+
+/** Where an event sits on the prompt's time axis, as fractions of the whole. */
+export function axisPosition(
+  e: ApiEvent,
+  startMs: number,
+  totalMs: number,
+): { left: number; width: number; offsetMs: number } {
+  const t = Date.parse(e.timestamp);
+  // Events are emitted when something finished; a duration reaches back from there.
+  const begin = e.durationMs ? t - e.durationMs : t;
+  const total = Math.max(totalMs, 1);
+  const left = Math.min(Math.max((begin - startMs) / total, 0), 1);
+  const right = Math.min(Math.max((t - startMs) / total, 0), 1);
+  return { left, width: Math.max(right - left, 0), offsetMs: t - startMs };
+}
