@@ -13,6 +13,8 @@ export const E2E = {
   apiToken: "e2e-api-token-0123456789abcdef",
   analystEmail: "analyst@e2e.example",
   managerEmail: "manager@e2e.example",
+  /** An analyst of another tenant, which holds no data. */
+  otherTenantEmail: "analyst@other-tenant.example",
   /** Password of the analyst and manager created by e2e/setup.setup.ts. */
   userPassword: "e2e-user-password-0123",
   dataDir: process.env.E2E_PORT ? `.data-e2e-${E2E_PORT}` : ".data-e2e",

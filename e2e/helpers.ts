@@ -1,12 +1,13 @@
 import { expect, type Page } from "@playwright/test";
 import { E2E } from "../playwright.config";
 
-export type E2ERole = "admin" | "analyst" | "manager";
+export type E2ERole = "admin" | "analyst" | "manager" | "other-tenant";
 
 const CREDENTIALS: Record<E2ERole, { email: string; password: string }> = {
   admin: { email: E2E.adminEmail, password: E2E.adminPassword },
   analyst: { email: E2E.analystEmail, password: E2E.userPassword },
   manager: { email: E2E.managerEmail, password: E2E.userPassword },
+  "other-tenant": { email: E2E.otherTenantEmail, password: E2E.userPassword },
 };
 
 /** Signs in through the login form, as a person would. */

@@ -7,15 +7,22 @@ import { listFixtureRequests } from "../lib/testing/fixtures";
 // the admin CLI, which reaches the embedded database through the running server), and every
 // captured client request ingested through the real receivers.
 
+function cli(...args: string[]): string {
+  return execFileSync("node_modules/.bin/tsx", ["scripts/blindspot.ts", ...args], {
+    env: { ...process.env, BLINDSPOT_DATA_DIR: E2E.dataDir, DATABASE_URL: "", BLINDSPOT_USER_PASSWORD: E2E.userPassword },
+  }).toString();
+}
+
 setup("users and telemetry", async ({ request }) => {
-  for (const [email, role] of [[E2E.analystEmail, "analyst"], [E2E.managerEmail, "manager"]] as const) {
-    const existing = execFileSync("node_modules/.bin/tsx", ["scripts/blindspot.ts", "users", "list"], {
-      env: { ...process.env, BLINDSPOT_DATA_DIR: E2E.dataDir, DATABASE_URL: "" },
-    }).toString();
-    if (existing.includes(email)) continue;
-    execFileSync("node_modules/.bin/tsx", ["scripts/blindspot.ts", "users", "create", "--email", email, "--role", role], {
-      env: { ...process.env, BLINDSPOT_DATA_DIR: E2E.dataDir, DATABASE_URL: "", BLINDSPOT_USER_PASSWORD: E2E.userPassword },
-    });
+  cli("tenants", "create", "other-tenant");
+  const users: [string, string, string][] = [
+    [E2E.analystEmail, "analyst", "default"],
+    [E2E.managerEmail, "manager", "default"],
+    [E2E.otherTenantEmail, "analyst", "other-tenant"],
+  ];
+  for (const [email, role, tenant] of users) {
+    if (cli("users", "list", "--tenant", tenant).includes(email)) continue;
+    cli("users", "create", "--email", email, "--role", role, "--tenant", tenant);
   }
   for (const f of listFixtureRequests()) {
     const headers: Record<string, string> = { "content-type": f.contentType, authorization: `Bearer ${E2E.ingestToken}` };
