@@ -1,9 +1,10 @@
 import type pg from "pg";
+import { insertUnnest, textArrayLiteral, type Cell, type PgType } from "@/lib/db/unnest-insert";
 import { deterministicUuid } from "@/lib/sources/common";
 import type { EventRow, IdentityRow, MetricPointRow, NormalizedBatch, ResourceRow, SpanRow } from "@/lib/sources/model";
 
-// The batch writer: one INSERT … SELECT FROM unnest(…) per table, so a 512-record batch is a
-// handful of statements whatever its size. Deterministic keys plus ON CONFLICT DO NOTHING make a
+// The batch writer: one INSERT … SELECT FROM unnest(…) per table (lib/db/unnest-insert.ts), so a
+// 512-record batch is a handful of statements whatever its size. Deterministic keys plus ON CONFLICT DO NOTHING make a
 // re-sent batch a no-op. Rows are sorted by key so concurrent batches lock in the same order.
 
 export interface WriteContext {
@@ -17,59 +18,26 @@ export interface WriteResult {
   duplicates: number;
 }
 
-type Value = string | number | boolean | null;
-type PgArrayType = "text" | "uuid" | "timestamptz" | "int8" | "int4" | "float8" | "bool" | "jsonb" | "text[]";
-
 interface Column<R> {
   name: string;
-  type: PgArrayType;
-  get: (row: R) => Value;
+  type: PgType;
+  get: (row: R) => Cell;
 }
 
-/** A Postgres array literal for a text[] cell, passed as one text element and cast back. */
-function textArrayLiteral(values: string[]): string {
-  return `{${values.map((v) => `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`).join(",")}}`;
+function insertRows<R>(
+  client: Pick<pg.ClientBase, "query">,
+  table: string,
+  fixed: Record<string, Cell>,
+  columns: Column<R>[],
+  rows: R[],
+  conflict: string,
+): Promise<number> {
+  return insertUnnest(client, table, fixed, columns, rows.map((r) => columns.map((c) => c.get(r))), conflict);
 }
 
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const big = (v: bigint | null) => (v === null ? null : v.toString());
-
-// Postgres rejects \u0000 in text and jsonb; telemetry may contain it. Replace, never fail the batch.
-const NUL = /\u0000/g;
-function clean(v: Value): Value {
-  return typeof v === "string" && v.includes("\u0000") ? v.replace(NUL, "\uFFFD") : v;
-}
-
-async function insertRows<R>(
-  client: Pick<pg.ClientBase, "query">,
-  table: string,
-  fixed: Record<string, Value>,
-  columns: Column<R>[],
-  rows: R[],
-  conflict: string,
-): Promise<number> {
-  if (rows.length === 0) return 0;
-  const fixedNames = Object.keys(fixed);
-  const params: unknown[] = fixedNames.map((k) => fixed[k]);
-  const arrays = columns.map(() => [] as Value[]);
-  for (const row of rows) columns.forEach((c, i) => arrays[i].push(clean(c.get(row))));
-  const unnestArgs = columns.map((c, i) => {
-    params.push(arrays[i]);
-    // text[] cells travel as text literals (unnest would flatten a 2-D array).
-    return `$${params.length}::${c.type === "text[]" ? "text" : c.type}[]`;
-  });
-  const selectCols = [
-    ...fixedNames.map((_, i) => `$${i + 1}`),
-    ...columns.map((c) => (c.type === "text[]" ? `r."${c.name}"::text[]` : `r."${c.name}"`)),
-  ];
-  const sql =
-    `INSERT INTO "${table}" (${[...fixedNames, ...columns.map((c) => c.name)].map((n) => `"${n}"`).join(", ")}) ` +
-    `SELECT ${selectCols.join(", ")} FROM unnest(${unnestArgs.join(", ")}) AS r(${columns.map((c) => `"${c.name}"`).join(", ")}) ` +
-    `ORDER BY ${fixedNames.length + 1}, ${fixedNames.length + 2} ${conflict}`;
-  const result = await client.query(sql, params);
-  return result.rowCount ?? 0;
-}
 
 const RESOURCE_COLUMNS: Column<ResourceRow>[] = [
   { name: "id", type: "uuid", get: (r) => r.id },

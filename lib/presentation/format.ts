@@ -37,3 +37,11 @@ export function shortId(id: string | null | undefined, n = 8): string {
   if (!id) return "–";
   return id.length > n + 1 ? `${id.slice(0, n)}…` : id;
 }
+
+/** How to name the person behind telemetry: email, then enduser.id, account, else the device. */
+export function personLabel(u: { email: string | null; enduserId: string | null; accountId: string | null; id: string | null }): { label: string; query: string | null } {
+  const named = u.email ?? u.enduserId ?? u.accountId;
+  if (named) return { label: named, query: named };
+  if (u.id) return { label: `device ${u.id.slice(0, 8)}…`, query: u.id };
+  return { label: "unknown user", query: null };
+}

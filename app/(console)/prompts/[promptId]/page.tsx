@@ -5,7 +5,7 @@ import { Badge, SourceBadge } from "@/components/ui/badge";
 import { Stat, StatGrid } from "@/components/ui/stat";
 import { recordContentView } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
-import { formatCost, formatCount, formatDuration, formatTime } from "@/lib/presentation/format";
+import { formatCost, formatCount, formatDuration, formatTime, personLabel } from "@/lib/presentation/format";
 import { DECISION_SOURCE_INFO } from "@/lib/presentation/labels";
 import { promptNeighbors, promptTimeline } from "@/lib/queries/prompts";
 
@@ -24,8 +24,7 @@ export default async function PromptPage({ params }: { params: Promise<{ promptI
   const neighbors = timeline.sessionId ? await promptNeighbors(user.tenantId, timeline.sessionId, promptId) : null;
   const s = timeline.summary;
   const first = timeline.events[0];
-  const person = first.user.email ?? first.user.enduserId ?? first.user.accountId ?? (first.user.id ? `device ${first.user.id.slice(0, 8)}…` : "unknown user");
-  const personQuery = first.user.email ?? first.user.enduserId ?? first.user.accountId ?? first.user.id;
+  const { label: person, query: personQuery } = personLabel(first.user);
 
   return (
     <div className="mx-auto max-w-6xl">

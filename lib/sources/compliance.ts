@@ -1,0 +1,347 @@
+import type pg from "pg";
+import { z } from "zod";
+import { insertUnnest, type Cell, type PgType } from "@/lib/db/unnest-insert";
+import { fromTaggedId, isUuid, orgTaggedId } from "@/lib/identity/tagged-id";
+
+// Compliance API records (TELEMETRY.md §4) → the compliance_* tables. One path for the
+// connector and for file imports, so both write the same rows and deduplicate on the same ids.
+// Records are validated loosely (unknown fields and activity types pass through into `raw`)
+// but the fields we key, join and sort on must be present and well formed.
+
+type Db = Pick<pg.ClientBase, "query">;
+export type Origin = "api" | "import";
+
+export interface StoreResult {
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  errors: string[];
+}
+
+const MAX_ERRORS = 20;
+
+const cols = (...list: [string, PgType][]) => list.map(([name, type]) => ({ name, type }));
+
+export function emptyResult(): StoreResult {
+  return { accepted: 0, duplicates: 0, rejected: 0, errors: [] };
+}
+
+export function mergeResults(a: StoreResult, b: StoreResult): StoreResult {
+  return {
+    accepted: a.accepted + b.accepted,
+    duplicates: a.duplicates + b.duplicates,
+    rejected: a.rejected + b.rejected,
+    errors: [...a.errors, ...b.errors].slice(0, MAX_ERRORS),
+  };
+}
+
+const rfc3339 = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "must be an RFC 3339 time");
+const nullableString = z.string().nullish().transform((v) => v ?? null);
+
+function describeZod(err: z.ZodError): string {
+  return err.issues.map((i) => `${i.path.join(".") || "record"}: ${i.message}`).join("; ");
+}
+
+function reject(result: StoreResult, what: string, message: string): void {
+  result.rejected += 1;
+  if (result.errors.length < MAX_ERRORS) result.errors.push(`${what}: ${message}`);
+}
+
+/** The UUID of a tagged user id, when it is one (user_01… ⇄ OTel user.account_uuid). */
+function accountUuidOf(userId: string | null): string | null {
+  if (!userId) return null;
+  const t = fromTaggedId(userId);
+  return t && t.tag === "user" ? t.uuid : null;
+}
+
+// ---- activities --------------------------------------------------------------------------
+
+export const activitySchema = z
+  .object({
+    id: z.string().min(1),
+    created_at: rfc3339,
+    type: z.string().min(1),
+    organization_id: nullableString,
+    organization_uuid: nullableString,
+    actor: z
+      .object({
+        type: z.string(),
+        email_address: nullableString,
+        user_id: nullableString,
+        ip_address: nullableString,
+        user_agent: nullableString,
+        unauthenticated_email_address: nullableString,
+      })
+      .passthrough()
+      .nullish(),
+  })
+  .passthrough();
+
+export async function storeActivities(db: Db, tenantId: string, records: unknown[], origin: Origin): Promise<StoreResult> {
+  const result = emptyResult();
+  const rows: Cell[][] = [];
+  const seen = new Set<string>();
+  records.forEach((r, i) => {
+    const parsed = activitySchema.safeParse(r);
+    if (!parsed.success) return reject(result, `activity ${i}`, describeZod(parsed.error));
+    const a = parsed.data;
+    if (seen.has(a.id)) {
+      result.duplicates += 1;
+      return;
+    }
+    seen.add(a.id);
+    const userId = a.actor?.user_id ?? null;
+    const orgUuid = a.organization_uuid ?? (a.organization_id ? (fromTaggedId(a.organization_id)?.uuid ?? null) : null);
+    rows.push([
+      a.id, new Date(a.created_at).toISOString(), a.type, a.organization_id, orgUuid, a.actor?.type ?? null,
+      (a.actor?.email_address ?? a.actor?.unauthenticated_email_address ?? null)?.toLowerCase() ?? null,
+      userId, accountUuidOf(userId), a.actor?.ip_address ?? null, a.actor?.user_agent ?? null, JSON.stringify(r),
+    ]);
+  });
+  if (rows.length === 0) return result;
+  const inserted = await insertUnnest(db, "compliance_activities", { tenant_id: tenantId, origin },
+    cols(["id", "text"], ["created_at", "timestamptz"], ["type", "text"], ["organization_id", "text"], ["organization_uuid", "text"], ["actor_type", "text"],
+      ["actor_email", "text"], ["actor_user_id", "text"], ["actor_account_uuid", "text"], ["actor_ip", "text"], ["actor_user_agent", "text"], ["raw", "jsonb"]),
+    rows, "ON CONFLICT DO NOTHING");
+  result.accepted += inserted;
+  result.duplicates += rows.length - inserted;
+  return result;
+}
+
+// ---- chats ---------------------------------------------------------------------------------
+
+const contentBlock = z.object({ type: z.string() }).passthrough();
+
+export const chatMessageSchema = z
+  .object({
+    id: z.string().min(1),
+    role: z.string(),
+    created_at: rfc3339,
+    content: z.array(contentBlock).nullish(),
+  })
+  .passthrough();
+
+export const chatSchema = z
+  .object({
+    id: z.string().min(1),
+    name: nullableString,
+    created_at: rfc3339,
+    updated_at: rfc3339.nullish(),
+    deleted_at: rfc3339.nullish(),
+    organization_uuid: nullableString,
+    project_id: nullableString,
+    model: nullableString,
+    user: z.object({ id: nullableString, email_address: nullableString }).passthrough().nullish(),
+    chat_messages: z.array(z.unknown()).nullish(),
+  })
+  .passthrough();
+
+function textOf(content: { type: string; text?: unknown }[] | null | undefined): string | null {
+  const parts = (content ?? []).filter((b) => b.type === "text" && typeof b.text === "string").map((b) => b.text as string);
+  return parts.length ? parts.join("\n") : null;
+}
+
+/** A chat with (optionally) its messages; a chat already stored is updated (it may have grown). */
+export async function storeChat(db: Db, tenantId: string, record: unknown, origin: Origin): Promise<StoreResult> {
+  const result = emptyResult();
+  const parsed = chatSchema.safeParse(record);
+  if (!parsed.success) {
+    reject(result, "chat", describeZod(parsed.error));
+    return result;
+  }
+  const c = parsed.data;
+  const { chat_messages: messages, ...meta } = c;
+  const upsert = await db.query(
+    `INSERT INTO compliance_chats (tenant_id, id, name, created_at, updated_at, deleted_at, user_id, user_email, organization_uuid, project_id, model, raw, origin)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
+     ON CONFLICT (tenant_id, id) DO UPDATE SET name = EXCLUDED.name, updated_at = EXCLUDED.updated_at, deleted_at = EXCLUDED.deleted_at,
+       model = COALESCE(EXCLUDED.model, compliance_chats.model), raw = EXCLUDED.raw
+     RETURNING (xmax = 0) AS inserted`,
+    [tenantId, c.id, c.name, c.created_at, c.updated_at ?? null, c.deleted_at ?? null, c.user?.id ?? null, c.user?.email_address?.toLowerCase() ?? null,
+      c.organization_uuid, c.project_id, c.model, JSON.stringify(meta), origin],
+  );
+  if (upsert.rows[0]?.inserted) result.accepted += 1;
+  else result.duplicates += 1;
+  if (messages) {
+    const m = await storeChatMessages(db, tenantId, c.id, messages);
+    result.rejected += m.rejected;
+    result.errors.push(...m.errors);
+  }
+  return result;
+}
+
+export async function storeChatMessages(db: Db, tenantId: string, chatId: string, messages: unknown[]): Promise<StoreResult> {
+  const result = emptyResult();
+  const rows: Cell[][] = [];
+  messages.forEach((m, i) => {
+    const parsed = chatMessageSchema.safeParse(m);
+    if (!parsed.success) return reject(result, `chat ${chatId} message ${i}`, describeZod(parsed.error));
+    const msg = parsed.data;
+    rows.push([msg.id, chatId, i, msg.role, msg.created_at, textOf(msg.content as { type: string; text?: unknown }[] | null), JSON.stringify(m)]);
+  });
+  if (rows.length) {
+    const n = await insertUnnest(db, "compliance_chat_messages", { tenant_id: tenantId },
+      cols(["id", "text"], ["chat_id", "text"], ["ordinal", "int4"], ["role", "text"], ["created_at", "timestamptz"], ["text", "text"], ["raw", "jsonb"]),
+      rows, "ON CONFLICT DO NOTHING");
+    result.accepted += n;
+    result.duplicates += rows.length - n;
+  }
+  return result;
+}
+
+// ---- session transcripts ------------------------------------------------------------------
+
+export const sessionSchema = z
+  .object({
+    id: z.string().min(1),
+    type: z.string().optional(),
+    product_surface: nullableString,
+    organization_uuid: nullableString,
+    workspace_id: nullableString,
+    status: nullableString,
+    created_at: rfc3339,
+    updated_at: rfc3339.nullish(),
+    user: z.object({ id: nullableString, email_address: nullableString }).passthrough().nullish(),
+    started_by_user: z.object({ id: nullableString }).passthrough().nullish(),
+  })
+  .passthrough();
+
+export const sessionMessageSchema = z
+  .object({
+    id: z.string().min(1),
+    role: z.string(),
+    model: nullableString,
+    created_at: rfc3339,
+    content: z.array(contentBlock).nullish(),
+  })
+  .passthrough();
+
+export function sessionKind(id: string, type?: string): "local" | "remote" {
+  return id.startsWith("cse_") || type === "compliance_remote_session" ? "remote" : "local";
+}
+
+export async function storeSession(db: Db, tenantId: string, record: unknown, origin: Origin): Promise<StoreResult> {
+  const result = emptyResult();
+  const parsed = sessionSchema.safeParse(record);
+  if (!parsed.success) {
+    reject(result, "session", describeZod(parsed.error));
+    return result;
+  }
+  const s = parsed.data;
+  const userId = s.user?.id ?? s.started_by_user?.id ?? null;
+  const r = await db.query(
+    `INSERT INTO compliance_sessions (tenant_id, id, kind, product_surface, user_id, user_email, organization_uuid, workspace_id, status, created_at, updated_at, raw, origin)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
+     ON CONFLICT (tenant_id, id) DO UPDATE SET updated_at = EXCLUDED.updated_at, status = EXCLUDED.status,
+       user_email = COALESCE(EXCLUDED.user_email, compliance_sessions.user_email), raw = EXCLUDED.raw
+     RETURNING (xmax = 0) AS inserted`,
+    [tenantId, s.id, sessionKind(s.id, s.type), s.product_surface, userId, s.user?.email_address?.toLowerCase() ?? null, s.organization_uuid,
+      s.workspace_id, s.status, s.created_at, s.updated_at ?? null, JSON.stringify(record), origin],
+  );
+  if (r.rows[0]?.inserted) result.accepted += 1;
+  else result.duplicates += 1;
+  return result;
+}
+
+interface ToolBlockRow {
+  toolUseId: string;
+  kind: "tool_use" | "tool_result";
+  name: string | null;
+  input: string | null;
+  content: unknown;
+  isError: boolean | null;
+  truncated: boolean;
+}
+
+function toolBlocks(content: { type: string; [k: string]: unknown }[] | null | undefined): ToolBlockRow[] {
+  const out: ToolBlockRow[] = [];
+  for (const b of content ?? []) {
+    if (b.type === "tool_use" && typeof b.id === "string") {
+      out.push({ toolUseId: b.id, kind: "tool_use", name: typeof b.name === "string" ? b.name : null, input: typeof b.input === "string" ? b.input : JSON.stringify(b.input ?? null), content: null, isError: null, truncated: b.truncated === true });
+    } else if (b.type === "tool_result" && typeof b.tool_use_id === "string") {
+      out.push({ toolUseId: b.tool_use_id, kind: "tool_result", name: typeof b.name === "string" ? b.name : null, input: null, content: b.content ?? null, isError: typeof b.is_error === "boolean" ? b.is_error : null, truncated: b.truncated === true });
+    }
+  }
+  return out;
+}
+
+/** Messages of one transcript, in returned order (messages of one inference share created_at). */
+export async function storeSessionMessages(db: Db, tenantId: string, sessionId: string, messages: unknown[], startOrdinal = 0): Promise<StoreResult> {
+  const result = emptyResult();
+  const rows: Cell[][] = [];
+  const blocks: Cell[][] = [];
+  messages.forEach((m, i) => {
+    const parsed = sessionMessageSchema.safeParse(m);
+    if (!parsed.success) return reject(result, `session ${sessionId} message ${i}`, describeZod(parsed.error));
+    const msg = parsed.data;
+    const content = msg.content as { type: string; [k: string]: unknown }[] | null | undefined;
+    rows.push([msg.id, sessionId, startOrdinal + i, msg.role, msg.model, msg.created_at, textOf(content as { type: string; text?: unknown }[]), JSON.stringify(m)]);
+    for (const b of toolBlocks(content)) {
+      blocks.push([b.toolUseId, b.kind, msg.id, sessionId, b.name, b.input, b.content === null ? null : JSON.stringify(b.content), b.isError, b.truncated, msg.created_at]);
+    }
+  });
+  if (rows.length) {
+    const n = await insertUnnest(db, "compliance_session_messages", { tenant_id: tenantId },
+      cols(["id", "text"], ["session_id", "text"], ["ordinal", "int4"], ["role", "text"], ["model", "text"], ["created_at", "timestamptz"], ["text", "text"], ["raw", "jsonb"]),
+      rows, "ON CONFLICT DO NOTHING");
+    result.accepted += n;
+    result.duplicates += rows.length - n;
+  }
+  if (blocks.length) {
+    await insertUnnest(db, "compliance_tool_blocks", { tenant_id: tenantId },
+      cols(["tool_use_id", "text"], ["kind", "text"], ["message_id", "text"], ["session_id", "text"], ["name", "text"], ["input", "text"],
+        ["content", "jsonb"], ["is_error", "bool"], ["truncated", "bool"], ["created_at", "timestamptz"]),
+      blocks, "ON CONFLICT DO NOTHING");
+  }
+  return result;
+}
+
+// ---- directory -----------------------------------------------------------------------------
+
+export const organizationSchema = z.object({ uuid: z.string().refine(isUuid, "must be a UUID"), name: nullableString, created_at: rfc3339.nullish() }).passthrough();
+export const userSchema = z
+  .object({ id: z.string().min(1), email: nullableString, full_name: nullableString, organization_role: nullableString, created_at: rfc3339.nullish() })
+  .passthrough();
+
+export async function storeOrganizations(db: Db, tenantId: string, records: unknown[]): Promise<StoreResult> {
+  const result = emptyResult();
+  for (const [i, r] of records.entries()) {
+    const parsed = organizationSchema.safeParse(r);
+    if (!parsed.success) {
+      reject(result, `organization ${i}`, describeZod(parsed.error));
+      continue;
+    }
+    const o = parsed.data;
+    const res = await db.query(
+      `INSERT INTO compliance_organizations (tenant_id, uuid, tagged_id, name, created_at, raw) VALUES ($1,$2,$3,$4,$5,$6)
+       ON CONFLICT (tenant_id, uuid) DO UPDATE SET name = EXCLUDED.name, raw = EXCLUDED.raw RETURNING (xmax = 0) AS inserted`,
+      [tenantId, o.uuid.toLowerCase(), orgTaggedId(o.uuid), o.name, o.created_at ?? null, JSON.stringify(r)],
+    );
+    if (res.rows[0]?.inserted) result.accepted += 1;
+    else result.duplicates += 1;
+  }
+  return result;
+}
+
+export async function storeUsers(db: Db, tenantId: string, organizationUuid: string, records: unknown[]): Promise<StoreResult> {
+  const result = emptyResult();
+  for (const [i, r] of records.entries()) {
+    const parsed = userSchema.safeParse(r);
+    if (!parsed.success) {
+      reject(result, `user ${i}`, describeZod(parsed.error));
+      continue;
+    }
+    const u = parsed.data;
+    const res = await db.query(
+      `INSERT INTO compliance_users (tenant_id, organization_uuid, id, account_uuid, email, full_name, organization_role, created_at, raw)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
+       ON CONFLICT (tenant_id, organization_uuid, id) DO UPDATE SET email = EXCLUDED.email, full_name = EXCLUDED.full_name,
+         organization_role = EXCLUDED.organization_role, raw = EXCLUDED.raw, received_at = now()
+       RETURNING (xmax = 0) AS inserted`,
+      [tenantId, organizationUuid.toLowerCase(), u.id, accountUuidOf(u.id), u.email?.toLowerCase() ?? null, u.full_name, u.organization_role, u.created_at ?? null, JSON.stringify(r)],
+    );
+    if (res.rows[0]?.inserted) result.accepted += 1;
+    else result.duplicates += 1;
+  }
+  return result;
+}
