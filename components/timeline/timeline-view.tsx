@@ -5,6 +5,7 @@ import type { JsonValue } from "@/lib/otlp/values";
 import { formatCost, formatCount, formatDuration, formatOffset } from "@/lib/presentation/format";
 import { axisPosition, timelineItems, type TimelineItem } from "@/lib/presentation/timeline";
 import { toolTarget } from "@/lib/presentation/tool-target";
+import type { ToolMatch } from "@/lib/queries/conversation";
 import type { ApiEvent } from "@/lib/queries/events";
 
 // The per-prompt timeline: every event in event.sequence order on a shared time axis, each
@@ -58,7 +59,50 @@ function Fields({ children }: { children: ReactNode }) {
   return <dl className="mt-1 flex flex-wrap gap-x-5 gap-y-1 text-xs">{children}</dl>;
 }
 
-function ToolCall({ item, canReadContent }: { item: Extract<TimelineItem, { kind: "tool" }>; canReadContent: boolean }) {
+function prettyJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text; // truncated input is no longer valid JSON: show it as it came
+  }
+}
+
+function resultText(content: JsonValue): string {
+  if (Array.isArray(content)) {
+    return content
+      .map((b) => (b && typeof b === "object" && !Array.isArray(b) && typeof b.text === "string" ? b.text : JSON.stringify(b)))
+      .join("\n");
+  }
+  return typeof content === "string" ? content : JSON.stringify(content, null, 2);
+}
+
+/** The Compliance transcript's side of a tool call: full input and the result Claude saw. */
+function TranscriptTool({ match }: { match: ToolMatch }) {
+  return (
+    <div className="mt-2 rounded border border-violet-200 bg-violet-50/40 p-2 dark:border-violet-900 dark:bg-violet-950/30">
+      <div className="mb-1 text-[11px] font-medium uppercase tracking-wide text-violet-800 dark:text-violet-300">From the Compliance transcript</div>
+      {match.toolUse && (
+        <div className="text-xs">
+          <span className="text-slate-500">tool_use in </span>
+          <span className="font-mono">{match.toolUse.messageId}</span>
+          {match.toolUse.truncated && <Badge tone="orange">truncated</Badge>}
+          {match.toolUse.input !== null ? <div className="mt-1"><ContentBlock mono>{prettyJson(match.toolUse.input)}</ContentBlock></div> : <p className="text-slate-500">Input {HIDDEN}.</p>}
+        </div>
+      )}
+      {match.toolResult && (
+        <div className="mt-2 text-xs">
+          <span className="text-slate-500">tool_result in </span>
+          <span className="font-mono">{match.toolResult.messageId}</span>
+          {match.toolResult.isError && <Badge tone="red">error</Badge>}
+          {match.toolResult.truncated && <Badge tone="orange">truncated</Badge>}
+          {match.toolResult.content !== null ? <div className="mt-1"><ContentBlock mono>{resultText(match.toolResult.content)}</ContentBlock></div> : <p className="text-slate-500">Result {HIDDEN}.</p>}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function ToolCall({ item, canReadContent, transcript }: { item: Extract<TimelineItem, { kind: "tool" }>; canReadContent: boolean; transcript?: ToolMatch }) {
   const r = item.result;
   const d = item.decisions[item.decisions.length - 1];
   const e = r ?? d ?? item.first;
@@ -96,6 +140,7 @@ function ToolCall({ item, canReadContent }: { item: Extract<TimelineItem, { kind
       </Fields>
       {params !== undefined && <RawJson label="Parameters" value={params} />}
       {input !== undefined && <RawJson label={`Input${e.truncatedKeys.includes("tool_input") ? " (truncated by the client)" : ""}`} value={input} />}
+      {transcript && <TranscriptTool match={transcript} />}
       <RawJson value={Object.fromEntries([...(item.decisions.map((x, i) => [`tool_decision#${i + 1}`, x.attributes] as const)), ...(r ? [["tool_result", r.attributes] as const] : [])])} />
     </div>
   );
@@ -269,7 +314,8 @@ const STANDARD_KEYS = new Set([
   "user.account_uuid", "user.account_id", "organization.id", "terminal.type", "app.version", "enduser.id",
 ]);
 
-export function TimelineView({ events, canReadContent }: { events: ApiEvent[]; canReadContent: boolean }) {
+export function TimelineView({ events, canReadContent, transcriptTools = [] }: { events: ApiEvent[]; canReadContent: boolean; transcriptTools?: ToolMatch[] }) {
+  const byToolUse = new Map(transcriptTools.map((t) => [t.toolUseId, t]));
   const items = timelineItems(events);
   const times = events.flatMap((e) => {
     const t = Date.parse(e.timestamp);
@@ -306,7 +352,7 @@ export function TimelineView({ events, canReadContent }: { events: ApiEvent[]; c
                   style={{ marginLeft: `${pos.left * 100}%`, width: `max(${pos.width * 100}%, 3px)` }}
                 />
               </div>
-              {item.kind === "tool" ? <ToolCall item={item} canReadContent={canReadContent} /> : <EventBody e={e} canReadContent={canReadContent} />}
+              {item.kind === "tool" ? <ToolCall item={item} canReadContent={canReadContent} transcript={byToolUse.get(item.toolUseId)} /> : <EventBody e={e} canReadContent={canReadContent} />}
             </div>
           </li>
         );

@@ -3,6 +3,7 @@ import * as otlpLogs from "@/app/api/otlp/v1/logs/route";
 import * as otlpMetrics from "@/app/api/otlp/v1/metrics/route";
 import * as otlpTraces from "@/app/api/otlp/v1/traces/route";
 import * as events from "@/app/api/v1/events/route";
+import * as identities from "@/app/api/v1/identities/route";
 import * as metrics from "@/app/api/v1/metrics/route";
 import * as prompts from "@/app/api/v1/prompts/[promptId]/route";
 import * as sessions from "@/app/api/v1/sessions/[sessionId]/route";
@@ -16,6 +17,7 @@ export const APP_ROUTES: Record<string, RouteModule> = {
   "/api/otlp/v1/traces": otlpTraces as unknown as RouteModule,
   "/api/otlp/v1/metrics": otlpMetrics as unknown as RouteModule,
   "/api/v1/events": events as unknown as RouteModule,
+  "/api/v1/identities": identities as unknown as RouteModule,
   "/api/v1/metrics": metrics as unknown as RouteModule,
   "/api/v1/prompts/[promptId]": prompts as unknown as RouteModule,
   "/api/v1/sessions/[sessionId]": sessions as unknown as RouteModule,

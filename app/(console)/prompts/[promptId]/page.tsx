@@ -7,7 +7,9 @@ import { recordContentView } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
 import { formatCost, formatCount, formatDuration, formatTime, personLabel } from "@/lib/presentation/format";
 import { DECISION_SOURCE_INFO } from "@/lib/presentation/labels";
+import { promptConversation } from "@/lib/queries/conversation";
 import { promptNeighbors, promptTimeline } from "@/lib/queries/prompts";
+import { ConversationPanel } from "@/components/timeline/conversation-panel";
 
 export const dynamic = "force-dynamic";
 
@@ -21,7 +23,10 @@ export default async function PromptPage({ params }: { params: Promise<{ promptI
   const timeline = await promptTimeline(user.tenantId, promptId, user.canReadContent);
   if (!timeline) notFound();
   if (user.canReadContent) await recordContentView(user.tenantId, user.email, `prompt:${promptId}`);
-  const neighbors = timeline.sessionId ? await promptNeighbors(user.tenantId, timeline.sessionId, promptId) : null;
+  const [neighbors, conversation] = await Promise.all([
+    timeline.sessionId ? promptNeighbors(user.tenantId, timeline.sessionId, promptId) : null,
+    promptConversation(user.tenantId, timeline.events, user.canReadContent),
+  ]);
   const s = timeline.summary;
   const first = timeline.events[0];
   const { label: person, query: personQuery } = personLabel(first.user);
@@ -95,8 +100,10 @@ export default async function PromptPage({ params }: { params: Promise<{ promptI
         </p>
       )}
 
+      <ConversationPanel conversation={conversation} />
+
       <h2 className="mb-2 mt-6 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Timeline</h2>
-      <TimelineView events={timeline.events} canReadContent={user.canReadContent} />
+      <TimelineView events={timeline.events} canReadContent={user.canReadContent} transcriptTools={conversation.tools} />
     </div>
   );
 }
