@@ -6,13 +6,19 @@ import { usePathname, useSearchParams } from "next/navigation";
 const ITEMS = [
   { href: "/explore", label: "Explore", match: ["/explore", "/prompts", "/sessions", "/traces"] },
   { href: "/inventory", label: "Inventory", match: ["/inventory"] },
+  { href: "/compliance", label: "Compliance activity", match: ["/compliance", "/people"] },
+];
+
+const ADMIN_ITEMS = [
+  { href: "/settings/compliance", label: "Settings", match: ["/settings"] },
+  { href: "/audit", label: "Audit log", match: ["/audit"] },
 ];
 
 export function ConsoleNav({ isAdmin }: { isAdmin: boolean }) {
   const pathname = usePathname();
   const search = useSearchParams();
   const range = search.get("range");
-  const items = isAdmin ? [...ITEMS, { href: "/audit", label: "Audit log", match: ["/audit"] }] : ITEMS;
+  const items = isAdmin ? [...ITEMS, ...ADMIN_ITEMS] : ITEMS;
   return (
     <nav aria-label="Main" className="flex flex-col gap-0.5 px-2">
       {items.map((item) => {

@@ -46,7 +46,16 @@ export async function resolveSearch(tenantId: string, raw: string): Promise<Sear
        LIMIT 1`,
       [tenantId, q],
     );
-    if (who.rowCount) out.push({ href: `/explore?user=${encodeURIComponent(q)}&range=all`, label: `Activity of ${q}` });
+    const compliance = who.rowCount
+      ? null
+      : await pool.query(
+          `SELECT 1 FROM compliance_users WHERE tenant_id = $1 AND (email = lower($2) OR id = $2)
+           UNION ALL SELECT 1 FROM compliance_activities WHERE tenant_id = $1 AND (actor_email = lower($2) OR actor_user_id = $2) LIMIT 1`,
+          [tenantId, q],
+        );
+    const isAccount = q.includes("@") || q.startsWith("user_") || UUID.test(q);
+    if ((who.rowCount || compliance?.rowCount) && isAccount) out.push({ href: `/people/${encodeURIComponent(q)}?range=all`, label: `Person ${q}` });
+    else if (who.rowCount) out.push({ href: `/explore?user=${encodeURIComponent(q)}&range=all`, label: `Activity of device ${q}` });
   }
   return out;
 }

@@ -1,0 +1,63 @@
+import Link from "next/link";
+import { ActivityTable } from "@/components/compliance/activity-table";
+import { requireUser } from "@/lib/auth/session";
+import { activityTypes, BadActivityCursorError, searchActivities } from "@/lib/queries/compliance-activities";
+import { timeWindow } from "@/lib/time-range";
+
+export const dynamic = "force-dynamic";
+
+type Params = { type?: string; actor?: string; org?: string; cursor?: string; range?: string };
+
+export default async function CompliancePage({ searchParams }: { searchParams: Promise<Params> }) {
+  const user = await requireUser();
+  const p = await searchParams;
+  const window = timeWindow(p.range);
+  const [types, page] = await Promise.all([
+    activityTypes(user.tenantId),
+    searchActivities(user.tenantId, { type: p.type || undefined, actor: p.actor || undefined, organization: p.org || undefined, from: window.from, cursor: p.cursor || undefined, limit: 100 }).catch((err: unknown) => {
+      if (err instanceof BadActivityCursorError) return { rows: [], nextCursor: null };
+      throw err;
+    }),
+  ]);
+  const next = new URLSearchParams(Object.entries({ ...p, cursor: page.nextCursor ?? "" }).filter((e): e is [string, string] => Boolean(e[1])));
+  return (
+    <div className="mx-auto max-w-7xl">
+      <h1 className="text-lg font-semibold tracking-tight">Compliance activity</h1>
+      <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">
+        The Compliance API activity feed (sign-ins, keys, MCP servers, settings, content events) for tenant {user.tenantSlug}, {window.label.toLowerCase()}.
+      </p>
+      <form method="get" className="mt-4 flex flex-wrap items-end gap-3 text-xs">
+        <input type="hidden" name="range" value={window.id} />
+        <label className="flex flex-col gap-1">
+          <span className="text-slate-500">Type</span>
+          <select name="type" defaultValue={p.type ?? ""} className="field min-w-56">
+            <option value="">All types</option>
+            {types.map((t) => (
+              <option key={t.type} value={t.type}>
+                {t.type} ({t.count})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="flex flex-col gap-1">
+          <span className="text-slate-500">Actor (email or user_…)</span>
+          <input name="actor" defaultValue={p.actor ?? ""} className="field w-64" />
+        </label>
+        <label className="flex flex-col gap-1">
+          <span className="text-slate-500">Organization (org_… or UUID)</span>
+          <input name="org" defaultValue={p.org ?? ""} className="field w-64" />
+        </label>
+        <button type="submit" className="btn-primary">Filter</button>
+        <Link href={`/compliance?range=${window.id}`} className="btn-secondary">Reset</Link>
+      </form>
+      <div className="mt-4">
+        <ActivityTable rows={page.rows} />
+      </div>
+      <div className="mt-3 flex items-center gap-3 text-xs text-slate-500">
+        <span>{page.rows.length} activities on this page</span>
+        {p.cursor && <Link className="btn-secondary py-1" href={`/compliance?${new URLSearchParams(Object.entries({ ...p, cursor: "" }).filter((e): e is [string, string] => Boolean(e[1])))}`}>First page</Link>}
+        {page.nextCursor && <Link className="btn-secondary py-1" href={`/compliance?${next}`}>Next page →</Link>}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,126 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { ActivityTable } from "@/components/compliance/activity-table";
+import { Badge, SourceBadge } from "@/components/ui/badge";
+import { Card } from "@/components/ui/card";
+import { requireUser } from "@/lib/auth/session";
+import { resolvePerson } from "@/lib/identity/resolve";
+import { formatCount, formatTime } from "@/lib/presentation/format";
+import { searchActivities } from "@/lib/queries/compliance-activities";
+import { personSessions } from "@/lib/queries/people";
+import { timeWindow } from "@/lib/time-range";
+
+export const dynamic = "force-dynamic";
+
+/** Which OTel source each Compliance transcript surface should also appear in. */
+const OTEL_SOURCE_FOR_SURFACE: Record<string, string> = { claude_code: "claude_code", cowork: "cowork", cowork_remote: "cowork" };
+
+export default async function PersonPage({ params, searchParams }: { params: Promise<{ key: string }>; searchParams: Promise<{ range?: string }> }) {
+  const user = await requireUser();
+  const key = decodeURIComponent((await params).key).trim();
+  const window = timeWindow((await searchParams).range);
+  const query = key.includes("@") ? { email: key } : key.startsWith("user_") ? { accountId: key } : { accountUuid: key };
+  const person = await resolvePerson(user.tenantId, query);
+  if (!person) notFound();
+  const [{ otel, transcripts }, activity] = await Promise.all([
+    personSessions(user.tenantId, person, window.from),
+    searchActivities(user.tenantId, { actorEmails: person.emails, actorIds: person.accountIds, from: window.from, limit: 100 }),
+  ]);
+  // Surfaces with Compliance transcripts but no OTel session in the same window: telemetry gaps.
+  const otelSources = new Set(otel.map((s) => s.source));
+  const gaps = [...new Set(transcripts.map((t) => t.productSurface ?? ""))].filter((s) => OTEL_SOURCE_FOR_SURFACE[s] && !otelSources.has(OTEL_SOURCE_FOR_SURFACE[s]));
+
+  return (
+    <div className="mx-auto max-w-7xl">
+      <nav aria-label="Breadcrumb" className="mb-2 text-xs text-slate-500 dark:text-slate-400">
+        <Link className="link" href="/compliance">Compliance activity</Link> / Person
+      </nav>
+      <h1 className="text-lg font-semibold tracking-tight">{person.displayName ?? person.emails[0] ?? key}</h1>
+      <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">{window.label}</p>
+      {gaps.length > 0 && (
+        <p role="status" className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900 dark:bg-amber-950 dark:text-amber-200">
+          Transcripts exist in the Compliance API for {gaps.join(", ")} but no OpenTelemetry arrived from that surface in this window: check the client's telemetry settings (for Cowork, the egress allowlist).
+        </p>
+      )}
+      <div className="mt-4 grid gap-4 lg:grid-cols-3">
+        <Card title="Identifiers">
+          <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-xs">
+            <dt className="text-slate-500">Emails</dt>
+            <dd className="[overflow-wrap:anywhere]">{person.emails.join(", ") || "–"}</dd>
+            <dt className="text-slate-500">Account</dt>
+            <dd className="font-mono [overflow-wrap:anywhere]">{person.accountIds.join(", ") || "–"}</dd>
+            <dt className="text-slate-500">UUID</dt>
+            <dd className="font-mono [overflow-wrap:anywhere]">{person.accountUuids.join(", ") || "–"}</dd>
+            <dt className="text-slate-500">Orgs</dt>
+            <dd className="font-mono [overflow-wrap:anywhere]">{person.organizationIds.join(", ") || "–"}</dd>
+            <dt className="text-slate-500">Devices</dt>
+            <dd className="font-mono [overflow-wrap:anywhere]">{person.deviceIds.map((d) => `${d.slice(0, 12)}…`).join(", ") || "–"}</dd>
+            {person.roles.length > 0 && (<><dt className="text-slate-500">Roles</dt><dd>{person.roles.join(", ")}</dd></>)}
+          </dl>
+        </Card>
+        <Card title="Seen in">
+          <ul className="space-y-1 text-xs">
+            {person.sources.map((s) => (
+              <li key={s.source} className="flex flex-wrap items-center justify-between gap-2">
+                <span className="font-mono">{s.source}</span>
+                <span className="text-slate-500">{s.lastSeen ? `last ${formatTime(s.lastSeen)}` : ""}</span>
+              </li>
+            ))}
+          </ul>
+        </Card>
+        <Card title="Compliance transcripts">
+          {transcripts.length === 0 ? (
+            <p className="text-xs text-slate-500">None in this window.</p>
+          ) : (
+            <ul className="space-y-1 text-xs">
+              {transcripts.slice(0, 12).map((t) => (
+                <li key={t.id} className="flex flex-wrap items-center gap-2">
+                  <span className="font-mono">{t.id}</span>
+                  {t.productSurface && <Badge tone="violet">{t.productSurface}</Badge>}
+                  <span className="text-slate-500">{formatCount(t.messages)} messages · {formatTime(t.createdAt)}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </Card>
+      </div>
+
+      <section className="mt-6">
+        <h2 className="mb-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">OpenTelemetry sessions ({otel.length})</h2>
+        {otel.length === 0 ? (
+          <p className="text-xs text-slate-500">No OpenTelemetry from this person in this window.</p>
+        ) : (
+          <div className="overflow-x-auto rounded-md border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+            <table className="w-full text-left text-xs">
+              <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800 dark:text-slate-400">
+                <tr>
+                  <th scope="col" className="px-3 py-2 font-medium">Source</th>
+                  <th scope="col" className="px-3 py-2 font-medium">Session</th>
+                  <th scope="col" className="px-3 py-2 font-medium">Last activity</th>
+                  <th scope="col" className="px-3 py-2 text-right font-medium">Prompts</th>
+                  <th scope="col" className="px-3 py-2 text-right font-medium">Records</th>
+                </tr>
+              </thead>
+              <tbody>
+                {otel.map((s) => (
+                  <tr key={`${s.source}-${s.sessionId}`} className="border-b border-slate-100 last:border-0 dark:border-slate-800">
+                    <td className="px-3 py-1.5"><SourceBadge source={s.source} /></td>
+                    <td className="px-3 py-1.5 font-mono"><Link className="link" href={`/sessions/${encodeURIComponent(s.sessionId)}`}>{s.sessionId}</Link></td>
+                    <td className="px-3 py-1.5 font-mono text-slate-500">{formatTime(s.end)}</td>
+                    <td className="px-3 py-1.5 text-right tabular-nums">{s.prompts}</td>
+                    <td className="px-3 py-1.5 text-right tabular-nums">{s.events}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      <section className="mt-6">
+        <h2 className="mb-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Compliance activity ({activity.rows.length}{activity.nextCursor ? "+" : ""})</h2>
+        <ActivityTable rows={activity.rows} />
+      </section>
+    </div>
+  );
+}
