@@ -1,6 +1,8 @@
 // Admin CLI: `npm run blindspot -- <command>`. Works against DATABASE_URL, or the embedded
 // database (through the running server's socket when Blindspot is up, directly otherwise).
 import { randomBytes } from "node:crypto";
+import { createReadStream, statSync } from "node:fs";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { createApiToken, listApiTokens, revokeApiToken } from "@/lib/auth/api-tokens";
@@ -14,6 +16,7 @@ import {
   SIGNALS,
 } from "@/lib/auth/ingest-tokens";
 import { isRole } from "@/lib/auth/roles";
+import { importComplianceFile } from "@/lib/compliance/import";
 import { createUser, deactivateUser } from "@/lib/auth/users";
 import { loadConfig } from "@/lib/config";
 import { openEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/db/embedded";
@@ -37,6 +40,7 @@ const USAGE = `Blindspot admin CLI
                                     (password from BLINDSPOT_USER_PASSWORD, or generated and printed once)
   npm run blindspot -- users list [--tenant <slug>]
   npm run blindspot -- users deactivate <email>
+  npm run blindspot -- compliance import <file.json|file.ndjson> [--tenant <slug>] [--organization <org uuid for user records>]
   npm run blindspot -- tenants create <slug> [--name <display name>]
   npm run blindspot -- environments create <tenant-slug> <name>
   npm run blindspot -- migrate
@@ -50,6 +54,7 @@ const { values: opts, positionals } = parseArgs({
   options: {
     name: { type: "string" },
     email: { type: "string" },
+    organization: { type: "string" },
     tenant: { type: "string", default: DEFAULT_TENANT_SLUG },
     environment: { type: "string", default: DEFAULT_ENVIRONMENT },
     signals: { type: "string" },
@@ -173,6 +178,22 @@ async function run(): Promise<void> {
       if (!arg) throw new UsageError("users deactivate needs an email");
       await deactivateUser(arg, actor);
       console.log(`Deactivated ${arg}; their sessions end at their next request.`);
+      return;
+    }
+    case "compliance import": {
+      if (!arg) throw new UsageError("compliance import needs a file");
+      const size = statSync(arg).size;
+      const report = await importComplianceFile(createReadStream(arg), {
+        tenantId: await tenantIdOf(opts.tenant!),
+        filename: path.basename(arg),
+        createdBy: actor,
+        bytesTotal: size,
+        organizationUuid: opts.organization,
+        onProgress: (r) => process.stderr.write(`\r${Math.min(100, Math.round((r.bytesRead / Math.max(size, 1)) * 100))}%  ${r.accepted} new, ${r.duplicates} already stored, ${r.rejected} rejected`),
+      });
+      process.stderr.write("\n");
+      console.log(`Imported ${arg}: ${report.accepted} new, ${report.duplicates} already stored, ${report.rejected} rejected (${Object.entries(report.kinds).map(([k, n]) => `${n} ${k}`).join(", ") || "nothing recognised"}).`);
+      for (const e of report.errors) console.log(`  rejected: ${e}`);
       return;
     }
     case "tenants create": {

@@ -1,0 +1,50 @@
+import { Readable } from "node:stream";
+import { recordAudit } from "@/lib/audit";
+import { userForApi } from "@/lib/auth/session";
+import { importComplianceFile } from "@/lib/compliance/import";
+import { prisma } from "@/lib/db/prisma";
+import { describeError } from "@/lib/ingest/db-errors";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+/**
+ * POST /api/console/compliance/import?filename=…[&organizationUuid=…] with the file as the body
+ * (streamed, not buffered): imports a Compliance API export. Admins only.
+ */
+export async function POST(request: Request): Promise<Response> {
+  const user = await userForApi();
+  if (!user) return Response.json({ error: "sign in required" }, { status: 401 });
+  if (!user.isAdmin) return Response.json({ error: "only admins import Compliance data" }, { status: 403 });
+  if (!request.body) return Response.json({ error: "empty body" }, { status: 400 });
+  const url = new URL(request.url);
+  const filename = (url.searchParams.get("filename") ?? "upload").slice(0, 200);
+  const length = Number(request.headers.get("content-length"));
+  try {
+    const report = await importComplianceFile(Readable.fromWeb(request.body as import("node:stream/web").ReadableStream<Uint8Array>), {
+      tenantId: user.tenantId,
+      filename,
+      createdBy: user.email,
+      bytesTotal: Number.isFinite(length) && length > 0 ? length : undefined,
+      organizationUuid: url.searchParams.get("organizationUuid") ?? undefined,
+    });
+    await recordAudit({ tenantId: user.tenantId, actor: user.email, action: "compliance.import", target: filename, details: { accepted: report.accepted, rejected: report.rejected } });
+    return Response.json(report);
+  } catch (err) {
+    console.error(`[import] ${describeError(err)}`);
+    return Response.json({ error: err instanceof Error ? err.message : "import failed" }, { status: 400 });
+  }
+}
+
+/** GET …?id= : progress of an import (polled by the upload form). */
+export async function GET(request: Request): Promise<Response> {
+  const user = await userForApi();
+  if (!user) return Response.json({ error: "sign in required" }, { status: 401 });
+  const id = new URL(request.url).searchParams.get("id");
+  const rows = await prisma().complianceImport.findMany({
+    where: { tenantId: user.tenantId, ...(id ? { id } : {}) },
+    orderBy: { createdAt: "desc" },
+    take: id ? 1 : 20,
+  });
+  return Response.json({ imports: rows.map((r) => ({ ...r, bytesTotal: r.bytesTotal === null ? null : Number(r.bytesTotal), bytesRead: Number(r.bytesRead) })) });
+}
