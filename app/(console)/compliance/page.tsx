@@ -22,7 +22,10 @@ export default async function CompliancePage({ searchParams }: { searchParams: P
   const next = new URLSearchParams(Object.entries({ ...p, cursor: page.nextCursor ?? "" }).filter((e): e is [string, string] => Boolean(e[1])));
   return (
     <div className="mx-auto max-w-7xl">
-      <h1 className="text-lg font-semibold tracking-tight">Compliance activity</h1>
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <h1 className="text-lg font-semibold tracking-tight">Compliance activity</h1>
+        {user.isAdmin && <Link className="btn-secondary py-1 text-xs" href="/compliance/import">Import export files</Link>}
+      </div>
       <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">
         The Compliance API activity feed (sign-ins, keys, MCP servers, settings, content events) for tenant {user.tenantSlug}, {window.label.toLowerCase()}.
       </p>
