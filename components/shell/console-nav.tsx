@@ -10,7 +10,7 @@ const ITEMS = [
 ];
 
 const ADMIN_ITEMS = [
-  { href: "/settings/compliance", label: "Settings", match: ["/settings"] },
+  { href: "/settings", label: "Settings", match: ["/settings"] },
   { href: "/audit", label: "Audit log", match: ["/audit"] },
 ];
 

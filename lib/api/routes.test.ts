@@ -17,6 +17,7 @@ const ROUTES: Record<string, Guard> = {
   "app/api/v1/connectors/route.ts": "api-token",
   "app/api/console/connectors/route.ts": "console-session",
   "app/api/console/compliance/import/route.ts": "console-session",
+  "app/api/console/setup/status/route.ts": "console-session",
   "app/api/v1/metrics/route.ts": "api-token",
   "app/api/v1/prompts/[promptId]/route.ts": "api-token",
   "app/api/v1/sessions/[sessionId]/route.ts": "api-token",

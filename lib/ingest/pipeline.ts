@@ -18,6 +18,7 @@ import { normalizeLogs } from "@/lib/sources/logs";
 import { normalizeMetrics } from "@/lib/sources/metrics";
 import type { NormalizedBatch } from "@/lib/sources/model";
 import { normalizeTraces } from "@/lib/sources/traces";
+import { allowedOrigins } from "@/lib/settings/cors-origins";
 import { corsHeaders, preflightResponse } from "./cors";
 import { describeError, isRetryableDatabaseError } from "./db-errors";
 import { Limiter, OverloadedError } from "./limiter";
@@ -103,12 +104,12 @@ export async function ingestPayload(
   return { ...written, rejected: batch.rejected, rejections: batch.rejections };
 }
 
-export function handlePreflight(request: Request): Response {
-  return preflightResponse(request, config().BLINDSPOT_CORS_ORIGINS);
+export async function handlePreflight(request: Request): Promise<Response> {
+  return preflightResponse(request, await allowedOrigins());
 }
 
 export async function handleExport(signal: Signal, request: Request): Promise<Response> {
-  const cors = corsHeaders(request, config().BLINDSPOT_CORS_ORIGINS);
+  const cors = corsHeaders(request, await allowedOrigins());
   const encoding = wireEncoding(request.headers.get("content-type"));
   const replyAs: WireEncoding = encoding ?? "json";
 

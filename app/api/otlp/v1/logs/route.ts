@@ -8,6 +8,6 @@ export function POST(request: Request): Promise<Response> {
   return handleExport("logs", request);
 }
 
-export function OPTIONS(request: Request): Response {
+export function OPTIONS(request: Request): Promise<Response> {
   return handlePreflight(request);
 }

@@ -1,0 +1,33 @@
+import { OriginsForm } from "@/components/settings/origins-form";
+import { Card } from "@/components/ui/card";
+import { requireUser } from "@/lib/auth/session";
+import { config } from "@/lib/config";
+import { configuredOrigins } from "@/lib/settings/cors-origins";
+
+export const dynamic = "force-dynamic";
+
+export default async function ReceiverSettingsPage() {
+  await requireUser({ roles: ["admin"] });
+  const c = config();
+  const extra = await configuredOrigins();
+  return (
+    <div className="grid gap-4 lg:grid-cols-2">
+      <Card title="Browser origins (CORS)">
+        <p className="mb-3 text-xs text-slate-600 dark:text-slate-300">
+          Office agents export from the user&apos;s browser. The receivers answer CORS preflights for these origins; from the environment
+          (<code className="font-mono">BLINDSPOT_CORS_ORIGINS</code>): <span className="font-mono">{c.BLINDSPOT_CORS_ORIGINS.join(", ") || "none"}</span>.
+        </p>
+        <OriginsForm initial={extra} />
+      </Card>
+      <Card title="Limits">
+        <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-xs">
+          <dt className="text-slate-500">Largest request (after decompression)</dt>
+          <dd>{(c.BLINDSPOT_MAX_BODY_BYTES / 1024 / 1024).toFixed(0)} MiB</dd>
+          <dt className="text-slate-500">Requests processed at once</dt>
+          <dd>{c.BLINDSPOT_INGEST_CONCURRENCY} (queue {c.BLINDSPOT_INGEST_QUEUE}, then 503 + Retry-After)</dd>
+        </dl>
+        <p className="mt-2 text-xs text-slate-500">Set with BLINDSPOT_MAX_BODY_BYTES, BLINDSPOT_INGEST_CONCURRENCY and BLINDSPOT_INGEST_QUEUE.</p>
+      </Card>
+    </div>
+  );
+}
