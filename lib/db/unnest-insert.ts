@@ -4,7 +4,7 @@ import type pg from "pg";
 // batch of any size is one statement with one parameter per column. Used by the OTLP batch
 // writer and the Compliance record store.
 
-export type PgType = "text" | "uuid" | "timestamptz" | "int8" | "int4" | "float8" | "bool" | "jsonb" | "text[]";
+export type PgType = "text" | "uuid" | "timestamptz" | "date" | "int8" | "int4" | "float8" | "bool" | "jsonb" | "text[]";
 export type Cell = string | number | boolean | null;
 
 // Postgres rejects NUL in text and jsonb, and telemetry may contain it: replace, never fail.
@@ -32,6 +32,33 @@ export async function insertUnnest(
   conflict: string,
 ): Promise<number> {
   if (rows.length === 0) return 0;
+  const result = await db.query(buildInsert(table, fixed, columns, rows, conflict));
+  return result.rowCount ?? 0;
+}
+
+/** As insertUnnest, and returns the `returning` columns of the rows actually inserted. */
+export async function insertUnnestReturning<T extends Record<string, unknown>>(
+  db: Pick<pg.ClientBase, "query">,
+  table: string,
+  fixed: Record<string, Cell>,
+  columns: { name: string; type: PgType }[],
+  rows: Cell[][],
+  conflict: string,
+  returning: string,
+): Promise<T[]> {
+  if (rows.length === 0) return [];
+  const q = buildInsert(table, fixed, columns, rows, conflict);
+  const result = await db.query<T>({ text: `${q.text} RETURNING ${returning}`, values: q.values });
+  return result.rows;
+}
+
+function buildInsert(
+  table: string,
+  fixed: Record<string, Cell>,
+  columns: { name: string; type: PgType }[],
+  rows: Cell[][],
+  conflict: string,
+): { text: string; values: unknown[] } {
   const fixedNames = Object.keys(fixed);
   const params: unknown[] = fixedNames.map((k) => fixed[k]);
   const args = columns.map((c, i) => {
@@ -48,6 +75,5 @@ export async function insertUnnest(
     `INSERT INTO "${table}" (${[...fixedNames, ...columns.map((c) => c.name)].map((n) => `"${n}"`).join(", ")}) ` +
     `SELECT ${select.join(", ")} FROM unnest(${args.join(", ")}) AS r(${columns.map((c) => `"${c.name}"`).join(", ")}) ` +
     `ORDER BY ${order} ${conflict}`;
-  const result = await db.query(sql, params);
-  return result.rowCount ?? 0;
+  return { text: sql, values: params };
 }

@@ -1,6 +1,7 @@
 import type pg from "pg";
-import { insertUnnest, textArrayLiteral, type Cell, type PgType } from "@/lib/db/unnest-insert";
+import { insertUnnest, insertUnnestReturning, textArrayLiteral, type Cell, type PgType } from "@/lib/db/unnest-insert";
 import { deterministicUuid } from "@/lib/sources/common";
+import { updateRollups } from "./rollups";
 import type { EventRow, IdentityRow, MetricPointRow, NormalizedBatch, ResourceRow, SpanRow } from "@/lib/sources/model";
 
 // The batch writer: one INSERT … SELECT FROM unnest(…) per table (lib/db/unnest-insert.ts), so a
@@ -33,6 +34,24 @@ function insertRows<R>(
   conflict: string,
 ): Promise<number> {
   return insertUnnest(client, table, fixed, columns, rows.map((r) => columns.map((c) => c.get(r))), conflict);
+}
+
+/** As insertRows, returning the rows that were new (for the rollups). */
+async function insertNewRows<R>(
+  client: Pick<pg.ClientBase, "query">,
+  table: string,
+  fixed: Record<string, Cell>,
+  columns: Column<R>[],
+  rows: R[],
+  key: (r: R) => string,
+  returning: string,
+): Promise<R[]> {
+  const returned = await insertUnnestReturning<{ k: string }>(
+    client, table, fixed, columns, rows.map((r) => columns.map((c) => c.get(r))), "ON CONFLICT DO NOTHING", `${returning} AS k`,
+  );
+  const fresh = new Set(returned.map((r) => r.k));
+  // A record repeated inside one batch was inserted once: count it once.
+  return rows.filter((r) => fresh.delete(key(r)));
 }
 
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
@@ -193,10 +212,11 @@ export async function writeBatch(
   const scoped = { tenant_id: ctx.tenantId, environment_id: ctx.environmentId, ingest_token_id: ctx.ingestTokenId };
   await insertRows(client, "resources", tenant, RESOURCE_COLUMNS, batch.resources, "ON CONFLICT DO NOTHING");
 
-  let inserted = 0;
-  inserted += await insertRows(client, "events", scoped, EVENT_COLUMNS, batch.events, "ON CONFLICT DO NOTHING");
-  inserted += await insertRows(client, "spans", scoped, SPAN_COLUMNS, batch.spans, "ON CONFLICT DO NOTHING");
-  inserted += await insertRows(client, "metric_points", scoped, METRIC_COLUMNS, batch.points, "ON CONFLICT DO NOTHING");
+  const events = await insertNewRows(client, "events", scoped, EVENT_COLUMNS, batch.events, (r) => r.id, "id::text");
+  const spans = await insertNewRows(client, "spans", scoped, SPAN_COLUMNS, batch.spans, (r) => `${r.traceId}/${r.spanId}`, "trace_id || '/' || span_id");
+  const points = await insertNewRows(client, "metric_points", scoped, METRIC_COLUMNS, batch.points, (r) => r.id, "id::text");
+  const inserted = events.length + spans.length + points.length;
+  await updateRollups(client, ctx.tenantId, { events, spans, points });
 
   await insertRows(
     client,
