@@ -6,6 +6,7 @@ import { usePathname, useSearchParams } from "next/navigation";
 const ITEMS = [
   { href: "/explore", label: "Explore", match: ["/explore", "/prompts", "/sessions", "/traces"] },
   { href: "/inventory", label: "Inventory", match: ["/inventory"] },
+  { href: "/approvals", label: "Approvals", match: ["/approvals"] },
   { href: "/compliance", label: "Compliance activity", match: ["/compliance", "/people"] },
 ];
 

@@ -14,6 +14,8 @@ const ROUTES: Record<string, Guard> = {
   "app/api/otlp/v1/metrics/route.ts": "ingest-token",
   "app/api/v1/events/route.ts": "api-token",
   "app/api/v1/identities/route.ts": "api-token",
+  "app/api/v1/approvals/summary/route.ts": "api-token",
+  "app/api/v1/coverage/route.ts": "api-token",
   "app/api/v1/connectors/route.ts": "api-token",
   "app/api/console/connectors/route.ts": "console-session",
   "app/api/console/compliance/import/route.ts": "console-session",

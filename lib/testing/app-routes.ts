@@ -2,6 +2,7 @@ import * as health from "@/app/api/health/route";
 import * as otlpLogs from "@/app/api/otlp/v1/logs/route";
 import * as otlpMetrics from "@/app/api/otlp/v1/metrics/route";
 import * as otlpTraces from "@/app/api/otlp/v1/traces/route";
+import * as approvals from "@/app/api/v1/approvals/summary/route";
 import * as events from "@/app/api/v1/events/route";
 import * as identities from "@/app/api/v1/identities/route";
 import * as metrics from "@/app/api/v1/metrics/route";
@@ -16,6 +17,7 @@ export const APP_ROUTES: Record<string, RouteModule> = {
   "/api/otlp/v1/logs": otlpLogs as unknown as RouteModule,
   "/api/otlp/v1/traces": otlpTraces as unknown as RouteModule,
   "/api/otlp/v1/metrics": otlpMetrics as unknown as RouteModule,
+  "/api/v1/approvals/summary": approvals as unknown as RouteModule,
   "/api/v1/events": events as unknown as RouteModule,
   "/api/v1/identities": identities as unknown as RouteModule,
   "/api/v1/metrics": metrics as unknown as RouteModule,

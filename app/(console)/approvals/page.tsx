@@ -1,0 +1,237 @@
+import Link from "next/link";
+import { DecisionsOverTime, OfficeDecisions } from "@/components/charts/approval-charts";
+import { Badge, DecisionBadge } from "@/components/ui/badge";
+import { Card } from "@/components/ui/card";
+import { Stat, StatGrid } from "@/components/ui/stat";
+import { requireUser } from "@/lib/auth/session";
+import { formatCount, formatTime } from "@/lib/presentation/format";
+import { SOURCE_LABELS } from "@/lib/presentation/labels";
+import { approvalSummary, DECISION_SOURCES, escalations, withoutTargets } from "@/lib/queries/approvals";
+import { timeWindow } from "@/lib/time-range";
+
+export const dynamic = "force-dynamic";
+
+type Params = { range?: string; user?: string; team?: string; tool?: string; mcpServer?: string; surface?: string; window?: string };
+
+function NumLink({ n, href }: { n: number; href: string }) {
+  return n === 0 ? <span className="text-slate-400">0</span> : <Link className="link tabular-nums" href={href}>{formatCount(n)}</Link>;
+}
+
+export default async function ApprovalsPage({ searchParams }: { searchParams: Promise<Params> }) {
+  const user = await requireUser();
+  const p = await searchParams;
+  const w = timeWindow(p.range);
+  const to = new Date();
+  const from = w.from ?? new Date(to.getTime() - 90 * 86_400_000);
+  const windowMinutes = [5, 10, 30, 60].includes(Number(p.window)) ? Number(p.window) : 10;
+  const filters = { from, to, user: p.user || undefined, team: p.team || undefined, tool: p.tool || undefined, mcpServer: p.mcpServer || undefined, surface: p.surface || undefined };
+  const [s, escRaw] = await Promise.all([approvalSummary(user.tenantId, filters), escalations(user.tenantId, { from, to, windowMinutes })]);
+  const esc = user.canReadContent ? escRaw : withoutTargets(escRaw);
+  // Links to the events behind a number keep the page's window and filters.
+  const windowQuery = `&from=${from.toISOString()}&to=${to.toISOString()}`;
+  const filterQuery = `${p.user ? `&user=${encodeURIComponent(p.user)}` : ""}${p.tool ? `&tool=${encodeURIComponent(p.tool)}` : ""}${p.mcpServer ? `&mcpServer=${encodeURIComponent(p.mcpServer)}` : ""}${p.surface && p.surface !== "office" ? `&source=${p.surface}` : ""}`;
+  const explore = (q: string) => `/explore?name=tool_decision${q}${windowQuery}`;
+  const sources = DECISION_SOURCES.filter((x) => s.bySource[x]);
+  const rejected = Object.values(s.byOutcome).reduce((n, o) => n + (o.reject ?? 0), 0);
+  const autoWrites = s.autoApprovedWrites.reduce((n, x) => n + x.count, 0);
+
+  const select = (name: keyof Params, label: string, values: string[], show: (v: string) => string = (v) => v) => (
+    <label className="flex flex-col gap-1">
+      <span className="text-slate-500">{label}</span>
+      <select name={name} defaultValue={p[name] ?? ""} className="field max-w-56">
+        <option value="">All</option>
+        {values.map((v) => <option key={v} value={v}>{show(v)}</option>)}
+      </select>
+    </label>
+  );
+
+  return (
+    <div className="mx-auto max-w-7xl">
+      <h1 className="text-lg font-semibold tracking-tight">Approvals</h1>
+      <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">
+        Who or what approved Claude&apos;s actions, {w.label.toLowerCase()}. Numbers link to the events behind them.
+      </p>
+      <form method="get" className="mt-4 flex flex-wrap items-end gap-3 text-xs">
+        <input type="hidden" name="range" value={w.id} />
+        {select("surface", "Surface", s.facets.surfaces, (v) => SOURCE_LABELS[v] ?? v)}
+        {select("user", "User", s.facets.users)}
+        {s.facets.teams.length > 0 && select("team", "Team", s.facets.teams)}
+        {select("tool", "Tool", s.facets.tools)}
+        {s.facets.mcpServers.length > 0 && select("mcpServer", "MCP server", s.facets.mcpServers)}
+        <button type="submit" className="btn-primary">Apply</button>
+        <Link href={`/approvals?range=${w.id}`} className="btn-secondary">Reset</Link>
+      </form>
+
+      <div className="mt-4">
+        <StatGrid>
+          <Stat label="Decisions (Code, Cowork)" value={formatCount(Object.values(s.bySource).reduce((a, b) => a + b, 0))} />
+          <Stat label="Rejected" value={formatCount(rejected)} />
+          <Stat label="“Always allow” choices" value={formatCount(s.bySource.user_permanent ?? 0)} alert={(s.bySource.user_permanent ?? 0) > 0} />
+          <Stat label="Automatic approvals of writes" value={formatCount(autoWrites)} />
+          <Stat label="Office tool executions" value={formatCount(s.office.reduce((n, o) => n + o.read + o.write + o.other, 0))} />
+          <Stat label="Escalations" value={formatCount(esc.length)} alert={esc.length > 0} />
+        </StatGrid>
+      </div>
+
+      <div className="mt-4 grid gap-4 lg:grid-cols-3">
+        <div className="lg:col-span-2">
+          <Card title={`Decisions by source per ${s.bucket} (Claude Code and Cowork)`}>
+            {s.overTime.length ? <DecisionsOverTime data={s.overTime} sources={sources} bucket={s.bucket} baseQuery={filterQuery} /> : <p className="text-xs text-slate-500">No tool decisions in this window.</p>}
+          </Card>
+        </div>
+        <Card title="Outcome by surface">
+          <table className="w-full text-xs">
+            <thead className="text-slate-500"><tr><th scope="col" className="py-1 text-left font-medium">Surface</th><th scope="col" className="py-1 text-right font-medium">Accepted</th><th scope="col" className="py-1 text-right font-medium">Rejected</th></tr></thead>
+            <tbody>
+              {Object.entries(s.byOutcome).map(([surface, o]) => (
+                <tr key={surface} className="border-t border-slate-100 dark:border-slate-800">
+                  <td className="py-1">{SOURCE_LABELS[surface] ?? surface}</td>
+                  <td className="py-1 text-right"><NumLink n={o.accept ?? 0} href={explore(`&source=${surface}&decision=accept${filterQuery}`)} /></td>
+                  <td className="py-1 text-right"><NumLink n={o.reject ?? 0} href={explore(`&source=${surface}&decision=reject${filterQuery}`)} /></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h3 className="mb-1 mt-4 text-[11px] font-semibold uppercase tracking-wide text-slate-500">Office accept decisions (tool executions)</h3>
+          {s.office.length ? <OfficeDecisions data={s.office} baseQuery={`&range=${w.id}`} /> : <p className="text-xs text-slate-500">No Office tool executions in this window.</p>}
+        </Card>
+      </div>
+
+      <section className="mt-6">
+        <h2 className="mb-1 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Escalations</h2>
+        <form method="get" className="mb-2 flex items-center gap-2 text-xs text-slate-500">
+          <input type="hidden" name="range" value={w.id} />
+          <label htmlFor="esc-window">A rejection followed by an automatic approval of the same or a near-identical action within</label>
+          <select id="esc-window" name="window" defaultValue={String(windowMinutes)} className="field py-0.5 text-xs">
+            {[5, 10, 30, 60].map((m) => <option key={m} value={m}>{m} minutes</option>)}
+          </select>
+          <button type="submit" className="btn-secondary py-0.5 text-xs">Apply</button>
+        </form>
+        {esc.length === 0 ? (
+          <p className="rounded-md border border-dashed border-slate-300 px-3 py-3 text-xs text-slate-500 dark:border-slate-700">None in this window.</p>
+        ) : (
+          <div className="overflow-x-auto rounded-md border border-red-200 bg-white dark:border-red-900 dark:bg-slate-900">
+            <table className="w-full text-left text-xs">
+              <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800">
+                <tr>
+                  <th scope="col" className="px-3 py-2 font-medium">User</th>
+                  <th scope="col" className="px-3 py-2 font-medium">Tool</th>
+                  <th scope="col" className="px-3 py-2 font-medium">Rejected</th>
+                  <th scope="col" className="px-3 py-2 font-medium">Then approved</th>
+                  <th scope="col" className="px-3 py-2 font-medium">After</th>
+                  <th scope="col" className="px-3 py-2 font-medium">Match</th>
+                </tr>
+              </thead>
+              <tbody>
+                {esc.map((e) => (
+                  <tr key={e.rejected.eventId} className="border-b border-slate-100 align-top last:border-0 dark:border-slate-800">
+                    <td className="px-3 py-2">{e.user || "–"}</td>
+                    <td className="px-3 py-2 font-mono">{e.tool}</td>
+                    <td className="px-3 py-2">
+                      <DecisionBadge decision="reject" source={e.rejected.source} />
+                      {e.rejected.target && <div className="mt-1 font-mono [overflow-wrap:anywhere]">{e.rejected.target}</div>}
+                      <div className="mt-1">{e.rejected.promptId ? <Link className="link" href={`/prompts/${e.rejected.promptId}`}>{formatTime(e.rejected.time)}</Link> : formatTime(e.rejected.time)}</div>
+                    </td>
+                    <td className="px-3 py-2">
+                      <DecisionBadge decision="accept" source={e.accepted.source} />
+                      {e.accepted.target && <div className="mt-1 font-mono [overflow-wrap:anywhere]">{e.accepted.target}</div>}
+                      <div className="mt-1">{e.accepted.promptId ? <Link className="link" href={`/prompts/${e.accepted.promptId}`}>{formatTime(e.accepted.time)}</Link> : formatTime(e.accepted.time)}</div>
+                    </td>
+                    <td className="px-3 py-2 tabular-nums">{e.gapSeconds} s</td>
+                    <td className="px-3 py-2"><Badge tone={e.similarity === "same tool" ? "slate" : "red"}>{e.similarity}</Badge></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      <div className="mt-6 grid gap-4 lg:grid-cols-2">
+        <Card title="Per user (most “always allow” first)">
+          <table className="w-full text-xs">
+            <thead className="text-slate-500">
+              <tr>
+                <th scope="col" className="py-1 text-left font-medium">User</th>
+                <th scope="col" className="py-1 text-right font-medium">Always allow</th>
+                <th scope="col" className="py-1 text-right font-medium">Allow once</th>
+                <th scope="col" className="py-1 text-right font-medium">Config</th>
+                <th scope="col" className="py-1 text-right font-medium">Auto writes</th>
+                <th scope="col" className="py-1 text-right font-medium">Rejected</th>
+                <th scope="col" className="py-1 text-right font-medium">Office auto</th>
+              </tr>
+            </thead>
+            <tbody>
+              {s.perUser.map((u) => {
+                const uq = `&user=${encodeURIComponent(u.user)}`;
+                return (
+                  <tr key={u.user} className="border-t border-slate-100 dark:border-slate-800">
+                    <td className="py-1 [overflow-wrap:anywhere]">{u.user || "(anonymous)"}</td>
+                    <td className="py-1 text-right"><NumLink n={u.userPermanent} href={explore(`${uq}&decisionSource=user_permanent`)} /></td>
+                    <td className="py-1 text-right"><NumLink n={u.userTemporary} href={explore(`${uq}&decisionSource=user_temporary`)} /></td>
+                    <td className="py-1 text-right"><NumLink n={u.config} href={explore(`${uq}&decisionSource=config`)} /></td>
+                    <td className="py-1 text-right tabular-nums">{formatCount(u.autoApprovedWrites)}</td>
+                    <td className="py-1 text-right"><NumLink n={u.rejected} href={explore(`${uq}&decision=reject`)} /></td>
+                    <td className="py-1 text-right tabular-nums">{formatCount(u.officeAutoAccept)}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </Card>
+        <Card title="Per tool (most approved by policy first)">
+          <table className="w-full text-xs">
+            <thead className="text-slate-500">
+              <tr>
+                <th scope="col" className="py-1 text-left font-medium">Tool</th>
+                <th scope="col" className="py-1 text-right font-medium">Config</th>
+                <th scope="col" className="py-1 text-right font-medium">Hook</th>
+                <th scope="col" className="py-1 text-right font-medium">Always allow</th>
+                <th scope="col" className="py-1 text-right font-medium">Rejected</th>
+                <th scope="col" className="py-1 text-right font-medium">All</th>
+              </tr>
+            </thead>
+            <tbody>
+              {s.perTool.map((t) => {
+                const tq = `&tool=${encodeURIComponent(t.tool)}${t.mcpServer ? `&mcpServer=${encodeURIComponent(t.mcpServer)}` : ""}`;
+                return (
+                  <tr key={`${t.tool}/${t.mcpServer}`} className="border-t border-slate-100 dark:border-slate-800">
+                    <td className="py-1 font-mono">{t.tool || "(unknown)"}{t.mcpServer && <span className="text-slate-500"> · {t.mcpServer}</span>}</td>
+                    <td className="py-1 text-right"><NumLink n={t.config} href={explore(`${tq}&decisionSource=config`)} /></td>
+                    <td className="py-1 text-right"><NumLink n={t.hook} href={explore(`${tq}&decisionSource=hook`)} /></td>
+                    <td className="py-1 text-right"><NumLink n={t.userPermanent} href={explore(`${tq}&decisionSource=user_permanent`)} /></td>
+                    <td className="py-1 text-right"><NumLink n={t.rejected} href={explore(`${tq}&decision=reject`)} /></td>
+                    <td className="py-1 text-right"><NumLink n={t.total} href={explore(tq)} /></td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </Card>
+      </div>
+
+      <div className="mt-4">
+        <Card title="Automatic approvals of writes and commands">
+          {s.autoApprovedWrites.length === 0 ? (
+            <p className="text-xs text-slate-500">None in this window.</p>
+          ) : (
+            <ul className="space-y-1 text-xs">
+              {s.autoApprovedWrites.map((x) => (
+                <li key={`${x.surface}/${x.tool}/${x.source}`} className="flex flex-wrap items-center gap-2">
+                  <Badge tone="sky">{SOURCE_LABELS[x.surface] ?? x.surface}</Badge>
+                  <span className="font-mono">{x.tool}</span>
+                  <span className="text-slate-500">approved by {x.source}:</span>
+                  {x.surface === "office" ? (
+                    <Link className="link" href={`/approvals/office?decision=auto_accept&readWrite=write&range=${w.id}`}>{formatCount(x.count)}</Link>
+                  ) : (
+                    <NumLink n={x.count} href={explore(`&source=${x.surface}&tool=${encodeURIComponent(x.tool)}&decisionSource=${x.source}&decision=accept`)} />
+                  )}
+                </li>
+              ))}
+            </ul>
+          )}
+        </Card>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,250 @@
+import { getPool } from "@/lib/db/pool";
+import type { JsonValue } from "@/lib/otlp/values";
+import { toolTarget } from "@/lib/presentation/tool-target";
+
+// Approval habits. Counts come from decision_rollups (kept at ingest), so the dashboard costs
+// the same on tens of millions of events; the escalation list reads raw decisions in a
+// bounded window, because it compares individual actions.
+
+export interface ApprovalFilters {
+  from: Date;
+  to: Date;
+  user?: string;
+  team?: string;
+  tool?: string;
+  mcpServer?: string;
+  surface?: string;
+}
+
+export const DECISION_SOURCES = ["config", "hook", "user_permanent", "user_temporary", "user_abort", "user_reject"] as const;
+export const ACCEPT_DECISIONS = ["manual", "auto_accept", "deferred"] as const;
+/** Tools that change things: an automatic approval of these deserves a look. */
+export const WRITE_TOOLS = new Set(["Bash", "Write", "Edit", "MultiEdit", "NotebookEdit", "write_file", "edit_file", "PowerShell"]);
+
+export interface ApprovalSummary {
+  from: string;
+  to: string;
+  bucket: "hour" | "day";
+  total: number;
+  bySource: Record<string, number>;
+  byOutcome: Record<string, Record<string, number>>;
+  overTime: ({ bucket: string } & Record<string, number | string>)[];
+  office: { decision: string; read: number; write: number; other: number }[];
+  perUser: { user: string; total: number; userPermanent: number; userTemporary: number; config: number; hook: number; rejected: number; autoApprovedWrites: number; officeAutoAccept: number }[];
+  perTool: { tool: string; mcpServer: string; total: number; config: number; hook: number; userPermanent: number; rejected: number }[];
+  autoApprovedWrites: { surface: string; tool: string; source: string; count: number }[];
+  facets: { users: string[]; teams: string[]; tools: string[]; mcpServers: string[]; surfaces: string[] };
+}
+
+interface RollupRow {
+  bucket: Date;
+  surface: string;
+  user_key: string;
+  team: string;
+  tool_name: string;
+  mcp_server: string;
+  decision: string;
+  decision_source: string;
+  read_write: string;
+  count: number;
+}
+
+export async function approvalSummary(tenantId: string, f: ApprovalFilters): Promise<ApprovalSummary> {
+  const where = ["tenant_id = $1", "bucket >= date_trunc('hour', $2::timestamptz)", "bucket < $3"];
+  const params: unknown[] = [tenantId, f.from, f.to];
+  const add = (col: string, v: string | undefined) => {
+    if (!v) return;
+    params.push(v);
+    where.push(`${col} = $${params.length}`);
+  };
+  add("user_key", f.user?.toLowerCase());
+  add("team", f.team);
+  add("tool_name", f.tool);
+  add("mcp_server", f.mcpServer);
+  add("surface", f.surface);
+  const pool = getPool();
+  const [{ rows }, facetRows] = await Promise.all([
+    pool.query<RollupRow>(
+      `SELECT bucket, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write, count::int AS count
+       FROM decision_rollups WHERE ${where.join(" AND ")}`,
+      params,
+    ),
+    pool.query<{ user_key: string; team: string; tool_name: string; mcp_server: string; surface: string }>(
+      `SELECT DISTINCT user_key, team, tool_name, mcp_server, surface FROM decision_rollups
+       WHERE tenant_id = $1 AND bucket >= date_trunc('hour', $2::timestamptz) AND bucket < $3 LIMIT 5000`,
+      [tenantId, f.from, f.to],
+    ),
+  ]);
+
+  const spanDays = (f.to.getTime() - f.from.getTime()) / 86_400_000;
+  const bucket: ApprovalSummary["bucket"] = spanDays <= 2 ? "hour" : "day";
+  const bucketKey = (d: Date) => (bucket === "hour" ? d.toISOString().slice(0, 13) + ":00Z" : d.toISOString().slice(0, 10));
+
+  const bySource: Record<string, number> = {};
+  const byOutcome: Record<string, Record<string, number>> = {};
+  const overTime = new Map<string, Record<string, number>>();
+  const office = new Map<string, { decision: string; read: number; write: number; other: number }>();
+  const users = new Map<string, ApprovalSummary["perUser"][number]>();
+  const tools = new Map<string, ApprovalSummary["perTool"][number]>();
+  const writes = new Map<string, ApprovalSummary["autoApprovedWrites"][number]>();
+  let total = 0;
+
+  for (const r of rows) {
+    total += r.count;
+    const u = users.get(r.user_key) ?? { user: r.user_key, total: 0, userPermanent: 0, userTemporary: 0, config: 0, hook: 0, rejected: 0, autoApprovedWrites: 0, officeAutoAccept: 0 };
+    u.total += r.count;
+    users.set(r.user_key, u);
+    if (r.surface === "office") {
+      const o = office.get(r.decision) ?? { decision: r.decision, read: 0, write: 0, other: 0 };
+      if (r.read_write === "read") o.read += r.count;
+      else if (r.read_write === "write") o.write += r.count;
+      else o.other += r.count;
+      office.set(r.decision, o);
+      if (r.decision === "auto_accept") {
+        u.officeAutoAccept += r.count;
+        if (r.read_write === "write") {
+          const k = `office/${r.tool_name}/auto_accept`;
+          const w = writes.get(k) ?? { surface: "office", tool: r.tool_name, source: "auto_accept", count: 0 };
+          w.count += r.count;
+          writes.set(k, w);
+        }
+      }
+      continue;
+    }
+    bySource[r.decision_source] = (bySource[r.decision_source] ?? 0) + r.count;
+    (byOutcome[r.surface] ??= {})[r.decision] = (byOutcome[r.surface]?.[r.decision] ?? 0) + r.count;
+    const b = overTime.get(bucketKey(r.bucket)) ?? {};
+    b[r.decision_source] = (b[r.decision_source] ?? 0) + r.count;
+    overTime.set(bucketKey(r.bucket), b);
+    if (r.decision_source === "user_permanent") u.userPermanent += r.count;
+    if (r.decision_source === "user_temporary") u.userTemporary += r.count;
+    if (r.decision_source === "config") u.config += r.count;
+    if (r.decision_source === "hook") u.hook += r.count;
+    if (r.decision === "reject") u.rejected += r.count;
+    const automatic = r.decision === "accept" && (r.decision_source === "config" || r.decision_source === "hook");
+    if (automatic && WRITE_TOOLS.has(r.tool_name)) {
+      u.autoApprovedWrites += r.count;
+      const k = `${r.surface}/${r.tool_name}/${r.decision_source}`;
+      const w = writes.get(k) ?? { surface: r.surface, tool: r.tool_name, source: r.decision_source, count: 0 };
+      w.count += r.count;
+      writes.set(k, w);
+    }
+    const tk = `${r.tool_name}\u0000${r.mcp_server}`;
+    const t = tools.get(tk) ?? { tool: r.tool_name, mcpServer: r.mcp_server, total: 0, config: 0, hook: 0, userPermanent: 0, rejected: 0 };
+    t.total += r.count;
+    if (r.decision_source === "config") t.config += r.count;
+    if (r.decision_source === "hook") t.hook += r.count;
+    if (r.decision_source === "user_permanent") t.userPermanent += r.count;
+    if (r.decision === "reject") t.rejected += r.count;
+    tools.set(tk, t);
+  }
+
+  const uniq = (xs: string[]) => [...new Set(xs.filter(Boolean))].sort();
+  return {
+    from: f.from.toISOString(),
+    to: f.to.toISOString(),
+    bucket,
+    total,
+    bySource,
+    byOutcome,
+    overTime: [...overTime.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => ({ bucket: k, ...v })),
+    office: [...office.values()].sort((a, b) => a.decision.localeCompare(b.decision)),
+    perUser: [...users.values()].sort((a, b) => b.userPermanent - a.userPermanent || b.autoApprovedWrites - a.autoApprovedWrites || b.total - a.total).slice(0, 100),
+    perTool: [...tools.values()].sort((a, b) => b.config - a.config || b.total - a.total).slice(0, 100),
+    autoApprovedWrites: [...writes.values()].sort((a, b) => b.count - a.count),
+    facets: {
+      users: uniq(facetRows.rows.map((r) => r.user_key)),
+      teams: uniq(facetRows.rows.map((r) => r.team)),
+      tools: uniq(facetRows.rows.map((r) => r.tool_name)),
+      mcpServers: uniq(facetRows.rows.map((r) => r.mcp_server)),
+      surfaces: uniq(facetRows.rows.map((r) => r.surface)),
+    },
+  };
+}
+
+// ---- escalations -----------------------------------------------------------------------------
+
+export interface Escalation {
+  user: string;
+  tool: string;
+  similarity: "identical" | "near-identical" | "similar" | "same tool";
+  rejected: { eventId: string; promptId: string | null; sessionId: string | null; time: string; source: string; target: string | null };
+  accepted: { eventId: string; promptId: string | null; sessionId: string | null; time: string; source: string; target: string | null };
+  gapSeconds: number;
+}
+
+const AUTOMATIC = ["config", "hook"];
+const REJECTING = ["user_reject", "config"];
+export const MAX_ESCALATION_WINDOW_DAYS = 31;
+
+function normalize(s: string): string {
+  return s.replace(/["'`]/g, "").replace(/\s+/g, " ").trim().toLowerCase();
+}
+
+function tokens(s: string): Set<string> {
+  return new Set(normalize(s).split(/[\s/=:,;|&]+/).filter(Boolean));
+}
+
+/** How alike two actions are, from their command or path. */
+export function similarity(a: string | null, b: string | null): Escalation["similarity"] | null {
+  if (a === null || b === null) return a === b ? "same tool" : null;
+  if (a === b) return "identical";
+  if (normalize(a) === normalize(b)) return "near-identical";
+  const x = tokens(a);
+  const y = tokens(b);
+  const inter = [...x].filter((t) => y.has(t)).length;
+  const jaccard = inter / Math.max(x.size + y.size - inter, 1);
+  return jaccard >= 0.6 ? "similar" : null;
+}
+
+/**
+ * A rejection (by the user, or by policy) followed within `windowMinutes` by an automatic
+ * approval (policy or hook) of the same or a near-identical action by the same person.
+ */
+export async function escalations(tenantId: string, f: { from: Date; to: Date; windowMinutes: number; limit?: number }): Promise<Escalation[]> {
+  const from = new Date(Math.max(f.from.getTime(), f.to.getTime() - MAX_ESCALATION_WINDOW_DAYS * 86_400_000));
+  const { rows } = await getPool().query<{
+    r_id: string; r_prompt: string | null; r_session: string | null; r_time: Date; r_source: string; r_fields: Record<string, JsonValue>; r_mcp: string | null; r_mcp_tool: string | null;
+    a_id: string; a_prompt: string | null; a_session: string | null; a_time: Date; a_source: string; a_fields: Record<string, JsonValue>; a_mcp: string | null; a_mcp_tool: string | null;
+    tool: string; person: string;
+  }>(
+    `SELECT r.id AS r_id, r.prompt_id AS r_prompt, r.session_id AS r_session, r.time AS r_time, r.decision_source AS r_source, r.fields AS r_fields,
+            r.mcp_server AS r_mcp, r.mcp_tool AS r_mcp_tool,
+            a.id AS a_id, a.prompt_id AS a_prompt, a.session_id AS a_session, a.time AS a_time, a.decision_source AS a_source, a.fields AS a_fields,
+            a.mcp_server AS a_mcp, a.mcp_tool AS a_mcp_tool,
+            r.tool_name AS tool, COALESCE(lower(r.user_email), r.account_id, r.user_id, '') AS person
+     FROM events r
+     JOIN events a ON a.tenant_id = r.tenant_id AND a.event_name = 'tool_decision' AND a.decision = 'accept'
+       AND a.decision_source = ANY($5) AND a.tool_name = r.tool_name
+       AND a.time > r.time AND a.time <= r.time + make_interval(mins => $4)
+       AND COALESCE(lower(a.user_email), a.account_id, a.user_id, '') = COALESCE(lower(r.user_email), r.account_id, r.user_id, '')
+     WHERE r.tenant_id = $1 AND r.event_name = 'tool_decision' AND r.decision = 'reject' AND r.decision_source = ANY($6)
+       AND r.time >= $2 AND r.time < $3
+     ORDER BY r.time DESC LIMIT 2000`,
+    [tenantId, from, f.to, f.windowMinutes, AUTOMATIC, REJECTING],
+  );
+  const out: Escalation[] = [];
+  const seen = new Set<string>();
+  for (const row of rows) {
+    const rt = toolTarget(row.r_fields ?? {}, { server: row.r_mcp, tool: row.r_mcp_tool })?.value ?? null;
+    const at = toolTarget(row.a_fields ?? {}, { server: row.a_mcp, tool: row.a_mcp_tool })?.value ?? null;
+    const sim = similarity(rt, at);
+    if (!sim || seen.has(row.r_id)) continue;
+    seen.add(row.r_id); // the first automatic approval after a rejection is the one that matters
+    out.push({
+      user: row.person,
+      tool: row.tool,
+      similarity: sim,
+      rejected: { eventId: row.r_id, promptId: row.r_prompt, sessionId: row.r_session, time: row.r_time.toISOString(), source: row.r_source, target: rt },
+      accepted: { eventId: row.a_id, promptId: row.a_prompt, sessionId: row.a_session, time: row.a_time.toISOString(), source: row.a_source, target: at },
+      gapSeconds: Math.round((row.a_time.getTime() - row.r_time.getTime()) / 1000),
+    });
+    if (out.length >= (f.limit ?? 200)) break;
+  }
+  return out;
+}
+
+/** Escalations without the commands and paths, for readers who may not see content. */
+export function withoutTargets(list: Escalation[]): Escalation[] {
+  return list.map((e) => ({ ...e, rejected: { ...e.rejected, target: null }, accepted: { ...e.accepted, target: null } }));
+}
