@@ -3,6 +3,7 @@ import * as otlpLogs from "@/app/api/otlp/v1/logs/route";
 import * as otlpMetrics from "@/app/api/otlp/v1/metrics/route";
 import * as otlpTraces from "@/app/api/otlp/v1/traces/route";
 import * as approvals from "@/app/api/v1/approvals/summary/route";
+import * as coverage from "@/app/api/v1/coverage/route";
 import * as events from "@/app/api/v1/events/route";
 import * as identities from "@/app/api/v1/identities/route";
 import * as metrics from "@/app/api/v1/metrics/route";
@@ -18,6 +19,7 @@ export const APP_ROUTES: Record<string, RouteModule> = {
   "/api/otlp/v1/traces": otlpTraces as unknown as RouteModule,
   "/api/otlp/v1/metrics": otlpMetrics as unknown as RouteModule,
   "/api/v1/approvals/summary": approvals as unknown as RouteModule,
+  "/api/v1/coverage": coverage as unknown as RouteModule,
   "/api/v1/events": events as unknown as RouteModule,
   "/api/v1/identities": identities as unknown as RouteModule,
   "/api/v1/metrics": metrics as unknown as RouteModule,

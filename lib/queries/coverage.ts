@@ -1,0 +1,292 @@
+import { getPool } from "@/lib/db/pool";
+import { fromTaggedId, userTaggedId } from "@/lib/identity/tagged-id";
+
+// Which layers are reporting on which surfaces, computed from data (rollups, the Compliance
+// tables, identity observations), not typed in. An absent alert only means something when
+// coverage is known, so silence is shown as prominently as activity.
+
+export const LAYERS = [
+  { id: "compliance_activity", label: "Compliance activity feed" },
+  { id: "compliance_content", label: "Compliance content" },
+  { id: "otel_claude_code", label: "OTel · Claude Code" },
+  { id: "otel_cowork", label: "OTel · Cowork" },
+  { id: "office_traces", label: "Office agent traces" },
+  { id: "claude_code_metrics", label: "Claude Code metrics" },
+] as const;
+
+export const SURFACES = [
+  { id: "chat", label: "Claude.ai chat" },
+  { id: "api", label: "Claude API" },
+  { id: "claude_code", label: "Claude Code" },
+  { id: "cowork_files", label: "Cowork files" },
+  { id: "cowork_browser", label: "Cowork browser" },
+  { id: "cowork_mcp", label: "Cowork MCP" },
+  { id: "cowork_tasks", label: "Cowork tasks" },
+  { id: "office", label: "Office agents" },
+] as const;
+
+type LayerId = (typeof LAYERS)[number]["id"];
+type SurfaceId = (typeof SURFACES)[number]["id"];
+
+/** What each layer can report at all (the published coverage matrix): y = yes, p = partially. */
+const CAPABILITY: Record<LayerId, Partial<Record<SurfaceId, "y" | "p">>> = {
+  compliance_activity: { chat: "y", api: "p", claude_code: "p", office: "p" },
+  compliance_content: { chat: "y", api: "p", claude_code: "y", cowork_files: "p", cowork_tasks: "p", office: "p" },
+  otel_claude_code: { claude_code: "y" },
+  otel_cowork: { cowork_files: "y", cowork_browser: "p", cowork_mcp: "y", cowork_tasks: "p" },
+  office_traces: { office: "y" },
+  claude_code_metrics: { claude_code: "y" },
+};
+
+export type CellStatus = "reporting" | "partial" | "silent" | "not_applicable";
+
+export interface CoverageCell {
+  layer: LayerId;
+  surface: SurfaceId;
+  status: CellStatus;
+  capability: "full" | "partial" | "none";
+  records: number;
+  lastSeen: string | null;
+}
+
+export interface PersonGap {
+  person: string;
+  gaps: string[];
+  lastSeen: Record<string, string | null>;
+}
+
+export interface Coverage {
+  from: string;
+  to: string;
+  /** Seen within this long before `to` counts as reporting; older is partial. */
+  freshHours: number;
+  cells: CoverageCell[];
+  people: PersonGap[];
+  quietTokens: { id: string; name: string; environment: string; lastUsedAt: string | null }[];
+  contentGates: { source: string; records: number; promptsCaptured: number; promptsRedacted: number; toolDetailsShare: number; truncatedShare: number; identifiedShare: number; rawBodies: number }[];
+  versions: { source: string; version: string; records: number; lastSeen: string }[];
+}
+
+const FRESH_HOURS = 24;
+
+const CHAT_TYPES = /^(claude_chat|claude_project|claude_file|claude_artifact|claude_gen_file)/;
+
+function statusOf(records: number, lastSeen: Date | null, capability: CoverageCell["capability"], to: Date): CellStatus {
+  if (capability === "none") return records > 0 ? "partial" : "not_applicable";
+  if (records === 0 || !lastSeen) return "silent";
+  if (capability === "partial") return "partial";
+  return to.getTime() - lastSeen.getTime() <= FRESH_HOURS * 3_600_000 ? "reporting" : "partial";
+}
+
+interface Tally {
+  records: number;
+  last: Date | null;
+}
+
+export async function coverage(tenantId: string, from: Date, to: Date): Promise<Coverage> {
+  const pool = getPool();
+  const tally = new Map<string, Tally>();
+  const add = (layer: LayerId, surface: SurfaceId, records: number, last: Date | null) => {
+    const k = `${layer}/${surface}`;
+    const t = tally.get(k) ?? { records: 0, last: null };
+    t.records += records;
+    if (last && (!t.last || last > t.last)) t.last = last;
+    tally.set(k, t);
+  };
+  const fromDay = from.toISOString().slice(0, 10);
+
+  const [activities, chats, sessions, sources, coworkTools] = await Promise.all([
+    pool.query<{ type: string; actor_type: string | null; n: number; last: Date }>(
+      `SELECT type, actor_type, count(*)::int AS n, max(created_at) AS last FROM compliance_activities
+       WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY type, actor_type`,
+      [tenantId, from, to],
+    ),
+    pool.query<{ n: number; last: Date | null }>(
+      `SELECT count(*)::int AS n, max(coalesce(updated_at, created_at)) AS last FROM compliance_chats WHERE tenant_id = $1 AND coalesce(updated_at, created_at) >= $2`,
+      [tenantId, from],
+    ),
+    pool.query<{ product_surface: string | null; n: number; last: Date | null }>(
+      `SELECT product_surface, count(*)::int AS n, max(coalesce(updated_at, created_at)) AS last FROM compliance_sessions
+       WHERE tenant_id = $1 AND coalesce(updated_at, created_at) >= $2 GROUP BY product_surface`,
+      [tenantId, from],
+    ),
+    pool.query<{ source: string; kind: string; name: string; service_version: string; records: number; with_identity: number; prompt_captured: number; prompt_redacted: number; tool_details: number; truncated: number; last_seen: Date }>(
+      `SELECT source, kind, name, service_version, sum(records)::int AS records, sum(with_identity)::int AS with_identity,
+              sum(prompt_captured)::int AS prompt_captured, sum(prompt_redacted)::int AS prompt_redacted,
+              sum(tool_details)::int AS tool_details, sum(truncated)::int AS truncated, max(last_seen) AS last_seen
+       FROM source_rollups WHERE tenant_id = $1 AND day >= $2::date GROUP BY source, kind, name, service_version`,
+      [tenantId, fromDay],
+    ),
+    pool.query<{ tool_name: string; mcp_server: string; n: number; last: Date }>(
+      `SELECT tool_name, mcp_server, sum(count)::int AS n, max(bucket) + interval '1 hour' AS last FROM decision_rollups
+       WHERE tenant_id = $1 AND surface = 'cowork' AND bucket >= date_trunc('hour', $2::timestamptz) GROUP BY tool_name, mcp_server`,
+      [tenantId, from],
+    ),
+  ]);
+
+  for (const a of activities.rows) {
+    const t = a.type;
+    if (CHAT_TYPES.test(t)) add("compliance_activity", "chat", a.n, a.last);
+    if (a.actor_type === "api_actor" || t.startsWith("api_key")) add("compliance_activity", "api", a.n, a.last);
+    if (t.includes("claude_code")) add("compliance_activity", "claude_code", a.n, a.last);
+    if (t.includes("cowork")) for (const s of ["cowork_files", "cowork_browser", "cowork_mcp", "cowork_tasks"] as const) add("compliance_activity", s, a.n, a.last);
+    if (t.includes("office")) add("compliance_activity", "office", a.n, a.last);
+  }
+  add("compliance_content", "chat", chats.rows[0]?.n ?? 0, chats.rows[0]?.last ?? null);
+  for (const s of sessions.rows) {
+    const ps = s.product_surface ?? "";
+    if (ps === "claude_code") add("compliance_content", "claude_code", s.n, s.last);
+    else if (ps === "cowork" || ps === "cowork_remote") {
+      add("compliance_content", "cowork_files", s.n, s.last);
+      add("compliance_content", "cowork_tasks", s.n, s.last);
+    } else if (ps.startsWith("office_agents")) add("compliance_content", "office", s.n, s.last);
+  }
+  for (const r of sources.rows) {
+    if (r.kind === "event" && r.source === "claude_code") add("otel_claude_code", "claude_code", r.records, r.last_seen);
+    if (r.kind === "event" && r.source === "cowork") add("otel_cowork", "cowork_tasks", r.records, r.last_seen);
+    if (r.kind === "span" && r.source === "office") add("office_traces", "office", r.records, r.last_seen);
+    if (r.kind === "metric" && r.source === "claude_code") add("claude_code_metrics", "claude_code", r.records, r.last_seen);
+  }
+  for (const t of coworkTools.rows) {
+    const name = t.tool_name.toLowerCase();
+    if (t.mcp_server || name === "mcp_tool" || name.startsWith("mcp__")) add("otel_cowork", "cowork_mcp", t.n, t.last);
+    else if (/browser|chrome|navigate|screenshot|web_?fetch|click/.test(name)) add("otel_cowork", "cowork_browser", t.n, t.last);
+    else if (/read|write|edit|file|glob|grep|ls/.test(name)) add("otel_cowork", "cowork_files", t.n, t.last);
+  }
+
+  const cells: CoverageCell[] = [];
+  for (const layer of LAYERS) {
+    for (const surface of SURFACES) {
+      const cap = CAPABILITY[layer.id][surface.id];
+      const capability = cap === "y" ? "full" : cap === "p" ? "partial" : "none";
+      const t = tally.get(`${layer.id}/${surface.id}`) ?? { records: 0, last: null };
+      cells.push({ layer: layer.id, surface: surface.id, status: statusOf(t.records, t.last, capability, to), capability, records: t.records, lastSeen: t.last?.toISOString() ?? null });
+    }
+  }
+
+  const [people, quietTokens] = await Promise.all([personGaps(tenantId, from, to), quiet(tenantId, to)]);
+
+  const gates = new Map<string, Coverage["contentGates"][number]>();
+  const versions = new Map<string, Coverage["versions"][number]>();
+  for (const r of sources.rows) {
+    const g = gates.get(r.source) ?? { source: r.source, records: 0, promptsCaptured: 0, promptsRedacted: 0, toolDetailsShare: 0, truncatedShare: 0, identifiedShare: 0, rawBodies: 0 };
+    g.records += r.records;
+    g.promptsCaptured += r.prompt_captured;
+    g.promptsRedacted += r.prompt_redacted;
+    g.toolDetailsShare += r.tool_details; // totals for now, shares below
+    g.truncatedShare += r.truncated;
+    g.identifiedShare += r.with_identity;
+    if (r.name === "api_request_body" || r.name === "api_response_body") g.rawBodies += r.records;
+    gates.set(r.source, g);
+    if (r.service_version) {
+      const k = `${r.source}/${r.service_version}`;
+      const v = versions.get(k) ?? { source: r.source, version: r.service_version, records: 0, lastSeen: r.last_seen.toISOString() };
+      v.records += r.records;
+      if (r.last_seen.toISOString() > v.lastSeen) v.lastSeen = r.last_seen.toISOString();
+      versions.set(k, v);
+    }
+  }
+  // Tool details are judged on tool events only, the rest on all records.
+  const toolEvents = new Map<string, number>();
+  for (const r of sources.rows) {
+    if (["tool_result", "tool_decision", "agent.tool_execution"].includes(r.name)) toolEvents.set(r.source, (toolEvents.get(r.source) ?? 0) + r.records);
+  }
+  const share = (n: number, d: number) => (d > 0 ? Math.round((n / d) * 1000) / 1000 : 0);
+  const contentGates = [...gates.values()].map((g) => ({
+    ...g,
+    toolDetailsShare: share(g.toolDetailsShare, toolEvents.get(g.source) ?? 0),
+    truncatedShare: share(g.truncatedShare, g.records),
+    identifiedShare: share(g.identifiedShare, g.records),
+  }));
+
+  return {
+    from: from.toISOString(),
+    to: to.toISOString(),
+    freshHours: FRESH_HOURS,
+    cells,
+    people,
+    quietTokens,
+    contentGates: contentGates.sort((a, b) => a.source.localeCompare(b.source)),
+    versions: [...versions.values()].sort((a, b) => a.source.localeCompare(b.source) || b.lastSeen.localeCompare(a.lastSeen)),
+  };
+}
+
+/** People seen somewhere but silent in a surface they use. */
+async function personGaps(tenantId: string, from: Date, to: Date): Promise<PersonGap[]> {
+  const pool = getPool();
+  const [otel, comp, actors] = await Promise.all([
+    pool.query<{ email: string | null; account_uuid: string | null; account_id: string | null; source: string; last: Date }>(
+      `SELECT lower(coalesce(user_email, enduser_id)) AS email, account_uuid, account_id, source, max(last_seen) AS last
+       FROM identity_observations WHERE tenant_id = $1 AND last_seen >= $2 AND last_seen < $3
+         AND (user_email IS NOT NULL OR account_uuid IS NOT NULL OR account_id IS NOT NULL OR enduser_id LIKE '%@%')
+       GROUP BY 1, 2, 3, 4`,
+      [tenantId, from, to],
+    ),
+    pool.query<{ email: string | null; user_id: string | null; product_surface: string | null; last: Date }>(
+      `SELECT user_email AS email, user_id, product_surface, max(coalesce(updated_at, created_at)) AS last FROM compliance_sessions
+       WHERE tenant_id = $1 AND coalesce(updated_at, created_at) >= $2 GROUP BY 1, 2, 3`,
+      [tenantId, from],
+    ),
+    pool.query<{ email: string | null; user_id: string | null; last: Date; cowork: boolean }>(
+      `SELECT actor_email AS email, actor_user_id AS user_id, max(created_at) AS last, bool_or(type LIKE '%cowork%') AS cowork
+       FROM compliance_activities WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 AND actor_type = 'user_actor' GROUP BY 1, 2`,
+      [tenantId, from, to],
+    ),
+  ]);
+
+  // One person per account when known, else per email.
+  const keyOf = (email: string | null, accountUuid: string | null) => (accountUuid ? userTaggedId(accountUuid) : email ? email.toLowerCase() : null);
+  const emailToKey = new Map<string, string>();
+  const people = new Map<string, { label: string; seen: Record<string, Date> }>();
+  const note = (key: string | null, label: string | null, what: string, when: Date) => {
+    if (!key) return;
+    const p = people.get(key) ?? { label: label ?? key, seen: {} };
+    if (label && p.label.startsWith("user_")) p.label = label;
+    if (!p.seen[what] || when > p.seen[what]) p.seen[what] = when;
+    people.set(key, p);
+  };
+  const uuidOf = (userId: string | null) => (userId ? (fromTaggedId(userId)?.uuid ?? null) : null);
+  for (const r of otel.rows) {
+    const key = keyOf(r.email, r.account_uuid ?? uuidOf(r.account_id));
+    if (r.email && key) emailToKey.set(r.email, key);
+    note(key, r.email, `otel:${r.source}`, r.last);
+  }
+  const resolve = (email: string | null, userId: string | null) => {
+    const uuid = uuidOf(userId);
+    return uuid ? userTaggedId(uuid) : email ? (emailToKey.get(email.toLowerCase()) ?? email.toLowerCase()) : null;
+  };
+  for (const r of comp.rows) note(resolve(r.email, r.user_id), r.email, `compliance:${r.product_surface ?? "session"}`, r.last);
+  for (const r of actors.rows) {
+    note(resolve(r.email, r.user_id), r.email, "compliance:activity", r.last);
+    if (r.cowork) note(resolve(r.email, r.user_id), r.email, "compliance:cowork_activity", r.last);
+  }
+
+  const out: PersonGap[] = [];
+  for (const [, p] of people) {
+    const s = p.seen;
+    const gaps: string[] = [];
+    const anyOtel = Object.keys(s).some((k) => k.startsWith("otel:"));
+    if ((s["compliance:cowork"] || s["compliance:cowork_remote"] || s["compliance:cowork_activity"]) && !s["otel:cowork"]) {
+      gaps.push("Cowork activity in the Compliance API but no Cowork OpenTelemetry (is the collector on the Cowork egress allowlist?)");
+    }
+    if (s["compliance:claude_code"] && !s["otel:claude_code"]) gaps.push("Claude Code transcripts in the Compliance API but no Claude Code OpenTelemetry");
+    if (Object.keys(s).some((k) => k.startsWith("compliance:office_agents")) && !s["otel:office"]) gaps.push("Office agent transcripts but no Office agent traces");
+    if (s["compliance:activity"] && !anyOtel && gaps.length === 0) gaps.push("Uses Claude (Compliance activity) but sends no execution telemetry");
+    if (gaps.length) {
+      out.push({ person: p.label, gaps, lastSeen: Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.toISOString()])) });
+    }
+  }
+  return out.sort((a, b) => a.person.localeCompare(b.person));
+}
+
+/** Active ingest tokens that sent nothing for a day (or never). */
+async function quiet(tenantId: string, to: Date) {
+  const { rows } = await getPool().query<{ id: string; name: string; environment: string; last_used_at: Date | null }>(
+    `SELECT t.id, t.name, e.name AS environment, t.last_used_at FROM ingest_tokens t JOIN environments e ON e.id = t.environment_id
+     WHERE t.tenant_id = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)
+       AND (t.last_used_at IS NULL OR t.last_used_at < $2::timestamptz - interval '24 hours')
+     ORDER BY t.last_used_at NULLS FIRST`,
+    [tenantId, to],
+  );
+  return rows.map((r) => ({ id: r.id, name: r.name, environment: r.environment, lastUsedAt: r.last_used_at?.toISOString() ?? null }));
+}
