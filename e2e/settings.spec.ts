@@ -12,7 +12,7 @@ test("an admin creates an ingest token, sends with it, revokes it, and the next 
   const check = watchForProblems(page);
   await page.setViewportSize({ width: 1440, height: 900 });
   await signIn(page, "admin", "/settings/tokens");
-  await page.getByLabel("Name").fill("e2e-laptops");
+  await page.getByLabel("Name", { exact: true }).fill("e2e-laptops");
   await page.getByRole("button", { name: "Create token" }).click();
   const secret = (await page.getByTestId("new-secret").textContent())!.trim();
   expect(secret).toMatch(/^bsi_/);
@@ -56,7 +56,7 @@ test("the setup page prints Claude Code settings and sees the first event arrive
 test("users: invite with a one-time password, change the role, deactivate", async ({ page, browser }) => {
   await signIn(page, "admin", "/settings/users");
   const email = `invited-${Date.now()}@e2e.example`;
-  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Email", { exact: true }).fill(email);
   await page.getByRole("button", { name: "Invite" }).click();
   const password = (await page.getByTestId("new-secret").textContent())!.trim();
   await screenshot(page, "settings-users");

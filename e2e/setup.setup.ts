@@ -24,6 +24,8 @@ setup("users and telemetry", async ({ request }) => {
     if (cli("users", "list", "--tenant", tenant).includes(email)) continue;
     cli("users", "create", "--email", email, "--role", role, "--tenant", tenant);
   }
+  // Compliance records (activities and transcripts) for the join and the coverage gaps.
+  expect(cli("compliance", "import", "e2e/data/compliance-export.ndjson")).toContain("0 rejected");
   for (const f of listFixtureRequests()) {
     const headers: Record<string, string> = { "content-type": f.contentType, authorization: `Bearer ${E2E.ingestToken}` };
     if (f.contentEncoding) headers["content-encoding"] = f.contentEncoding;
