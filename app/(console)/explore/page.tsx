@@ -1,0 +1,257 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { EventsTable } from "@/components/explore/events-table";
+import { FilterBar, type FilterValues } from "@/components/explore/filter-bar";
+import { recordContentView } from "@/lib/audit";
+import { requireUser } from "@/lib/auth/session";
+import {
+  BadCursorError,
+  canonicalQueryParams,
+  DEFAULT_PAGE_SIZE,
+  EXPLORE_SORTS,
+  exploreEvents,
+  exploreFacets,
+  FILTER_PARAMS,
+  PAGE_SIZES,
+  parseExploreParams,
+  parseTimeParam,
+  toSearchParams,
+  type ExplorePage,
+  type ExploreQuery,
+  type ExploreSort,
+  type SearchParamsRecord,
+} from "@/lib/queries/explore";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Explore · Blindspot" };
+
+// The Explorer: every event of the tenant, filtered, sorted and paged on the server. The URL is
+// the state (filters, range, sort, cursor), so any view can be bookmarked, shared or exported.
+
+const SORT_LABELS: Record<ExploreSort, string> = {
+  time: "time",
+  source: "source",
+  event_name: "event",
+  user_email: "user",
+  tool_name: "tool",
+  mcp_server: "MCP server",
+  decision_source: "decided by",
+  duration_ms: "duration",
+  cost_usd: "cost",
+};
+
+function href(params: URLSearchParams): string {
+  const qs = params.toString();
+  return qs ? `/explore?${qs}` : "/explore";
+}
+
+/** A from/to URL parameter as the filter shows it: "2026-11-22 10:15:03" (UTC), or as typed when it does not parse. */
+function timeInput(value: string | null): string {
+  const d = parseTimeParam(value);
+  if (!d) return value ?? "";
+  return d.toISOString().replace("T", " ").replace(/(\.000)?Z$/, "");
+}
+
+function utc(d: Date): string {
+  return d.toISOString().slice(0, 16).replace("T", " ");
+}
+
+/** The requested page; a cursor that does not fit (edited link, other sort) falls back to page one. */
+async function readPage(tenantId: string, query: ExploreQuery, canReadContent: boolean): Promise<{ page: ExplorePage; cursorInvalid: boolean }> {
+  try {
+    return { page: await exploreEvents(tenantId, query, canReadContent), cursorInvalid: false };
+  } catch (err) {
+    if (!(err instanceof BadCursorError)) throw err;
+    return { page: await exploreEvents(tenantId, { ...query, cursor: undefined }, canReadContent), cursorInvalid: true };
+  }
+}
+
+export default async function ExplorePage({ searchParams }: { searchParams: Promise<SearchParamsRecord> }) {
+  const user = await requireUser();
+  const params = toSearchParams(await searchParams);
+  const { query, window: range } = parseExploreParams(params);
+
+  // Links keep what selects and orders the rows (and a non-default page size), never the cursor.
+  const base = canonicalQueryParams(params);
+  if (query.limit !== DEFAULT_PAGE_SIZE) base.set("limit", String(query.limit));
+
+  const [{ page, cursorInvalid }, facets] = await Promise.all([
+    readPage(user.tenantId, query, user.canReadContent),
+    exploreFacets(user.tenantId, { from: query.from, to: query.to }),
+  ]);
+  if (user.canReadContent && page.rows.some((r) => r.content !== null)) {
+    await recordContentView(user.tenantId, user.email, `explore:${base.toString()}`);
+  }
+
+  const sortHrefs: Record<string, string> = {};
+  for (const key of Object.keys(EXPLORE_SORTS) as ExploreSort[]) {
+    const p = new URLSearchParams(base);
+    p.delete("sort");
+    p.delete("dir");
+    const dir = key === query.sort ? (query.dir === "asc" ? "desc" : "asc") : EXPLORE_SORTS[key].defaultDir;
+    if (key !== "time") p.set("sort", key);
+    if (key !== "time" || dir !== "desc") p.set("dir", dir);
+    sortHrefs[key] = href(p);
+  }
+  const firstHref = href(base);
+  const nextHref = page.nextCursor ? href(new URLSearchParams([...base, ["cursor", page.nextCursor]])) : null;
+  const exportParams = canonicalQueryParams(params);
+  if (!exportParams.has("range") && !exportParams.has("from") && !exportParams.has("to")) exportParams.set("range", range.id);
+  const exportHref = (format: string) => `/api/console/events/export?${new URLSearchParams([...exportParams, ["format", format]])}`;
+
+  const values: FilterValues = {
+    source: params.get("source") ?? "",
+    name: params.get("name") ?? "",
+    user: params.get("user") ?? "",
+    tool: params.get("tool") ?? "",
+    mcpServer: params.get("mcpServer") ?? "",
+    decisionSource: params.get("decisionSource") ?? "",
+    decision: params.get("decision") ?? "",
+    success: params.get("success") === "true" || params.get("success") === "false" ? params.get("success")! : "",
+    from: timeInput(params.get("from")),
+    to: timeInput(params.get("to")),
+    limit: String(query.limit),
+  };
+  const keep: Record<string, string> = {};
+  for (const k of ["range", "sort", "dir"]) {
+    const v = base.get(k);
+    if (v) keep[k] = v;
+  }
+  const resetParams = new URLSearchParams();
+  if (base.get("range")) resetParams.set("range", base.get("range")!);
+  const filtered = FILTER_PARAMS.some((k) => base.has(k));
+  const explicitWindow = parseTimeParam(base.get("from")) !== undefined || parseTimeParam(base.get("to")) !== undefined;
+  const windowText = explicitWindow
+    ? `${query.from ? utc(query.from) : "the beginning"} → ${query.to ? `${utc(query.to)} UTC` : "now"}`
+    : range.label.toLowerCase();
+  const badTimes = (["from", "to"] as const).filter((k) => base.has(k) && !parseTimeParam(base.get(k))).map((k) => (k === "from" ? "From" : "To"));
+  const isFirstPage = !query.cursor || cursorInvalid;
+  const sortText = `${SORT_LABELS[query.sort]}, ${
+    query.sort === "time" ? (query.dir === "desc" ? "newest first" : "oldest first") : query.dir === "desc" ? "descending" : "ascending"
+  }`;
+
+  const pager = (
+    <nav aria-label="Pages" className="flex items-center gap-2">
+      {isFirstPage ? (
+        <span className="btn-secondary pointer-events-none py-1 text-xs opacity-50" aria-disabled="true">
+          First page
+        </span>
+      ) : (
+        <Link prefetch={false} href={firstHref} className="btn-secondary py-1 text-xs">
+          First page
+        </Link>
+      )}
+      {nextHref ? (
+        <Link prefetch={false} href={nextHref} className="btn-secondary py-1 text-xs" rel="next">
+          Next page →
+        </Link>
+      ) : (
+        <span className="btn-secondary pointer-events-none py-1 text-xs opacity-50" aria-disabled="true">
+          Next page →
+        </span>
+      )}
+    </nav>
+  );
+
+  const exportLinks = (
+    <div className="flex items-center gap-2 border-l border-slate-200 pl-2 dark:border-slate-700">
+      <a
+        href={exportHref("csv")}
+        download
+        className="btn-secondary py-1 text-xs"
+        title={user.canReadContent ? "Every matching event; the export is recorded in the audit log" : "Every matching event (content hidden)"}
+      >
+        Export CSV
+      </a>
+      <a href={exportHref("ndjson")} download className="btn-secondary py-1 text-xs" title="Every matching event, one JSON object per line">
+        Export NDJSON
+      </a>
+    </div>
+  );
+
+  const empty = (
+    <div className="px-6 py-14 text-center">
+      <p className="text-sm font-medium text-slate-800 dark:text-slate-200">
+        {filtered ? `No events match these filters in ${windowText}.` : `No events in ${windowText}.`}
+      </p>
+      <ul className="mx-auto mt-3 max-w-xl space-y-1 text-sm text-slate-600 dark:text-slate-400">
+        {filtered && (
+          <li>
+            Loosen a filter, or{" "}
+            <Link prefetch={false} href={href(resetParams)} className="link">
+              clear all filters
+            </Link>
+            .
+          </li>
+        )}
+        <li>Widen the time range (top right){explicitWindow ? " or clear the From / To bounds" : ""}.</li>
+        <li>
+          Nothing arriving at all? Point Claude Code, Cowork or the Office agents at this server&apos;s OTLP receiver with an
+          ingest token: the{" "}
+          <Link prefetch={false} href="/" className="link">
+            setup page
+          </Link>{" "}
+          shows the settings.
+        </li>
+      </ul>
+    </div>
+  );
+
+  return (
+    <div className="flex flex-col gap-3">
+      <div className="flex flex-wrap items-baseline justify-between gap-x-6 gap-y-1">
+        <h1 className="text-lg font-semibold tracking-tight">Explore</h1>
+        <p className="text-xs text-slate-500 dark:text-slate-400">
+          All events of this tenant, {windowText}
+          {explicitWindow ? "" : " (time range, top right)"}
+          {user.canReadContent ? "" : " · content hidden for your role"}
+        </p>
+      </div>
+
+      <FilterBar
+        key={base.toString()}
+        values={values}
+        options={facets}
+        keep={keep}
+        pageSizes={PAGE_SIZES}
+        defaultPageSize={DEFAULT_PAGE_SIZE}
+        resetHref={href(resetParams)}
+      />
+
+      {badTimes.length > 0 && (
+        <p role="status" className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-xs text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-200">
+          {badTimes.join(" and ")} is not a time this page understands, so it is ignored. Use UTC as{" "}
+          <span className="font-mono">2026-11-22 10:15:00</span> or an ISO-8601 time with a zone.
+        </p>
+      )}
+
+      {cursorInvalid && (
+        <p role="status" className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-xs text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-200">
+          That page link no longer fits this view, so the first page is shown.
+        </p>
+      )}
+
+      <EventsTable
+        rows={page.rows}
+        sort={query.sort}
+        dir={query.dir}
+        sortHrefs={sortHrefs}
+        summary={
+          <span>
+            <span className="font-semibold text-slate-800 dark:text-slate-200">{page.rows.length}</span>{" "}
+            {page.rows.length === 1 ? "row" : "rows"} on this page
+            {isFirstPage ? "" : " (not the first page)"} · sorted by {sortText}
+          </span>
+        }
+        actions={
+          <>
+            {pager}
+            {exportLinks}
+          </>
+        }
+        empty={empty}
+      />
+
+    </div>
+  );
+}

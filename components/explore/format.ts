@@ -1,0 +1,48 @@
+// Display formats for the Explorer. Locale-free on purpose: the server render and the browser
+// must produce the same text (no hydration differences), and times are UTC everywhere in the
+// console so that analysts compare like with like.
+
+export const SOURCE_LABELS: Record<string, string> = {
+  claude_code: "Claude Code",
+  cowork: "Cowork",
+  claude_desktop: "Desktop",
+  office: "Office",
+  otel: "OTel",
+};
+
+export function sourceLabel(source: string): string {
+  return SOURCE_LABELS[source] ?? source;
+}
+
+/** 2026-11-22 10:15:03.123 */
+export function formatTime(iso: string): string {
+  return iso.replace("T", " ").replace(/Z$/, "");
+}
+
+export function formatDuration(ms: number | null): string {
+  if (ms === null) return "";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  const m = Math.floor(ms / 60_000);
+  return `${m}m ${Math.round((ms % 60_000) / 1000)}s`;
+}
+
+export function formatCost(usd: number | null): string {
+  if (usd === null) return "";
+  if (usd === 0) return "$0";
+  if (usd < 0.01) return `$${usd.toFixed(4)}`;
+  return `$${usd.toFixed(usd < 1 ? 3 : 2)}`;
+}
+
+function group(n: number): string {
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+export function formatCount(n: number | null): string {
+  return n === null ? "" : group(n);
+}
+
+/** A long opaque id shortened for a cell (the full value goes in the title). */
+export function shortId(id: string, keep = 8): string {
+  return id.length > keep + 1 ? `${id.slice(0, keep)}…` : id;
+}
