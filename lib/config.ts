@@ -51,6 +51,11 @@ const envSchema = z.object({
   BLINDSPOT_OIDC_NAME: z.string().optional(),
   /** Console sessions end after this many hours. */
   BLINDSPOT_SESSION_HOURS: intFromEnv(8),
+  /** Compliance API connector of the default tenant, applied at start when set (TELEMETRY.md §4.1). */
+  BLINDSPOT_COMPLIANCE_API_URL: z.string().optional(),
+  BLINDSPOT_COMPLIANCE_API_KEY: z.string().optional(),
+  /** Seconds between Compliance API pulls, for connectors that do not set their own. */
+  BLINDSPOT_COMPLIANCE_POLL_SECONDS: intFromEnv(60),
 });
 
 export type Config = z.infer<typeof envSchema> & { dataDir: string };

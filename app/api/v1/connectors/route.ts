@@ -1,0 +1,17 @@
+import { withReadApi } from "@/lib/api/read-api";
+import { connectorStatus } from "@/lib/compliance/sync";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+/**
+ * GET /api/v1/connectors
+ * The tenant's connectors: today the Compliance API connector, with its settings (the access
+ * key only as a hint), per-stream state (last run, last success, last error, records pulled,
+ * newest record, covered-until and lag in seconds) and its queued or running sync jobs.
+ */
+export async function GET(request: Request): Promise<Response> {
+  return withReadApi(request, async (ctx) => ({
+    connectors: [{ type: "compliance_api", ...(await connectorStatus(ctx.principal.tenantId)) }],
+  }));
+}
