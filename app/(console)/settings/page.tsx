@@ -1,5 +1,7 @@
 import { redirect } from "next/navigation";
+import { requireUser } from "@/lib/auth/session";
 
-export default function SettingsIndex() {
+export default async function SettingsIndex() {
+  await requireUser({ roles: ["admin"] });
   redirect("/settings/setup");
 }
