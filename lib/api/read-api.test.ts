@@ -6,6 +6,7 @@ import { attributesToJson } from "@/lib/otlp/values";
 import { startAppServer } from "@/lib/testing/app-routes";
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
 import { fixturesOf, type FixtureRequest } from "@/lib/testing/fixtures";
+import { postFixture } from "@/lib/testing/otlp";
 import type { RouteServer } from "@/lib/testing/route-server";
 import { createTestTenant, type TestTenant } from "@/lib/testing/tenants";
 
@@ -18,10 +19,7 @@ let tenant: TestTenant;
 let managerToken: string;
 
 async function ingest(f: FixtureRequest, token: string): Promise<void> {
-  const headers: Record<string, string> = { "content-type": f.contentType, authorization: `Bearer ${token}` };
-  if (f.contentEncoding) headers["content-encoding"] = f.contentEncoding;
-  const res = await fetch(`${app.url}/api/otlp/v1/${f.signal}`, { method: "POST", headers, body: new Uint8Array(f.body()) });
-  expect(res.status).toBe(200);
+  expect((await postFixture(app.url, token, f)).status).toBe(200);
 }
 
 async function get(path: string, token: string) {

@@ -7,6 +7,7 @@ import { storeActivities, storeSession, storeSessionMessages, storeUsers } from 
 import { startAppServer } from "@/lib/testing/app-routes";
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
 import { fixturesOf, type FixtureRequest } from "@/lib/testing/fixtures";
+import { postFixture } from "@/lib/testing/otlp";
 import type { RouteServer } from "@/lib/testing/route-server";
 import { createTestTenant, type TestTenant } from "@/lib/testing/tenants";
 
@@ -39,8 +40,7 @@ const promptTime = Date.parse(String(prompt["event.timestamp"]));
 const at = (ms: number) => new Date(promptTime + ms).toISOString();
 
 async function post(f: FixtureRequest, token: string) {
-  const res = await fetch(`${app.url}/api/otlp/v1/logs`, { method: "POST", headers: { "content-type": f.contentType, authorization: `Bearer ${token}` }, body: new Uint8Array(f.body()) });
-  expect(res.status).toBe(200);
+  expect((await postFixture(app.url, token, f)).status).toBe(200);
 }
 
 async function get(path: string, token = tenant.apiToken) {

@@ -5,6 +5,7 @@ import { attributesToJson } from "@/lib/otlp/values";
 import { startAppServer } from "@/lib/testing/app-routes";
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
 import { listFixtureRequests, type FixtureRequest } from "@/lib/testing/fixtures";
+import { postFixture } from "@/lib/testing/otlp";
 import type { RouteServer } from "@/lib/testing/route-server";
 import { createTestTenant, type TestTenant } from "@/lib/testing/tenants";
 
@@ -17,12 +18,7 @@ let tenant: TestTenant;
 const jsonCaptures = listFixtureRequests().filter((f) => f.variant === "http-json");
 
 async function post(f: FixtureRequest) {
-  const res = await fetch(`${app.url}/api/otlp/v1/${f.signal}`, {
-    method: "POST",
-    headers: { "content-type": f.contentType, authorization: `Bearer ${tenant.ingestToken}` },
-    body: new Uint8Array(f.body()),
-  });
-  expect(res.status).toBe(200);
+  expect((await postFixture(app.url, tenant.ingestToken, f)).status).toBe(200);
 }
 
 beforeAll(async () => {

@@ -6,6 +6,7 @@ import { storeActivities, storeSession } from "@/lib/sources/compliance";
 import { startAppServer } from "@/lib/testing/app-routes";
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
 import { fixturesOf, type FixtureRequest } from "@/lib/testing/fixtures";
+import { postFixture } from "@/lib/testing/otlp";
 import type { RouteServer } from "@/lib/testing/route-server";
 import { createTestTenant, type TestTenant } from "@/lib/testing/tenants";
 
@@ -23,12 +24,7 @@ const TO = "2026-11-22T04:00:00.000Z";
 const FROM = "2026-11-15T04:00:00.000Z";
 
 async function post(f: FixtureRequest) {
-  const res = await fetch(`${app.url}/api/otlp/v1/${f.signal}`, {
-    method: "POST",
-    headers: { "content-type": f.contentType, authorization: `Bearer ${tenant.ingestToken}` },
-    body: new Uint8Array(f.body()),
-  });
-  expect(res.status).toBe(200);
+  expect((await postFixture(app.url, tenant.ingestToken, f)).status).toBe(200);
 }
 
 beforeAll(async () => {
