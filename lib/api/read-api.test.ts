@@ -117,6 +117,16 @@ describe("GET /api/v1/sessions/{sessionId}", () => {
     expect(body.prompts.map((p: { promptId: string }) => p.promptId).sort()).toEqual(
       [...new Set(inSession.map((r) => r["prompt.id"]).filter(Boolean))].sort(),
     );
+    // Paging through the events returns each exactly once, in order.
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { events: { sequence: number }[]; nextCursor: string | null } } = await get(`/api/v1/sessions/${sessionId}?limit=2${cursor ? `&cursor=${cursor}` : ""}`, tenant.apiToken);
+      seen.push(...page.body.events.map((e) => e.sequence));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(inSession.map((r) => Number(r["event.sequence"])).sort((a, b) => a - b));
+    expect((await get(`/api/v1/sessions/${sessionId}?cursor=nope`, tenant.apiToken)).status).toBe(400);
   });
 
   it("shows Office traces that share the session.id", async () => {

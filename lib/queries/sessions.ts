@@ -1,57 +1,185 @@
 import { getPool } from "@/lib/db/pool";
 import { EVENT_FROM, EVENT_SELECT, toApiEvent, type ApiEvent, type EventDbRow } from "./events";
-import { summarize, type PromptSummary } from "./prompts";
+import type { PromptSummary } from "./prompts";
 
-// A session (session.id): its prompts in order with their summaries, every event, and, for
-// Office agents, the traces that carry the same session.id.
+// A session (session.id): its prompts with their summaries (computed in SQL, so a session of
+// tens of thousands of events costs one grouped scan, not a transfer of every row), the events
+// that describe it, and, for Office agents, the traces that carry the same session.id.
 
-const MAX_SESSION_EVENTS = 20_000;
-
-export interface SessionDetail {
-  sessionId: string;
-  eventCount: number;
-  truncated: boolean;
-  prompts: { promptId: string; start: string; summary: PromptSummary }[];
-  traces: { traceId: string; rootName: string; start: string; spanCount: number }[];
-  events: ApiEvent[];
+export interface SessionPrompt {
+  promptId: string;
+  start: string;
+  /** The prompt text, when the reader may see content and it was captured. */
+  text: string | null;
+  summary: PromptSummary;
 }
 
-export async function sessionDetail(tenantId: string, sessionId: string, canReadContent: boolean): Promise<SessionDetail | null> {
+export interface SessionTrace {
+  traceId: string;
+  rootName: string;
+  start: string;
+  spanCount: number;
+}
+
+export interface SessionOverview {
+  sessionId: string;
+  eventCount: number;
+  prompts: SessionPrompt[];
+  traces: SessionTrace[];
+  /** The session's first event: identity, client, terminal, resource. */
+  first: ApiEvent | null;
+  /** Events outside any prompt (startup: hooks, plugins, MCP connections), first 200. */
+  outsidePrompts: ApiEvent[];
+  modeChanges: ApiEvent[];
+  workspacePaths: string[];
+}
+
+const OUTSIDE_PROMPTS_LIMIT = 200;
+
+interface PromptAggRow {
+  prompt_id: string;
+  start: Date;
+  end: Date;
+  events: number;
+  tool_results: number;
+  failed_tools: number;
+  api_requests: number;
+  api_errors: number;
+  cost: number | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  rejected: number;
+  prompt: string | null;
+}
+
+async function sessionTraces(tenantId: string, sessionId: string): Promise<SessionTrace[]> {
+  const { rows } = await getPool().query<{ trace_id: string; root_name: string; start: Date; span_count: number }>(
+    `SELECT trace_id, (array_agg(name ORDER BY (parent_span_id IS NULL) DESC, start_time))[1] AS root_name,
+            min(start_time) AS start, count(*)::int AS span_count
+     FROM spans WHERE tenant_id = $1 AND session_id = $2
+     GROUP BY trace_id ORDER BY min(start_time)`,
+    [tenantId, sessionId],
+  );
+  return rows.map((t) => ({ traceId: t.trace_id, rootName: t.root_name, start: t.start.toISOString(), spanCount: t.span_count }));
+}
+
+export async function sessionOverview(tenantId: string, sessionId: string, canReadContent: boolean): Promise<SessionOverview | null> {
   const pool = getPool();
-  const [{ rows }, traces] = await Promise.all([
-    pool.query<EventDbRow>(
-      `SELECT ${EVENT_SELECT} FROM ${EVENT_FROM}
-       WHERE e.tenant_id = $1 AND e.session_id = $2
-       ORDER BY e.time ASC, e.sequence ASC NULLS LAST, e.id ASC LIMIT $3`,
-      [tenantId, sessionId, MAX_SESSION_EVENTS + 1],
-    ),
-    pool.query<{ trace_id: string; root_name: string; start: Date; span_count: number }>(
-      `SELECT trace_id, (array_agg(name ORDER BY (parent_span_id IS NULL) DESC, start_time))[1] AS root_name,
-              min(start_time) AS start, count(*)::int AS span_count
-       FROM spans WHERE tenant_id = $1 AND session_id = $2
-       GROUP BY trace_id ORDER BY min(start_time)`,
+  const [prompts, decisions, first, outside, modes, paths, count, traces] = await Promise.all([
+    pool.query<PromptAggRow>(
+      `SELECT prompt_id, min(time) AS start, max(time) AS end, count(*)::int AS events,
+              count(*) FILTER (WHERE event_name = 'tool_result')::int AS tool_results,
+              count(*) FILTER (WHERE event_name = 'tool_result' AND success = false)::int AS failed_tools,
+              count(*) FILTER (WHERE event_name = 'api_request')::int AS api_requests,
+              count(*) FILTER (WHERE event_name = 'api_error')::int AS api_errors,
+              sum(cost_usd) FILTER (WHERE event_name = 'api_request') AS cost,
+              sum(input_tokens) FILTER (WHERE event_name = 'api_request') AS input_tokens,
+              sum(output_tokens) FILTER (WHERE event_name = 'api_request') AS output_tokens,
+              count(*) FILTER (WHERE event_name = 'tool_decision' AND decision = 'reject')::int AS rejected,
+              ${canReadContent ? "(array_agg(attributes->>'prompt' ORDER BY sequence) FILTER (WHERE event_name = 'user_prompt'))[1]" : "NULL"} AS prompt
+       FROM events WHERE tenant_id = $1 AND session_id = $2 AND prompt_id IS NOT NULL
+       GROUP BY prompt_id ORDER BY min(time), prompt_id`,
       [tenantId, sessionId],
     ),
+    pool.query<{ prompt_id: string; source: string; n: number }>(
+      `SELECT prompt_id, COALESCE(decision_source, 'unknown') AS source, count(*)::int AS n FROM events
+       WHERE tenant_id = $1 AND session_id = $2 AND prompt_id IS NOT NULL AND event_name = 'tool_decision'
+       GROUP BY 1, 2`,
+      [tenantId, sessionId],
+    ),
+    pool.query<EventDbRow>(`SELECT ${EVENT_SELECT} FROM ${EVENT_FROM} WHERE e.tenant_id = $1 AND e.session_id = $2 ORDER BY e.time, e.id LIMIT 1`, [tenantId, sessionId]),
+    pool.query<EventDbRow>(
+      `SELECT ${EVENT_SELECT} FROM ${EVENT_FROM} WHERE e.tenant_id = $1 AND e.session_id = $2 AND e.prompt_id IS NULL
+       ORDER BY e.time, e.sequence NULLS LAST, e.id LIMIT ${OUTSIDE_PROMPTS_LIMIT}`,
+      [tenantId, sessionId],
+    ),
+    pool.query<EventDbRow>(
+      `SELECT ${EVENT_SELECT} FROM ${EVENT_FROM} WHERE e.tenant_id = $1 AND e.session_id = $2 AND e.event_name = 'permission_mode_changed' ORDER BY e.time`,
+      [tenantId, sessionId],
+    ),
+    pool.query<{ path: string }>(
+      `SELECT DISTINCT jsonb_array_elements_text(fields->'workspaceHostPaths') AS path FROM events
+       WHERE tenant_id = $1 AND session_id = $2 AND jsonb_typeof(fields->'workspaceHostPaths') = 'array' ORDER BY 1 LIMIT 100`,
+      [tenantId, sessionId],
+    ),
+    pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND session_id = $2`, [tenantId, sessionId]),
+    sessionTraces(tenantId, sessionId),
   ]);
-  if (rows.length === 0 && traces.rows.length === 0) return null;
-  const page = rows.slice(0, MAX_SESSION_EVENTS);
-  const byPrompt = new Map<string, EventDbRow[]>();
-  for (const r of page) {
-    if (!r.prompt_id) continue;
-    const list = byPrompt.get(r.prompt_id) ?? [];
-    list.push(r);
-    byPrompt.set(r.prompt_id, list);
+  if (count.rows[0].n === 0 && traces.length === 0) return null;
+
+  const bySource = new Map<string, Record<string, number>>();
+  for (const d of decisions.rows) {
+    const m = bySource.get(d.prompt_id) ?? {};
+    m[d.source] = d.n;
+    bySource.set(d.prompt_id, m);
   }
-  const prompts = [...byPrompt.entries()]
-    .map(([promptId, list]) => ({ promptId, summary: summarize(list) }))
-    .map((p) => ({ ...p, start: p.summary.start }))
-    .sort((a, b) => a.start.localeCompare(b.start));
   return {
     sessionId,
-    eventCount: page.length,
-    truncated: rows.length > MAX_SESSION_EVENTS,
-    prompts,
-    traces: traces.rows.map((t) => ({ traceId: t.trace_id, rootName: t.root_name, start: t.start.toISOString(), spanCount: t.span_count })),
+    eventCount: count.rows[0].n,
+    prompts: prompts.rows.map((p) => ({
+      promptId: p.prompt_id,
+      start: p.start.toISOString(),
+      text: p.prompt,
+      summary: {
+        eventCount: p.events,
+        start: p.start.toISOString(),
+        end: p.end.toISOString(),
+        durationMs: p.end.getTime() - p.start.getTime(),
+        toolCalls: p.tool_results,
+        failedToolCalls: p.failed_tools,
+        apiRequests: p.api_requests,
+        apiErrors: p.api_errors,
+        costUsd: p.cost ?? 0,
+        inputTokens: p.input_tokens ?? 0,
+        outputTokens: p.output_tokens ?? 0,
+        decisionsBySource: bySource.get(p.prompt_id) ?? {},
+        rejectedDecisions: p.rejected,
+      },
+    })),
+    traces,
+    first: first.rows[0] ? toApiEvent(first.rows[0], canReadContent) : null,
+    outsidePrompts: outside.rows.map((r) => toApiEvent(r, canReadContent)),
+    modeChanges: modes.rows.map((r) => toApiEvent(r, canReadContent)),
+    workspacePaths: paths.rows.map((r) => r.path),
+  };
+}
+
+// ---- the read API's session: the overview plus every event, paged ---------------------------
+
+export const SESSION_PAGE = 1000;
+
+export interface SessionEventsPage {
+  events: ApiEvent[];
+  nextCursor: string | null;
+}
+
+export class BadSessionCursorError extends Error {}
+
+/** Events of a session in order (time, sequence, id), a page at a time. */
+export async function sessionEvents(tenantId: string, sessionId: string, canReadContent: boolean, cursor: string | undefined, limit = SESSION_PAGE): Promise<SessionEventsPage> {
+  const params: unknown[] = [tenantId, sessionId];
+  let after = "";
+  if (cursor) {
+    let c: { t: string; s: number; id: string };
+    try {
+      c = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+      if (typeof c.t !== "string" || typeof c.s !== "number" || typeof c.id !== "string") throw new Error();
+    } catch {
+      throw new BadSessionCursorError("invalid cursor");
+    }
+    params.push(c.t, c.s, c.id);
+    after = `AND (e.time, COALESCE(e.sequence, -1), e.id) > ($3::timestamptz, $4::bigint, $5::uuid)`;
+  }
+  params.push(limit + 1);
+  const { rows } = await getPool().query<EventDbRow>(
+    `SELECT ${EVENT_SELECT} FROM ${EVENT_FROM} WHERE e.tenant_id = $1 AND e.session_id = $2 ${after}
+     ORDER BY e.time, COALESCE(e.sequence, -1), e.id LIMIT $${params.length}`,
+    params,
+  );
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
     events: page.map((r) => toApiEvent(r, canReadContent)),
+    nextCursor: rows.length > limit && last ? Buffer.from(JSON.stringify({ t: last.time.toISOString(), s: last.sequence ?? -1, id: last.id })).toString("base64url") : null,
   };
 }

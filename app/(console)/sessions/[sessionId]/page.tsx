@@ -6,7 +6,7 @@ import { recordContentView } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
 import { formatCost, formatCount, formatDuration, formatTime, personLabel } from "@/lib/presentation/format";
 import type { ApiEvent } from "@/lib/queries/events";
-import { sessionDetail } from "@/lib/queries/sessions";
+import { sessionOverview } from "@/lib/queries/sessions";
 
 export const dynamic = "force-dynamic";
 
@@ -18,19 +18,15 @@ function text(e: ApiEvent | undefined, key: string): string | null {
 export default async function SessionPage({ params }: { params: Promise<{ sessionId: string }> }) {
   const sessionId = decodeURIComponent((await params).sessionId);
   const user = await requireUser();
-  const session = await sessionDetail(user.tenantId, sessionId, user.canReadContent);
+  const session = await sessionOverview(user.tenantId, sessionId, user.canReadContent);
   if (!session) notFound();
   if (user.canReadContent) await recordContentView(user.tenantId, user.email, `session:${sessionId}`);
 
-  const events = session.events;
-  const first = events[0];
-  const prompts = session.prompts.map((p) => {
-    const promptEvent = events.find((e) => e.promptId === p.promptId && e.name === "user_prompt");
-    return { ...p, text: text(promptEvent, "prompt") };
-  });
-  const modeChanges = events.filter((e) => e.name === "permission_mode_changed");
-  const startup = events.filter((e) => !e.promptId);
-  const hostPaths = [...new Set(events.flatMap((e) => (Array.isArray(e.fields.workspaceHostPaths) ? e.fields.workspaceHostPaths.map(String) : [])))];
+  const first = session.first;
+  const prompts = session.prompts;
+  const modeChanges = session.modeChanges;
+  const startup = session.outsidePrompts;
+  const hostPaths = session.workspacePaths;
   const resource = first?.resource ?? {};
   const person = first ? personLabel(first.user) : null;
 
@@ -42,7 +38,7 @@ export default async function SessionPage({ params }: { params: Promise<{ sessio
       <h1 className="text-lg font-semibold tracking-tight">
         Session <span className="font-mono text-sm font-normal text-slate-500">{sessionId}</span>
       </h1>
-      {session.truncated && <p className="mt-1 text-xs text-orange-700">This session is very long; the first {formatCount(session.eventCount)} events are shown.</p>}
+      <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">{formatCount(session.eventCount)} events, {prompts.length} prompts</p>
 
       <div className="mt-4 grid gap-4 lg:grid-cols-3">
         <Card title="Who and where">
@@ -142,9 +138,9 @@ export default async function SessionPage({ params }: { params: Promise<{ sessio
 
       {startup.length > 0 && (
         <section className="mt-6">
-          <h2 className="mb-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Session events outside prompts ({startup.length})</h2>
+          <h2 className="mb-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Session events outside prompts ({startup.length}{startup.length === 200 ? ", first 200" : ""})</h2>
           <ul className="space-y-1 text-xs">
-            {startup.slice(0, 200).map((e) => (
+            {startup.map((e) => (
               <li key={e.id} className="flex flex-wrap items-center gap-2">
                 <span className="font-mono text-slate-500">#{e.sequence ?? "–"}</span>
                 <span className="font-medium">{e.name}</span>
