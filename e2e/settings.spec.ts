@@ -8,6 +8,22 @@ import { screenshot, signIn, watchForProblems } from "./helpers";
 
 const body = readFileSync("test/fixtures/k-skill-slash-mention/http-protobuf/0001-logs.body.pb");
 
+/** A Claude Code event never sent before (fixtures are already stored by the setup project). */
+function freshEvent(): string {
+  const attr = (key: string, v: string) => ({ key, value: { stringValue: v } });
+  const session = `e2e-${Date.now()}-${Math.random().toString(16).slice(2)}`;
+  return JSON.stringify({
+    resourceLogs: [{
+      resource: { attributes: [attr("service.name", "claude-code"), attr("service.version", "2.1.330")] },
+      scopeLogs: [{ logRecords: [{
+        timeUnixNano: String(BigInt(Date.now()) * 1_000_000n),
+        body: { stringValue: "claude_code.user_prompt" },
+        attributes: [attr("event.name", "user_prompt"), attr("session.id", session), { key: "event.sequence", value: { intValue: 0 } }, attr("prompt_length", "5")],
+      }] }],
+    }],
+  });
+}
+
 test("an admin creates an ingest token, sends with it, revokes it, and the next send gets 403", async ({ page }) => {
   const check = watchForProblems(page);
   await page.setViewportSize({ width: 1440, height: 900 });
@@ -44,9 +60,9 @@ test("the setup page prints Claude Code settings and sees the first event arrive
   await expect(page.getByText(`OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer ${secret}"`)).toBeVisible();
   await expect(page.getByText(`export OTEL_EXPORTER_OTLP_ENDPOINT=${E2E.baseURL}/api/otlp`)).toBeVisible();
   await expect(page.getByText("Waiting for the first event")).toBeVisible();
-  const res = await page.request.post("/api/otlp/v1/logs", { headers: { "content-type": "application/x-protobuf", authorization: `Bearer ${secret}` }, data: body });
+  const res = await page.request.post("/api/otlp/v1/logs", { headers: { "content-type": "application/json", authorization: `Bearer ${secret}` }, data: freshEvent() });
   expect(res.status()).toBe(200);
-  await expect(page.getByText(/Received: event .* from claude_code/)).toBeVisible({ timeout: 10_000 });
+  await expect(page.getByText("Received: event user_prompt from claude_code")).toBeVisible({ timeout: 10_000 });
   await screenshot(page, "settings-setup");
   await page.getByText("Cowork", { exact: true }).click();
   await expect(page.getByText("Network egress")).toBeVisible();

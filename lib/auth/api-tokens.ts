@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { prisma } from "@/lib/db/prisma";
+import { processSingleton } from "@/lib/process-singleton";
 import { type Role, isRole } from "./roles";
 import { assertStrongSecret, digestsEqual, displayPrefix, generateSecret, hashSecret } from "./secrets";
 
@@ -69,7 +70,7 @@ export async function revokeApiToken(id: string, actor = "system"): Promise<void
   await prisma().auditLog.create({ data: { tenantId: row.tenantId, actor, action: "api_token.revoke", target: id } });
 }
 
-const cache = new Map<string, { row: Awaited<ReturnType<typeof fetchRow>>; at: number }>();
+const cache = processSingleton("apiTokenCache", () => new Map<string, { row: Awaited<ReturnType<typeof fetchRow>>; at: number }>());
 
 function fetchRow(hash: string) {
   return prisma().apiToken.findUnique({ where: { tokenHash: hash } });

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { prisma } from "@/lib/db/prisma";
+import { processSingleton } from "@/lib/process-singleton";
 import type { Signal } from "@/lib/otlp/types";
 import { assertStrongSecret, digestsEqual, displayPrefix, generateSecret, hashSecret } from "./secrets";
 
@@ -121,8 +122,8 @@ interface CachedToken {
   row: (IngestTokenInfo & { tokenHash: string }) | null;
   at: number;
 }
-const cache = new Map<string, CachedToken>();
-const lastUsedWritten = new Map<string, number>();
+const cache = processSingleton("ingestTokenCache", () => new Map<string, CachedToken>());
+const lastUsedWritten = processSingleton("ingestTokenLastUsed", () => new Map<string, number>());
 
 export function clearIngestTokenCache(): void {
   cache.clear();

@@ -1,5 +1,6 @@
 import pg from "pg";
 import { config } from "@/lib/config";
+import { processSingleton } from "@/lib/process-singleton";
 
 // One pg.Pool per process, shared by raw SQL (ingest, read models) and Prisma (via its pg adapter).
 // The embedded database is reached through the same driver: the launcher serves PGlite on a local
@@ -10,8 +11,7 @@ import { config } from "@/lib/config";
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 type PoolHolder = { pool?: pg.Pool; url?: string };
-const holder = globalThis as unknown as { __blindspotPool?: PoolHolder };
-holder.__blindspotPool ??= {};
+const holder = processSingleton<PoolHolder>("pool", () => ({}));
 
 export class DatabaseNotConfiguredError extends Error {
   constructor() {
@@ -23,7 +23,7 @@ export class DatabaseNotConfiguredError extends Error {
 }
 
 export function getPool(): pg.Pool {
-  const h = holder.__blindspotPool!;
+  const h = holder;
   const url = process.env.DATABASE_URL;
   if (!url) throw new DatabaseNotConfiguredError();
   if (h.pool && h.url === url) return h.pool;
@@ -41,7 +41,7 @@ export function getPool(): pg.Pool {
 }
 
 export async function closePool(): Promise<void> {
-  const h = holder.__blindspotPool!;
+  const h = holder;
   if (h.pool) {
     const p = h.pool;
     h.pool = undefined;

@@ -1,15 +1,16 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@/lib/generated/prisma/client";
+import { processSingleton } from "@/lib/process-singleton";
 import { getPool } from "./pool";
 
 // Prisma for the relational model (tenants, users, tokens); it shares the process's pg pool.
-const holder = globalThis as unknown as { __blindspotPrisma?: { client: PrismaClient; pool: unknown } };
+const holder = processSingleton<{ current?: { client: PrismaClient; pool: unknown } }>("prisma", () => ({}));
 
 export function prisma(): PrismaClient {
   const pool = getPool();
-  const h = holder.__blindspotPrisma;
+  const h = holder.current;
   if (h && h.pool === pool) return h.client;
   const client = new PrismaClient({ adapter: new PrismaPg(pool) });
-  holder.__blindspotPrisma = { client, pool };
+  holder.current = { client, pool };
   return client;
 }

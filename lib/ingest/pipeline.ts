@@ -18,6 +18,7 @@ import { normalizeLogs } from "@/lib/sources/logs";
 import { normalizeMetrics } from "@/lib/sources/metrics";
 import type { NormalizedBatch } from "@/lib/sources/model";
 import { normalizeTraces } from "@/lib/sources/traces";
+import { processSingleton } from "@/lib/process-singleton";
 import { allowedOrigins } from "@/lib/settings/cors-origins";
 import { corsHeaders, preflightResponse } from "./cors";
 import { describeError, isRetryableDatabaseError } from "./db-errors";
@@ -29,13 +30,8 @@ import { writeBatch, type WriteResult } from "./writer";
 
 const RETRY_AFTER_SECONDS = "5";
 
-type Holder = { limiter?: Limiter };
-const holder = globalThis as unknown as { __blindspotIngest?: Holder };
-
 function limiter(): Limiter {
-  const h = (holder.__blindspotIngest ??= {});
-  h.limiter ??= new Limiter(config().BLINDSPOT_INGEST_CONCURRENCY, config().BLINDSPOT_INGEST_QUEUE);
-  return h.limiter;
+  return processSingleton("ingestLimiter", () => new Limiter(config().BLINDSPOT_INGEST_CONCURRENCY, config().BLINDSPOT_INGEST_QUEUE));
 }
 
 function wireEncoding(contentType: string | null): WireEncoding | null {

@@ -1,6 +1,7 @@
 import { recordAudit } from "@/lib/audit";
 import { config } from "@/lib/config";
 import { prisma } from "@/lib/db/prisma";
+import { processSingleton } from "@/lib/process-singleton";
 
 // Browser origins allowed to post OTLP (Office agents run in https://pivot.claude.ai). The
 // environment gives the default (BLINDSPOT_CORS_ORIGINS); admins may add origins in Settings.
@@ -8,7 +9,7 @@ import { prisma } from "@/lib/db/prisma";
 
 const KEY = "cors.allowed_origins";
 const CACHE_MS = 10_000;
-let cached: { origins: string[]; at: number } | undefined;
+const state = processSingleton("corsOrigins", () => ({ cached: undefined as { origins: string[]; at: number } | undefined }));
 
 export function validOrigin(origin: string): boolean {
   if (origin === "*") return true;
@@ -27,6 +28,7 @@ export async function configuredOrigins(): Promise<string[]> {
 
 /** Environment defaults plus the origins admins added. */
 export async function allowedOrigins(): Promise<string[]> {
+  const cached = state.cached;
   if (cached && Date.now() - cached.at < CACHE_MS) return cached.origins;
   let extra: string[] = [];
   try {
@@ -35,7 +37,7 @@ export async function allowedOrigins(): Promise<string[]> {
     // The receiver must still answer preflights when the database is briefly unavailable.
   }
   const origins = [...new Set([...config().BLINDSPOT_CORS_ORIGINS, ...extra])];
-  cached = { origins, at: Date.now() };
+  state.cached = { origins, at: Date.now() };
   return origins;
 }
 
@@ -48,6 +50,6 @@ export async function setConfiguredOrigins(origins: string[], actor: string): Pr
     create: { key: KEY, value: clean, updatedBy: actor },
     update: { value: clean, updatedBy: actor, updatedAt: new Date() },
   });
-  cached = undefined;
+  state.cached = undefined;
   await recordAudit({ tenantId: null, actor, action: "settings.cors_origins", details: { origins: clean.join(", ") } });
 }
