@@ -59,7 +59,7 @@ test("the prompt timeline shows the Compliance conversation beside the tool call
   await expect(page.getByText(/tool_result in clsm_/)).toBeVisible();
   await screenshot(page, "prompt-joined");
   await page.goto("/compliance?range=all");
-  await expect(page.getByText("user_signed_in_sso").first()).toBeVisible();
+  await expect(page.getByRole("cell", { name: "user_signed_in_sso" }).first()).toBeVisible();
   await screenshot(page, "compliance-activity");
   check();
 });
