@@ -65,10 +65,10 @@ export function OfficeDecisions({ data, baseQuery }: { data: { decision: string;
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={data} layout="vertical" margin={{ top: 4, right: 12, bottom: 4, left: 24 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="#94a3b833" />
-          <XAxis type="number" allowDecimals={false} tick={{ fontSize: 11 }} label={{ value: "tool executions", position: "insideBottom", offset: -2, fontSize: 11 }} />
+          <XAxis type="number" allowDecimals={false} tick={{ fontSize: 11 }} />
           <YAxis type="category" dataKey="decision" tick={{ fontSize: 11 }} width={90} />
-          <Tooltip contentStyle={{ fontSize: 12 }} />
-          <Legend wrapperStyle={{ fontSize: 12 }} />
+          <Tooltip contentStyle={{ fontSize: 12 }} formatter={(v, name) => [`${String(v)} tool executions`, String(name)]} />
+          <Legend verticalAlign="top" wrapperStyle={{ fontSize: 12 }} />
           <Bar dataKey="read" stackId="o" fill="#0ea5e9" cursor="pointer" onClick={(d) => router.push(`/approvals/office?decision=${(d as unknown as { decision: string }).decision}&readWrite=read${baseQuery}`)} />
           <Bar dataKey="write" stackId="o" fill="#f59e0b" cursor="pointer" onClick={(d) => router.push(`/approvals/office?decision=${(d as unknown as { decision: string }).decision}&readWrite=write${baseQuery}`)} />
         </BarChart>

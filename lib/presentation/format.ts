@@ -45,3 +45,9 @@ export function personLabel(u: { email: string | null; enduserId: string | null;
   if (u.id) return { label: `device ${u.id.slice(0, 8)}…`, query: u.id };
   return { label: "unknown user", query: null };
 }
+
+/** A dashboard user key (email, account or device id) as a short readable label. */
+export function userKeyLabel(key: string): string {
+  if (!key) return "(anonymous)";
+  return /^[0-9a-f]{32,}$/i.test(key) ? `device ${key.slice(0, 8)}…` : key;
+}

@@ -4,7 +4,7 @@ import { Badge, DecisionBadge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { Stat, StatGrid } from "@/components/ui/stat";
 import { requireUser } from "@/lib/auth/session";
-import { formatCount, formatTime } from "@/lib/presentation/format";
+import { formatCount, formatTime, userKeyLabel } from "@/lib/presentation/format";
 import { SOURCE_LABELS } from "@/lib/presentation/labels";
 import { approvalSummary, DECISION_SOURCES, escalations, withoutTargets } from "@/lib/queries/approvals";
 import { timeWindow } from "@/lib/time-range";
@@ -125,7 +125,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
               <tbody>
                 {esc.map((e) => (
                   <tr key={e.rejected.eventId} className="border-b border-slate-100 align-top last:border-0 dark:border-slate-800">
-                    <td className="px-3 py-2">{e.user || "–"}</td>
+                    <td className="px-3 py-2" title={e.user}>{userKeyLabel(e.user)}</td>
                     <td className="px-3 py-2 font-mono">{e.tool}</td>
                     <td className="px-3 py-2">
                       <DecisionBadge decision="reject" source={e.rejected.source} />
@@ -166,7 +166,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
                 const uq = `&user=${encodeURIComponent(u.user)}`;
                 return (
                   <tr key={u.user} className="border-t border-slate-100 dark:border-slate-800">
-                    <td className="py-1 [overflow-wrap:anywhere]">{u.user || "(anonymous)"}</td>
+                    <td className="py-1 [overflow-wrap:anywhere]" title={u.user}>{userKeyLabel(u.user)}</td>
                     <td className="py-1 text-right"><NumLink n={u.userPermanent} href={explore(`${uq}&decisionSource=user_permanent`)} /></td>
                     <td className="py-1 text-right"><NumLink n={u.userTemporary} href={explore(`${uq}&decisionSource=user_temporary`)} /></td>
                     <td className="py-1 text-right"><NumLink n={u.config} href={explore(`${uq}&decisionSource=config`)} /></td>
