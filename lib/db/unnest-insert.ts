@@ -1,27 +1,30 @@
 import type pg from "pg";
+import type { JsonValue } from "@/lib/otlp/values";
 
-// Batched inserts: one INSERT … SELECT FROM unnest($1::type[], $2::type[], …) per call, so a
-// batch of any size is one statement with one parameter per column. Used by the OTLP batch
-// writer and the Compliance record store.
+// Batched inserts: the whole batch travels as one JSON document and Postgres unpacks it with
+// jsonb_to_recordset into typed columns, so a batch of any size is one statement and one
+// parameter. JSONB columns are embedded as JSON (parsed once, by Postgres, with the batch)
+// rather than as strings escaped into array literals. Used by the OTLP batch writer, the
+// rollups and the Compliance record store.
 
 export type PgType = "text" | "uuid" | "timestamptz" | "date" | "int8" | "int4" | "float8" | "bool" | "jsonb" | "text[]";
-export type Cell = string | number | boolean | null;
+/** A cell: scalars for typed columns, any JSON for jsonb columns, string arrays for text[]. */
+export type Cell = JsonValue;
 
-// Postgres rejects NUL in text and jsonb, and telemetry may contain it: replace, never fail.
-const NUL = /\u0000/g;
-function clean(v: Cell): Cell {
-  return typeof v === "string" && v.includes("\u0000") ? v.replace(NUL, "\uFFFD") : v;
-}
-
-/** A Postgres array literal for one text[] cell (unnest would flatten a 2-D array parameter). */
-export function textArrayLiteral(values: string[]): string {
-  return `{${values.map((v) => `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`).join(",")}}`;
+/**
+ * Postgres rejects NUL (\u0000) in text and jsonb, and telemetry may contain it: replace the
+ * escape in the serialized batch (not an escaped backslash followed by "u0000").
+ */
+function withoutNul(json: string): string {
+  if (!json.includes("\\u0000")) return json;
+  return json.replace(/(^|[^\\])((?:\\\\)*)\\u0000/g, "$1$2\\ufffd");
 }
 
 /**
  * Inserts rows (cells in `columns` order) with the `fixed` values on every row; returns how many
- * rows were inserted (conflicts skipped by `conflict` do not count). Rows are inserted in key
- * order (the first two columns) so concurrent batches take row locks in the same order.
+ * rows were inserted (conflicts skipped by `conflict` do not count). Rows are inserted sorted by
+ * their first two columns (callers list the conflict key first), so concurrent batches take row
+ * locks in the same order.
  */
 export async function insertUnnest(
   db: Pick<pg.ClientBase, "query">,
@@ -61,19 +64,19 @@ function buildInsert(
 ): { text: string; values: unknown[] } {
   const fixedNames = Object.keys(fixed);
   const params: unknown[] = fixedNames.map((k) => fixed[k]);
-  const args = columns.map((c, i) => {
-    params.push(rows.map((r) => clean(r[i] ?? null)));
-    // text[] cells travel as text literals and are cast back in the SELECT.
-    return `$${params.length}::${c.type === "text[]" ? "text" : c.type}[]`;
+  // Short keys keep the document small: c0, c1, … in column order.
+  const records = rows.map((r) => {
+    const o: Record<string, Cell> = {};
+    for (let i = 0; i < columns.length; i++) o[`c${i}`] = r[i] ?? null;
+    return o;
   });
-  const select = [
-    ...fixedNames.map((_, i) => `$${i + 1}`),
-    ...columns.map((c) => (c.type === "text[]" ? `r."${c.name}"::text[]` : `r."${c.name}"`)),
-  ];
+  params.push(withoutNul(JSON.stringify(records)));
+  const batch = `$${params.length}::jsonb`;
+  const select = [...fixedNames.map((_, i) => `$${i + 1}`), ...columns.map((_, i) => `r.c${i}`)];
   const order = columns.length > 1 ? `${fixedNames.length + 1}, ${fixedNames.length + 2}` : `${fixedNames.length + 1}`;
   const sql =
     `INSERT INTO "${table}" (${[...fixedNames, ...columns.map((c) => c.name)].map((n) => `"${n}"`).join(", ")}) ` +
-    `SELECT ${select.join(", ")} FROM unnest(${args.join(", ")}) AS r(${columns.map((c) => `"${c.name}"`).join(", ")}) ` +
+    `SELECT ${select.join(", ")} FROM jsonb_to_recordset(${batch}) AS r(${columns.map((c, i) => `c${i} ${c.type}`).join(", ")}) ` +
     `ORDER BY ${order} ${conflict}`;
   return { text: sql, values: params };
 }

@@ -253,6 +253,24 @@ describe("idempotency and partial success", () => {
     expect(await countEvents(t2.tenantId)).toBe(1);
   });
 
+  it("stores values with NUL characters (which Postgres refuses) with U+FFFD in their place", async () => {
+    const t = await createTestTenant("nul");
+    const payload = {
+      resourceLogs: [{ scopeLogs: [{ logRecords: [{
+        timeUnixNano: "1795313549686000000",
+        body: { stringValue: "claude_code.user_prompt" },
+        attributes: [
+          { key: "event.name", value: { stringValue: "user_prompt" } },
+          { key: "prompt", value: { stringValue: "before\u0000after \\u0000 literal" } },
+        ],
+      }] }] }],
+    };
+    const res = await send("logs", JSON.stringify(payload), { "content-type": "application/json", authorization: `Bearer ${t.ingestToken}` });
+    expect(res.status).toBe(200);
+    const { rows } = await getPool().query(`SELECT attributes->>'prompt' AS p FROM events WHERE tenant_id = $1`, [t.tenantId]);
+    expect(rows[0].p).toBe("before\uFFFDafter \\u0000 literal");
+  });
+
   it("an empty request is a full success", async () => {
     const res = await send("metrics", "{}", { "content-type": "application/json", authorization: `Bearer ${tenant.ingestToken}` });
     expect(res.status).toBe(200);

@@ -1,5 +1,6 @@
 import type pg from "pg";
-import { insertUnnest, insertUnnestReturning, textArrayLiteral, type Cell, type PgType } from "@/lib/db/unnest-insert";
+import { insertUnnest, insertUnnestReturning, type Cell, type PgType } from "@/lib/db/unnest-insert";
+import type { JsonValue } from "@/lib/otlp/values";
 import { deterministicUuid } from "@/lib/sources/common";
 import { updateRollups } from "./rollups";
 import type { EventRow, IdentityRow, MetricPointRow, NormalizedBatch, ResourceRow, SpanRow } from "@/lib/sources/model";
@@ -54,7 +55,7 @@ async function insertNewRows<R>(
   return rows.filter((r) => fresh.delete(key(r)));
 }
 
-const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
+const json = (v: JsonValue | undefined): Cell => (v === undefined ? null : v);
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const big = (v: bigint | null) => (v === null ? null : v.toString());
 
@@ -109,8 +110,8 @@ export const EVENT_COLUMNS: Column<EventRow>[] = [
   { name: "output_tokens", type: "int8", get: (r) => r.outputTokens },
   { name: "cache_read_tokens", type: "int8", get: (r) => r.cacheReadTokens },
   { name: "cache_creation_tokens", type: "int8", get: (r) => r.cacheCreationTokens },
-  { name: "redacted_keys", type: "text[]", get: (r) => textArrayLiteral(r.redactedKeys) },
-  { name: "truncated_keys", type: "text[]", get: (r) => textArrayLiteral(r.truncatedKeys) },
+  { name: "redacted_keys", type: "text[]", get: (r) => r.redactedKeys },
+  { name: "truncated_keys", type: "text[]", get: (r) => r.truncatedKeys },
   { name: "fields", type: "jsonb", get: (r) => json(r.fields) },
   { name: "attributes", type: "jsonb", get: (r) => json(r.attributes) },
   { name: "body", type: "jsonb", get: (r) => json(r.body) },
@@ -151,12 +152,12 @@ export const SPAN_COLUMNS: Column<SpanRow>[] = [
   { name: "input_tokens", type: "int8", get: (r) => r.inputTokens },
   { name: "output_tokens", type: "int8", get: (r) => r.outputTokens },
   { name: "error_type", type: "text", get: (r) => r.errorType },
-  { name: "redacted_keys", type: "text[]", get: (r) => textArrayLiteral(r.redactedKeys) },
-  { name: "truncated_keys", type: "text[]", get: (r) => textArrayLiteral(r.truncatedKeys) },
+  { name: "redacted_keys", type: "text[]", get: (r) => r.redactedKeys },
+  { name: "truncated_keys", type: "text[]", get: (r) => r.truncatedKeys },
   { name: "fields", type: "jsonb", get: (r) => json(r.fields) },
   { name: "attributes", type: "jsonb", get: (r) => json(r.attributes) },
-  { name: "events", type: "jsonb", get: (r) => json(r.events) },
-  { name: "links", type: "jsonb", get: (r) => json(r.links) },
+  { name: "events", type: "jsonb", get: (r) => json(r.events as unknown as JsonValue) },
+  { name: "links", type: "jsonb", get: (r) => json(r.links as unknown as JsonValue) },
 ];
 
 export const METRIC_COLUMNS: Column<MetricPointRow>[] = [

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { z } from "zod";
 import { insertUnnest, type Cell, type PgType } from "@/lib/db/unnest-insert";
+import type { JsonValue } from "@/lib/otlp/values";
 import { fromTaggedId, isUuid, orgTaggedId } from "@/lib/identity/tagged-id";
 
 // Compliance API records (TELEMETRY.md §4) → the compliance_* tables. One path for the
@@ -95,7 +96,7 @@ export async function storeActivities(db: Db, tenantId: string, records: unknown
     rows.push([
       a.id, new Date(a.created_at).toISOString(), a.type, a.organization_id, orgUuid, a.actor?.type ?? null,
       (a.actor?.email_address ?? a.actor?.unauthenticated_email_address ?? null)?.toLowerCase() ?? null,
-      userId, accountUuidOf(userId), a.actor?.ip_address ?? null, a.actor?.user_agent ?? null, JSON.stringify(r),
+      userId, accountUuidOf(userId), a.actor?.ip_address ?? null, a.actor?.user_agent ?? null, r as JsonValue,
     ]);
   });
   if (rows.length === 0) return result;
@@ -177,7 +178,7 @@ export async function storeChatMessages(db: Db, tenantId: string, chatId: string
     const parsed = chatMessageSchema.safeParse(m);
     if (!parsed.success) return reject(result, `chat ${chatId} message ${i}`, describeZod(parsed.error));
     const msg = parsed.data;
-    rows.push([msg.id, chatId, i, msg.role, msg.created_at, textOf(msg.content as { type: string; text?: unknown }[] | null), JSON.stringify(m)]);
+    rows.push([msg.id, chatId, i, msg.role, msg.created_at, textOf(msg.content as { type: string; text?: unknown }[] | null), m as JsonValue]);
   });
   if (rows.length) {
     const n = await insertUnnest(db, "compliance_chat_messages", { tenant_id: tenantId },
@@ -275,9 +276,9 @@ export async function storeSessionMessages(db: Db, tenantId: string, sessionId: 
     if (!parsed.success) return reject(result, `session ${sessionId} message ${i}`, describeZod(parsed.error));
     const msg = parsed.data;
     const content = msg.content as { type: string; [k: string]: unknown }[] | null | undefined;
-    rows.push([msg.id, sessionId, startOrdinal + i, msg.role, msg.model, msg.created_at, textOf(content as { type: string; text?: unknown }[]), JSON.stringify(m)]);
+    rows.push([msg.id, sessionId, startOrdinal + i, msg.role, msg.model, msg.created_at, textOf(content as { type: string; text?: unknown }[]), m as JsonValue]);
     for (const b of toolBlocks(content)) {
-      blocks.push([b.toolUseId, b.kind, msg.id, sessionId, b.name, b.input, b.content === null ? null : JSON.stringify(b.content), b.isError, b.truncated, msg.created_at]);
+      blocks.push([b.toolUseId, b.kind, msg.id, sessionId, b.name, b.input, (b.content ?? null) as JsonValue, b.isError, b.truncated, msg.created_at]);
     }
   });
   if (rows.length) {
