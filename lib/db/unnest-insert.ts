@@ -23,8 +23,8 @@ function withoutNul(json: string): string {
 /**
  * Inserts rows (cells in `columns` order) with the `fixed` values on every row; returns how many
  * rows were inserted (conflicts skipped by `conflict` do not count). Rows are inserted sorted by
- * their first two columns (callers list the conflict key first), so concurrent batches take row
- * locks in the same order.
+ * their first `keyColumns` columns (callers list the conflict key first), so concurrent batches
+ * take row locks in the same order and cannot deadlock: upserts must pass their whole key.
  */
 export async function insertUnnest(
   db: Pick<pg.ClientBase, "query">,
@@ -33,9 +33,10 @@ export async function insertUnnest(
   columns: { name: string; type: PgType }[],
   rows: Cell[][],
   conflict: string,
+  keyColumns = 2,
 ): Promise<number> {
   if (rows.length === 0) return 0;
-  const result = await db.query(buildInsert(table, fixed, columns, rows, conflict));
+  const result = await db.query(buildInsert(table, fixed, columns, rows, conflict, keyColumns));
   return result.rowCount ?? 0;
 }
 
@@ -50,7 +51,7 @@ export async function insertUnnestReturning<T extends Record<string, unknown>>(
   returning: string,
 ): Promise<T[]> {
   if (rows.length === 0) return [];
-  const q = buildInsert(table, fixed, columns, rows, conflict);
+  const q = buildInsert(table, fixed, columns, rows, conflict, 2);
   const result = await db.query<T>({ text: `${q.text} RETURNING ${returning}`, values: q.values });
   return result.rows;
 }
@@ -61,6 +62,7 @@ function buildInsert(
   columns: { name: string; type: PgType }[],
   rows: Cell[][],
   conflict: string,
+  keyColumns: number,
 ): { text: string; values: unknown[] } {
   const fixedNames = Object.keys(fixed);
   const params: unknown[] = fixedNames.map((k) => fixed[k]);
@@ -73,7 +75,10 @@ function buildInsert(
   params.push(withoutNul(JSON.stringify(records)));
   const batch = `$${params.length}::jsonb`;
   const select = [...fixedNames.map((_, i) => `$${i + 1}`), ...columns.map((_, i) => `r.c${i}`)];
-  const order = columns.length > 1 ? `${fixedNames.length + 1}, ${fixedNames.length + 2}` : `${fixedNames.length + 1}`;
+  const order = columns
+    .slice(0, Math.max(1, keyColumns))
+    .map((_, i) => String(fixedNames.length + 1 + i))
+    .join(", ");
   const sql =
     `INSERT INTO "${table}" (${[...fixedNames, ...columns.map((c) => c.name)].map((n) => `"${n}"`).join(", ")}) ` +
     `SELECT ${select.join(", ")} FROM jsonb_to_recordset(${batch}) AS r(${columns.map((c, i) => `c${i} ${c.type}`).join(", ")}) ` +

@@ -86,6 +86,7 @@ export async function updateRollups(
       [...decisions.rows.values()].map((r) => [...r.key, r.values[0]]),
       `ON CONFLICT (tenant_id, bucket, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write)
        DO UPDATE SET count = decision_rollups.count + EXCLUDED.count`,
+      9, // the whole key: bucket … read_write
     );
   }
   if (sources.rows.size) {
@@ -105,6 +106,7 @@ export async function updateRollups(
          tool_details = source_rollups.tool_details + EXCLUDED.tool_details,
          truncated = source_rollups.truncated + EXCLUDED.truncated,
          last_seen = GREATEST(source_rollups.last_seen, EXCLUDED.last_seen)`,
+      5, // the whole key: day … name
     );
   }
 }
