@@ -70,6 +70,37 @@ describe("ingest-time rollups", () => {
     expect(new Map(rows.map((r) => [r.k, r.n]))).toEqual(expected);
   });
 
+  it("concurrent batches updating the same rollup rows neither deadlock nor lose counts", async () => {
+    const t = await createTestTenant("rollup-race");
+    const users = ["a", "b", "c", "d", "e", "f"];
+    const batch = (n: number) => {
+      // Every batch touches the same rollup keys, in a different order.
+      const order = users.map((_, i) => users[(i + n) % users.length]);
+      const records = order.flatMap((u, i) => ["Bash", "Read", "Write"].map((tool, j) => ({
+        timeUnixNano: String(1_795_300_000_000_000_000n + BigInt(n * 100 + i * 10 + j) * 1_000_000n),
+        body: { stringValue: "claude_code.tool_decision" },
+        attributes: [
+          { key: "event.name", value: { stringValue: "tool_decision" } },
+          { key: "session.id", value: { stringValue: `race-${n}` } },
+          { key: "event.sequence", value: { intValue: i * 10 + j } },
+          { key: "user.email", value: { stringValue: `${u}@x.example` } },
+          { key: "tool_name", value: { stringValue: tool } },
+          { key: "decision", value: { stringValue: "accept" } },
+          { key: "source", value: { stringValue: "config" } },
+        ],
+      })));
+      return JSON.stringify({ resourceLogs: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "claude-code" } }] }, scopeLogs: [{ logRecords: records }] }] });
+    };
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, (_, n) =>
+        fetch(`${app.url}/api/otlp/v1/logs`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${t.ingestToken}` }, body: batch(n) }).then((r) => r.status),
+      ),
+    );
+    expect(statuses).toEqual(Array(12).fill(200));
+    const { rows } = await getPool().query<{ n: number }>(`SELECT sum(count)::int AS n FROM decision_rollups WHERE tenant_id = $1`, [t.tenantId]);
+    expect(rows[0].n).toBe(12 * users.length * 3);
+  });
+
   it("source rollups match the raw tables, and re-sent batches change nothing", async () => {
     const pool = getPool();
     const totals = async () => (await pool.query<{ kind: string; n: number }>(`SELECT kind, sum(records)::int AS n FROM source_rollups WHERE tenant_id = $1 GROUP BY kind ORDER BY kind`, [tenant.tenantId])).rows;
