@@ -2,7 +2,7 @@
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   // The database drivers load native/wasm assets at run time; bundling them breaks PGlite.
-  serverExternalPackages: ["@electric-sql/pglite", "@electric-sql/pglite-socket", "pg", "@prisma/adapter-pg", "protobufjs"],
+  serverExternalPackages: ["@electric-sql/pglite", "pg", "@prisma/adapter-pg", "protobufjs"],
   poweredByHeader: false,
   reactStrictMode: true,
   async headers() {

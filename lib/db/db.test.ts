@@ -110,6 +110,41 @@ describe("embedded database", () => {
     }
   });
 
+  it("statements of concurrent connections never mix, even with large parameters", async () => {
+    const db = await openEmbeddedDatabase(tempDir());
+    const pool = new pg.Pool({ connectionString: db.url, max: 8 });
+    try {
+      const big = "x".repeat(400_000); // arrives in several socket reads
+      const work = Array.from({ length: 400 }, (_, i) =>
+        i % 4 === 0
+          ? pool.query<{ n: number; tag: number }>("SELECT length($1::text) AS n, $2::int AS tag", [big, i]).then((r) => {
+              expect(r.rows[0]).toEqual({ n: big.length, tag: i });
+            })
+          : pool.query<{ tag: number; s: string }>("SELECT $1::int AS tag, $2::text AS s", [i, `small-${i}`]).then((r) => {
+              expect(r.rows[0]).toEqual({ tag: i, s: `small-${i}` });
+            }),
+      );
+      // Transactions from several connections keep their own statements too.
+      work.push(
+        ...Array.from({ length: 8 }, async (_, i) => {
+          const c = await pool.connect();
+          try {
+            await c.query("BEGIN");
+            const r = await c.query("SELECT $1::int AS tag", [1000 + i]);
+            expect(r.rows[0].tag).toBe(1000 + i);
+            await c.query("COMMIT");
+          } finally {
+            c.release();
+          }
+        }),
+      );
+      await Promise.all(work);
+    } finally {
+      await pool.end();
+      await db.stop();
+    }
+  });
+
   it("data survives a restart", async () => {
     const dir = tempDir();
     const a = await openEmbeddedDatabase(dir);

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync, chmodSync }
 import net from "node:net";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { PgliteSocketServer } from "./pglite-socket";
 
 // The embedded database: PGlite (a real Postgres compiled to WASM) keeping its files under
 // <data dir>/pglite. Only one process may open those files, so the process that owns them
@@ -97,9 +97,9 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
   const pgDir = path.join(dataDir, "pglite");
   mkdirSync(pgDir, { recursive: true });
   const db = await PGlite.create(pgDir);
-  // Many pooled connections share the single PGlite session; the server keeps a transaction's
-  // statements together and queues the rest.
-  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 64 });
+  // Many pooled connections share the single PGlite session; the server keeps each statement's
+  // messages and each transaction together and queues the rest.
+  const server = new PgliteSocketServer(db, socketPath);
   await server.start();
 
   let stopped = false;
