@@ -550,6 +550,9 @@ interface Sent {
   ms: number;
 }
 
+// A request the server never answers is a failure, not a reason to wait forever.
+const REQUEST_TIMEOUT_MS = 120_000;
+
 function post(agent: http.Agent, app: RunningApp, payload: Buffer): Promise<Sent> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -574,6 +577,7 @@ function post(agent: http.Agent, app: RunningApp, payload: Buffer): Promise<Sent
         res.on("error", reject);
       },
     );
+    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`no response within ${REQUEST_TIMEOUT_MS / 1000} s`)));
     req.on("error", reject);
     req.end(payload);
   });
