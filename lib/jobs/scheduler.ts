@@ -71,7 +71,6 @@ export const DEFAULT_HANDLERS: Record<string, JobHandler> = { [SYNC_JOB_KIND]: c
 
 export function createScheduler(options: SchedulerOptions = {}): Scheduler {
   const workerId = options.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
-  const tickMs = options.tickMs ?? 2_000;
   const leaseMs = options.leaseMs ?? 60_000;
   const concurrency = options.concurrency ?? 2;
   const maxAttempts = options.maxAttempts ?? 5;

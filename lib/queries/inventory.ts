@@ -44,7 +44,6 @@ export type PersonKind = "email" | "enduser" | "account" | "device" | "none";
 
 const PERSON_KINDS: readonly PersonKind[] = ["email", "enduser", "account", "device", "none"];
 const EVENT_SURFACES = SURFACES.filter((s) => s.kind === "events").map((s) => s.id);
-const OFFICE_APPS = ["excel", "word", "powerpoint", "outlook"];
 
 export function isSurfaceId(v: string): v is SurfaceId {
   return SURFACES.some((s) => s.id === v);
