@@ -1,6 +1,7 @@
 import { CONTENT_ATTRIBUTE_KEYS, CONTENT_FIELD_KEYS } from "@/lib/auth/content";
 import { recordContentView } from "@/lib/audit";
 import { getPool } from "@/lib/db/pool";
+import { describeError } from "@/lib/ingest/db-errors";
 import { timeWindow, type TimeWindow } from "@/lib/time-range";
 import { EVENT_FROM, EVENT_SELECT, toApiEvent, type ApiEvent, type EventDbRow } from "./events";
 
@@ -645,7 +646,7 @@ export function exportStream(
         if (next.done) controller.close();
         else if (next.value.length > 0) controller.enqueue(encoder.encode(next.value));
       } catch (err) {
-        console.error(`[explore] export failed: ${err instanceof Error ? err.message : String(err)}`);
+        console.error(`[explore] export failed: ${describeError(err)}`);
         controller.error(err);
       }
     },
