@@ -4,6 +4,10 @@ import { startAppServer } from "@/lib/testing/app-routes";
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
 import type { RouteServer } from "@/lib/testing/route-server";
 import { createTestTenant, type TestTenant } from "@/lib/testing/tenants";
+import type { ExportTraceServiceRequest } from "@/lib/otlp/types";
+import { attributesToJson } from "@/lib/otlp/values";
+import { fixturesOf } from "@/lib/testing/fixtures";
+import { postFixture } from "@/lib/testing/otlp";
 import { similarity } from "./approvals";
 
 // The approvals numbers on a dataset with known answers, through the API that the dashboard's
@@ -125,6 +129,29 @@ describe("GET /api/v1/approvals/summary", () => {
     const asManager = await get(`/api/v1/approvals/summary?${range}`, manager);
     expect(asManager.body.escalations[0].rejected.target).toBeNull();
     expect(JSON.stringify(asManager.body)).not.toContain("rm -rf");
+  });
+
+  it("splits Office accept decisions by read and write, counted from the traces", async () => {
+    const office = fixturesOf("office-traces", "http-json");
+    const t = await createTestTenant("approvals-office");
+    const expected = new Map<string, { read: number; write: number }>();
+    let first = Infinity;
+    for (const f of office) {
+      expect((await postFixture(app.url, t.ingestToken, f)).status).toBe(200);
+      for (const sp of ((f.decoded() as ExportTraceServiceRequest).resourceSpans ?? []).flatMap((r) => r.scopeSpans ?? []).flatMap((x) => x.spans ?? [])) {
+        first = Math.min(first, Number(BigInt(sp.startTimeUnixNano!) / 1_000_000n));
+        if (sp.name !== "agent.tool_execution") continue;
+        const a = attributesToJson(sp.attributes);
+        const e = expected.get(String(a["tool.accept_decision"])) ?? { read: 0, write: 0 };
+        e[a["tool.read_write"] === "write" ? "write" : "read"] += 1;
+        expected.set(String(a["tool.accept_decision"]), e);
+      }
+    }
+    const window = `from=${new Date(first - 3600_000).toISOString()}&to=${new Date(first + 6 * 3600_000).toISOString()}`;
+    const { body } = await get(`/api/v1/approvals/summary?${window}`, t.apiToken);
+    expect(Object.fromEntries(body.office.map((o: { decision: string; read: number; write: number }) => [o.decision, { read: o.read, write: o.write }]))).toEqual(Object.fromEntries(expected));
+    const autoWrites = expected.get("auto_accept")?.write ?? 0;
+    expect(body.autoApprovedWrites.filter((w: { surface: string }) => w.surface === "office").reduce((n: number, w: { count: number }) => n + w.count, 0)).toBe(autoWrites);
   });
 
   it("400 for a backwards window", async () => {

@@ -36,19 +36,30 @@ export interface ApprovalSummary {
   facets: { users: string[]; teams: string[]; tools: string[]; mcpServers: string[]; surfaces: string[] };
 }
 
-interface RollupRow {
-  bucket: Date;
-  surface: string;
-  user_key: string;
-  team: string;
-  tool_name: string;
-  mcp_server: string;
-  decision: string;
-  decision_source: string;
-  read_write: string;
-  count: number;
+interface AggRow {
+  g: number; // which grouping set the row belongs to (GROUPING() bits)
+  t: Date | null;
+  surface: string | null;
+  user_key: string | null;
+  tool_name: string | null;
+  mcp_server: string | null;
+  decision: string | null;
+  decision_source: string | null;
+  read_write: string | null;
+  n: number;
+  user_permanent: number;
+  user_temporary: number;
+  config: number;
+  hook: number;
+  rejected: number;
+  auto_writes: number;
+  office_auto: number;
 }
 
+/**
+ * All the dashboard's numbers in one pass over the rollup rows of the window (GROUPING SETS),
+ * aggregated by Postgres: the cost follows the number of rollup rows, never the raw events.
+ */
 export async function approvalSummary(tenantId: string, f: ApprovalFilters): Promise<ApprovalSummary> {
   const where = ["tenant_id = $1", "bucket >= date_trunc('hour', $2::timestamptz)", "bucket < $3"];
   const params: unknown[] = [tenantId, f.from, f.to];
@@ -62,11 +73,34 @@ export async function approvalSummary(tenantId: string, f: ApprovalFilters): Pro
   add("tool_name", f.tool);
   add("mcp_server", f.mcpServer);
   add("surface", f.surface);
+  const spanDays = (f.to.getTime() - f.from.getTime()) / 86_400_000;
+  const bucket: ApprovalSummary["bucket"] = spanDays <= 2 ? "hour" : "day";
+  params.push([...WRITE_TOOLS]);
+  const writeTools = `$${params.length}`;
+  const automatic = `decision = 'accept' AND decision_source IN ('config', 'hook')`;
   const pool = getPool();
   const [{ rows }, facetRows] = await Promise.all([
-    pool.query<RollupRow>(
-      `SELECT bucket, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write, count::int AS count
-       FROM decision_rollups WHERE ${where.join(" AND ")}`,
+    pool.query<AggRow>(
+      `SELECT GROUPING(t, surface, user_key, tool_name, mcp_server, decision, decision_source, read_write)::int AS g,
+              t, surface, user_key, tool_name, mcp_server, decision, decision_source, read_write,
+              sum(count)::float8 AS n,
+              (sum(count) FILTER (WHERE decision_source = 'user_permanent'))::float8 AS user_permanent,
+              (sum(count) FILTER (WHERE decision_source = 'user_temporary'))::float8 AS user_temporary,
+              (sum(count) FILTER (WHERE decision_source = 'config'))::float8 AS config,
+              (sum(count) FILTER (WHERE decision_source = 'hook'))::float8 AS hook,
+              (sum(count) FILTER (WHERE decision = 'reject'))::float8 AS rejected,
+              (sum(count) FILTER (WHERE surface <> 'office' AND ${automatic} AND tool_name = ANY(${writeTools})))::float8 AS auto_writes,
+              (sum(count) FILTER (WHERE surface = 'office' AND decision = 'auto_accept'))::float8 AS office_auto
+       FROM (SELECT *, date_trunc('${bucket}', bucket) AS t FROM decision_rollups WHERE ${where.join(" AND ")}) r
+       GROUP BY GROUPING SETS (
+         (),                                      -- total
+         (t, decision_source, surface),           -- over time (non-office filtered below)
+         (surface, decision),                     -- outcome by surface
+         (surface, decision, read_write),         -- office read/write split
+         (user_key),                              -- per user
+         (surface, tool_name, mcp_server),        -- per tool
+         (surface, tool_name, decision, decision_source, read_write) -- automatic approvals of writes
+       )`,
       params,
     ),
     pool.query<{ user_key: string; team: string; tool_name: string; mcp_server: string; surface: string }>(
@@ -76,67 +110,62 @@ export async function approvalSummary(tenantId: string, f: ApprovalFilters): Pro
     ),
   ]);
 
-  const spanDays = (f.to.getTime() - f.from.getTime()) / 86_400_000;
-  const bucket: ApprovalSummary["bucket"] = spanDays <= 2 ? "hour" : "day";
-  const bucketKey = (d: Date) => (bucket === "hour" ? d.toISOString().slice(0, 13) + ":00Z" : d.toISOString().slice(0, 10));
+  // GROUPING() sets a bit per column left out, in the order t, surface, user_key, tool_name,
+  // mcp_server, decision, decision_source, read_write (t is the highest bit).
+  const bit = { t: 128, surface: 64, user: 32, tool: 16, mcp: 8, decision: 4, source: 2, rw: 1 };
+  const has = (r: AggRow, ...cols: number[]) => cols.every((c) => (r.g & c) === 0) && (255 ^ cols.reduce((a, c) => a | c, 0)) === r.g;
+  const n = (v: number | null) => Number(v ?? 0);
 
   const bySource: Record<string, number> = {};
   const byOutcome: Record<string, Record<string, number>> = {};
   const overTime = new Map<string, Record<string, number>>();
   const office = new Map<string, { decision: string; read: number; write: number; other: number }>();
-  const users = new Map<string, ApprovalSummary["perUser"][number]>();
-  const tools = new Map<string, ApprovalSummary["perTool"][number]>();
-  const writes = new Map<string, ApprovalSummary["autoApprovedWrites"][number]>();
+  const perUser: ApprovalSummary["perUser"] = [];
+  const perTool: ApprovalSummary["perTool"] = [];
+  const autoApprovedWrites: ApprovalSummary["autoApprovedWrites"] = [];
   let total = 0;
+  const key = (d: Date) => (bucket === "hour" ? d.toISOString().slice(0, 13) + ":00Z" : d.toISOString().slice(0, 10));
 
   for (const r of rows) {
-    total += r.count;
-    const u = users.get(r.user_key) ?? { user: r.user_key, total: 0, userPermanent: 0, userTemporary: 0, config: 0, hook: 0, rejected: 0, autoApprovedWrites: 0, officeAutoAccept: 0 };
-    u.total += r.count;
-    users.set(r.user_key, u);
-    if (r.surface === "office") {
-      const o = office.get(r.decision) ?? { decision: r.decision, read: 0, write: 0, other: 0 };
-      if (r.read_write === "read") o.read += r.count;
-      else if (r.read_write === "write") o.write += r.count;
-      else o.other += r.count;
-      office.set(r.decision, o);
-      if (r.decision === "auto_accept") {
-        u.officeAutoAccept += r.count;
-        if (r.read_write === "write") {
-          const k = `office/${r.tool_name}/auto_accept`;
-          const w = writes.get(k) ?? { surface: "office", tool: r.tool_name, source: "auto_accept", count: 0 };
-          w.count += r.count;
-          writes.set(k, w);
-        }
+    if (r.g === 255) total = n(r.n);
+    else if (has(r, bit.t, bit.source, bit.surface)) {
+      if (r.surface === "office") continue;
+      const src = r.decision_source ?? "";
+      bySource[src] = (bySource[src] ?? 0) + n(r.n);
+      const b = overTime.get(key(r.t!)) ?? {};
+      b[src] = (b[src] ?? 0) + n(r.n);
+      overTime.set(key(r.t!), b);
+    } else if (has(r, bit.surface, bit.decision)) {
+      if (r.surface !== "office") (byOutcome[r.surface!] ??= {})[r.decision!] = n(r.n);
+    } else if (has(r, bit.surface, bit.decision, bit.rw)) {
+      if (r.surface !== "office") continue;
+      const o = office.get(r.decision!) ?? { decision: r.decision!, read: 0, write: 0, other: 0 };
+      if (r.read_write === "read") o.read += n(r.n);
+      else if (r.read_write === "write") o.write += n(r.n);
+      else o.other += n(r.n);
+      office.set(r.decision!, o);
+    } else if (has(r, bit.user)) {
+      perUser.push({
+        user: r.user_key!, total: n(r.n), userPermanent: n(r.user_permanent), userTemporary: n(r.user_temporary), config: n(r.config),
+        hook: n(r.hook), rejected: n(r.rejected), autoApprovedWrites: n(r.auto_writes), officeAutoAccept: n(r.office_auto),
+      });
+    } else if (has(r, bit.surface, bit.tool, bit.mcp)) {
+      if (r.surface === "office") continue;
+      const existing = perTool.find((t) => t.tool === r.tool_name && t.mcpServer === r.mcp_server);
+      const row = existing ?? { tool: r.tool_name!, mcpServer: r.mcp_server!, total: 0, config: 0, hook: 0, userPermanent: 0, rejected: 0 };
+      row.total += n(r.n);
+      row.config += n(r.config);
+      row.hook += n(r.hook);
+      row.userPermanent += n(r.user_permanent);
+      row.rejected += n(r.rejected);
+      if (!existing) perTool.push(row);
+    } else if (has(r, bit.surface, bit.tool, bit.decision, bit.source, bit.rw)) {
+      const officeWrite = r.surface === "office" && r.decision === "auto_accept" && r.read_write === "write";
+      const codeWrite = r.surface !== "office" && r.decision === "accept" && (r.decision_source === "config" || r.decision_source === "hook") && WRITE_TOOLS.has(r.tool_name!);
+      if (officeWrite || codeWrite) {
+        autoApprovedWrites.push({ surface: r.surface!, tool: r.tool_name!, source: officeWrite ? "auto_accept" : r.decision_source!, count: n(r.n) });
       }
-      continue;
     }
-    bySource[r.decision_source] = (bySource[r.decision_source] ?? 0) + r.count;
-    (byOutcome[r.surface] ??= {})[r.decision] = (byOutcome[r.surface]?.[r.decision] ?? 0) + r.count;
-    const b = overTime.get(bucketKey(r.bucket)) ?? {};
-    b[r.decision_source] = (b[r.decision_source] ?? 0) + r.count;
-    overTime.set(bucketKey(r.bucket), b);
-    if (r.decision_source === "user_permanent") u.userPermanent += r.count;
-    if (r.decision_source === "user_temporary") u.userTemporary += r.count;
-    if (r.decision_source === "config") u.config += r.count;
-    if (r.decision_source === "hook") u.hook += r.count;
-    if (r.decision === "reject") u.rejected += r.count;
-    const automatic = r.decision === "accept" && (r.decision_source === "config" || r.decision_source === "hook");
-    if (automatic && WRITE_TOOLS.has(r.tool_name)) {
-      u.autoApprovedWrites += r.count;
-      const k = `${r.surface}/${r.tool_name}/${r.decision_source}`;
-      const w = writes.get(k) ?? { surface: r.surface, tool: r.tool_name, source: r.decision_source, count: 0 };
-      w.count += r.count;
-      writes.set(k, w);
-    }
-    const tk = `${r.tool_name}\u0000${r.mcp_server}`;
-    const t = tools.get(tk) ?? { tool: r.tool_name, mcpServer: r.mcp_server, total: 0, config: 0, hook: 0, userPermanent: 0, rejected: 0 };
-    t.total += r.count;
-    if (r.decision_source === "config") t.config += r.count;
-    if (r.decision_source === "hook") t.hook += r.count;
-    if (r.decision_source === "user_permanent") t.userPermanent += r.count;
-    if (r.decision === "reject") t.rejected += r.count;
-    tools.set(tk, t);
   }
 
   const uniq = (xs: string[]) => [...new Set(xs.filter(Boolean))].sort();
@@ -149,9 +178,9 @@ export async function approvalSummary(tenantId: string, f: ApprovalFilters): Pro
     byOutcome,
     overTime: [...overTime.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => ({ bucket: k, ...v })),
     office: [...office.values()].sort((a, b) => a.decision.localeCompare(b.decision)),
-    perUser: [...users.values()].sort((a, b) => b.userPermanent - a.userPermanent || b.autoApprovedWrites - a.autoApprovedWrites || b.total - a.total).slice(0, 100),
-    perTool: [...tools.values()].sort((a, b) => b.config - a.config || b.total - a.total).slice(0, 100),
-    autoApprovedWrites: [...writes.values()].sort((a, b) => b.count - a.count),
+    perUser: perUser.sort((a, b) => b.userPermanent - a.userPermanent || b.autoApprovedWrites - a.autoApprovedWrites || b.total - a.total).slice(0, 100),
+    perTool: perTool.sort((a, b) => b.config - a.config || b.total - a.total).slice(0, 100),
+    autoApprovedWrites: autoApprovedWrites.sort((a, b) => b.count - a.count),
     facets: {
       users: uniq(facetRows.rows.map((r) => r.user_key)),
       teams: uniq(facetRows.rows.map((r) => r.team)),
