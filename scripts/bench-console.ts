@@ -21,14 +21,14 @@
 // (every response a 200 with the expected content), never slowness.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import pg from "pg";
+import { cleanup, freePort, isAborted, log, onCleanup, resultsDir, root, sleep, tempDir, throwIfAborted } from "./bench-support";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { createUser } from "@/lib/auth/users";
 import { migrate } from "@/lib/db/migrate";
@@ -83,77 +83,6 @@ function parseOptions(): Options {
   };
 }
 
-// ---- cleanup ----------------------------------------------------------------------------
-
-// Everything the run creates registers its undo here; it runs in reverse order on success,
-// failure and Ctrl-C alike.
-const cleanups: { what: string; run: () => Promise<void> | void }[] = [];
-let cleaningUp: Promise<void> | undefined;
-
-function onCleanup(what: string, run: () => Promise<void> | void): void {
-  cleanups.push({ what, run });
-}
-
-function cleanup(): Promise<void> {
-  cleaningUp ??= (async () => {
-    while (cleanups.length > 0) {
-      const step = cleanups.pop()!;
-      try {
-        await step.run();
-      } catch (err) {
-        console.error(`[bench] cleanup (${step.what}) failed: ${message(err)}`);
-      }
-    }
-  })();
-  return cleaningUp;
-}
-
-let aborted: NodeJS.Signals | null = null;
-
-function throwIfAborted(): void {
-  if (aborted) throw new Error(`interrupted by ${aborted}`);
-}
-
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    if (aborted) return;
-    aborted = signal;
-    console.error(`\n[bench] ${signal}: cleaning up…`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
-// ---- small helpers ----------------------------------------------------------------------
-
-const root = process.cwd();
-const resultsDir = path.join(root, "bench-results"); // git-ignored
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function log(text: string): void {
-  console.log(`[bench] ${text}`);
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === "object" ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  onCleanup(`remove ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 function tail(file: string, lines: number): string {
   try {
@@ -1581,8 +1510,8 @@ async function main(): Promise<void> {
 
 main()
   .catch((err: unknown) => {
-    if (!aborted) console.error(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    process.exitCode = aborted ? 130 : 1;
+    if (!isAborted()) console.error(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exitCode = isAborted() ? 130 : 1;
   })
   .finally(async () => {
     await cleanup();

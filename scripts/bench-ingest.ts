@@ -15,18 +15,18 @@
 //    fresh database on the same engine, then checks both databases hold identical rows
 //    (order-independent checksums) and prints ours/COPY.
 // Timing assertions are deliberately absent: the exit code reports correctness only.
-import type { JsonValue } from "@/lib/otlp/values";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
+import type { JsonValue } from "@/lib/otlp/values";
+import { cleanup, freePort, isAborted, log, message, onCleanup, resultsDir, root, sleep, tempDir, throwIfAborted } from "./bench-support";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
@@ -91,80 +91,6 @@ function parseOptions(): Options {
   };
 }
 
-// ---- cleanup ----------------------------------------------------------------------------
-
-// Everything the run creates registers its undo here; it runs in reverse order on success,
-// failure and Ctrl-C alike.
-const cleanups: { what: string; run: () => Promise<void> | void }[] = [];
-let cleaningUp: Promise<void> | undefined;
-
-function onCleanup(what: string, run: () => Promise<void> | void): void {
-  cleanups.push({ what, run });
-}
-
-function cleanup(): Promise<void> {
-  cleaningUp ??= (async () => {
-    while (cleanups.length > 0) {
-      const step = cleanups.pop()!;
-      try {
-        await step.run();
-      } catch (err) {
-        console.error(`[bench] cleanup (${step.what}) failed: ${message(err)}`);
-      }
-    }
-  })();
-  return cleaningUp;
-}
-
-// Ctrl-C: stop sending at once (Next closes only once its keep-alive connections go quiet),
-// let main() bail out at its next phase boundary, and undo everything.
-let aborted: NodeJS.Signals | null = null;
-
-function throwIfAborted(): void {
-  if (aborted) throw new Error(`interrupted by ${aborted}`);
-}
-
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    if (aborted) return;
-    aborted = signal;
-    console.error(`\n[bench] ${signal}: cleaning up…`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
-// ---- small helpers ----------------------------------------------------------------------
-
-const root = process.cwd();
-const resultsDir = path.join(root, "bench-results"); // git-ignored
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function log(text: string): void {
-  console.log(`[bench] ${text}`);
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === "object" ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-function tempDir(prefix: string): string {
-  // Short paths: PGlite's Unix socket path must stay under ~100 bytes.
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  onCleanup(`remove ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** Resolves within ms or rejects; postgres.js never settles a COPY the server rejected. */
 async function withTimeout<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
@@ -596,7 +522,7 @@ async function sendAll(
   const started = performance.now();
   await Promise.all(
     Array.from({ length: senders }, async () => {
-      for (let i = next++; i < payloads.length && !aborted; i = next++) {
+      for (let i = next++; i < payloads.length && !isAborted(); i = next++) {
         try {
           const r = await post(agent, app, payloads[i]);
           latencies[i] = r.ms;
@@ -1128,8 +1054,8 @@ async function main(): Promise<void> {
 
 main()
   .catch((err: unknown) => {
-    if (!aborted) console.error(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    process.exitCode = aborted ? 130 : 1;
+    if (!isAborted()) console.error(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exitCode = isAborted() ? 130 : 1;
   })
   .finally(async () => {
     await cleanup();
