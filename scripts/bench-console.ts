@@ -21,14 +21,14 @@
 // (every response a 200 with the expected content), never slowness.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { cleanup, freePort, isAborted, log, onCleanup, resultsDir, root, sleep, tempDir, throwIfAborted } from "./bench-support";
+import { freePort, log, onCleanup, reportFailures, resultsDir, root, runBench, sleep, tail, tempDir, throwIfAborted, writeResults } from "./bench-support";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { createUser } from "@/lib/auth/users";
 import { migrate } from "@/lib/db/migrate";
@@ -83,14 +83,6 @@ function parseOptions(): Options {
   };
 }
 
-
-function tail(file: string, lines: number): string {
-  try {
-    return readFileSync(file, "utf8").split("\n").slice(-lines).join("\n");
-  } catch {
-    return "(no log)";
-  }
-}
 
 function gitHead(): string | null {
   const r = spawnSync("git", ["rev-parse", "HEAD"], { cwd: root, encoding: "utf8" });
@@ -1495,26 +1487,8 @@ async function main(): Promise<void> {
     for (const e of explained.filter((x) => slowPages.includes(x.target))) console.log(`\n  -- ${e.query} (${e.target})\n${e.plan.replace(/^/gm, "    ")}`);
   }
 
-  const outFile = path.join(resultsDir, "console.json");
-  writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\n  written to ${path.relative(root, outFile)}`);
-
-  if (failures.length > 0) {
-    console.error(`\n[bench] FAILED (${failures.length}):\n  ${failures.slice(0, 20).join("\n  ")}`);
-    if (failures.length > 20) console.error(`  … and ${failures.length - 20} more`);
-    console.error(`[bench] app log: last lines\n${tail(app.logFile, 20)}`);
-    if (db.serverLog) console.error(`[bench] server log: last lines\n${tail(db.serverLog, 20)}`);
-    process.exitCode = 1;
-  }
+  writeResults("console", results);
+  reportFailures(failures, { "app log": app.logFile, "server log": db.serverLog });
 }
 
-main()
-  .catch((err: unknown) => {
-    if (!isAborted()) console.error(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    process.exitCode = isAborted() ? 130 : 1;
-  })
-  .finally(async () => {
-    await cleanup();
-    // Pools and timers must not keep the process alive after the report.
-    process.exit(process.exitCode ?? 0);
-  });
+runBench(main);

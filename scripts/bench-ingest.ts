@@ -17,7 +17,7 @@
 // Timing assertions are deliberately absent: the exit code reports correctness only.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -26,7 +26,7 @@ import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import type { JsonValue } from "@/lib/otlp/values";
-import { cleanup, freePort, isAborted, log, message, onCleanup, resultsDir, root, sleep, tempDir, throwIfAborted } from "./bench-support";
+import { freePort, isAborted, log, message, onCleanup, reportFailures, resultsDir, root, runBench, sleep, tail, tempDir, throwIfAborted, writeResults } from "./bench-support";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
@@ -198,14 +198,6 @@ interface RunningApp {
   child: ChildProcess;
   logFile: string;
   stop(): Promise<void>;
-}
-
-function tail(file: string, lines: number): string {
-  try {
-    return readFileSync(file, "utf8").split("\n").slice(-lines).join("\n");
-  } catch {
-    return "(no log)";
-  }
 }
 
 async function startApp(dataDir: string, databaseUrl: string | null, logFile: string): Promise<RunningApp> {
@@ -1039,26 +1031,8 @@ async function main(): Promise<void> {
     console.log(`  ${"target".padEnd(width)}  ≥ 25,000 records/s and ≥ 0.5 of COPY: ${met ? "met" : "not met"}`);
   }
 
-  const outFile = path.join(resultsDir, `ingest-${opts.engine}.json`);
-  writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\n  written to ${path.relative(root, outFile)}`);
-
-  if (failures.length > 0) {
-    console.error(`\n[bench] FAILED (${failures.length}):\n  ${failures.slice(0, 20).join("\n  ")}`);
-    if (failures.length > 20) console.error(`  … and ${failures.length - 20} more`);
-    console.error(`[bench] app log: last lines\n${tail(app.logFile, 20)}`);
-    if (setup.serverLog) console.error(`[bench] server log: last lines\n${tail(setup.serverLog, 20)}`);
-    process.exitCode = 1;
-  }
+  writeResults(`ingest-${opts.engine}`, results);
+  reportFailures(failures, { "app log": app.logFile, "server log": setup.serverLog });
 }
 
-main()
-  .catch((err: unknown) => {
-    if (!isAborted()) console.error(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    process.exitCode = isAborted() ? 130 : 1;
-  })
-  .finally(async () => {
-    await cleanup();
-    // Pools and timers must not keep the process alive after the report.
-    process.exit(process.exitCode ?? 0);
-  });
+runBench(main);

@@ -1,6 +1,6 @@
 // What the benchmark scripts (bench-ingest, bench-console) share: an undo list that runs on
 // success, failure and Ctrl-C alike, and small helpers. Results go to bench-results/ (git-ignored).
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -75,4 +75,44 @@ export function tempDir(prefix: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   onCleanup(`remove ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** The last lines of a log file, for failure reports. */
+export function tail(file: string, lines: number): string {
+  try {
+    return readFileSync(file, "utf8").split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+/** Writes bench-results/<name>.json and says where. */
+export function writeResults(name: string, results: unknown): void {
+  const outFile = path.join(resultsDir, `${name}.json`);
+  writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\n  written to ${path.relative(root, outFile)}`);
+}
+
+/** Prints failed checks with the tails of the given logs and marks the run failed. */
+export function reportFailures(failures: string[], logs: Record<string, string | null | undefined>): void {
+  if (failures.length === 0) return;
+  console.error(`\n[bench] FAILED (${failures.length}):\n  ${failures.slice(0, 20).join("\n  ")}`);
+  if (failures.length > 20) console.error(`  … and ${failures.length - 20} more`);
+  for (const [label, file] of Object.entries(logs)) {
+    if (file) console.error(`[bench] ${label}: last lines\n${tail(file, 20)}`);
+  }
+  process.exitCode = 1;
+}
+
+/** Runs a benchmark's main, cleans up whatever it registered, and exits (pools and timers must not keep it alive). */
+export function runBench(main: () => Promise<void>): void {
+  main()
+    .catch((err: unknown) => {
+      if (!isAborted()) console.error(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      process.exitCode = isAborted() ? 130 : 1;
+    })
+    .finally(async () => {
+      await cleanup();
+      process.exit(process.exitCode ?? 0);
+    });
 }
