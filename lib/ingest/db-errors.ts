@@ -28,3 +28,8 @@ export function describeError(err: unknown): string {
   const message = err instanceof Error ? err.message.slice(0, 200) : "";
   return code ? `${name} (${code}): ${message}` : `${name}: ${message}`;
 }
+
+/** A unique-key violation (SQLSTATE 23505): with COPY, another batch inserted the same record first. */
+export function isUniqueViolation(err: unknown): boolean {
+  return codeOf(err) === "23505";
+}

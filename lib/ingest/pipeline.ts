@@ -1,7 +1,7 @@
 import { authenticateIngest } from "@/lib/auth/ingest-tokens";
 import { presentedSecret } from "@/lib/auth/secrets";
 import { config } from "@/lib/config";
-import { withTransaction } from "@/lib/db/pool";
+import { supportsCopyFromStdin, withTransaction } from "@/lib/db/pool";
 import {
   BodyTooLargeError,
   CorruptBodyError,
@@ -21,9 +21,9 @@ import { normalizeTraces } from "@/lib/sources/traces";
 import { processSingleton } from "@/lib/process-singleton";
 import { allowedOrigins } from "@/lib/settings/cors-origins";
 import { corsHeaders, preflightResponse } from "./cors";
-import { describeError, isRetryableDatabaseError } from "./db-errors";
+import { describeError, isRetryableDatabaseError, isUniqueViolation } from "./db-errors";
 import { Limiter, OverloadedError } from "./limiter";
-import { writeBatch, type WriteResult } from "./writer";
+import { writeBatch, type BulkMethod, type WriteResult } from "./writer";
 
 // The OTLP/HTTP receiver: authenticate → read (size caps, gzip) → decode → normalize → write in
 // one transaction → answer 200 only after COMMIT. The route handlers only call these functions.
@@ -94,10 +94,20 @@ export async function ingestPayload(
     if (other) throw new WrongEndpointError(`this is an OTLP ${other} request; post it to /v1/${other}, not /v1/${signal}`);
   }
   const written =
-    batch.events.length + batch.spans.length + batch.points.length > 0
-      ? await withTransaction((client) => writeBatch(client, scope, batch))
-      : { inserted: 0, duplicates: 0 };
+    batch.events.length + batch.spans.length + batch.points.length > 0 ? await store(batch, scope) : { inserted: 0, duplicates: 0 };
   return { ...written, rejected: batch.rejected, rejections: batch.rejections };
+}
+
+/** One transaction; COPY where the database has it, and INSERT … ON CONFLICT when a concurrent batch raced it. */
+async function store(batch: NormalizedBatch, scope: Parameters<typeof writeBatch>[1]): Promise<WriteResult> {
+  const write = (method: BulkMethod) => withTransaction((client) => writeBatch(client, scope, batch, method));
+  if (!(await supportsCopyFromStdin())) return write("insert");
+  try {
+    return await write("copy");
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    return write("insert");
+  }
 }
 
 export async function handlePreflight(request: Request): Promise<Response> {

@@ -1,0 +1,91 @@
+import type pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import type { Cell, PgType } from "./unnest-insert";
+
+// Bulk loading with COPY FROM STDIN (text format): the cheapest way into a Postgres table, for
+// the server and the client alike (measured on the ingest bench: about a third less database CPU
+// per record than INSERT … SELECT FROM jsonb_to_recordset, and no whole-batch JSON document to
+// build). COPY has no ON CONFLICT, so callers send only rows that are new (lib/ingest/writer.ts).
+// Values are encoded to give exactly what insertUnnest stores for the same cells: NUL becomes
+// U+FFFD, non-finite numbers become NULL (JSON has neither).
+
+const NULL = "\\N";
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+const ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+/** A text value as one COPY text field. */
+function escapeText(s: string): string {
+  if (s.includes("\u0000")) s = s.replace(/\u0000/g, "\uFFFD");
+  return NEEDS_ESCAPE.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]) : s;
+}
+
+/** A jsonb value: JSON text (which never holds raw tabs or newlines) with backslashes doubled. */
+function encodeJson(v: Cell): string {
+  let s = JSON.stringify(v);
+  // Postgres rejects the \u0000 escape in jsonb; as insertUnnest does, replace the escape (not an
+  // escaped backslash followed by "u0000").
+  if (s.includes("\\u0000")) s = s.replace(/(^|[^\\])((?:\\\\)*)\\u0000/g, "$1$2\\ufffd");
+  return s.includes("\\") ? s.replace(/\\/g, "\\\\") : s;
+}
+
+/** A text[] value as an array literal, then as a COPY field. */
+function encodeTextArray(v: Cell): string {
+  if (!Array.isArray(v)) return NULL;
+  const items = v.map((x) => (x === null ? "NULL" : `"${String(x).replace(/[\\"]/g, "\\$&")}"`));
+  return escapeText(`{${items.join(",")}}`);
+}
+
+function encodeCell(type: PgType, v: Cell): string {
+  if (v === null || v === undefined) return NULL;
+  switch (type) {
+    case "jsonb":
+      return encodeJson(v);
+    case "text[]":
+      return encodeTextArray(v);
+    case "int8":
+    case "int4":
+    case "float8":
+      if (typeof v === "number") return Number.isFinite(v) ? String(v) : NULL;
+      return escapeText(String(v));
+    case "bool":
+      return v ? "t" : "f";
+    default:
+      return escapeText(typeof v === "string" ? v : String(v));
+  }
+}
+
+/** The rows (cells in `columns` order, after the `fixed` values) as COPY text. */
+export function copyText(fixed: Cell[], columns: { type: PgType }[], rows: Cell[][]): string {
+  const head = fixed.map((v) => `${v === null ? NULL : escapeText(String(v))}\t`).join("");
+  const lines: string[] = new Array(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const cells = rows[r];
+    let line = head + encodeCell(columns[0].type, cells[0]);
+    for (let i = 1; i < columns.length; i++) line += `\t${encodeCell(columns[i].type, cells[i])}`;
+    lines[r] = line;
+  }
+  return lines.length ? `${lines.join("\n")}\n` : "";
+}
+
+/**
+ * Loads rows into `table` with COPY FROM STDIN; the whole batch fails if any row does (a unique
+ * violation included). Returns the number of rows copied.
+ */
+export async function copyRows(
+  client: Pick<pg.ClientBase, "query">,
+  table: string,
+  fixed: Record<string, Cell>,
+  columns: { name: string; type: PgType }[],
+  rows: Cell[][],
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const names = [...Object.keys(fixed), ...columns.map((c) => c.name)].map((n) => `"${n}"`).join(", ");
+  const stream = client.query(copyFrom(`COPY "${table}" (${names}) FROM STDIN`));
+  const text = copyText(Object.values(fixed), columns, rows);
+  await new Promise<void>((resolve, reject) => {
+    stream.once("error", reject);
+    stream.once("finish", resolve);
+    stream.end(Buffer.from(text, "utf8"));
+  });
+  return stream.rowCount;
+}
