@@ -104,6 +104,11 @@ export function attributesToJson(kvs: unknown, depth = 0): Attributes {
   if (!Array.isArray(kvs)) throw new RecordError("attributes must be an array of {key, value}");
   for (const kv of kvs as KeyValue[]) {
     if (!isObject(kv) || typeof kv.key !== "string") throw new RecordError("attribute without a string key");
+    if (kv.key === "__proto__") {
+      // Assignment would set the object's prototype and lose the attribute: define it instead.
+      Object.defineProperty(out, "__proto__", { value: anyValueToJson(kv.value, depth), enumerable: true, writable: true, configurable: true });
+      continue;
+    }
     out[kv.key] = anyValueToJson(kv.value, depth);
   }
   return out;

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Attributes, JsonValue } from "@/lib/otlp/values";
 import { stableStringify } from "@/lib/otlp/values";
 import type { IdentityClaims, IdentityRow, NormalizedBatch, ResourceRow, SourceId } from "./model";
@@ -25,7 +25,7 @@ export function classifySource(serviceName: string | null, scopeName: string | n
 
 /** A uuid-formatted key from the SHA-256 of the parts: equal input, equal key. */
 export function deterministicUuid(...parts: string[]): string {
-  const h = createHash("sha256").update(parts.join("\u001f")).digest("hex");
+  const h = hash("sha256", parts.join("\u001f"), "hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
@@ -89,7 +89,7 @@ export function parseJsonString(v: JsonValue | undefined): { value: JsonValue; p
 // ---- redaction and truncation -----------------------------------------------------------
 
 /** Values senders put in place of content they withhold (TELEMETRY.md §1.8, §3.1). */
-const PLACEHOLDERS_BY_KEY: Record<string, readonly string[]> = {
+const PLACEHOLDERS_BY_KEY = new Map<string, readonly string[]>(Object.entries({
   tool_name: ["mcp_tool"],
   command_name: ["custom", "mcp"],
   "skill.name": ["custom_skill", "custom"],
@@ -101,14 +101,15 @@ const PLACEHOLDERS_BY_KEY: Record<string, readonly string[]> = {
   "mcp_tool.name": ["third-party", "custom", "mcp_tool"],
   "workflow.name": ["custom"],
   agent_type: ["custom"],
-};
+}));
 
 export const REDACTED = "<REDACTED>";
 
 export function isPlaceholder(key: string, value: JsonValue | undefined): boolean {
   if (typeof value !== "string") return false;
   if (value === REDACTED) return true;
-  return PLACEHOLDERS_BY_KEY[key]?.includes(value) ?? false;
+  // A Map, not an object: keys are sender-controlled ("constructor" must not find Object's).
+  return PLACEHOLDERS_BY_KEY.get(key)?.includes(value) ?? false;
 }
 
 export function redactedKeysOf(attrs: Attributes): string[] {
@@ -155,19 +156,14 @@ export class IdentityCollector {
   private readonly rows = new Map<string, IdentityRow>();
 
   add(source: SourceId, claims: IdentityClaims, time: Date): void {
-    if (!Object.values(claims).some((v) => v !== null)) return;
-    const id = deterministicUuid(
-      source,
-      claims.userId ?? "",
-      claims.userEmail ?? "",
-      claims.accountUuid ?? "",
-      claims.accountId ?? "",
-      claims.organizationId ?? "",
-      claims.enduserId ?? "",
-    );
-    const row = this.rows.get(id);
+    const { userId, userEmail, accountUuid, accountId, organizationId, enduserId } = claims;
+    if (userId === null && userEmail === null && accountUuid === null && accountId === null && organizationId === null && enduserId === null) return;
+    const parts = [source, userId ?? "", userEmail ?? "", accountUuid ?? "", accountId ?? "", organizationId ?? "", enduserId ?? ""];
+    // A batch repeats a handful of people hundreds of times: hash each one once.
+    const key = parts.join("\u001f");
+    const row = this.rows.get(key);
     if (!row) {
-      this.rows.set(id, { id, source, ...claims, firstSeen: time, lastSeen: time });
+      this.rows.set(key, { id: deterministicUuid(...parts), source, ...claims, firstSeen: time, lastSeen: time });
     } else {
       if (time < row.firstSeen) row.firstSeen = time;
       if (time > row.lastSeen) row.lastSeen = time;

@@ -36,7 +36,8 @@ export function officeSpanFields(name: string, attrs: Attributes) {
     userEmail: str(attrs["user.email"]),
     accountUuid: str(attrs["user.account_uuid"]),
     organizationId: str(attrs["organization.id"]),
-    surface: surfaceCode ? (OFFICE_SURFACES[surfaceCode] ?? surfaceCode) : null,
+    // hasOwn: the code is sender-controlled ("constructor" must not read Object's).
+    surface: surfaceCode ? (Object.hasOwn(OFFICE_SURFACES, surfaceCode) ? OFFICE_SURFACES[surfaceCode] : surfaceCode) : null,
     toolName: name === "agent.tool_execution" ? str(attrs.tool_name) : null,
     toolUseId: str(attrs["tool.id"]),
     decision: str(attrs["tool.accept_decision"]),

@@ -161,6 +161,15 @@ describe("Claude Code event catalog", () => {
     expect(e.attributes).toMatchObject({ novel: "value", count: 3 });
   });
 
+  it("attribute keys that are Object.prototype names are kept as plain keys", () => {
+    // JSON.parse makes "__proto__" an own key, as a decoded request has it.
+    const attrs = JSON.parse('{"__proto__": "not a prototype", "constructor": "c", "hasOwnProperty": "h"}') as Record<string, Attr>;
+    const e = one("claude-code", "brand_new_event", attrs);
+    expect(Object.getPrototypeOf(e.attributes)).toBe(Object.prototype);
+    expect(Object.keys(e.attributes)).toEqual(expect.arrayContaining(["__proto__", "constructor", "hasOwnProperty"]));
+    expect(JSON.stringify(e.attributes)).toContain('"__proto__":"not a prototype"');
+  });
+
   it("event name falls back to the LogRecord body when event.name is missing", () => {
     const req = logs("claude-code", [["user_prompt", {}]]);
     const rec = req.resourceLogs![0].scopeLogs![0].logRecords![0];
@@ -214,6 +223,16 @@ describe("spans", () => {
     traceId: "5b8efff798038103d269b633813fc60c", spanId: id, parentSpanId: parent, name, kind: 1,
     startTimeUnixNano: "1787749325706000000", endTimeUnixNano: "1787749325912000000",
     attributes: Object.entries(attrs).map(([key, v]) => ({ key, value: av(v) })),
+  });
+
+  it("Office: an unknown surface code is kept as sent, even one that names an Object property", () => {
+    const req: ExportTraceServiceRequest = {
+      resourceSpans: [{
+        resource: { attributes: [{ key: "service.name", value: { stringValue: "office-agent" } }] },
+        scopeSpans: [{ spans: [span("agent.query", "aa11bb22cc33dd44", undefined, { "agent.surface": "constructor" }), span("agent.query", "aa11bb22cc33dd45", undefined, { "agent.surface": "notebook" })] }],
+      }],
+    };
+    expect(normalizeTraces(req).spans.map((s) => s.surface)).toEqual(["constructor", "notebook"]);
   });
 
   it("Office: tool execution typed, identity and surface inherited from agent.query, truncation by output_chars", () => {
