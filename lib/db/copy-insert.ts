@@ -54,29 +54,39 @@ function encodeCell(type: PgType, v: Cell): string {
   }
 }
 
-/** The rows (cells in `columns` order, after the `fixed` values) as COPY text. */
-export function copyText(fixed: Cell[], columns: { type: PgType }[], rows: Cell[][]): string {
-  const head = fixed.map((v) => `${v === null ? NULL : escapeText(String(v))}\t`).join("");
-  const lines: string[] = new Array(rows.length);
+/** A column as COPY needs it: its type, and how to read its cell from a row. */
+export interface CopyColumn<R> {
+  name: string;
+  type: PgType;
+  get: (row: R) => Cell;
+}
+
+/** The rows as COPY text: the `fixed` values, then each column's cell, tab-separated. */
+export function copyText<R>(fixed: Cell[], columns: CopyColumn<R>[], rows: R[]): string {
+  // One array reused for every row and joined: a flat string per line, no rope of small pieces
+  // for Buffer.from to flatten.
+  const parts: string[] = new Array(fixed.length + columns.length);
+  for (let i = 0; i < fixed.length; i++) parts[i] = encodeCell("text", fixed[i]);
+  const lines: string[] = new Array(rows.length + 1);
   for (let r = 0; r < rows.length; r++) {
-    const cells = rows[r];
-    let line = head + encodeCell(columns[0].type, cells[0]);
-    for (let i = 1; i < columns.length; i++) line += `\t${encodeCell(columns[i].type, cells[i])}`;
-    lines[r] = line;
+    const row = rows[r];
+    for (let i = 0; i < columns.length; i++) parts[fixed.length + i] = encodeCell(columns[i].type, columns[i].get(row));
+    lines[r] = parts.join("\t");
   }
-  return lines.length ? `${lines.join("\n")}\n` : "";
+  lines[rows.length] = ""; // the final newline
+  return rows.length ? lines.join("\n") : "";
 }
 
 /**
  * Loads rows into `table` with COPY FROM STDIN; the whole batch fails if any row does (a unique
  * violation included). Returns the number of rows copied.
  */
-export async function copyRows(
+export async function copyRows<R>(
   client: Pick<pg.ClientBase, "query">,
   table: string,
   fixed: Record<string, Cell>,
-  columns: { name: string; type: PgType }[],
-  rows: Cell[][],
+  columns: CopyColumn<R>[],
+  rows: R[],
 ): Promise<number> {
   if (rows.length === 0) return 0;
   const names = [...Object.keys(fixed), ...columns.map((c) => c.name)].map((n) => `"${n}"`).join(", ");

@@ -12,8 +12,19 @@ function hour(d: Date): string {
   return new Date(Math.floor(d.getTime() / HOUR_MS) * HOUR_MS).toISOString();
 }
 
+const DAY_MS = 86_400_000;
+const dayNames = new Map<number, string>();
+
+/** The UTC day of a time as YYYY-MM-DD (memoized: a batch spans a day or two). */
 function day(d: Date): string {
-  return d.toISOString().slice(0, 10);
+  const n = Math.floor(d.getTime() / DAY_MS);
+  let name = dayNames.get(n);
+  if (name === undefined) {
+    name = new Date(n * DAY_MS).toISOString().slice(0, 10);
+    if (dayNames.size > 10_000) dayNames.clear();
+    dayNames.set(n, name);
+  }
+  return name;
 }
 
 function text(v: unknown): string {

@@ -90,8 +90,9 @@ async function copyRowsOnce<R>(
     fresh.push({ key, row });
   }
   fresh.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  await copyRows(client, t.table, fixed, t.columns, fresh.map((f) => t.columns.map((c) => c.get(f.row))));
-  return fresh.map((f) => f.row);
+  const rowsToCopy = fresh.map((f) => f.row);
+  await copyRows(client, t.table, fixed, t.columns, rowsToCopy);
+  return rowsToCopy;
 }
 
 const json = (v: JsonValue | undefined): Cell => (v === undefined ? null : v);

@@ -73,23 +73,24 @@ export interface EngineEventFields {
   fields: Record<string, JsonValue>;
 }
 
+const COERCION = new Map<string, "number" | "boolean">([
+  ...NUMERIC_KEYS.map((k) => [k, "number"] as const),
+  ...BOOLEAN_KEYS.map((k) => [k, "boolean"] as const),
+]);
+const JSON_STRING_ENTRIES = Object.entries(JSON_STRING_KEYS);
+
 /** Coerced catalog attributes plus parsed JSON-in-string attributes. */
 function typedFields(attrs: Attributes): { fields: Record<string, JsonValue>; unparsed: string[] } {
   const fields: Record<string, JsonValue> = {};
   const unparsed: string[] = [];
-  for (const key of NUMERIC_KEYS) {
-    if (key in attrs) {
-      const n = num(attrs[key]);
-      if (n !== null) fields[key] = n;
-    }
+  // A record has a dozen or two attributes and the catalog sixty keys: walk the record's.
+  for (const key in attrs) {
+    const kind = COERCION.get(key);
+    if (kind === undefined) continue;
+    const v = kind === "number" ? num(attrs[key]) : bool(attrs[key]);
+    if (v !== null) fields[key] = v;
   }
-  for (const key of BOOLEAN_KEYS) {
-    if (key in attrs) {
-      const b = bool(attrs[key]);
-      if (b !== null) fields[key] = b;
-    }
-  }
-  for (const [key, name] of Object.entries(JSON_STRING_KEYS)) {
+  for (const [key, name] of JSON_STRING_ENTRIES) {
     const parsed = parseJsonString(attrs[key]);
     if (!parsed) continue;
     fields[name] = parsed.value;

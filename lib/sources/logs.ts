@@ -99,6 +99,13 @@ interface RecordContext {
   receivedAt: Date;
 }
 
+/** The event.timestamp attribute (ISO 8601), for records without a time of their own. */
+function eventTimestampOf(attrs: Attributes): Date | null {
+  const text = str(attrs["event.timestamp"]);
+  const parsed = text ? new Date(text) : null;
+  return parsed && !Number.isNaN(parsed.getTime()) ? parsed : null;
+}
+
 function normalizeRecord(record: LogRecord, ctx: RecordContext): EventRow {
   if (typeof record !== "object" || record === null) throw new RecordError("log record must be an object");
   const attrs = attributesToJson(record.attributes);
@@ -112,16 +119,8 @@ function normalizeRecord(record: LogRecord, ctx: RecordContext): EventRow {
   }
 
   const eventName = claudeEventName(attrs, typeof record.eventName === "string" ? record.eventName : undefined, body);
-  const eventTimestamp = str(attrs["event.timestamp"]);
-  const parsedEventTime = eventTimestamp ? new Date(eventTimestamp) : null;
   const time =
-    timeNs !== null
-      ? nanosToDate(timeNs)
-      : observedTimeNs !== null
-        ? nanosToDate(observedTimeNs)
-        : parsedEventTime && !Number.isNaN(parsedEventTime.getTime())
-          ? parsedEventTime
-          : ctx.receivedAt;
+    timeNs !== null ? nanosToDate(timeNs) : observedTimeNs !== null ? nanosToDate(observedTimeNs) : eventTimestampOf(attrs) ?? ctx.receivedAt;
 
   const sessionId = str(attrs["session.id"]);
   const sequence = int(attrs["event.sequence"]);
