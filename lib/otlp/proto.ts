@@ -2,44 +2,20 @@
 // types of ./types (lowerCamelCase names, hex ids, int64 as decimal strings, enums as integers),
 // and encode Export*ServiceResponse / google.rpc.Status replies.
 //
+// Decoding is the hand-written wire reader of ./proto-decode (the ingest hot path). Encoding
+// (responses; requests for tests and the benchmark) uses protobufjs with the schema below, an
+// independent implementation that the tests check the reader against.
+//
 // The schema is an in-repo protobufjs JSON descriptor of the OTLP v1 messages (opentelemetry-proto
 // common/resource/logs/trace/metrics/collector v1) plus google.rpc.Status and google.protobuf.Any,
 // built once at module load with Root.fromJSON. Field names in the descriptor are already the
 // OTLP/JSON (lowerCamelCase) names; field numbers and wire types follow the .proto files. Enum-typed
 // fields (severity_number, span kind, status code, aggregation temporality) are declared as int32:
 // same varint wire encoding, and we want the integer anyway.
-//
-// Decoding is protobufjs' generated Type.decode followed by a hand-written walk into the plain
-// shape (measured faster than toObject + a second pass to fix ids).
 
 import protobuf from "protobufjs";
-import type {
-  AnyValue,
-  Exemplar,
-  ExponentialHistogramDataPoint,
-  ExportLogsServiceRequest,
-  ExportMetricsServiceRequest,
-  ExportRequest,
-  ExportTraceServiceRequest,
-  HistogramDataPoint,
-  InstrumentationScope,
-  KeyValue,
-  LogRecord,
-  Metric,
-  NumberDataPoint,
-  Resource,
-  ResourceLogs,
-  ResourceMetrics,
-  ResourceSpans,
-  ScopeLogs,
-  ScopeMetrics,
-  ScopeSpans,
-  Signal,
-  Span,
-  SpanEvent,
-  SpanLink,
-  SummaryDataPoint,
-} from "./types";
+import { readLogsRequest, readMetricsRequest, readTracesRequest, WireError } from "./proto-decode";
+import type { ExportRequest, Signal } from "./types";
 
 export class ProtobufDecodeError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -51,7 +27,7 @@ export class ProtobufDecodeError extends Error {
 // ---------------------------------------------------------------------------------------------
 // Schema
 
-type FieldOptions = { proto3_optional?: true; features?: { utf8_validation: "NONE" } };
+type FieldOptions = { proto3_optional?: true };
 type FieldDef = { type: string; id: number; rule?: "repeated"; options?: FieldOptions };
 type MessageDef = {
   fields: Record<string, FieldDef>;
@@ -60,15 +36,8 @@ type MessageDef = {
 };
 type PackageDef = { nested: Record<string, MessageDef | PackageDef> };
 
-// Strings are decoded leniently (invalid UTF-8 becomes U+FFFD, as Buffer#toString does, and as the
-// OTLP/JSON path gets from decoding the body text) instead of rejecting the whole request, which is
-// what proto3's default utf8_validation would do: one stray byte in an attribute should not lose
-// the batch. (Measured: no speed difference either way.)
-const LENIENT_UTF8: FieldOptions = { features: { utf8_validation: "NONE" } };
-const f = (type: string, id: number): FieldDef =>
-  type === "string" ? { type, id, options: LENIENT_UTF8 } : { type, id };
-const rep = (type: string, id: number): FieldDef =>
-  type === "string" ? { type, id, rule: "repeated", options: LENIENT_UTF8 } : { type, id, rule: "repeated" };
+const f = (type: string, id: number): FieldDef => ({ type, id });
+const rep = (type: string, id: number): FieldDef => ({ type, id, rule: "repeated" });
 const opt = (type: string, id: number): FieldDef => ({ type, id, options: { proto3_optional: true } });
 
 const C = "opentelemetry.proto.common.v1.";
@@ -410,618 +379,33 @@ const REJECTED_FIELD: Record<Signal, string> = {
 const STATUS_TYPE = root.lookupType("google.rpc.Status");
 
 // ---------------------------------------------------------------------------------------------
-// Decoded protobufjs messages (what Type.decode returns), as far as the walk reads them.
-// Absent scalar fields (oneof members included) read the proto3 default from the message
-// prototype; absent message fields and proto3 `optional` scalars read null.
-
-interface Long64 {
-  low: number;
-  high: number;
-}
-type Int64 = Long64 | number;
-
-interface PbAnyValue {
-  stringValue?: string;
-  boolValue?: boolean;
-  intValue?: Int64;
-  doubleValue?: number;
-  arrayValue?: { values?: PbAnyValue[] } | null;
-  kvlistValue?: { values?: PbKeyValue[] } | null;
-  bytesValue?: Uint8Array;
-}
-interface PbKeyValue {
-  key?: string;
-  value?: PbAnyValue | null;
-}
-interface PbResource {
-  attributes?: PbKeyValue[];
-  droppedAttributesCount?: number;
-}
-interface PbScope {
-  name?: string;
-  version?: string;
-  attributes?: PbKeyValue[];
-  droppedAttributesCount?: number;
-}
-interface PbLogRecord {
-  timeUnixNano?: Int64;
-  observedTimeUnixNano?: Int64;
-  severityNumber?: number;
-  severityText?: string;
-  body?: PbAnyValue | null;
-  attributes?: PbKeyValue[];
-  droppedAttributesCount?: number;
-  flags?: number;
-  traceId?: Uint8Array;
-  spanId?: Uint8Array;
-  eventName?: string;
-}
-interface PbScopeLogs {
-  scope?: PbScope | null;
-  logRecords?: PbLogRecord[];
-  schemaUrl?: string;
-}
-interface PbResourceLogs {
-  resource?: PbResource | null;
-  scopeLogs?: PbScopeLogs[];
-  schemaUrl?: string;
-}
-interface PbSpanEvent {
-  timeUnixNano?: Int64;
-  name?: string;
-  attributes?: PbKeyValue[];
-  droppedAttributesCount?: number;
-}
-interface PbSpanLink {
-  traceId?: Uint8Array;
-  spanId?: Uint8Array;
-  traceState?: string;
-  attributes?: PbKeyValue[];
-  droppedAttributesCount?: number;
-  flags?: number;
-}
-interface PbSpan {
-  traceId?: Uint8Array;
-  spanId?: Uint8Array;
-  traceState?: string;
-  parentSpanId?: Uint8Array;
-  flags?: number;
-  name?: string;
-  kind?: number;
-  startTimeUnixNano?: Int64;
-  endTimeUnixNano?: Int64;
-  attributes?: PbKeyValue[];
-  droppedAttributesCount?: number;
-  events?: PbSpanEvent[];
-  droppedEventsCount?: number;
-  links?: PbSpanLink[];
-  droppedLinksCount?: number;
-  status?: { message?: string; code?: number } | null;
-}
-interface PbScopeSpans {
-  scope?: PbScope | null;
-  spans?: PbSpan[];
-  schemaUrl?: string;
-}
-interface PbResourceSpans {
-  resource?: PbResource | null;
-  scopeSpans?: PbScopeSpans[];
-  schemaUrl?: string;
-}
-interface PbExemplar {
-  filteredAttributes?: PbKeyValue[];
-  timeUnixNano?: Int64;
-  asDouble?: number;
-  asInt?: Int64;
-  spanId?: Uint8Array;
-  traceId?: Uint8Array;
-}
-interface PbNumberDataPoint {
-  attributes?: PbKeyValue[];
-  startTimeUnixNano?: Int64;
-  timeUnixNano?: Int64;
-  asDouble?: number;
-  asInt?: Int64;
-  exemplars?: PbExemplar[];
-  flags?: number;
-}
-interface PbHistogramDataPoint {
-  attributes?: PbKeyValue[];
-  startTimeUnixNano?: Int64;
-  timeUnixNano?: Int64;
-  count?: Int64;
-  sum?: number | null;
-  bucketCounts?: Int64[];
-  explicitBounds?: number[];
-  exemplars?: PbExemplar[];
-  flags?: number;
-  min?: number | null;
-  max?: number | null;
-}
-interface PbBuckets {
-  offset?: number;
-  bucketCounts?: Int64[];
-}
-interface PbExponentialHistogramDataPoint {
-  attributes?: PbKeyValue[];
-  startTimeUnixNano?: Int64;
-  timeUnixNano?: Int64;
-  count?: Int64;
-  sum?: number | null;
-  scale?: number;
-  zeroCount?: Int64;
-  positive?: PbBuckets | null;
-  negative?: PbBuckets | null;
-  flags?: number;
-  exemplars?: PbExemplar[];
-  min?: number | null;
-  max?: number | null;
-  zeroThreshold?: number;
-}
-interface PbSummaryDataPoint {
-  attributes?: PbKeyValue[];
-  startTimeUnixNano?: Int64;
-  timeUnixNano?: Int64;
-  count?: Int64;
-  sum?: number;
-  quantileValues?: { quantile?: number; value?: number }[];
-  flags?: number;
-}
-interface PbMetric {
-  name?: string;
-  description?: string;
-  unit?: string;
-  gauge?: { dataPoints?: PbNumberDataPoint[] } | null;
-  sum?: { dataPoints?: PbNumberDataPoint[]; aggregationTemporality?: number; isMonotonic?: boolean } | null;
-  histogram?: { dataPoints?: PbHistogramDataPoint[]; aggregationTemporality?: number } | null;
-  exponentialHistogram?: {
-    dataPoints?: PbExponentialHistogramDataPoint[];
-    aggregationTemporality?: number;
-  } | null;
-  summary?: { dataPoints?: PbSummaryDataPoint[] } | null;
-  metadata?: PbKeyValue[];
-}
-interface PbScopeMetrics {
-  scope?: PbScope | null;
-  metrics?: PbMetric[];
-  schemaUrl?: string;
-}
-interface PbResourceMetrics {
-  resource?: PbResource | null;
-  scopeMetrics?: PbScopeMetrics[];
-  schemaUrl?: string;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Scalar conversions
-
-const TWO_32 = 4294967296;
-
-function pad7(n: number): string {
-  const s = String(n);
-  return s.length >= 7 ? s : "0000000".slice(s.length) + s;
-}
-
-/** Unsigned 64-bit (lo, hi as uint32) to decimal, exactly, without BigInt or Long division. */
-function u64ToDecimal(lo: number, hi: number): string {
-  if (hi <= 0x1fffff) return String(hi * TWO_32 + lo); // < 2^53: exact as a double
-  // Split into 24-bit limbs and recombine in base 1e7 (the approach of Closure's jspb).
-  const low = lo & 0xffffff;
-  const mid = ((lo >>> 24) | (hi << 8)) & 0xffffff;
-  const high = (hi >>> 16) & 0xffff;
-  let a = low + mid * 6777216 + high * 6710656;
-  let b = mid + high * 8147497;
-  let c = high * 2;
-  if (a >= 10000000) {
-    b += Math.floor(a / 10000000);
-    a %= 10000000;
-  }
-  if (b >= 10000000) {
-    c += Math.floor(b / 10000000);
-    b %= 10000000;
-  }
-  // hi > 0x1fffff means the value is >= 2^53 > 1e15, so c > 0.
-  return String(c) + pad7(b) + pad7(a);
-}
-
-function uint64String(v: Int64): string {
-  if (typeof v === "number") return String(v);
-  return u64ToDecimal(v.low >>> 0, v.high >>> 0);
-}
-
-function int64String(v: Int64): string {
-  if (typeof v === "number") return String(v);
-  const hi = v.high | 0;
-  if (hi >= 0) return u64ToDecimal(v.low >>> 0, hi);
-  // two's complement negate
-  let lo = ~v.low + 1;
-  let nhi = ~hi;
-  if (lo >>> 0 === 0) nhi = (nhi + 1) | 0;
-  lo >>>= 0;
-  return "-" + u64ToDecimal(lo, nhi >>> 0);
-}
-
-function isZero64(v: Int64 | null | undefined): boolean {
-  if (v == null) return true;
-  if (typeof v === "number") return v === 0;
-  return v.low === 0 && v.high === 0;
-}
-
-const HEX: string[] = [];
-for (let i = 0; i < 256; i++) HEX.push((i < 16 ? "0" : "") + i.toString(16));
-
-function hex(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i++) s += HEX[b[i]];
-  return s;
-}
-
-function base64(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
-}
-
-// ---------------------------------------------------------------------------------------------
-// Walk: decoded messages -> OTLP/JSON shape. Proto3 default values are omitted.
-
-// Oneof members read their type's default from the prototype when absent, so presence is "own
-// property" (protobufjs' oneof setter deletes the other members: the last one on the wire wins).
-const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
-
-function anyValue(m: PbAnyValue): AnyValue {
-  if (has(m, "stringValue")) return { stringValue: m.stringValue! };
-  if (has(m, "intValue")) return { intValue: int64String(m.intValue!) };
-  if (has(m, "boolValue")) return { boolValue: m.boolValue! };
-  if (has(m, "doubleValue")) return { doubleValue: m.doubleValue! };
-  if (m.kvlistValue != null) return { kvlistValue: { values: keyValues(m.kvlistValue.values) } };
-  if (m.arrayValue != null) {
-    const src = m.arrayValue.values;
-    const values: AnyValue[] = [];
-    if (src) for (let i = 0; i < src.length; i++) values.push(anyValue(src[i]));
-    return { arrayValue: { values } };
-  }
-  if (has(m, "bytesValue")) return { bytesValue: base64(m.bytesValue!) };
-  return {};
-}
-
-function keyValues(src: PbKeyValue[] | undefined): KeyValue[] {
-  const out: KeyValue[] = [];
-  if (!src) return out;
-  for (let i = 0; i < src.length; i++) {
-    const kv = src[i];
-    const v = kv.value;
-    out.push(v != null ? { key: kv.key ?? "", value: anyValue(v) } : { key: kv.key ?? "" });
-  }
-  return out;
-}
-
-function resourceOf(m: PbResource): Resource {
-  const o: Resource = {};
-  if (m.attributes && m.attributes.length) o.attributes = keyValues(m.attributes);
-  if (m.droppedAttributesCount) o.droppedAttributesCount = m.droppedAttributesCount;
-  return o;
-}
-
-function scopeOf(m: PbScope): InstrumentationScope {
-  const o: InstrumentationScope = {};
-  if (m.name) o.name = m.name;
-  if (m.version) o.version = m.version;
-  if (m.attributes && m.attributes.length) o.attributes = keyValues(m.attributes);
-  if (m.droppedAttributesCount) o.droppedAttributesCount = m.droppedAttributesCount;
-  return o;
-}
-
-function logRecordOf(m: PbLogRecord): LogRecord {
-  const o: LogRecord = {};
-  if (!isZero64(m.timeUnixNano)) o.timeUnixNano = uint64String(m.timeUnixNano!);
-  if (!isZero64(m.observedTimeUnixNano)) o.observedTimeUnixNano = uint64String(m.observedTimeUnixNano!);
-  if (m.severityNumber) o.severityNumber = m.severityNumber;
-  if (m.severityText) o.severityText = m.severityText;
-  if (m.body != null) o.body = anyValue(m.body);
-  if (m.attributes && m.attributes.length) o.attributes = keyValues(m.attributes);
-  if (m.droppedAttributesCount) o.droppedAttributesCount = m.droppedAttributesCount;
-  if (m.flags) o.flags = m.flags;
-  if (m.traceId && m.traceId.length) o.traceId = hex(m.traceId);
-  if (m.spanId && m.spanId.length) o.spanId = hex(m.spanId);
-  if (m.eventName) o.eventName = m.eventName;
-  return o;
-}
-
-function logsRequest(m: { resourceLogs?: PbResourceLogs[] }): ExportLogsServiceRequest {
-  const out: ResourceLogs[] = [];
-  const rls = m.resourceLogs ?? [];
-  for (let i = 0; i < rls.length; i++) {
-    const rl = rls[i];
-    const o: ResourceLogs = {};
-    if (rl.resource != null) o.resource = resourceOf(rl.resource);
-    const sls = rl.scopeLogs;
-    if (sls && sls.length) {
-      const scopeLogs: ScopeLogs[] = [];
-      for (let j = 0; j < sls.length; j++) {
-        const sl = sls[j];
-        const so: ScopeLogs = {};
-        if (sl.scope != null) so.scope = scopeOf(sl.scope);
-        const recs = sl.logRecords;
-        if (recs && recs.length) {
-          const logRecords: LogRecord[] = new Array(recs.length);
-          for (let k = 0; k < recs.length; k++) logRecords[k] = logRecordOf(recs[k]);
-          so.logRecords = logRecords;
-        }
-        if (sl.schemaUrl) so.schemaUrl = sl.schemaUrl;
-        scopeLogs.push(so);
-      }
-      o.scopeLogs = scopeLogs;
-    }
-    if (rl.schemaUrl) o.schemaUrl = rl.schemaUrl;
-    out.push(o);
-  }
-  return out.length ? { resourceLogs: out } : {};
-}
-
-function spanEventOf(m: PbSpanEvent): SpanEvent {
-  const o: SpanEvent = {};
-  if (!isZero64(m.timeUnixNano)) o.timeUnixNano = uint64String(m.timeUnixNano!);
-  if (m.name) o.name = m.name;
-  if (m.attributes && m.attributes.length) o.attributes = keyValues(m.attributes);
-  if (m.droppedAttributesCount) o.droppedAttributesCount = m.droppedAttributesCount;
-  return o;
-}
-
-function spanLinkOf(m: PbSpanLink): SpanLink {
-  const o: SpanLink = {};
-  if (m.traceId && m.traceId.length) o.traceId = hex(m.traceId);
-  if (m.spanId && m.spanId.length) o.spanId = hex(m.spanId);
-  if (m.traceState) o.traceState = m.traceState;
-  if (m.attributes && m.attributes.length) o.attributes = keyValues(m.attributes);
-  if (m.droppedAttributesCount) o.droppedAttributesCount = m.droppedAttributesCount;
-  if (m.flags) o.flags = m.flags;
-  return o;
-}
-
-function spanOf(m: PbSpan): Span {
-  const o: Span = {};
-  if (m.traceId && m.traceId.length) o.traceId = hex(m.traceId);
-  if (m.spanId && m.spanId.length) o.spanId = hex(m.spanId);
-  if (m.traceState) o.traceState = m.traceState;
-  if (m.parentSpanId && m.parentSpanId.length) o.parentSpanId = hex(m.parentSpanId);
-  if (m.flags) o.flags = m.flags;
-  if (m.name) o.name = m.name;
-  if (m.kind) o.kind = m.kind;
-  if (!isZero64(m.startTimeUnixNano)) o.startTimeUnixNano = uint64String(m.startTimeUnixNano!);
-  if (!isZero64(m.endTimeUnixNano)) o.endTimeUnixNano = uint64String(m.endTimeUnixNano!);
-  if (m.attributes && m.attributes.length) o.attributes = keyValues(m.attributes);
-  if (m.droppedAttributesCount) o.droppedAttributesCount = m.droppedAttributesCount;
-  if (m.events && m.events.length) o.events = m.events.map(spanEventOf);
-  if (m.droppedEventsCount) o.droppedEventsCount = m.droppedEventsCount;
-  if (m.links && m.links.length) o.links = m.links.map(spanLinkOf);
-  if (m.droppedLinksCount) o.droppedLinksCount = m.droppedLinksCount;
-  if (m.status != null) {
-    const st: { message?: string; code?: number } = {};
-    if (m.status.message) st.message = m.status.message;
-    if (m.status.code) st.code = m.status.code;
-    o.status = st;
-  }
-  return o;
-}
-
-function tracesRequest(m: { resourceSpans?: PbResourceSpans[] }): ExportTraceServiceRequest {
-  const out: ResourceSpans[] = [];
-  const rss = m.resourceSpans ?? [];
-  for (let i = 0; i < rss.length; i++) {
-    const rs = rss[i];
-    const o: ResourceSpans = {};
-    if (rs.resource != null) o.resource = resourceOf(rs.resource);
-    const sss = rs.scopeSpans;
-    if (sss && sss.length) {
-      const scopeSpans: ScopeSpans[] = [];
-      for (let j = 0; j < sss.length; j++) {
-        const ss = sss[j];
-        const so: ScopeSpans = {};
-        if (ss.scope != null) so.scope = scopeOf(ss.scope);
-        if (ss.spans && ss.spans.length) so.spans = ss.spans.map(spanOf);
-        if (ss.schemaUrl) so.schemaUrl = ss.schemaUrl;
-        scopeSpans.push(so);
-      }
-      o.scopeSpans = scopeSpans;
-    }
-    if (rs.schemaUrl) o.schemaUrl = rs.schemaUrl;
-    out.push(o);
-  }
-  return out.length ? { resourceSpans: out } : {};
-}
-
-function exemplarOf(m: PbExemplar): Exemplar {
-  const o: Exemplar = {};
-  if (m.filteredAttributes && m.filteredAttributes.length) o.filteredAttributes = keyValues(m.filteredAttributes);
-  if (!isZero64(m.timeUnixNano)) o.timeUnixNano = uint64String(m.timeUnixNano!);
-  if (has(m, "asDouble")) o.asDouble = m.asDouble!;
-  else if (has(m, "asInt")) o.asInt = int64String(m.asInt!);
-  if (m.spanId && m.spanId.length) o.spanId = hex(m.spanId);
-  if (m.traceId && m.traceId.length) o.traceId = hex(m.traceId);
-  return o;
-}
-
-/** Common data point fields: attributes, start/time, exemplars, flags. */
-function pointBase<
-  O extends {
-    attributes?: KeyValue[];
-    startTimeUnixNano?: string;
-    timeUnixNano?: string;
-    exemplars?: Exemplar[];
-    flags?: number;
-  },
->(
-  o: O,
-  m: {
-    attributes?: PbKeyValue[];
-    startTimeUnixNano?: Int64;
-    timeUnixNano?: Int64;
-    exemplars?: PbExemplar[];
-    flags?: number;
-  },
-): O {
-  if (m.attributes && m.attributes.length) o.attributes = keyValues(m.attributes);
-  if (!isZero64(m.startTimeUnixNano)) o.startTimeUnixNano = uint64String(m.startTimeUnixNano!);
-  if (!isZero64(m.timeUnixNano)) o.timeUnixNano = uint64String(m.timeUnixNano!);
-  if (m.exemplars && m.exemplars.length) o.exemplars = m.exemplars.map(exemplarOf);
-  if (m.flags) o.flags = m.flags;
-  return o;
-}
-
-function numberPointOf(m: PbNumberDataPoint): NumberDataPoint {
-  const o = pointBase<NumberDataPoint>({}, m);
-  if (has(m, "asDouble")) o.asDouble = m.asDouble!;
-  else if (has(m, "asInt")) o.asInt = int64String(m.asInt!);
-  return o;
-}
-
-function uint64Array(src: Int64[]): string[] {
-  const out: string[] = new Array(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = uint64String(src[i]);
-  return out;
-}
-
-function histogramPointOf(m: PbHistogramDataPoint): HistogramDataPoint {
-  const o = pointBase<HistogramDataPoint>({}, m);
-  if (!isZero64(m.count)) o.count = uint64String(m.count!);
-  if (m.sum != null) o.sum = m.sum;
-  if (m.bucketCounts && m.bucketCounts.length) o.bucketCounts = uint64Array(m.bucketCounts);
-  if (m.explicitBounds && m.explicitBounds.length) o.explicitBounds = m.explicitBounds.slice();
-  if (m.min != null) o.min = m.min;
-  if (m.max != null) o.max = m.max;
-  return o;
-}
-
-function bucketsOf(m: PbBuckets): { offset?: number; bucketCounts?: string[] } {
-  const o: { offset?: number; bucketCounts?: string[] } = {};
-  if (m.offset) o.offset = m.offset;
-  if (m.bucketCounts && m.bucketCounts.length) o.bucketCounts = uint64Array(m.bucketCounts);
-  return o;
-}
-
-function expHistogramPointOf(m: PbExponentialHistogramDataPoint): ExponentialHistogramDataPoint {
-  const o = pointBase<ExponentialHistogramDataPoint>({}, m);
-  if (!isZero64(m.count)) o.count = uint64String(m.count!);
-  if (m.sum != null) o.sum = m.sum;
-  if (m.scale) o.scale = m.scale;
-  if (!isZero64(m.zeroCount)) o.zeroCount = uint64String(m.zeroCount!);
-  if (m.positive != null) o.positive = bucketsOf(m.positive);
-  if (m.negative != null) o.negative = bucketsOf(m.negative);
-  if (m.min != null) o.min = m.min;
-  if (m.max != null) o.max = m.max;
-  if (m.zeroThreshold) o.zeroThreshold = m.zeroThreshold;
-  return o;
-}
-
-function summaryPointOf(m: PbSummaryDataPoint): SummaryDataPoint {
-  const o = pointBase<SummaryDataPoint>({}, m);
-  if (!isZero64(m.count)) o.count = uint64String(m.count!);
-  if (m.sum) o.sum = m.sum;
-  if (m.quantileValues && m.quantileValues.length) {
-    o.quantileValues = m.quantileValues.map((q) => {
-      const qo: { quantile?: number; value?: number } = {};
-      if (q.quantile) qo.quantile = q.quantile;
-      if (q.value) qo.value = q.value;
-      return qo;
-    });
-  }
-  return o;
-}
-
-function metricOf(m: PbMetric): Metric {
-  const o: Metric = {};
-  if (m.name) o.name = m.name;
-  if (m.description) o.description = m.description;
-  if (m.unit) o.unit = m.unit;
-  if (m.sum != null) {
-    const s: NonNullable<Metric["sum"]> = {};
-    if (m.sum.dataPoints && m.sum.dataPoints.length) s.dataPoints = m.sum.dataPoints.map(numberPointOf);
-    if (m.sum.aggregationTemporality) s.aggregationTemporality = m.sum.aggregationTemporality;
-    if (m.sum.isMonotonic) s.isMonotonic = true;
-    o.sum = s;
-  } else if (m.gauge != null) {
-    const g: NonNullable<Metric["gauge"]> = {};
-    if (m.gauge.dataPoints && m.gauge.dataPoints.length) g.dataPoints = m.gauge.dataPoints.map(numberPointOf);
-    o.gauge = g;
-  } else if (m.histogram != null) {
-    const h: NonNullable<Metric["histogram"]> = {};
-    if (m.histogram.dataPoints && m.histogram.dataPoints.length) {
-      h.dataPoints = m.histogram.dataPoints.map(histogramPointOf);
-    }
-    if (m.histogram.aggregationTemporality) h.aggregationTemporality = m.histogram.aggregationTemporality;
-    o.histogram = h;
-  } else if (m.exponentialHistogram != null) {
-    const e: NonNullable<Metric["exponentialHistogram"]> = {};
-    const eh = m.exponentialHistogram;
-    if (eh.dataPoints && eh.dataPoints.length) e.dataPoints = eh.dataPoints.map(expHistogramPointOf);
-    if (eh.aggregationTemporality) e.aggregationTemporality = eh.aggregationTemporality;
-    o.exponentialHistogram = e;
-  } else if (m.summary != null) {
-    const s: NonNullable<Metric["summary"]> = {};
-    if (m.summary.dataPoints && m.summary.dataPoints.length) {
-      s.dataPoints = m.summary.dataPoints.map(summaryPointOf);
-    }
-    o.summary = s;
-  }
-  if (m.metadata && m.metadata.length) o.metadata = keyValues(m.metadata);
-  return o;
-}
-
-function metricsRequest(m: { resourceMetrics?: PbResourceMetrics[] }): ExportMetricsServiceRequest {
-  const out: ResourceMetrics[] = [];
-  const rms = m.resourceMetrics ?? [];
-  for (let i = 0; i < rms.length; i++) {
-    const rm = rms[i];
-    const o: ResourceMetrics = {};
-    if (rm.resource != null) o.resource = resourceOf(rm.resource);
-    const sms = rm.scopeMetrics;
-    if (sms && sms.length) {
-      const scopeMetrics: ScopeMetrics[] = [];
-      for (let j = 0; j < sms.length; j++) {
-        const sm = sms[j];
-        const so: ScopeMetrics = {};
-        if (sm.scope != null) so.scope = scopeOf(sm.scope);
-        if (sm.metrics && sm.metrics.length) so.metrics = sm.metrics.map(metricOf);
-        if (sm.schemaUrl) so.schemaUrl = sm.schemaUrl;
-        scopeMetrics.push(so);
-      }
-      o.scopeMetrics = scopeMetrics;
-    }
-    if (rm.schemaUrl) o.schemaUrl = rm.schemaUrl;
-    out.push(o);
-  }
-  return out.length ? { resourceMetrics: out } : {};
-}
-
-// ---------------------------------------------------------------------------------------------
 // Public API
 
-function asBuffer(bytes: Uint8Array): Buffer {
-  // A Buffer makes protobufjs use its BufferReader (native utf8Slice, zero-copy bytes).
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
+const REQUEST_NAMES: Record<Signal, string> = {
+  logs: "ExportLogsServiceRequest",
+  traces: "ExportTraceServiceRequest",
+  metrics: "ExportMetricsServiceRequest",
+};
 
 /**
  * Decodes an OTLP/HTTP protobuf request body (already gunzipped) into the OTLP/JSON shape.
  * Throws ProtobufDecodeError on malformed or truncated input.
  */
 export function decodeProtobufRequest<S extends Signal>(signal: S, bytes: Uint8Array): ExportRequest<S> {
-  const type = REQUEST_TYPES[signal];
-  if (!type) throw new TypeError(`unknown OTLP signal: ${String(signal)}`);
-  let msg: unknown;
+  const name = REQUEST_NAMES[signal];
+  if (!name) throw new TypeError(`unknown OTLP signal: ${String(signal)}`);
   try {
-    msg = type.decode(asBuffer(bytes));
+    switch (signal) {
+      case "logs":
+        return readLogsRequest(bytes) as ExportRequest<S>;
+      case "traces":
+        return readTracesRequest(bytes) as ExportRequest<S>;
+      default:
+        return readMetricsRequest(bytes) as ExportRequest<S>;
+    }
   } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
-    throw new ProtobufDecodeError(`invalid protobuf ${type.name}: ${detail}`, { cause: err });
-  }
-  // The casts below only name the shape protobufjs produced for the type just decoded.
-  switch (signal) {
-    case "logs":
-      return logsRequest(msg as { resourceLogs?: PbResourceLogs[] }) as ExportRequest<S>;
-    case "traces":
-      return tracesRequest(msg as { resourceSpans?: PbResourceSpans[] }) as ExportRequest<S>;
-    default:
-      return metricsRequest(msg as { resourceMetrics?: PbResourceMetrics[] }) as ExportRequest<S>;
+    if (!(err instanceof WireError)) throw err;
+    throw new ProtobufDecodeError(`invalid protobuf ${name}: ${err.message}`, { cause: err });
   }
 }
 
@@ -1063,7 +447,7 @@ function hexToBytes(v: unknown, field: string): Uint8Array | undefined {
 }
 
 /** int64 / uint64 from a decimal string (or a number) to the {low, high} form protobufjs writes. */
-function toLong(v: unknown, unsigned: boolean): Long64 & { unsigned: boolean } | undefined {
+function toLong(v: unknown, unsigned: boolean): { low: number; high: number; unsigned: boolean } | undefined {
   if (v == null || v === "") return undefined;
   let b: bigint;
   try {
