@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeProtobufRequest, encodeProtobufRequest, ProtobufDecodeError } from "./proto";
 import { i64ToDecimal, u64ToDecimal } from "./proto-decode";
+import type { ExportLogsServiceRequest } from "./types";
 
 // The wire rules of the hand-written reader that encoders in the wild may exercise and the
 // protobufjs round-trips in proto.test.ts do not: unknown fields, wire-type mismatches,
@@ -107,7 +108,7 @@ describe("protobuf reader: wire rules", () => {
   });
 
   it("agrees with protobufjs on a request that uses every log record field", () => {
-    const request = {
+    const request: ExportLogsServiceRequest = {
       resourceLogs: [{
         resource: { attributes: [{ key: "service.name", value: { stringValue: "claude-code" } }], droppedAttributesCount: 2 },
         scopeLogs: [{
