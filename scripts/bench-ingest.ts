@@ -700,9 +700,9 @@ async function postgresCopyTarget(url: string, connections: number): Promise<Cop
 }
 
 /**
- * PGlite's socket server does not carry COPY FROM STDIN (the connection drops), so the embedded
- * baseline uses PGlite's own COPY path, FROM '/dev/blob', in this process. The database is
- * created and migrated through openEmbeddedDatabase + migrate like the app's, then reopened.
+ * The embedded baseline uses PGlite's own COPY path, FROM '/dev/blob', in this process: no socket
+ * in between (the app's COPY FROM STDIN reaches the same path through the launcher's socket). The
+ * database is created and migrated through openEmbeddedDatabase + migrate like the app's, then reopened.
  */
 async function pgliteCopyTarget(dataDir: string): Promise<CopyTarget> {
   const embedded = await openEmbeddedDatabase(dataDir);

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
 import { afterAll, describe, expect, it } from "vitest";
 import { openEmbeddedDatabase } from "./embedded";
 import { migrate, readMigrations } from "./migrate";
@@ -141,6 +142,45 @@ describe("embedded database", () => {
       await Promise.all(work);
     } finally {
       await pool.end();
+      await db.stop();
+    }
+  });
+
+  it("carries COPY FROM STDIN: rows in the client's transaction, errors with their SQLSTATE", async () => {
+    const db = await openEmbeddedDatabase(tempDir());
+    const copy = (c: pg.ClientBase, sql: string, text: string) =>
+      new Promise<number>((resolve, reject) => {
+        const stream = c.query(copyFrom(sql));
+        stream.once("error", reject);
+        stream.once("finish", () => resolve(stream.rowCount));
+        stream.end(Buffer.from(text, "utf8"));
+      });
+    try {
+      await withClient(db.url, async (c) => {
+        await c.query(`CREATE TABLE copied (id int PRIMARY KEY, note text, doc jsonb)`);
+        expect(await copy(c, `COPY copied (id, note, doc) FROM STDIN`, `1\ttab\\there\t{"a": 1}\n2\t\\N\t[]\n`)).toBe(2);
+        expect((await c.query(`SELECT id, note, doc FROM copied ORDER BY id`)).rows).toEqual([
+          { id: 1, note: "tab\there", doc: { a: 1 } },
+          { id: 2, note: null, doc: [] },
+        ]);
+
+        // Inside a transaction: rolled back with it.
+        await c.query("BEGIN");
+        expect(await copy(c, `COPY copied (id) FROM STDIN`, "3\n4\n")).toBe(2);
+        expect((await c.query(`SELECT count(*)::int AS n FROM copied`)).rows[0].n).toBe(4);
+        await c.query("ROLLBACK");
+        expect((await c.query(`SELECT count(*)::int AS n FROM copied`)).rows[0].n).toBe(2);
+
+        // A duplicate key fails the COPY with 23505 and aborts the transaction, as on a server.
+        await c.query("BEGIN");
+        await expect(copy(c, `COPY copied (id) FROM STDIN`, "5\n1\n")).rejects.toMatchObject({ code: "23505" });
+        await expect(c.query("SELECT 1")).rejects.toMatchObject({ code: "25P02" });
+        await c.query("ROLLBACK");
+        expect((await c.query(`SELECT array_agg(id ORDER BY id) AS ids FROM copied`)).rows[0].ids).toEqual([1, 2]);
+      });
+      // Other connections go on meanwhile and afterwards.
+      await withClient(db.url, async (c) => expect((await c.query(`SELECT count(*)::int AS n FROM copied`)).rows[0].n).toBe(2));
+    } finally {
       await db.stop();
     }
   });

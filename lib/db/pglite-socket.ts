@@ -8,17 +8,37 @@ import type { PGlite } from "@electric-sql/pglite";
 // Sync (or a simple Query, or Terminate), one unit at a time, and while a transaction is open
 // only the connection that opened it runs. (@electric-sql/pglite-socket 0.2.17 queues single
 // messages, so under load one connection could execute another's statement.)
+//
+// COPY … FROM STDIN (the ingest writer's bulk load) is carried too, although PGlite has no COPY
+// sub-protocol: the server answers CopyInResponse itself, collects the client's CopyData until
+// CopyDone, then runs the same COPY reading FROM '/dev/blob' (PGlite's own bulk path) in the
+// client's session and transaction, and answers CommandComplete or the ErrorResponse (with its
+// SQLSTATE, so a unique violation reads as one).
 
 const SSL_REQUEST = 80877103;
 const CANCEL_REQUEST = 80877102;
 const SYNC = 0x53; // 'S'
 const QUERY = 0x51; // 'Q'
 const TERMINATE = 0x58; // 'X'
+const COPY_DATA = 0x64; // 'd'
+const COPY_DONE = 0x63; // 'c'
+const COPY_FAIL = 0x66; // 'f'
+
+/** A whole simple-query COPY … FROM STDIN statement: the table part and the options after STDIN. */
+const COPY_FROM_STDIN = /^\s*COPY\s+([^;]+?)\s+FROM\s+STDIN\b([^;]*?);?\s*$/is;
 
 interface Unit {
   conn: Connection;
   bytes: Buffer;
   terminate: boolean;
+  /** Set for COPY … FROM STDIN: the statement rewritten to read FROM '/dev/blob', and its column count. */
+  copy?: { sql: string; columns: number };
+}
+
+/** Data of a COPY in progress, until CopyDone (or CopyFail). */
+interface CopyIn {
+  chunks: Buffer[];
+  finish: (outcome: { chunks: Buffer[] } | { failed: string }) => void;
 }
 
 class Connection {
@@ -26,8 +46,45 @@ class Connection {
   pending: Buffer<ArrayBufferLike>[] = [];
   startupDone = false;
   closed = false;
+  copyIn: CopyIn | null = null;
 
   constructor(readonly socket: net.Socket, readonly id: number) {}
+}
+
+/** A backend message: type byte, int32 length (itself included), body. */
+function message(type: string, body: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head.write(type, 0, "latin1");
+  head.writeInt32BE(body.length + 4, 1);
+  return Buffer.concat([head, body]);
+}
+
+const cstring = (s: string) => Buffer.from(`${s}\0`, "utf8");
+
+function copyInResponse(columns: number): Buffer {
+  const body = Buffer.alloc(3 + 2 * columns); // text format overall and per column (0)
+  body.writeInt16BE(columns, 1);
+  return message("G", body);
+}
+
+function errorResponse(err: unknown): Buffer {
+  const e = err as { code?: unknown; message?: unknown; detail?: unknown; severity?: unknown };
+  const fields: Buffer[] = [];
+  const add = (code: string, value: unknown) => {
+    if (typeof value === "string" && value !== "") fields.push(Buffer.from(code, "latin1"), cstring(value));
+  };
+  add("S", typeof e.severity === "string" ? e.severity : "ERROR");
+  add("V", typeof e.severity === "string" ? e.severity : "ERROR");
+  add("C", typeof e.code === "string" ? e.code : "XX000");
+  add("M", typeof e.message === "string" ? e.message : String(err));
+  add("D", e.detail);
+  return message("E", Buffer.concat([...fields, Buffer.from([0])]));
+}
+
+/** The number of columns a COPY names, for CopyInResponse (0 when it names none: clients only read the format). */
+function copyColumnCount(target: string): number {
+  const list = /\(([^)]*)\)\s*$/s.exec(target);
+  return list ? list[1].split(",").length : 0;
 }
 
 export class PgliteSocketServer {
@@ -69,6 +126,7 @@ export class PgliteSocketServer {
     conn.closed = true;
     this.connections.delete(conn);
     for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i].conn === conn) this.queue.splice(i, 1);
+    conn.copyIn?.finish({ failed: "connection closed during COPY" });
     if (this.owner === conn) {
       // The connection died inside a transaction: roll it back so others can go on.
       this.owner = null;
@@ -101,9 +159,25 @@ export class PgliteSocketServer {
       const len = 1 + b.readInt32BE(1);
       if (b.length < len) return;
       const type = b[0];
-      const message = b.subarray(0, len);
+      const msg = b.subarray(0, len);
       conn.buffer = b.subarray(len);
-      conn.pending.push(message);
+      if (conn.copyIn) {
+        // Inside COPY FROM STDIN: data until CopyDone or CopyFail; Flush and Sync are ignored.
+        if (type === COPY_DATA) conn.copyIn.chunks.push(Buffer.from(msg.subarray(5)));
+        else if (type === COPY_DONE) conn.copyIn.finish({ chunks: conn.copyIn.chunks });
+        else if (type === COPY_FAIL) conn.copyIn.finish({ failed: msg.subarray(5, len - 1).toString("utf8") });
+        continue;
+      }
+      conn.pending.push(msg);
+      if (type === QUERY && conn.pending.length === 1) {
+        const copy = COPY_FROM_STDIN.exec(msg.subarray(5, len - 1).toString("utf8"));
+        if (copy) {
+          conn.pending = [];
+          const sql = `COPY ${copy[1]} FROM '/dev/blob'${copy[2]}`;
+          this.enqueue({ conn, bytes: msg, terminate: false, copy: { sql, columns: copyColumnCount(copy[1]) } });
+          continue;
+        }
+      }
       if (type === SYNC || type === QUERY || type === TERMINATE) {
         const bytes = Buffer.concat(conn.pending);
         conn.pending = [];
@@ -140,6 +214,11 @@ export class PgliteSocketServer {
       conn.socket.end();
       return;
     }
+    if (unit.copy) {
+      await this.copyFromStdin(conn, unit.copy);
+      this.owner = this.db.isInTransaction() ? conn : null;
+      return;
+    }
     try {
       await this.db.runExclusive(() =>
         this.db.execProtocolRawStream(new Uint8Array(unit.bytes), {
@@ -154,5 +233,28 @@ export class PgliteSocketServer {
       conn.socket.destroy();
     }
     this.owner = this.db.isInTransaction() ? conn : null;
+  }
+
+  /** Runs one COPY … FROM STDIN unit: CopyInResponse, collect the data, COPY FROM '/dev/blob', reply. */
+  private async copyFromStdin(conn: Connection, copy: { sql: string; columns: number }): Promise<void> {
+    const outcome = await new Promise<{ chunks: Buffer[] } | { failed: string }>((resolve) => {
+      conn.copyIn = { chunks: [], finish: resolve };
+      conn.socket.write(copyInResponse(copy.columns));
+    });
+    conn.copyIn = null;
+    if (conn.closed) return;
+    let reply: Buffer;
+    try {
+      if ("failed" in outcome) throw Object.assign(new Error(`COPY from stdin failed: ${outcome.failed}`), { code: "57014" });
+      // new Uint8Array(…) copies into plain ArrayBuffers, which the Blob typing wants.
+      const blob = new Blob(outcome.chunks.map((c) => new Uint8Array(c)));
+      const result = await this.db.query(copy.sql, [], { blob });
+      reply = message("C", cstring(`COPY ${result.affectedRows ?? 0}`));
+    } catch (err) {
+      // In a transaction block the failed COPY leaves it aborted, as on a server (status E below).
+      reply = errorResponse(err);
+    }
+    const status = this.db.isInTransaction() ? (reply[0] === 0x45 ? "E" : "T") : "I";
+    conn.socket.write(Buffer.concat([reply, message("Z", Buffer.from(status, "latin1"))]));
   }
 }

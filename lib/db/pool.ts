@@ -10,7 +10,7 @@ import { processSingleton } from "@/lib/process-singleton";
 // read API formats nanosecond timestamps itself (they are selected as text).
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
-type PoolHolder = { pool?: pg.Pool; url?: string; copySupported?: Promise<boolean> };
+type PoolHolder = { pool?: pg.Pool; url?: string };
 const holder = processSingleton<PoolHolder>("pool", () => ({}));
 
 export class DatabaseNotConfiguredError extends Error {
@@ -37,25 +37,7 @@ export function getPool(): pg.Pool {
   // An idle client losing its connection must not crash the process.
   h.pool.on("error", (err) => console.error(`[db] idle client error: ${err.message}`));
   h.url = url;
-  h.copySupported = undefined;
   return h.pool;
-}
-
-/**
- * Whether the database takes COPY FROM STDIN: a Postgres server does; the embedded PGlite, served
- * over the launcher's socket, does not (it has no COPY sub-protocol). Asked once per pool.
- */
-export function supportsCopyFromStdin(): Promise<boolean> {
-  const pool = getPool();
-  const h = holder;
-  h.copySupported ??= pool.query<{ version: string }>("SELECT version()").then(
-    (r) => !/PGlite/i.test(r.rows[0]?.version ?? ""),
-    (err) => {
-      h.copySupported = undefined; // ask again next time; the caller sees the failure
-      throw err;
-    },
-  );
-  return h.copySupported;
 }
 
 export async function closePool(): Promise<void> {
@@ -64,7 +46,6 @@ export async function closePool(): Promise<void> {
     const p = h.pool;
     h.pool = undefined;
     h.url = undefined;
-    h.copySupported = undefined;
     await p.end();
   }
 }

@@ -1,7 +1,7 @@
 import { authenticateIngest } from "@/lib/auth/ingest-tokens";
 import { presentedSecret } from "@/lib/auth/secrets";
 import { config } from "@/lib/config";
-import { supportsCopyFromStdin, withTransaction } from "@/lib/db/pool";
+import { withTransaction } from "@/lib/db/pool";
 import {
   BodyTooLargeError,
   CorruptBodyError,
@@ -98,10 +98,9 @@ export async function ingestPayload(
   return { ...written, rejected: batch.rejected, rejections: batch.rejections };
 }
 
-/** One transaction; COPY where the database has it, and INSERT … ON CONFLICT when a concurrent batch raced it. */
+/** One transaction with COPY; again with INSERT … ON CONFLICT when some record was stored before. */
 async function store(batch: NormalizedBatch, scope: Parameters<typeof writeBatch>[1]): Promise<WriteResult> {
   const write = (method: BulkMethod) => withTransaction((client) => writeBatch(client, scope, batch, method));
-  if (!(await supportsCopyFromStdin())) return write("insert");
   try {
     return await write("copy");
   } catch (err) {

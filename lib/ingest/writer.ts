@@ -8,12 +8,11 @@ import type { EventRow, IdentityRow, MetricPointRow, NormalizedBatch, ResourceRo
 
 // The batch writer: a handful of statements per batch whatever its size. Deterministic keys make
 // a re-sent batch a no-op. Records go in one of two ways (BulkMethod):
-// - "copy" (Postgres servers): COPY the rows (lib/db/copy-insert.ts). A record stored before (a
-//   re-sent batch) makes the COPY fail with a unique violation; the caller then retries the whole
-//   batch with "insert".
-// - "insert" (everywhere, and the only way on PGlite, whose socket does not carry COPY): one
-//   INSERT … SELECT FROM jsonb_to_recordset(…) … ON CONFLICT DO NOTHING per table
-//   (lib/db/unnest-insert.ts).
+// - "copy", first: COPY the rows (lib/db/copy-insert.ts; the embedded PGlite's socket carries it
+//   too). A record stored before (a re-sent batch) makes the COPY fail with a unique violation;
+//   the caller then retries the whole batch with "insert".
+// - "insert": one INSERT … SELECT FROM jsonb_to_recordset(…) … ON CONFLICT DO NOTHING per table
+//   (lib/db/unnest-insert.ts), which skips the records stored before.
 // Rows are sorted by key so concurrent batches lock in the same order and cannot deadlock.
 
 export interface WriteContext {
