@@ -127,6 +127,7 @@ export class PgliteSocketServer {
     this.connections.delete(conn);
     for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i].conn === conn) this.queue.splice(i, 1);
     conn.copyIn?.finish({ failed: "connection closed during COPY" });
+    conn.copyIn = null;
     if (this.owner === conn) {
       // The connection died inside a transaction: roll it back so others can go on.
       this.owner = null;
@@ -161,11 +162,15 @@ export class PgliteSocketServer {
       const type = b[0];
       const msg = b.subarray(0, len);
       conn.buffer = b.subarray(len);
-      if (conn.copyIn) {
-        // Inside COPY FROM STDIN: data until CopyDone or CopyFail; Flush and Sync are ignored.
-        if (type === COPY_DATA) conn.copyIn.chunks.push(Buffer.from(msg.subarray(5)));
-        else if (type === COPY_DONE) conn.copyIn.finish({ chunks: conn.copyIn.chunks });
-        else if (type === COPY_FAIL) conn.copyIn.finish({ failed: msg.subarray(5, len - 1).toString("utf8") });
+      const copyIn = conn.copyIn;
+      if (copyIn) {
+        // Inside COPY FROM STDIN: data until CopyDone or CopyFail (messages after those are the
+        // client's next ones); Flush and Sync are ignored.
+        if (type === COPY_DATA) copyIn.chunks.push(Buffer.from(msg.subarray(5)));
+        else if (type === COPY_DONE || type === COPY_FAIL) {
+          conn.copyIn = null;
+          copyIn.finish(type === COPY_DONE ? { chunks: copyIn.chunks } : { failed: msg.subarray(5, len - 1).toString("utf8") });
+        }
         continue;
       }
       conn.pending.push(msg);
@@ -241,7 +246,6 @@ export class PgliteSocketServer {
       conn.copyIn = { chunks: [], finish: resolve };
       conn.socket.write(copyInResponse(copy.columns));
     });
-    conn.copyIn = null;
     if (conn.closed) return;
     let reply: Buffer;
     try {
