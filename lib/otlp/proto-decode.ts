@@ -356,11 +356,44 @@ function pushKeyValue(r: Reader, list: KeyValue[] | undefined, depth: number): K
 }
 
 /** Reads one embedded message of a repeated field and appends it. */
-function pushMessage<T>(r: Reader, list: T[] | undefined, depth: number, read: (r: Reader, end: number, depth: number) => T): T[] {
+function pushMessage<T>(r: Reader, list: T[] | undefined, depth: number, read: Read<T>): T[] {
   const e = lengthEnd(r);
   const out = list ?? [];
   out.push(read(r, e, depth + 1));
   return out;
+}
+
+type Read<T> = (r: Reader, end: number, depth: number) => T;
+
+/**
+ * The envelopes around the records: Resource{Logs,Spans,Metrics} and Scope{Logs,Spans,Metrics}
+ * all have a header message = 1 (resource or scope), repeated items = 2, schema_url = 3.
+ */
+function envelope<O extends { schemaUrl?: string }>(headKey: keyof O, head: Read<unknown>, itemsKey: keyof O, item: Read<unknown>): Read<O> {
+  return (r, end, depth) => {
+    const o = {} as O;
+    const out = o as Record<keyof O, unknown>;
+    while (r.pos < end) {
+      const t = varint32(r);
+      switch (t) {
+        case tag(1, LEN): {
+          const e = lengthEnd(r);
+          out[headKey] = head(r, e, depth + 1);
+          break;
+        }
+        case tag(2, LEN):
+          out[itemsKey] = pushMessage(r, out[itemsKey] as unknown[] | undefined, depth, item);
+          break;
+        case tag(3, LEN):
+          setString(o, "schemaUrl", string(r));
+          break;
+        default:
+          skip(r, t, depth);
+      }
+    }
+    endOf(r, end);
+    return o;
+  };
 }
 
 function resource(r: Reader, end: number, depth: number): Resource {
@@ -491,53 +524,7 @@ function logRecord(r: Reader, end: number, depth: number): LogRecord {
   return o;
 }
 
-function scopeLogs(r: Reader, end: number, depth: number): ScopeLogs {
-  const o: ScopeLogs = {};
-  while (r.pos < end) {
-    const t = varint32(r);
-    switch (t) {
-      case tag(1, LEN): {
-        const e = lengthEnd(r);
-        o.scope = scope(r, e, depth + 1);
-        break;
-      }
-      case tag(2, LEN):
-        o.logRecords = pushMessage(r, o.logRecords, depth, logRecord);
-        break;
-      case tag(3, LEN):
-        setString(o, "schemaUrl", string(r));
-        break;
-      default:
-        skip(r, t, depth);
-    }
-  }
-  endOf(r, end);
-  return o;
-}
 
-function resourceLogs(r: Reader, end: number, depth: number): ResourceLogs {
-  const o: ResourceLogs = {};
-  while (r.pos < end) {
-    const t = varint32(r);
-    switch (t) {
-      case tag(1, LEN): {
-        const e = lengthEnd(r);
-        o.resource = resource(r, e, depth + 1);
-        break;
-      }
-      case tag(2, LEN):
-        o.scopeLogs = pushMessage(r, o.scopeLogs, depth, scopeLogs);
-        break;
-      case tag(3, LEN):
-        setString(o, "schemaUrl", string(r));
-        break;
-      default:
-        skip(r, t, depth);
-    }
-  }
-  endOf(r, end);
-  return o;
-}
 
 // ---- traces -------------------------------------------------------------------------------
 
@@ -679,53 +666,7 @@ function span(r: Reader, end: number, depth: number): Span {
   return o;
 }
 
-function scopeSpans(r: Reader, end: number, depth: number): ScopeSpans {
-  const o: ScopeSpans = {};
-  while (r.pos < end) {
-    const t = varint32(r);
-    switch (t) {
-      case tag(1, LEN): {
-        const e = lengthEnd(r);
-        o.scope = scope(r, e, depth + 1);
-        break;
-      }
-      case tag(2, LEN):
-        o.spans = pushMessage(r, o.spans, depth, span);
-        break;
-      case tag(3, LEN):
-        setString(o, "schemaUrl", string(r));
-        break;
-      default:
-        skip(r, t, depth);
-    }
-  }
-  endOf(r, end);
-  return o;
-}
 
-function resourceSpans(r: Reader, end: number, depth: number): ResourceSpans {
-  const o: ResourceSpans = {};
-  while (r.pos < end) {
-    const t = varint32(r);
-    switch (t) {
-      case tag(1, LEN): {
-        const e = lengthEnd(r);
-        o.resource = resource(r, e, depth + 1);
-        break;
-      }
-      case tag(2, LEN):
-        o.scopeSpans = pushMessage(r, o.scopeSpans, depth, scopeSpans);
-        break;
-      case tag(3, LEN):
-        setString(o, "schemaUrl", string(r));
-        break;
-      default:
-        skip(r, t, depth);
-    }
-  }
-  endOf(r, end);
-  return o;
-}
 
 // ---- metrics ------------------------------------------------------------------------------
 
@@ -1076,58 +1017,21 @@ function metric(r: Reader, end: number, depth: number): Metric {
   return Object.assign(o, data);
 }
 
-function scopeMetrics(r: Reader, end: number, depth: number): ScopeMetrics {
-  const o: ScopeMetrics = {};
-  while (r.pos < end) {
-    const t = varint32(r);
-    switch (t) {
-      case tag(1, LEN): {
-        const e = lengthEnd(r);
-        o.scope = scope(r, e, depth + 1);
-        break;
-      }
-      case tag(2, LEN):
-        o.metrics = pushMessage(r, o.metrics, depth, metric);
-        break;
-      case tag(3, LEN):
-        setString(o, "schemaUrl", string(r));
-        break;
-      default:
-        skip(r, t, depth);
-    }
-  }
-  endOf(r, end);
-  return o;
-}
 
-function resourceMetrics(r: Reader, end: number, depth: number): ResourceMetrics {
-  const o: ResourceMetrics = {};
-  while (r.pos < end) {
-    const t = varint32(r);
-    switch (t) {
-      case tag(1, LEN): {
-        const e = lengthEnd(r);
-        o.resource = resource(r, e, depth + 1);
-        break;
-      }
-      case tag(2, LEN):
-        o.scopeMetrics = pushMessage(r, o.scopeMetrics, depth, scopeMetrics);
-        break;
-      case tag(3, LEN):
-        setString(o, "schemaUrl", string(r));
-        break;
-      default:
-        skip(r, t, depth);
-    }
-  }
-  endOf(r, end);
-  return o;
-}
+
+// ---- envelopes ----------------------------------------------------------------------------
+
+const scopeLogs = envelope<ScopeLogs>("scope", scope, "logRecords", logRecord);
+const resourceLogs = envelope<ResourceLogs>("resource", resource, "scopeLogs", scopeLogs);
+const scopeSpans = envelope<ScopeSpans>("scope", scope, "spans", span);
+const resourceSpans = envelope<ResourceSpans>("resource", resource, "scopeSpans", scopeSpans);
+const scopeMetrics = envelope<ScopeMetrics>("scope", scope, "metrics", metric);
+const resourceMetrics = envelope<ResourceMetrics>("resource", resource, "scopeMetrics", scopeMetrics);
 
 // ---- requests -----------------------------------------------------------------------------
 
 /** Export*ServiceRequest { repeated Resource* resource_* = 1 } */
-function request<T>(bytes: Uint8Array, read: (r: Reader, end: number, depth: number) => T): T[] {
+function request<T>(bytes: Uint8Array, read: Read<T>): T[] {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const r = new Reader(buf);
   const out: T[] = [];
