@@ -5,9 +5,9 @@ import type { Cell, PgType } from "./unnest-insert";
 // Bulk loading with COPY FROM STDIN (text format): the cheapest way into a Postgres table, for
 // the server and the client alike (measured on the ingest bench: about a third less database CPU
 // per record than INSERT … SELECT FROM jsonb_to_recordset, and no whole-batch JSON document to
-// build). COPY has no ON CONFLICT, so callers send only rows that are new (lib/ingest/writer.ts).
-// Values are encoded to give exactly what insertUnnest stores for the same cells: NUL becomes
-// U+FFFD, non-finite numbers become NULL (JSON has neither).
+// build). COPY has no ON CONFLICT: a key stored before fails the whole COPY, which the caller
+// handles (lib/ingest/writer.ts). Values are encoded to give exactly what insertUnnest stores for
+// the same cells: NUL becomes U+FFFD, non-finite numbers become NULL (JSON has neither).
 
 const NULL = "\\N";
 const NEEDS_ESCAPE = /[\\\t\n\r]/;

@@ -177,6 +177,17 @@ describe("embedded database", () => {
         await expect(c.query("SELECT 1")).rejects.toMatchObject({ code: "25P02" });
         await c.query("ROLLBACK");
         expect((await c.query(`SELECT array_agg(id ORDER BY id) AS ids FROM copied`)).rows[0].ids).toEqual([1, 2]);
+
+        // The client abandons the COPY (CopyFail): 57014, transaction aborted, nothing stored.
+        await c.query("BEGIN");
+        const abandoned = c.query(copyFrom(`COPY copied (id) FROM STDIN`));
+        const failure = new Promise((resolve) => abandoned.once("error", resolve));
+        abandoned.write("7\n");
+        abandoned.destroy(new Error("sender stopped"));
+        expect(await failure).toMatchObject({ code: "57014" });
+        await expect(c.query("SELECT 1")).rejects.toMatchObject({ code: "25P02" });
+        await c.query("ROLLBACK");
+        expect((await c.query(`SELECT count(*)::int AS n FROM copied`)).rows[0].n).toBe(2);
       });
       // Other connections go on meanwhile and afterwards.
       await withClient(db.url, async (c) => expect((await c.query(`SELECT count(*)::int AS n FROM copied`)).rows[0].n).toBe(2));

@@ -249,9 +249,13 @@ export class PgliteSocketServer {
     if (conn.closed) return;
     let reply: Buffer;
     try {
-      if ("failed" in outcome) throw Object.assign(new Error(`COPY from stdin failed: ${outcome.failed}`), { code: "57014" });
+      if ("failed" in outcome) {
+        // The client gave up (CopyFail): fail in Postgres too, so an open transaction is aborted
+        // exactly as a server would leave it.
+        await this.db.exec(`DO $$ BEGIN RAISE EXCEPTION 'COPY from stdin failed: the client sent CopyFail' USING ERRCODE = 'query_canceled'; END $$`);
+      }
       // new Uint8Array(…) copies into plain ArrayBuffers, which the Blob typing wants.
-      const blob = new Blob(outcome.chunks.map((c) => new Uint8Array(c)));
+      const blob = new Blob(("chunks" in outcome ? outcome.chunks : []).map((c) => new Uint8Array(c)));
       const result = await this.db.query(copy.sql, [], { blob });
       reply = message("C", cstring(`COPY ${result.affectedRows ?? 0}`));
     } catch (err) {
