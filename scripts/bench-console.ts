@@ -19,16 +19,16 @@
 //    time; EXPLAIN ANALYZE of the page queries on the largest targets.
 // Prints a table and writes bench-results/console.json. The exit code reports correctness only
 // (every response a 200 with the expected content), never slowness.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { freePort, log, onCleanup, reportFailures, resultsDir, root, runBench, sleep, tail, tempDir, throwIfAborted, writeResults } from "./bench-support";
+import { freePort, launchApp, log, onCleanup, reportFailures, resultsDir, root, runBench, sleep, tempDir, throwIfAborted, writeResults, type LaunchedApp } from "./bench-support";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { createUser } from "@/lib/auth/users";
 import { migrate } from "@/lib/db/migrate";
@@ -910,68 +910,19 @@ async function appSnapshot(): Promise<{ dir: string; buildId: string }> {
   }
 }
 
-interface RunningApp {
-  port: number;
-  child: ChildProcess;
-  logFile: string;
-}
-
-async function startApp(appDir: string, databaseUrl: string, dataDir: string, logFile: string): Promise<RunningApp> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    PORT: String(port),
-    BLINDSPOT_DATA_DIR: dataDir,
-    NEXTAUTH_URL: `http://127.0.0.1:${port}`,
-    NEXT_TELEMETRY_DISABLED: "1",
-  };
-  delete env.BLINDSPOT_PUBLIC_URL;
-  delete env.NEXTAUTH_SECRET; // the launcher makes one in the data directory
-
-  const out = createWriteStream(logFile);
-  const tsx = path.join(appDir, "node_modules", ".bin", "tsx");
-  // Own process group (detached) so a terminal Ctrl-C reaches only this script, which then stops
-  // the app in order (the launcher forwards SIGTERM to Next).
-  const child = spawn(tsx, [path.join(appDir, "scripts", "start.ts")], { cwd: appDir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout?.pipe(out);
-  child.stderr?.pipe(out);
-  let exited = false;
-  child.once("exit", () => (exited = true));
-
-  onCleanup("stop the app", async () => {
-    if (exited || child.pid === undefined) return;
-    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGTERM");
-    const clean = await Promise.race([gone.then(() => true), sleep(20_000).then(() => false)]);
-    if (!clean) {
-      console.error("[bench] app did not stop within 20 s; killing its process group");
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-      await gone;
-    }
+function startApp(appDir: string, databaseUrl: string, dataDir: string, logFile: string): Promise<LaunchedApp> {
+  return launchApp({
+    appDir,
+    env: (port) => ({
+      DATABASE_URL: databaseUrl,
+      BLINDSPOT_DATA_DIR: dataDir,
+      NEXTAUTH_URL: `http://127.0.0.1:${port}`,
+      BLINDSPOT_PUBLIC_URL: undefined,
+      NEXTAUTH_SECRET: undefined, // the launcher makes one in the data directory
+    }),
+    logFile,
+    healthyWithinMs: 3 * 60_000,
   });
-
-  const deadline = Date.now() + 3 * 60_000;
-  for (;;) {
-    throwIfAborted();
-    if (exited) throw new Error(`the app exited during start-up; last lines of ${logFile}:\n${tail(logFile, 40)}`);
-    if (Date.now() > deadline) throw new Error(`the app did not become healthy within 3 minutes; see ${logFile}`);
-    const status = await new Promise<number>((resolve) => {
-      const req = http.get({ host: "127.0.0.1", port, path: "/api/health", timeout: 2000 }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-      req.on("error", () => resolve(0));
-      req.on("timeout", () => req.destroy());
-    });
-    if (status === 200) break;
-    await sleep(250);
-  }
-  return { port, child, logFile };
 }
 
 // ---- HTTP -------------------------------------------------------------------------------

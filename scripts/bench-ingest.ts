@@ -15,9 +15,9 @@
 //    fresh database on the same engine, then checks both databases hold identical rows
 //    (order-independent checksums) and prints ours/COPY.
 // Timing assertions are deliberately absent: the exit code reports correctness only.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -26,7 +26,7 @@ import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import type { JsonValue } from "@/lib/otlp/values";
-import { freePort, isAborted, log, message, onCleanup, reportFailures, resultsDir, root, runBench, sleep, tail, tempDir, throwIfAborted, writeResults } from "./bench-support";
+import { freePort, isAborted, launchApp, log, message, onCleanup, reportFailures, resultsDir, root, runBench, tempDir, throwIfAborted, writeResults, type LaunchedApp } from "./bench-support";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
@@ -192,76 +192,28 @@ function ensureBuild(): void {
   if (r.status !== 0) throw new Error("npm run build failed");
 }
 
-interface RunningApp {
-  port: number;
+interface RunningApp extends LaunchedApp {
   token: string;
-  child: ChildProcess;
-  logFile: string;
-  stop(): Promise<void>;
 }
 
 async function startApp(dataDir: string, databaseUrl: string | null, logFile: string): Promise<RunningApp> {
-  const port = await freePort();
   const token = `bench_${randomBytes(24).toString("base64url")}`; // 32 random characters
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    BLINDSPOT_DATA_DIR: dataDir,
-    BLINDSPOT_INIT_INGEST_TOKEN: token,
-    BLINDSPOT_INIT_ADMIN_EMAIL: "bench@blindspot.local",
-    BLINDSPOT_INIT_ADMIN_PASSWORD: randomBytes(18).toString("base64url"),
-    NEXT_TELEMETRY_DISABLED: "1",
-  };
-  delete env.BLINDSPOT_PUBLIC_URL;
-  delete env.NEXTAUTH_URL;
-  if (databaseUrl) env.DATABASE_URL = databaseUrl;
-  else delete env.DATABASE_URL;
-
-  const out = createWriteStream(logFile);
-  const tsx = path.join(root, "node_modules", ".bin", "tsx");
-  // Own process group (detached) so a terminal Ctrl-C reaches only this script, which then stops
-  // the app in order (the launcher forwards SIGTERM to Next and closes PGlite).
-  const child = spawn(tsx, [path.join(root, "scripts", "start.ts")], { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout?.pipe(out);
-  child.stderr?.pipe(out);
-  let exited = false;
-  child.once("exit", () => (exited = true));
-
-  const stop = async (): Promise<void> => {
-    if (exited || child.pid === undefined) return;
-    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGTERM");
-    const clean = await Promise.race([gone.then(() => true), sleep(20_000).then(() => false)]);
-    if (!clean) {
-      console.error("[bench] app did not stop within 20 s; killing its process group");
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-      await gone;
-    }
-  };
-  onCleanup("stop the app", stop);
-
-  // The launcher rebuilds first when sources are newer than the build, hence the long wait.
-  const deadline = Date.now() + 10 * 60_000;
-  for (;;) {
-    throwIfAborted();
-    if (exited) throw new Error(`the app exited during start-up; last lines of ${logFile}:\n${tail(logFile, 40)}`);
-    if (Date.now() > deadline) throw new Error(`the app did not become healthy within 10 minutes; see ${logFile}`);
-    const status = await new Promise<number>((resolve) => {
-      const req = http.get({ host: "127.0.0.1", port, path: "/api/health", timeout: 2000 }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-      req.on("error", () => resolve(0));
-      req.on("timeout", () => req.destroy());
-    });
-    if (status === 200) break;
-    await sleep(250);
-  }
-  return { port, token, child, logFile, stop };
+  const app = await launchApp({
+    appDir: root,
+    env: () => ({
+      BLINDSPOT_DATA_DIR: dataDir,
+      BLINDSPOT_INIT_INGEST_TOKEN: token,
+      BLINDSPOT_INIT_ADMIN_EMAIL: "bench@blindspot.local",
+      BLINDSPOT_INIT_ADMIN_PASSWORD: randomBytes(18).toString("base64url"),
+      BLINDSPOT_PUBLIC_URL: undefined,
+      NEXTAUTH_URL: undefined,
+      DATABASE_URL: databaseUrl ?? undefined,
+    }),
+    logFile,
+    // The launcher rebuilds first when sources are newer than the build, hence the long wait.
+    healthyWithinMs: 10 * 60_000,
+  });
+  return { ...app, token };
 }
 
 // ---- process accounting: peak RSS, CPU time --------------------------------------------

@@ -1,6 +1,8 @@
 // What the benchmark scripts (bench-ingest, bench-console) share: an undo list that runs on
 // success, failure and Ctrl-C alike, and small helpers. Results go to bench-results/ (git-ignored).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -115,4 +117,76 @@ export function runBench(main: () => Promise<void>): void {
       await cleanup();
       process.exit(process.exitCode ?? 0);
     });
+}
+
+export interface LaunchedApp {
+  port: number;
+  child: ChildProcess;
+  logFile: string;
+  /** Stops the app in order (SIGTERM; its process group is killed after 20 s). Also runs at cleanup. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Blindspot as `npm start` does (the launcher scripts/start.ts in `appDir`) on a free port,
+ * with `env` over this process's environment (undefined removes a variable), logs to `logFile`,
+ * and resolves once /api/health answers 200.
+ */
+export async function launchApp(opts: {
+  appDir: string;
+  env: (port: number) => Record<string, string | undefined>;
+  logFile: string;
+  healthyWithinMs: number;
+}): Promise<LaunchedApp> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), NEXT_TELEMETRY_DISABLED: "1" };
+  for (const [k, v] of Object.entries(opts.env(port))) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  const { logFile } = opts;
+  const out = createWriteStream(logFile);
+  const tsx = path.join(opts.appDir, "node_modules", ".bin", "tsx");
+  // Own process group (detached) so a terminal Ctrl-C reaches only the benchmark, which then stops
+  // the app in order (the launcher forwards SIGTERM to Next and closes PGlite).
+  const child = spawn(tsx, [path.join(opts.appDir, "scripts", "start.ts")], { cwd: opts.appDir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+  let exited = false;
+  child.once("exit", () => (exited = true));
+
+  const stop = async (): Promise<void> => {
+    if (exited || child.pid === undefined) return;
+    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGTERM");
+    const clean = await Promise.race([gone.then(() => true), sleep(20_000).then(() => false)]);
+    if (!clean) {
+      console.error("[bench] app did not stop within 20 s; killing its process group");
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+      await gone;
+    }
+  };
+  onCleanup("stop the app", stop);
+
+  const deadline = Date.now() + opts.healthyWithinMs;
+  for (;;) {
+    throwIfAborted();
+    if (exited) throw new Error(`the app exited during start-up; last lines of ${logFile}:\n${tail(logFile, 40)}`);
+    if (Date.now() > deadline) throw new Error(`the app did not become healthy within ${opts.healthyWithinMs / 60_000} minutes; see ${logFile}`);
+    const status = await new Promise<number>((resolve) => {
+      const req = http.get({ host: "127.0.0.1", port, path: "/api/health", timeout: 2000 }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on("error", () => resolve(0));
+      req.on("timeout", () => req.destroy());
+    });
+    if (status === 200) break;
+    await sleep(250);
+  }
+  return { port, child, logFile, stop };
 }
