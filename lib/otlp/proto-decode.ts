@@ -524,8 +524,6 @@ function logRecord(r: Reader, end: number, depth: number): LogRecord {
   return o;
 }
 
-
-
 // ---- traces -------------------------------------------------------------------------------
 
 function spanEvent(r: Reader, end: number, depth: number): SpanEvent {
@@ -666,54 +664,28 @@ function span(r: Reader, end: number, depth: number): Span {
   return o;
 }
 
-
-
 // ---- metrics ------------------------------------------------------------------------------
 
-/** Appends a packed (LEN) or single (I64) run of fixed64 values as decimal strings. */
-function fixed64Values(r: Reader, t: number, list: string[] | undefined): string[] {
+/** Appends the values of a repeated scalar field, packed (LEN) or one per tag, read by `one`. */
+function repeatedScalars<T>(r: Reader, t: number, list: T[] | undefined, one: (r: Reader) => T): T[] {
   const out = list ?? [];
   if ((t & 7) === LEN) {
     const end = lengthEnd(r);
-    while (r.pos < end) {
-      fixed64(r);
-      out.push(u64ToDecimal(r.lo, r.hi));
-    }
+    while (r.pos < end) out.push(one(r));
     endOf(r, end);
-  } else {
-    fixed64(r);
-    out.push(u64ToDecimal(r.lo, r.hi));
-  }
+  } else out.push(one(r));
   return out;
 }
 
-/** Appends a packed (LEN) or single (VARINT) run of uint64 varints as decimal strings. */
-function varintValues(r: Reader, t: number, list: string[] | undefined): string[] {
-  const out = list ?? [];
-  if ((t & 7) === LEN) {
-    const end = lengthEnd(r);
-    while (r.pos < end) {
-      varint64(r);
-      out.push(u64ToDecimal(r.lo, r.hi));
-    }
-    endOf(r, end);
-  } else {
-    varint64(r);
-    out.push(u64ToDecimal(r.lo, r.hi));
-  }
-  return out;
-}
+const fixed64Decimal = (r: Reader) => {
+  fixed64(r);
+  return u64ToDecimal(r.lo, r.hi);
+};
 
-/** Appends a packed (LEN) or single (I64) run of doubles. */
-function doubleValues(r: Reader, t: number, list: number[] | undefined): number[] {
-  const out = list ?? [];
-  if ((t & 7) === LEN) {
-    const end = lengthEnd(r);
-    while (r.pos < end) out.push(double(r));
-    endOf(r, end);
-  } else out.push(double(r));
-  return out;
-}
+const varintDecimal = (r: Reader) => {
+  varint64(r);
+  return u64ToDecimal(r.lo, r.hi);
+};
 
 function sfixed64String(r: Reader): string {
   fixed64(r);
@@ -808,11 +780,11 @@ function histogramPoint(r: Reader, end: number, depth: number): HistogramDataPoi
         break;
       case tag(6, LEN):
       case tag(6, I64):
-        o.bucketCounts = fixed64Values(r, t, o.bucketCounts);
+        o.bucketCounts = repeatedScalars(r, t, o.bucketCounts, fixed64Decimal);
         break;
       case tag(7, LEN):
       case tag(7, I64):
-        o.explicitBounds = doubleValues(r, t, o.explicitBounds);
+        o.explicitBounds = repeatedScalars(r, t, o.explicitBounds, double);
         break;
       case tag(11, I64):
         o.min = double(r);
@@ -840,7 +812,7 @@ function buckets(r: Reader, end: number, depth: number): { offset?: number; buck
         break;
       case tag(2, LEN):
       case tag(2, VARINT):
-        o.bucketCounts = varintValues(r, t, o.bucketCounts);
+        o.bucketCounts = repeatedScalars(r, t, o.bucketCounts, varintDecimal);
         break;
       default:
         skip(r, t, depth);
@@ -1016,8 +988,6 @@ function metric(r: Reader, end: number, depth: number): Metric {
   endOf(r, end);
   return Object.assign(o, data);
 }
-
-
 
 // ---- envelopes ----------------------------------------------------------------------------
 
