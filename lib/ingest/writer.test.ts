@@ -9,9 +9,9 @@ import type { NormalizedBatch } from "@/lib/sources/model";
 import { ingestPayload, normalize } from "./pipeline";
 import { writeBatch, type BulkMethod } from "./writer";
 
-// The two ways records reach the tables (COPY on a Postgres server, INSERT … ON CONFLICT
-// everywhere) must store exactly the same rows, and COPY's all-or-nothing failure on a record
-// stored before must fall back without losing or doubling anything.
+// The two ways records reach the tables (COPY first; INSERT … ON CONFLICT when a record was stored
+// before) must store exactly the same rows on both engines, and COPY's all-or-nothing failure on a
+// record stored before must fall back without losing or doubling anything.
 
 let db: TestDatabase;
 
