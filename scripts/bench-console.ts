@@ -28,6 +28,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import pg from "pg";
+import { buildIsFresh } from "./build-freshness";
 import { freePort, launchApp, log, onCleanup, reportFailures, resultsDir, root, runBench, sleep, tempDir, throwIfAborted, writeResults, type LaunchedApp } from "./bench-support";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { createUser } from "@/lib/auth/users";
@@ -36,7 +37,7 @@ import { closePool } from "@/lib/db/pool";
 import { EVENT_FROM, EVENT_SELECT } from "@/lib/queries/events";
 import { promptNeighbors, promptTimeline } from "@/lib/queries/prompts";
 import { sessionOverview } from "@/lib/queries/sessions";
-import { traceTree } from "@/lib/queries/traces";
+import { MAX_TRACE_SPANS, TRACE_TREE_SQL, traceTree } from "@/lib/queries/traces";
 import { ensureDefaultScope, type TenantScope } from "@/lib/tenants";
 
 // ---- options ----------------------------------------------------------------------------
@@ -823,29 +824,6 @@ async function waitForOtherBuilds(): Promise<void> {
   }
 }
 
-// Mirrors buildIfNeeded() in scripts/start.ts: the launcher rebuilds when any of these is newer
-// than .next/BUILD_ID.
-const BUILD_SOURCES = ["app", "components", "lib", "prisma", "public", "next.config.js", "package.json", "postcss.config.mjs"];
-
-function newestMtime(p: string): number {
-  if (!existsSync(p)) return 0;
-  const st = statSync(p);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let newest = st.mtimeMs;
-  for (const entry of readdirSync(p)) {
-    if (entry === "node_modules" || entry === "generated" || entry.startsWith(".")) continue;
-    newest = Math.max(newest, newestMtime(path.join(p, entry)));
-  }
-  return newest;
-}
-
-function buildIsFresh(dir: string): boolean {
-  const buildId = path.join(dir, ".next", "BUILD_ID");
-  if (!existsSync(buildId)) return false;
-  const built = statSync(buildId).mtimeMs;
-  return BUILD_SOURCES.every((s) => newestMtime(path.join(dir, s)) <= built);
-}
-
 function buildStamp(dir: string): string {
   const buildId = path.join(dir, ".next", "BUILD_ID");
   return existsSync(buildId) ? `${readFileSync(buildId, "utf8")}@${statSync(buildId).mtimeMs}` : "none";
@@ -1184,16 +1162,8 @@ const EXPLAINED_QUERIES: Record<string, { kind: Kind; sql: string; params: (tena
   },
   traceTree: {
     kind: "trace",
-    sql: `SELECT s.trace_id, s.span_id, s.parent_span_id, s.name, s.kind, s.source, s.start_time, s.end_time,
-            s.start_ns::text AS start_ns, s.end_ns::text AS end_ns, s.duration_ms, s.status_code, s.status_message,
-            s.session_id, s.user_email, s.account_uuid, s.organization_id, s.surface, s.tool_name, s.tool_use_id,
-            s.decision, s.decision_source, s.read_write, s.success, s.model, s.input_tokens, s.output_tokens,
-            s.error_type, s.redacted_keys, s.truncated_keys, s.fields, s.attributes, s.events, s.links,
-            r.attributes AS resource_attributes
-     FROM spans s LEFT JOIN resources r ON r.tenant_id = s.tenant_id AND r.id = s.resource_id
-     WHERE s.tenant_id = $1 AND s.trace_id = $2
-     ORDER BY s.start_time LIMIT $3`,
-    params: (tenant, id) => [tenant, id.toLowerCase(), 50_000],
+    sql: TRACE_TREE_SQL,
+    params: (tenant, id) => [tenant, id.toLowerCase(), MAX_TRACE_SPANS],
   },
 };
 

@@ -3,7 +3,7 @@
 // the Next.js server with the database URL. `npm run dev` does the same with `next dev`.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { firstStart, databaseIsEmpty } from "@/lib/bootstrap";
@@ -12,29 +12,15 @@ import { openEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
 import { closePool } from "@/lib/db/pool";
 import { claudeCodeShell } from "@/lib/setup/client-config";
+import { buildIsFresh } from "./build-freshness";
 
 const dev = process.argv.includes("--dev");
 const cfg = loadConfig();
 const root = process.cwd();
 const nextBin = path.join(root, "node_modules", ".bin", "next");
 
-function newestMtime(p: string): number {
-  if (!existsSync(p)) return 0;
-  const st = statSync(p);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let newest = st.mtimeMs;
-  for (const entry of readdirSync(p)) {
-    if (entry === "node_modules" || entry === "generated" || entry.startsWith(".")) continue;
-    newest = Math.max(newest, newestMtime(path.join(p, entry)));
-  }
-  return newest;
-}
-
 function buildIfNeeded(): void {
-  const buildId = path.join(root, ".next", "BUILD_ID");
-  const sources = ["app", "components", "lib", "prisma", "public", "next.config.js", "package.json", "postcss.config.mjs"];
-  const stale = !existsSync(buildId) || sources.some((s) => newestMtime(path.join(root, s)) > statSync(buildId).mtimeMs);
-  if (!stale) return;
+  if (buildIsFresh(root)) return;
   console.log("[blindspot] building the web app (first start or sources changed)…");
   const r = spawnSync("npm", ["run", "build"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
   if (r.status !== 0) {

@@ -255,13 +255,17 @@ function nextWindow(ctx: Ctx, cursor: Cursor): Cursor["window"] | null {
   return { gte: gte?.toISOString() ?? null, lt: lt.toISOString(), afterId: null };
 }
 
+/** The stream's cursor with a window to pull (the unfinished one, or the next); null when nothing is new yet. */
+async function windowedCursor(ctx: Ctx, stream: "activities" | "chats"): Promise<Cursor | null> {
+  const { cursor } = await readState(ctx.tenantId, stream);
+  if (cursor.window) return cursor;
+  const window = nextWindow(ctx, cursor);
+  return window ? { ...cursor, window } : null;
+}
+
 async function pullActivities(ctx: Ctx): Promise<void> {
-  let { cursor } = await readState(ctx.tenantId, "activities");
-  if (!cursor.window) {
-    const window = nextWindow(ctx, cursor);
-    if (!window) return;
-    cursor = { ...cursor, window };
-  }
+  let cursor = await windowedCursor(ctx, "activities");
+  if (!cursor) return;
   for (;;) {
     checkAbort(ctx.signal);
     const w = cursor.window!;
@@ -334,12 +338,8 @@ async function fetchChat(ctx: Ctx, chatId: string): Promise<{ meta: Record<strin
 }
 
 async function pullChats(ctx: Ctx): Promise<void> {
-  let { cursor } = await readState(ctx.tenantId, "chats");
-  if (!cursor.window) {
-    const window = nextWindow(ctx, cursor);
-    if (!window) return;
-    cursor = { ...cursor, window };
-  }
+  let cursor = await windowedCursor(ctx, "chats");
+  if (!cursor) return;
   for (;;) {
     checkAbort(ctx.signal);
     const w = cursor.window!;

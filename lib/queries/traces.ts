@@ -82,7 +82,7 @@ interface SpanDbRow {
   resource_attributes: Record<string, JsonValue> | null;
 }
 
-const MAX_TRACE_SPANS = 50_000;
+export const MAX_TRACE_SPANS = 50_000;
 
 function toApiSpan(row: SpanDbRow, canReadContent: boolean): ApiSpan {
   let attributes = row.attributes;
@@ -158,17 +158,20 @@ export interface TraceTree {
   roots: ApiSpan[];
 }
 
+/** A trace's spans with their resource, by start time ($1 tenant, $2 trace id, $3 limit); also timed by bench:console. */
+export const TRACE_TREE_SQL = `SELECT s.trace_id, s.span_id, s.parent_span_id, s.name, s.kind, s.source, s.start_time, s.end_time,
+  s.start_ns::text AS start_ns, s.end_ns::text AS end_ns, s.duration_ms, s.status_code, s.status_message,
+  s.session_id, s.user_email, s.account_uuid, s.organization_id, s.surface, s.tool_name, s.tool_use_id,
+  s.decision, s.decision_source, s.read_write, s.success, s.model, s.input_tokens, s.output_tokens,
+  s.error_type, s.redacted_keys, s.truncated_keys, s.fields, s.attributes, s.events, s.links,
+  r.attributes AS resource_attributes
+  FROM spans s LEFT JOIN resources r ON r.tenant_id = s.tenant_id AND r.id = s.resource_id
+  WHERE s.tenant_id = $1 AND s.trace_id = $2
+  ORDER BY s.start_time LIMIT $3`;
+
 export async function traceTree(tenantId: string, traceId: string, canReadContent: boolean): Promise<TraceTree | null> {
   const { rows } = await getPool().query<SpanDbRow>(
-    `SELECT s.trace_id, s.span_id, s.parent_span_id, s.name, s.kind, s.source, s.start_time, s.end_time,
-            s.start_ns::text AS start_ns, s.end_ns::text AS end_ns, s.duration_ms, s.status_code, s.status_message,
-            s.session_id, s.user_email, s.account_uuid, s.organization_id, s.surface, s.tool_name, s.tool_use_id,
-            s.decision, s.decision_source, s.read_write, s.success, s.model, s.input_tokens, s.output_tokens,
-            s.error_type, s.redacted_keys, s.truncated_keys, s.fields, s.attributes, s.events, s.links,
-            r.attributes AS resource_attributes
-     FROM spans s LEFT JOIN resources r ON r.tenant_id = s.tenant_id AND r.id = s.resource_id
-     WHERE s.tenant_id = $1 AND s.trace_id = $2
-     ORDER BY s.start_time LIMIT $3`,
+    TRACE_TREE_SQL,
     [tenantId, traceId.toLowerCase(), MAX_TRACE_SPANS],
   );
   if (rows.length === 0) return null;
