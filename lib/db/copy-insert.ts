@@ -90,12 +90,14 @@ export async function copyRows<R>(
 ): Promise<number> {
   if (rows.length === 0) return 0;
   const names = [...Object.keys(fixed), ...columns.map((c) => c.name)].map((n) => `"${n}"`).join(", ");
+  // Encode before the COPY starts: once the server is waiting for data, a throw here would leave
+  // the connection stuck in COPY mode (its transaction, and the pool slot, never released).
+  const data = Buffer.from(copyText(Object.values(fixed), columns, rows), "utf8");
   const stream = client.query(copyFrom(`COPY "${table}" (${names}) FROM STDIN`));
-  const text = copyText(Object.values(fixed), columns, rows);
   await new Promise<void>((resolve, reject) => {
     stream.once("error", reject);
     stream.once("finish", resolve);
-    stream.end(Buffer.from(text, "utf8"));
+    stream.end(data);
   });
   return stream.rowCount;
 }
