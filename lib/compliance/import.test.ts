@@ -91,6 +91,32 @@ describe("Compliance import", () => {
     expect(row.rows[0]).toEqual({ status: "done", accepted: 0, rejected: 3 });
   });
 
+  it("stores content Postgres refuses (NUL, lone surrogates) with U+FFFD in its place, in text and jsonb columns alike", async () => {
+    const t = await createTestTenant("import-hostile");
+    const hostile = "a\u0000\u0000b \ud800c";
+    const stored = "a\uFFFD\uFFFDb \uFFFDc";
+    const lines = [
+      JSON.stringify({ ...chat, name: hostile, chat_messages: [{ ...chat.chat_messages[0], content: [{ type: "text", text: hostile }] }] }),
+      JSON.stringify({ ...sessionPage, session: { ...sessionPage.session, product_surface: hostile } }),
+      JSON.stringify({ id: "user_01UTaMiPVYhoQrftgrSD1QE7", email: "jon.snow@westeros.example", full_name: hostile, organization_role: "user", created_at: "2025-01-01T00:00:00Z" }),
+      JSON.stringify({ uuid: "8afc8ad1-5988-4ed8-a08e-2da31d7c8c94", name: hostile, created_at: "2025-01-01T00:00:00Z" }),
+      JSON.stringify(activity(1, { note: hostile })),
+    ];
+    const report = await run(t.tenantId, lines.join("\n"));
+    expect(report.errors).toEqual([]);
+    expect(report).toMatchObject({ accepted: 5, rejected: 0 });
+    const pool = getPool();
+    const one = async (sql: string) => (await pool.query(sql, [t.tenantId])).rows[0];
+    expect(await one(`SELECT name, raw->>'name' AS raw_name FROM compliance_chats WHERE tenant_id = $1`)).toEqual({ name: stored, raw_name: stored });
+    expect(await one(`SELECT product_surface, raw->>'product_surface' AS raw_surface FROM compliance_sessions WHERE tenant_id = $1`)).toEqual({
+      product_surface: stored,
+      raw_surface: stored,
+    });
+    expect(await one(`SELECT full_name, raw->>'full_name' AS raw_name FROM compliance_users WHERE tenant_id = $1`)).toEqual({ full_name: stored, raw_name: stored });
+    expect(await one(`SELECT name, raw->>'name' AS raw_name FROM compliance_organizations WHERE tenant_id = $1`)).toEqual({ name: stored, raw_name: stored });
+    expect(await one(`SELECT raw->>'note' AS note FROM compliance_activities WHERE tenant_id = $1`)).toEqual({ note: stored });
+  });
+
   it("imports JSON documents: an API page, an array, a pretty-printed record", async () => {
     const t = await createTestTenant("import-json");
     expect((await run(t.tenantId, JSON.stringify({ data: [activity(10), activity(11)], has_more: false, first_id: "a", last_id: "b" }), "page.json")).accepted).toBe(2);

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { toPostgresJson } from "./postgres-values";
 import type { Cell, PgType } from "./unnest-insert";
 
 // Bulk loading with COPY FROM STDIN (text format): the cheapest way into a Postgres table, for
@@ -7,7 +8,8 @@ import type { Cell, PgType } from "./unnest-insert";
 // per record than INSERT … SELECT FROM jsonb_to_recordset, and no whole-batch JSON document to
 // build). COPY has no ON CONFLICT: a key stored before fails the whole COPY, which the caller
 // handles (lib/ingest/writer.ts). Values are encoded to give exactly what insertUnnest stores for
-// the same cells: NUL becomes U+FFFD, non-finite numbers become NULL (JSON has neither).
+// the same cells: NUL and lone surrogates become U+FFFD (lib/db/postgres-values.ts), non-finite
+// numbers become NULL (JSON has neither).
 
 const NULL = "\\N";
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
@@ -21,10 +23,7 @@ function escapeText(s: string): string {
 
 /** A jsonb value: JSON text (which never holds raw tabs or newlines) with backslashes doubled. */
 function encodeJson(v: Cell): string {
-  let s = JSON.stringify(v);
-  // Postgres rejects the \u0000 escape in jsonb; as insertUnnest does, replace the escape (not an
-  // escaped backslash followed by "u0000").
-  if (s.includes("\\u0000")) s = s.replace(/(^|[^\\])((?:\\\\)*)\\u0000/g, "$1$2\\ufffd");
+  const s = toPostgresJson(v);
   return s.includes("\\") ? s.replace(/\\/g, "\\\\") : s;
 }
 

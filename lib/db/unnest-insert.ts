@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { JsonValue } from "@/lib/otlp/values";
+import { toPostgresJson } from "./postgres-values";
 
 // Batched inserts: the whole batch travels as one JSON document and Postgres unpacks it with
 // jsonb_to_recordset into typed columns, so a batch of any size is one statement and one
@@ -10,15 +11,6 @@ import type { JsonValue } from "@/lib/otlp/values";
 export type PgType = "text" | "uuid" | "timestamptz" | "date" | "int8" | "int4" | "float8" | "bool" | "jsonb" | "text[]";
 /** A cell: scalars for typed columns, any JSON for jsonb columns, string arrays for text[]. */
 export type Cell = JsonValue;
-
-/**
- * Postgres rejects NUL (\u0000) in text and jsonb, and telemetry may contain it: replace the
- * escape in the serialized batch (not an escaped backslash followed by "u0000").
- */
-function withoutNul(json: string): string {
-  if (!json.includes("\\u0000")) return json;
-  return json.replace(/(^|[^\\])((?:\\\\)*)\\u0000/g, "$1$2\\ufffd");
-}
 
 /**
  * Inserts rows (cells in `columns` order) with the `fixed` values on every row; returns how many
@@ -72,7 +64,7 @@ function buildInsert(
     for (let i = 0; i < columns.length; i++) o[`c${i}`] = r[i] ?? null;
     return o;
   });
-  params.push(withoutNul(JSON.stringify(records)));
+  params.push(toPostgresJson(records));
   const batch = `$${params.length}::jsonb`;
   const select = [...fixedNames.map((_, i) => `$${i + 1}`), ...columns.map((_, i) => `r.c${i}`)];
   const order = columns

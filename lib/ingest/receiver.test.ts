@@ -271,6 +271,90 @@ describe("idempotency and partial success", () => {
     expect(rows[0].p).toBe("before\uFFFDafter \\u0000 literal");
   });
 
+  it("content Postgres refuses or cannot nest (lone surrogates, runs of NULs, JSON 100,000 levels deep) is stored, not a failed batch", async () => {
+    const t = await createTestTenant("hostile-content");
+    const record = (seq: number, attributes: { key: string; value: { stringValue: string } }[], eventName = "tool_result") => ({
+      timeUnixNano: "1795313549686000000",
+      body: { stringValue: `claude_code.${eventName}` },
+      attributes: [
+        { key: "event.name", value: { stringValue: eventName } },
+        { key: "session.id", value: { stringValue: "hostile-content" } },
+        { key: "event.sequence", value: { intValue: String(seq) } },
+        ...attributes,
+      ],
+    });
+    const deepJson = "[".repeat(100_000) + "]".repeat(100_000);
+    const payload = {
+      resourceLogs: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "claude-code" } }] }, scopeLogs: [{ logRecords: [
+        record(1, []),
+        record(2, [{ key: "tool_name", value: { stringValue: "Bash\ud800" } }, { key: "k\udc00", value: { stringValue: "v" } }]),
+        // A tool's input with escapes of characters Postgres refuses, as a client's JSON.stringify writes them.
+        record(3, [{ key: "tool_parameters", value: { stringValue: '{"command":"echo \\ud800 \\u0000\\u0000"}' } }]),
+        record(4, [{ key: "tool_parameters", value: { stringValue: deepJson } }]),
+      ] }] }],
+    };
+    // JSON.stringify writes the lone surrogates as \ud800-style escapes, as a client's JSON encoder does.
+    const text = JSON.stringify(payload);
+    expect(text).toContain('"Bash\\ud800"');
+    const res = await send("logs", text, { "content-type": "application/json", authorization: `Bearer ${t.ingestToken}` });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({});
+    const { rows } = await getPool().query(
+      `SELECT sequence, tool_name, attributes ? 'k\uFFFD' AS has_key, fields->'toolParameters' AS params, truncated_keys
+         FROM events WHERE tenant_id = $1 ORDER BY sequence`,
+      [t.tenantId],
+    );
+    expect(rows.map((r) => r.sequence)).toEqual([1, 2, 3, 4]);
+    expect(rows[1]).toMatchObject({ tool_name: "Bash\uFFFD", has_key: true });
+    expect(rows[2].params).toEqual({ command: "echo \uFFFD \uFFFD\uFFFD" });
+    // Too deep to parse: kept as the sender's string, not mistaken for truncated JSON.
+    expect(rows[3].params).toBe(deepJson);
+    expect(rows[3].truncated_keys).toEqual([]);
+
+    // Values that differ only in such characters are one value once stored: the rollups and
+    // identities they feed must count them together, not collide inside one upsert.
+    const t3 = await createTestTenant("hostile-collisions");
+    const decision = (seq: number, tool: string, email: string) =>
+      record(seq, [
+        { key: "tool_name", value: { stringValue: tool } },
+        { key: "user.email", value: { stringValue: email } },
+        { key: "decision", value: { stringValue: "accept" } },
+        { key: "source", value: { stringValue: "config" } },
+      ], "tool_decision");
+    const colliding = JSON.stringify({
+      resourceLogs: [{ resource: payload.resourceLogs[0].resource, scopeLogs: [{ logRecords: [
+        decision(1, "Bash\u0000", "a\ud800@example.com"),
+        decision(2, "Bash\uFFFD", "a\ud801@example.com"),
+        decision(3, "Bash\ud83d", "a\uFFFD@example.com"),
+      ] }] }],
+    });
+    const res3 = await send("logs", colliding, { "content-type": "application/json", authorization: `Bearer ${t3.ingestToken}` });
+    expect(res3.status).toBe(200);
+    expect(await countEvents(t3.tenantId)).toBe(3);
+    const { rows: rollup } = await getPool().query(`SELECT tool_name, user_key, sum(count)::int AS n FROM decision_rollups WHERE tenant_id = $1 GROUP BY 1, 2`, [t3.tenantId]);
+    expect(rollup).toEqual([{ tool_name: "Bash\uFFFD", user_key: "a\uFFFD@example.com", n: 3 }]);
+    const { rows: people } = await getPool().query(`SELECT DISTINCT user_email FROM identity_observations WHERE tenant_id = $1`, [t3.tenantId]);
+    expect(people).toEqual([{ user_email: "a\uFFFD@example.com" }]);
+
+    // An OTLP value nested past the protobuf reader's limit rejects its record, not the request.
+    const t2 = await createTestTenant("hostile-nesting");
+    // Written by hand: the encoders refuse to nest this deep themselves.
+    const varint = (n: number): number[] => (n > 127 ? [(n & 127) | 128, ...varint(n >>> 7)] : [n]);
+    const field = (id: number, payload: number[]): number[] => [(id << 3) | 2, ...varint(payload.length), ...payload];
+    const utf8 = (s: string) => Array.from(Buffer.from(s));
+    let deep = field(1, utf8("leaf")); // AnyValue{string_value}
+    for (let i = 0; i < 200; i++) deep = field(5, field(1, deep)); // AnyValue{array_value{values}}
+    const logRecord = (body: number[]) => field(2, field(5, body)); // ScopeLogs.log_records{LogRecord.body}
+    const asPb = Uint8Array.from(field(1, field(2, [...logRecord(field(1, utf8("first"))), ...logRecord(deep)])));
+    const resPb = await send("logs", Buffer.from(asPb), pb(t2.ingestToken));
+    expect(resPb.status).toBe(200);
+    // ExportLogsServiceResponse.partialSuccess carries the message as plain UTF-8 on the wire.
+    expect(Buffer.from(await resPb.arrayBuffer()).toString("utf8")).toContain(
+      "1 log records rejected: resourceLogs[0].scopeLogs[0].logRecords[1]: attribute value nested too deeply",
+    );
+    expect(await countEvents(t2.tenantId)).toBe(1);
+  });
+
   it("an empty request is a full success", async () => {
     const res = await send("metrics", "{}", { "content-type": "application/json", authorization: `Bearer ${tenant.ingestToken}` });
     expect(res.status).toBe(200);

@@ -23,8 +23,17 @@ afterAll(async () => {
   await db?.stop();
 });
 
-/** Values that COPY text format and JSON each escape their own way. */
-const HOSTILE = "tab\there\nnew line\r\\back\\slash \u0000nul \"quoted\" 😀 \\N \\. {a,b} é";
+/**
+ * Values that COPY text format and JSON each escape their own way, and characters Postgres refuses
+ * in text and jsonb (NUL, alone and in a row; UTF-16 surrogates without their other half).
+ */
+const HOSTILE =
+  "tab\there\nnew line\r\\back\\slash \u0000nul \u0000\u0000nuls \"quoted\" 😀 \\N \\. {a,b} é " +
+  "lone \ud800high \udc00low \udc00\ud800reversed \\u0000 \\ud800 (escaped backslashes)";
+/** What Postgres holds for HOSTILE: each character it refuses replaced by U+FFFD. */
+const STORED_HOSTILE =
+  "tab\there\nnew line\r\\back\\slash \uFFFDnul \uFFFD\uFFFDnuls \"quoted\" 😀 \\N \\. {a,b} é " +
+  "lone \uFFFDhigh \uFFFDlow \uFFFD\uFFFDreversed \\u0000 \\ud800 (escaped backslashes)";
 
 function hostileLogs(): Uint8Array {
   const attrs = [
@@ -33,7 +42,7 @@ function hostileLogs(): Uint8Array {
     { key: "prompt.id", value: { stringValue: "p-1" } },
     { key: "event.sequence", value: { intValue: "7" } },
     { key: "tool_name", value: { stringValue: HOSTILE } },
-    { key: "tool_parameters", value: { stringValue: JSON.stringify({ command: `echo "a\tb" > C:\\tmp\\x`, nul: "x\u0000y" }) } },
+    { key: "tool_parameters", value: { stringValue: JSON.stringify({ command: `echo "a\tb" > C:\\tmp\\x`, nul: "x\u0000y", hostile: HOSTILE }) } },
     { key: "duration_ms", value: { stringValue: "NaN" } },
     { key: "cost_usd", value: { stringValue: "Infinity" } },
     { key: "success", value: { stringValue: "true" } },
@@ -113,11 +122,15 @@ describe("bulk load methods", () => {
     expect(viaCopy).toEqual(viaInsert);
 
     const { rows } = await getPool().query(
-      `SELECT tool_name, session_id, duration_ms, cost_usd, redacted_keys, attributes->'tool_parameters' AS params, body
+      `SELECT tool_name, session_id, duration_ms, cost_usd, redacted_keys, attributes->>'tool_parameters' AS params,
+              fields->'toolParameters' AS parsed_params, body
          FROM events WHERE tenant_id IN (SELECT id FROM tenants WHERE slug = 'via-copy') AND tool_name IS NOT NULL AND sequence = 7`,
     );
-    const expected = HOSTILE.replace("\u0000", "\uFFFD");
+    const expected = STORED_HOSTILE;
     expect(rows[0].tool_name).toBe(expected);
+    // The attribute keeps the sender's JSON text as it came; its parsed form holds the characters.
+    expect(rows[0].params).toBe(JSON.stringify({ command: `echo "a\tb" > C:\\tmp\\x`, nul: "x\u0000y", hostile: HOSTILE }));
+    expect(rows[0].parsed_params).toEqual({ command: `echo "a\tb" > C:\\tmp\\x`, nul: "x\uFFFDy", hostile: STORED_HOSTILE });
     expect(rows[0].session_id).toBe(`s\t${expected}`);
     expect(rows[0].duration_ms).toBeNull(); // "NaN" is not a number worth storing
     expect(rows[0].redacted_keys).toContain('we"ird\\key{,}\t');

@@ -1,3 +1,4 @@
+import { toPostgresJsonText } from "@/lib/db/postgres-values";
 import type { ExportRequest, Signal } from "./types";
 
 // OTLP/JSON request decoding. The envelope (resource → scope → records arrays) is checked here;
@@ -25,7 +26,8 @@ function checkArray(v: unknown, where: string): unknown[] {
 export function decodeJsonRequest<S extends Signal>(signal: S, bytes: Uint8Array): ExportRequest<S> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));
+    // Escapes of characters Postgres refuses become U+FFFD as the text is read (lib/db/postgres-values.ts).
+    parsed = JSON.parse(toPostgresJsonText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8")));
   } catch (err) {
     throw new JsonDecodeError(`body is not valid JSON: ${(err as Error).message}`);
   }

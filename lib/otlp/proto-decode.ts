@@ -23,6 +23,8 @@ import type {
   SpanLink,
   SummaryDataPoint,
 } from "./types";
+import { toPostgresText } from "@/lib/db/postgres-values";
+import { NESTED_TOO_DEEP } from "./values";
 
 // A hand-written reader of the OTLP v1 request messages (opentelemetry-proto common, resource,
 // logs, trace, metrics and the collector requests), straight from the wire format into the
@@ -35,8 +37,10 @@ import type {
 //   singular field the last occurrence wins;
 // - proto3 defaults are omitted from the output (0, "", false), except oneof members and
 //   `optional` fields, which are kept when present on the wire;
-// - strings decode leniently: invalid UTF-8 becomes U+FFFD, as the JSON path does;
-// - messages nest at most 100 deep (protoc's default recursion limit).
+// - strings decode leniently: invalid UTF-8 (and NUL, which Postgres refuses) becomes U+FFFD, as
+//   in the JSON path;
+// - messages nest at most 100 deep (protoc's default recursion limit), except that an AnyValue
+//   nested too deep becomes NESTED_TOO_DEEP, which rejects its record only (lib/otlp/values.ts).
 // Malformed input throws WireError, with the offset.
 
 export class WireError extends Error {}
@@ -147,7 +151,8 @@ type Utf8Slicer = { utf8Slice(start: number, end: number): string };
 
 function string(r: Reader): string {
   const end = lengthEnd(r);
-  const s = (r.buf as unknown as Utf8Slicer).utf8Slice(r.pos, end);
+  // NUL is valid UTF-8 but not storable: U+FFFD, as the JSON path (lib/db/postgres-values.ts).
+  const s = toPostgresText((r.buf as unknown as Utf8Slicer).utf8Slice(r.pos, end));
   r.pos = end;
   return s;
 }
@@ -275,12 +280,12 @@ function anyValue(r: Reader, end: number, depth: number): AnyValue {
         break;
       case tag(5, LEN): {
         const e = lengthEnd(r);
-        out = { arrayValue: { values: arrayValues(r, e, depth + 1) } };
+        out = valueFitsAt(depth) ? { arrayValue: { values: arrayValues(r, e, depth + 1) } } : skipTooDeep(r, e);
         break;
       }
       case tag(6, LEN): {
         const e = lengthEnd(r);
-        out = { kvlistValue: { values: keyValueList(r, e, depth + 1) } };
+        out = valueFitsAt(depth) ? { kvlistValue: { values: keyValueList(r, e, depth + 1) } } : skipTooDeep(r, e);
         break;
       }
       case tag(7, LEN):
@@ -292,6 +297,18 @@ function anyValue(r: Reader, end: number, depth: number): AnyValue {
   }
   endOf(r, end);
   return out;
+}
+
+/** Whether an array or kvlist inside an AnyValue at `depth` keeps its own AnyValues within the limit. */
+const valueFitsAt = (depth: number) => depth + 3 <= RECURSION_LIMIT; // AnyValue > KeyValueList > KeyValue > AnyValue
+
+/**
+ * Too deep to decode: skip the nested value's bytes (its length is known, so no recursion) and
+ * leave the marker normalization rejects, so only that record fails, not the whole request.
+ */
+function skipTooDeep(r: Reader, end: number): AnyValue {
+  r.pos = end;
+  return NESTED_TOO_DEEP;
 }
 
 /** ArrayValue { repeated AnyValue values = 1 } */

@@ -26,6 +26,8 @@ import {
   ProtobufDecodeError,
 } from "./proto";
 import type { AnyValue, ExportRequest, KeyValue, Signal } from "./types";
+import { NESTED_TOO_DEEP } from "./values";
+import { normalizeLogs } from "@/lib/sources/logs";
 
 const FIXTURES = fileURLToPath(new URL("../../test/fixtures", import.meta.url));
 
@@ -397,7 +399,7 @@ describe("malformed input", () => {
     expect((caught as Error).name).toBe("ProtobufDecodeError");
   });
 
-  it("limits nesting depth (deeply nested AnyValues throw, moderate nesting decodes)", () => {
+  it("limits nesting depth (moderate nesting decodes; a deeper AnyValue becomes the marker that rejects its record)", () => {
     const varint = (n: number): number[] => {
       const out: number[] = [];
       while (n > 127) {
@@ -417,8 +419,23 @@ describe("malformed input", () => {
     let v: AnyValue | undefined = ok.resourceLogs![0].scopeLogs![0].logRecords![0].body;
     for (let i = 0; i < 30; i++) v = v && "arrayValue" in v ? v.arrayValue.values[0] : undefined;
     expect(v).toEqual({ stringValue: "leaf" });
-    expect(() => decodeProtobufRequest("logs", requestWithBody(200))).toThrow(/invalid protobuf .*max depth/);
-    expect(() => decodeProtobufRequest("logs", requestWithBody(200))).toThrow(ProtobufDecodeError);
+    // 200 levels: decoded down to the limit, then the rest of the value is skipped, not recursed into.
+    const deep = decodeProtobufRequest("logs", requestWithBody(200));
+    let depth = 0;
+    v = deep.resourceLogs![0].scopeLogs![0].logRecords![0].body;
+    while (v && "arrayValue" in v) {
+      v = v.arrayValue.values[0];
+      depth += 1;
+    }
+    expect(v).toBe(NESTED_TOO_DEEP);
+    expect(depth).toBeGreaterThan(30);
+    expect(depth).toBeLessThan(50);
+    const batch = normalizeLogs(deep, new Date());
+    expect(batch.events).toHaveLength(0);
+    expect(batch.rejections).toEqual([expect.stringMatching(/nested too deeply/)]);
+    // Structure nested too deep (not an AnyValue) still makes the request undecodable.
+    const nestedGroups = Uint8Array.from([...Array(150).fill(0x0b), ...Array(150).fill(0x0c)]); // field 1, start/end group
+    expect(() => decodeProtobufRequest("logs", nestedGroups)).toThrow(/invalid protobuf .*max depth/);
   });
 
   it("decodes invalid UTF-8 leniently (U+FFFD), like the JSON path", () => {

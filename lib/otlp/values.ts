@@ -56,8 +56,12 @@ export function readId(v: unknown, bytes: 8 | 16, what: string): string | undefi
   return hex;
 }
 
+/** What the protobuf reader leaves for an AnyValue nested deeper than it decodes. */
+export const NESTED_TOO_DEEP: AnyValue = Object.freeze({});
+
 export function anyValueToJson(v: unknown, depth = 0): JsonValue {
   if (v === undefined || v === null) return null;
+  if (v === NESTED_TOO_DEEP) throw new RecordError("attribute value nested too deeply");
   if (!isObject(v)) throw new RecordError("attribute value must be an AnyValue object");
   if (depth > MAX_DEPTH) throw new RecordError("attribute value nested too deeply");
   const av = v as AnyValue & Record<string, unknown>;

@@ -94,7 +94,8 @@ function typedFields(attrs: Attributes): { fields: Record<string, JsonValue>; un
     const parsed = parseJsonString(attrs[key]);
     if (!parsed) continue;
     fields[name] = parsed.value;
-    if (!parsed.parsed && typeof attrs[key] === "string" && attrs[key] !== "<REDACTED>") unparsed.push(key);
+    // JSON that does not parse was most likely cut short by the sender.
+    if (!parsed.parsed && !parsed.tooDeep && typeof attrs[key] === "string" && attrs[key] !== "<REDACTED>") unparsed.push(key);
   }
   return { fields, unparsed };
 }

@@ -1,4 +1,5 @@
 import { hash } from "node:crypto";
+import { toPostgresJsonText } from "@/lib/db/postgres-values";
 import type { Attributes, JsonValue } from "@/lib/otlp/values";
 import { stableStringify } from "@/lib/otlp/values";
 import type { IdentityClaims, IdentityRow, NormalizedBatch, ResourceRow, SourceId } from "./model";
@@ -74,16 +75,42 @@ export function pick(attrs: Attributes, ...keys: string[]): JsonValue | undefine
   return undefined;
 }
 
-/** Parses a JSON-in-string attribute; returns the raw string when it does not parse (often truncated). */
-export function parseJsonString(v: JsonValue | undefined): { value: JsonValue; parsed: boolean } | undefined {
+/**
+ * Nesting kept when parsing JSON-in-string attributes. Tool inputs nest a few levels; the content
+ * is sender-controlled, and a value thousands of levels deep would overflow JSON.stringify's and
+ * Postgres's jsonb parser's stacks and fail its whole batch. Deeper values stay strings.
+ */
+const MAX_PARSED_JSON_DEPTH = 64;
+
+/** Whether arrays/objects nest deeper than `limit`; iterative, as the value may be arbitrarily deep. */
+function nestsDeeperThan(v: JsonValue, limit: number): boolean {
+  const stack: { value: JsonValue; depth: number }[] = [{ value: v, depth: 1 }];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const { value, depth } = item;
+    if (value === null || typeof value !== "object") continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(value) ? value : Object.values(value)) {
+      if (child !== null && typeof child === "object") stack.push({ value: child, depth: depth + 1 });
+    }
+  }
+  return false;
+}
+
+/**
+ * Parses a JSON-in-string attribute; returns the raw string when it does not parse (often
+ * truncated) or nests deeper than MAX_PARSED_JSON_DEPTH (`tooDeep`).
+ */
+export function parseJsonString(v: JsonValue | undefined): { value: JsonValue; parsed: boolean; tooDeep?: true } | undefined {
   if (typeof v !== "string") return v === undefined ? undefined : { value: v, parsed: true };
   const t = v.trim();
   if (!(t.startsWith("{") || t.startsWith("["))) return { value: v, parsed: false };
+  let value: JsonValue;
   try {
-    return { value: JSON.parse(t) as JsonValue, parsed: true };
+    value = JSON.parse(toPostgresJsonText(t)) as JsonValue; // escapes of characters Postgres refuses: U+FFFD
   } catch {
     return { value: v, parsed: false };
   }
+  return nestsDeeperThan(value, MAX_PARSED_JSON_DEPTH) ? { value: v, parsed: false, tooDeep: true } : { value, parsed: true };
 }
 
 // ---- redaction and truncation -----------------------------------------------------------

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { z } from "zod";
+import { toPostgresJson, toPostgresParams } from "@/lib/db/postgres-values";
 import { insertUnnest, type Cell, type PgType } from "@/lib/db/unnest-insert";
 import type { JsonValue } from "@/lib/otlp/values";
 import { fromTaggedId, isUuid, orgTaggedId } from "@/lib/identity/tagged-id";
@@ -158,8 +159,8 @@ export async function storeChat(db: Db, tenantId: string, record: unknown, origi
      ON CONFLICT (tenant_id, id) DO UPDATE SET name = EXCLUDED.name, updated_at = EXCLUDED.updated_at, deleted_at = EXCLUDED.deleted_at,
        model = COALESCE(EXCLUDED.model, compliance_chats.model), raw = EXCLUDED.raw
      RETURNING (xmax = 0) AS inserted`,
-    [tenantId, c.id, c.name, c.created_at, c.updated_at ?? null, c.deleted_at ?? null, c.user?.id ?? null, c.user?.email_address?.toLowerCase() ?? null,
-      c.organization_uuid, c.project_id, c.model, JSON.stringify(meta), origin],
+    toPostgresParams([tenantId, c.id, c.name, c.created_at, c.updated_at ?? null, c.deleted_at ?? null, c.user?.id ?? null, c.user?.email_address?.toLowerCase() ?? null,
+      c.organization_uuid, c.project_id, c.model, toPostgresJson(meta), origin]),
   );
   if (upsert.rows[0]?.inserted) result.accepted += 1;
   else result.duplicates += 1;
@@ -236,8 +237,8 @@ export async function storeSession(db: Db, tenantId: string, record: unknown, or
      ON CONFLICT (tenant_id, id) DO UPDATE SET updated_at = EXCLUDED.updated_at, status = EXCLUDED.status,
        user_email = COALESCE(EXCLUDED.user_email, compliance_sessions.user_email), raw = EXCLUDED.raw
      RETURNING (xmax = 0) AS inserted`,
-    [tenantId, s.id, sessionKind(s.id, s.type), s.product_surface, userId, s.user?.email_address?.toLowerCase() ?? null, s.organization_uuid,
-      s.workspace_id, s.status, s.created_at, s.updated_at ?? null, JSON.stringify(record), origin],
+    toPostgresParams([tenantId, s.id, sessionKind(s.id, s.type), s.product_surface, userId, s.user?.email_address?.toLowerCase() ?? null, s.organization_uuid,
+      s.workspace_id, s.status, s.created_at, s.updated_at ?? null, toPostgresJson(record), origin]),
   );
   if (r.rows[0]?.inserted) result.accepted += 1;
   else result.duplicates += 1;
@@ -316,7 +317,7 @@ export async function storeOrganizations(db: Db, tenantId: string, records: unkn
     const res = await db.query(
       `INSERT INTO compliance_organizations (tenant_id, uuid, tagged_id, name, created_at, raw) VALUES ($1,$2,$3,$4,$5,$6)
        ON CONFLICT (tenant_id, uuid) DO UPDATE SET name = EXCLUDED.name, raw = EXCLUDED.raw RETURNING (xmax = 0) AS inserted`,
-      [tenantId, o.uuid.toLowerCase(), orgTaggedId(o.uuid), o.name, o.created_at ?? null, JSON.stringify(r)],
+      toPostgresParams([tenantId, o.uuid.toLowerCase(), orgTaggedId(o.uuid), o.name, o.created_at ?? null, toPostgresJson(r)]),
     );
     if (res.rows[0]?.inserted) result.accepted += 1;
     else result.duplicates += 1;
@@ -339,7 +340,7 @@ export async function storeUsers(db: Db, tenantId: string, organizationUuid: str
        ON CONFLICT (tenant_id, organization_uuid, id) DO UPDATE SET email = EXCLUDED.email, full_name = EXCLUDED.full_name,
          organization_role = EXCLUDED.organization_role, raw = EXCLUDED.raw, received_at = now()
        RETURNING (xmax = 0) AS inserted`,
-      [tenantId, organizationUuid.toLowerCase(), u.id, accountUuidOf(u.id), u.email?.toLowerCase() ?? null, u.full_name, u.organization_role, u.created_at ?? null, JSON.stringify(r)],
+      toPostgresParams([tenantId, organizationUuid.toLowerCase(), u.id, accountUuidOf(u.id), u.email?.toLowerCase() ?? null, u.full_name, u.organization_role, u.created_at ?? null, toPostgresJson(r)]),
     );
     if (res.rows[0]?.inserted) result.accepted += 1;
     else result.duplicates += 1;
