@@ -140,13 +140,45 @@ function toApiSpan(row: SpanDbRow, canReadContent: boolean): ApiSpan {
 /** Nests spans under their parents without recursion; children ordered by start time. */
 export function buildSpanTree<T extends { spanId: string; parentSpanId: string | null; startTime: string; children: T[] }>(spans: T[]): T[] {
   const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const parentOf = (s: T) => (s.parentSpanId ? byId.get(s.parentSpanId) : undefined);
   const roots: T[] = [];
   const sorted = [...spans].sort((a, b) => a.startTime.localeCompare(b.startTime));
   for (const s of sorted) {
-    const parent = s.parentSpanId ? byId.get(s.parentSpanId) : undefined;
+    const parent = parentOf(s);
     if (parent && parent !== s) parent.children.push(s);
     else roots.push(s);
   }
+
+  // Spans whose parents form a loop (A's parent B, B's parent A: a broken or hostile sender) hang
+  // from no root and would vanish from the tree. Cut each loop at its earliest span, a root then.
+  const reached = new Set<T>();
+  const reach = (from: T) => {
+    for (const stack = [from]; stack.length > 0; ) {
+      const s = stack.pop()!;
+      reached.add(s);
+      stack.push(...s.children);
+    }
+  };
+  roots.forEach(reach);
+  let cut = false;
+  for (const s of sorted) {
+    if (reached.has(s)) continue;
+    // Not reached, so every ancestor has a parent: walking up must come back to a span of the loop.
+    const seen = new Set<T>();
+    let onLoop = s;
+    while (!seen.has(onLoop)) {
+      seen.add(onLoop);
+      onLoop = parentOf(onLoop)!;
+    }
+    let first = onLoop;
+    for (let q = parentOf(onLoop)!; q !== onLoop; q = parentOf(q)!) if (q.startTime < first.startTime) first = q;
+    const siblings = parentOf(first)!.children;
+    siblings.splice(siblings.indexOf(first), 1);
+    roots.push(first);
+    reach(first);
+    cut = true;
+  }
+  if (cut) roots.sort((a, b) => a.startTime.localeCompare(b.startTime));
   return roots;
 }
 
