@@ -355,6 +355,64 @@ describe("idempotency and partial success", () => {
     expect(await countEvents(t2.tenantId)).toBe(1);
   });
 
+  it("numbers beyond their columns' range: a typed copy becomes null, an OTLP field rejects its record alone", async () => {
+    const t = await createTestTenant("out-of-range");
+    const json = (path: string, body: unknown) =>
+      send(path, JSON.stringify(body), { "content-type": "application/json", authorization: `Bearer ${t.ingestToken}` }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const log = (seq: string, attributes: { key: string; value: { stringValue: string } }[], extra: Record<string, unknown> = {}) => ({
+      timeUnixNano: "1795313549686000000",
+      body: { stringValue: "claude_code.api_error" },
+      attributes: [
+        { key: "event.name", value: { stringValue: "api_error" } },
+        { key: "session.id", value: { stringValue: "out-of-range" } },
+        { key: "event.sequence", value: { stringValue: seq } },
+        ...attributes,
+      ],
+      ...extra,
+    });
+    const logs = await json("logs", { resourceLogs: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "claude-code" } }] }, scopeLogs: [{ logRecords: [
+      log("1", [{ key: "status_code", value: { stringValue: "99999999999" } }, { key: "input_tokens", value: { stringValue: "1e30" } }]),
+      log("1e300", []),
+      log("3", [{ key: "event.timestamp", value: { stringValue: "+275760-09-13T00:00:00.000Z" } }], { timeUnixNano: "0" }),
+      log("4", [], { severityNumber: 2 ** 40 }),
+      log("5", [], { timeUnixNano: "18446744073709551615" }),
+    ] }] }] });
+    expect(logs.status).toBe(200);
+    expect(logs.body.partialSuccess.rejectedLogRecords).toBe("2");
+    expect(logs.body.partialSuccess.errorMessage).toMatch(/severityNumber must be an integer.*timeUnixNano is out of range/);
+    const { rows: events } = await getPool().query(
+      `SELECT attributes->>'event.sequence' AS seq, sequence, status_code, input_tokens, attributes->>'status_code' AS raw_status,
+              extract(year FROM time)::int AS year FROM events WHERE tenant_id = $1 ORDER BY seq`,
+      [t.tenantId],
+    );
+    expect(events).toEqual([
+      { seq: "1", sequence: 1, status_code: null, input_tokens: null, raw_status: "99999999999", year: 2026 },
+      { seq: "1e300", sequence: null, status_code: null, input_tokens: null, raw_status: null, year: 2026 },
+      // event.timestamp past 9999 is not used; the time it was received is.
+      { seq: "3", sequence: 3, status_code: null, input_tokens: null, raw_status: null, year: new Date().getUTCFullYear() },
+    ]);
+
+    const span = (spanId: string, extra: Record<string, unknown>) => ({
+      traceId: "0102030405060708090a0b0c0d0e0f10", spanId, name: "agent.query",
+      startTimeUnixNano: "1795313549686000000", endTimeUnixNano: "1795313549687000000", ...extra,
+    });
+    const traces = await json("traces", { resourceSpans: [{ scopeSpans: [{ spans: [span("0000000000000001", { flags: 0xffffffff }), span("0000000000000002", { kind: 2.5 })] }] }] });
+    expect(traces.body.partialSuccess).toMatchObject({ rejectedSpans: "1", errorMessage: expect.stringMatching(/kind must be an integer/) });
+    const { rows: spans } = await getPool().query(`SELECT span_id, flags FROM spans WHERE tenant_id = $1`, [t.tenantId]);
+    expect(spans).toEqual([{ span_id: "0000000000000001", flags: null }]);
+
+    const metrics = await json("metrics", { resourceMetrics: [{ scopeMetrics: [{ metrics: [
+      { name: "a", sum: { aggregationTemporality: 1e10, isMonotonic: "maybe", dataPoints: [{ timeUnixNano: "1795313549686000000", asDouble: 1 }] } },
+      { name: "b", histogram: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: "1795313549686000000", count: "18446744073709551615", sum: 3 }] } },
+    ] }] }] });
+    expect(metrics).toEqual({ status: 200, body: {} });
+    const { rows: points } = await getPool().query(`SELECT metric_name, temporality, is_monotonic, count FROM metric_points WHERE tenant_id = $1 ORDER BY 1`, [t.tenantId]);
+    expect(points).toEqual([
+      { metric_name: "a", temporality: null, is_monotonic: false, count: null },
+      { metric_name: "b", temporality: 2, is_monotonic: null, count: null },
+    ]);
+  });
+
   it("an empty request is a full success", async () => {
     const res = await send("metrics", "{}", { "content-type": "application/json", authorization: `Bearer ${tenant.ingestToken}` });
     expect(res.status).toBe(200);

@@ -32,12 +32,20 @@ export function readInt64(v: unknown, what: string): bigint | undefined {
   throw new RecordError(`${what} has an invalid type (${typeof v})`);
 }
 
-/** Nanosecond timestamp; 0 means "not set" in OTLP. */
+const INT8_MAX = 9_223_372_036_854_775_807n;
+
+/** Nanosecond timestamp; 0 means "not set" in OTLP. Stored as bigint: past 2262 it is refused. */
 export function readNanos(v: unknown, what: string): bigint | undefined {
   const n = readInt64(v, what);
   if (n === undefined || n === 0n) return undefined;
   if (n < 0n) throw new RecordError(`${what} is negative`);
+  if (n > INT8_MAX) throw new RecordError(`${what} is out of range (after the year 2262)`);
   return n;
+}
+
+/** An integer that fits an int4 (Postgres integer) column, else null. */
+export function int32OrNull(v: unknown): number | null {
+  return typeof v === "number" && Number.isInteger(v) && v >= -2_147_483_648 && v <= 2_147_483_647 ? v : null;
 }
 
 export function nanosToDate(ns: bigint): Date {

@@ -3,6 +3,7 @@ import {
   bool,
   hasCutValue,
   int,
+  int32,
   isPlaceholder,
   num,
   parseJsonString,
@@ -150,7 +151,7 @@ export function claudeEngineEventFields(eventName: string, attrs: Attributes): E
     error: str(attrs.error),
     errorType: str(pick(attrs, "error_type", "error_code", "error_name", "error_category")),
     // Older builds (and Cowork) send status_code as a string, or "undefined" for non-HTTP errors.
-    statusCode: int(attrs.status_code),
+    statusCode: int32(attrs.status_code),
     model: str(pick(attrs, "model", "gen_ai.request.model")),
     requestId: str(pick(attrs, "request_id", "gen_ai.response.id")),
     costUsd,

@@ -1,7 +1,7 @@
 import { hash } from "node:crypto";
 import { toPostgresJsonText } from "@/lib/db/postgres-values";
 import type { Attributes, JsonValue } from "@/lib/otlp/values";
-import { stableStringify } from "@/lib/otlp/values";
+import { int32OrNull, stableStringify } from "@/lib/otlp/values";
 import type { IdentityClaims, IdentityRow, NormalizedBatch, ResourceRow, SourceId } from "./model";
 
 // Helpers every source normalizer shares: who sent it, typed reads of loosely typed attributes,
@@ -49,9 +49,17 @@ export function num(v: JsonValue | undefined): number | null {
   return null;
 }
 
+/** An integer for a bigint column: values beyond 2^53 (not exact in JS, "1e+30" as text) become null. */
 export function int(v: JsonValue | undefined): number | null {
   const n = num(v);
-  return n === null ? null : Math.trunc(n);
+  if (n === null) return null;
+  const i = Math.trunc(n);
+  return Number.isSafeInteger(i) ? i : null;
+}
+
+/** An integer for an integer (int4) column; out of its range, null. */
+export function int32(v: JsonValue | undefined): number | null {
+  return int32OrNull(int(v));
 }
 
 /** Booleans arrive as true/false or "true"/"false" (also "1"/"0"). */

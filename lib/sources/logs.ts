@@ -1,5 +1,5 @@
 import type { ExportLogsServiceRequest, LogRecord } from "@/lib/otlp/types";
-import { anyValueToJson, attributesToJson, nanosToDate, readId, readNanos, RecordError, stableStringify } from "@/lib/otlp/values";
+import { anyValueToJson, attributesToJson, int32OrNull, nanosToDate, readId, readNanos, RecordError, stableStringify } from "@/lib/otlp/values";
 import type { Attributes } from "@/lib/otlp/values";
 import { claudeEngineEventFields, claudeEventName, type EngineEventFields } from "./claude-code";
 import { coworkEventFields } from "./cowork";
@@ -103,7 +103,10 @@ interface RecordContext {
 function eventTimestampOf(attrs: Attributes): Date | null {
   const text = str(attrs["event.timestamp"]);
   const parsed = text ? new Date(text) : null;
-  return parsed && !Number.isNaN(parsed.getTime()) ? parsed : null;
+  if (!parsed || Number.isNaN(parsed.getTime())) return null;
+  // Years past 9999 print as "+275760-…", which a timestamptz does not take: not a usable time.
+  const year = parsed.getUTCFullYear();
+  return year >= 1 && year <= 9999 ? parsed : null;
 }
 
 function normalizeRecord(record: LogRecord, ctx: RecordContext): EventRow {
@@ -114,7 +117,7 @@ function normalizeRecord(record: LogRecord, ctx: RecordContext): EventRow {
   const observedTimeNs = readNanos(record.observedTimeUnixNano, "observedTimeUnixNano") ?? null;
   const traceId = readId(record.traceId, 16, "traceId") ?? null;
   const spanId = readId(record.spanId, 8, "spanId") ?? null;
-  if (record.severityNumber !== undefined && typeof record.severityNumber !== "number") {
+  if (record.severityNumber !== undefined && int32OrNull(record.severityNumber) === null) {
     throw new RecordError("severityNumber must be an integer");
   }
 

@@ -1,6 +1,7 @@
 import type { ExportMetricsServiceRequest, Metric } from "@/lib/otlp/types";
 import {
   attributesToJson,
+  int32OrNull,
   nanosToDate,
   readInt64,
   readNanos,
@@ -38,11 +39,14 @@ interface RawPoint {
   [k: string]: unknown;
 }
 
+/** An AggregationTemporality enum value as sent (0 when absent); junk from a JSON sender is null. */
+const temporalityOf = (v: unknown) => int32OrNull(v ?? 0);
+
 function metricShape(m: Metric): { type: MetricType; points: RawPoint[]; temporality: number | null; monotonic: boolean | null } {
-  if (m.sum) return { type: "sum", points: (m.sum.dataPoints ?? []) as RawPoint[], temporality: m.sum.aggregationTemporality ?? 0, monotonic: m.sum.isMonotonic ?? false };
+  if (m.sum) return { type: "sum", points: (m.sum.dataPoints ?? []) as RawPoint[], temporality: temporalityOf(m.sum.aggregationTemporality), monotonic: m.sum.isMonotonic === true };
   if (m.gauge) return { type: "gauge", points: (m.gauge.dataPoints ?? []) as RawPoint[], temporality: null, monotonic: null };
-  if (m.histogram) return { type: "histogram", points: (m.histogram.dataPoints ?? []) as RawPoint[], temporality: m.histogram.aggregationTemporality ?? 0, monotonic: null };
-  if (m.exponentialHistogram) return { type: "exponential_histogram", points: (m.exponentialHistogram.dataPoints ?? []) as RawPoint[], temporality: m.exponentialHistogram.aggregationTemporality ?? 0, monotonic: null };
+  if (m.histogram) return { type: "histogram", points: (m.histogram.dataPoints ?? []) as RawPoint[], temporality: temporalityOf(m.histogram.aggregationTemporality), monotonic: null };
+  if (m.exponentialHistogram) return { type: "exponential_histogram", points: (m.exponentialHistogram.dataPoints ?? []) as RawPoint[], temporality: temporalityOf(m.exponentialHistogram.aggregationTemporality), monotonic: null };
   if (m.summary) return { type: "summary", points: (m.summary.dataPoints ?? []) as RawPoint[], temporality: null, monotonic: null };
   return { type: "gauge", points: [], temporality: null, monotonic: null };
 }
@@ -64,7 +68,7 @@ function pointValue(type: MetricType, p: RawPoint): { value: number | null; coun
   const { attributes: _a, startTimeUnixNano: _s, timeUnixNano: _t, exemplars: _e, ...rest } = p;
   return {
     value: numberOrNull(p.sum, "sum"),
-    count: count === undefined ? null : Number(count),
+    count: count === undefined || count > BigInt(Number.MAX_SAFE_INTEGER) ? null : Number(count), // bigint column, exact in JS
     distribution: JSON.parse(JSON.stringify(rest)) as JsonValue,
   };
 }

@@ -1,5 +1,5 @@
 import type { ExportTraceServiceRequest, Span } from "@/lib/otlp/types";
-import { attributesToJson, nanosToDate, readId, readNanos, RecordError } from "@/lib/otlp/values";
+import { attributesToJson, int32OrNull, nanosToDate, readId, readNanos, RecordError } from "@/lib/otlp/values";
 import type { Attributes } from "@/lib/otlp/values";
 import { claudeCodeSpanFields } from "./claude-code";
 import {
@@ -114,7 +114,7 @@ function normalizeSpan(
   const statusCode = span.status?.code ?? 0;
   if (typeof statusCode !== "number" || ![0, 1, 2].includes(statusCode)) throw new RecordError("status.code must be 0, 1 or 2");
   const kind = span.kind ?? 0;
-  if (typeof kind !== "number" || kind < 0 || kind > 5) throw new RecordError("kind must be an integer 0–5");
+  if (typeof kind !== "number" || !Number.isInteger(kind) || kind < 0 || kind > 5) throw new RecordError("kind must be an integer 0–5");
 
   return {
     traceId,
@@ -135,7 +135,7 @@ function normalizeSpan(
     statusCode,
     statusMessage: str(span.status?.message ?? null),
     traceState: str(span.traceState ?? null),
-    flags: typeof span.flags === "number" ? span.flags : null,
+    flags: int32OrNull(span.flags), // a fixed32 with the top bit set is no flag we know
     ...spanFields(source, name, attrs),
     attributes: attrs,
     events,
