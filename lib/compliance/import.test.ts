@@ -117,6 +117,18 @@ describe("Compliance import", () => {
     expect(await one(`SELECT raw->>'note' AS note FROM compliance_activities WHERE tenant_id = $1`)).toEqual({ note: stored });
   });
 
+  it("rejects, line by line, times Postgres cannot store, and stores the rest", async () => {
+    const t = await createTestTenant("import-times");
+    const good = ["2026-11-20T10:00:00Z", "2026-11-20T10:00:00.123456+02:00", "2016-12-31t23:59:59z", "2024-02-29 08:00:00-15:59"];
+    const bad = ["2026-02-30T00:00:00Z", "2016-12-31T23:59:60Z", "0000-01-01T00:00:00Z", "+275760-09-13T00:00:00.000Z", "1", "2026-11-20", "2026-11-20T10:00:00", "2026-11-20T24:00:00Z", "2026-11-20T10:00:00+16:00"];
+    const lines = [...good, ...bad].map((when, i) => JSON.stringify(activity(100 + i, { created_at: when })));
+    const report = await run(t.tenantId, lines.join("\n"));
+    expect(report).toMatchObject({ accepted: good.length, rejected: bad.length });
+    expect(report.errors.every((e) => e.includes("created_at: must be an RFC 3339 time"))).toBe(true);
+    const { rows } = await getPool().query(`SELECT count(*)::int AS n FROM compliance_activities WHERE tenant_id = $1`, [t.tenantId]);
+    expect(rows[0].n).toBe(good.length);
+  });
+
   it("imports JSON documents: an API page, an array, a pretty-printed record", async () => {
     const t = await createTestTenant("import-json");
     expect((await run(t.tenantId, JSON.stringify({ data: [activity(10), activity(11)], has_more: false, first_id: "a", last_id: "b" }), "page.json")).accepted).toBe(2);

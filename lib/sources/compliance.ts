@@ -37,7 +37,25 @@ export function mergeResults(a: StoreResult, b: StoreResult): StoreResult {
   };
 }
 
-const rfc3339 = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "must be an RFC 3339 time");
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * An RFC 3339 time that Postgres's timestamptz takes. Date.parse alone lets through what Postgres
+ * refuses ("2026-02-30", year 0, "+275760-…", "1"), and one such value failed its whole page (the
+ * connector retried that page forever; an import stopped there).
+ */
+function isRfc3339(s: string): boolean {
+  const m = RFC3339.exec(s);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate(); // day 0 of the next month
+  const offsetOk = m[9] === undefined || (Number(m[9]) <= 15 && Number(m[10]) <= 59); // Postgres: ±15:59
+  const fields = year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59;
+  // And one JavaScript reads too (no leap second 60), as activities are stored via Date.
+  return fields && offsetOk && !Number.isNaN(Date.parse(s));
+}
+
+const rfc3339 = z.string().refine(isRfc3339, "must be an RFC 3339 time");
 const nullableString = z.string().nullish().transform((v) => v ?? null);
 
 function describeZod(err: z.ZodError): string {
