@@ -1,5 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { getToken } from "next-auth/jwt";
+import { urlHasNul } from "@/lib/db/postgres-values";
 
 // Console pages need a session: send anonymous visitors to sign in before rendering anything.
 // This is a convenience gate only; every page and route checks the user itself (lib/auth/session).
@@ -8,6 +9,8 @@ import { getToken } from "next-auth/jwt";
 
 export async function proxy(request: NextRequest) {
   const { pathname, search } = request.nextUrl;
+  // Every page would pass the value to a query Postgres refuses (a 500): answer it here.
+  if (urlHasNul(request.nextUrl)) return new NextResponse("Bad request: the URL must not contain NUL (%00).", { status: 400 });
   const headers = new Headers(request.headers);
   headers.set("x-blindspot-path", `${pathname}${search}`);
   if (pathname === "/") return NextResponse.next({ request: { headers } });

@@ -49,6 +49,16 @@ test("a manager receives no content from any console page or export", async ({ p
   await analyst.close();
 });
 
+test("a NUL (%00) in a console URL is a 400, not a server error", async ({ page }) => {
+  await signIn(page, "analyst", `/prompts/${promptId}`);
+  for (const path of ["/prompts/a%00b", `/sessions/${sessionId}%00`, "/explore?range=all&user=%00", "/api/console/events/export?format=csv&tool=%00"]) {
+    const res = await page.request.get(path);
+    expect(res.status(), path).toBe(400);
+    expect(await res.text(), path).toContain("must not contain NUL");
+  }
+  expect((await page.request.get("/explore?range=all&user=%2500")).status()).toBe(200);
+});
+
 test("a manager's API token gets no content either", async ({ request }) => {
   // The e2e admin API token reads content; manager tokens are covered by lib/api/read-api.test.ts.
   const res = await request.get(`/api/v1/prompts/${promptId}`, { headers: { authorization: `Bearer ${E2E.apiToken}` } });

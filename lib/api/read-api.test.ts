@@ -73,6 +73,23 @@ describe("GET /api/v1/prompts/{promptId}", () => {
     expect(reject.fields.toolParameters.full_command).toContain("rm");
   });
 
+  it("400, not a database error, for a NUL (%00) in the path or the query", async () => {
+    for (const path of [
+      "/api/v1/prompts/a%00b",
+      "/api/v1/sessions/%00",
+      "/api/v1/sessions/some-session?cursor=%00",
+      "/api/v1/events?user=%00",
+      "/api/v1/events?name=x%00&source=claude_code",
+      "/api/v1/approvals/summary?user=%00",
+      "/api/v1/metrics?name=%00",
+    ]) {
+      const { status, body } = await get(path, tenant.apiToken);
+      expect({ path, status, body }).toEqual({ path, status: 400, body: { error: "the URL must not contain NUL (%00)" } });
+    }
+    // The text "%00" itself (sent as %2500) is an ordinary value.
+    expect((await get("/api/v1/prompts/%2500", tenant.apiToken)).status).toBe(404);
+  });
+
   it("404 for an unknown prompt, 401 without a token, 403 for a revoked token", async () => {
     expect((await get(`/api/v1/prompts/00000000-0000-4000-8000-000000000000`, tenant.apiToken)).status).toBe(404);
     const anon = await fetch(`${app.url}/api/v1/prompts/${promptId}`);

@@ -1,6 +1,7 @@
 import { authenticateApi, type ApiPrincipal } from "@/lib/auth/api-tokens";
 import { canReadContent } from "@/lib/auth/roles";
 import { presentedSecret } from "@/lib/auth/secrets";
+import { urlHasNul } from "@/lib/db/postgres-values";
 import { prisma } from "@/lib/db/prisma";
 import { describeError, isRetryableDatabaseError } from "@/lib/ingest/db-errors";
 
@@ -30,6 +31,7 @@ export async function withReadApi(request: Request, fn: (ctx: ApiContext) => Pro
     if (!auth.ok) {
       return json(auth.status, { error: auth.message }, auth.status === 401 ? { "www-authenticate": 'Bearer realm="blindspot"' } : {});
     }
+    if (urlHasNul(new URL(request.url))) return json(400, { error: "the URL must not contain NUL (%00)" });
     const principal = auth.principal;
     const content = canReadContent(principal.role);
     const ctx: ApiContext = {

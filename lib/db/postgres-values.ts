@@ -44,3 +44,12 @@ export function toPostgresJson(value: unknown): string {
   if (text === undefined) throw new TypeError("toPostgresJson: value has no JSON form");
   return toPostgresJsonText(text);
 }
+
+/**
+ * Whether a request URL's path or query holds NUL (%00). Postgres refuses it as a parameter and no
+ * stored value holds one, so such a request is answered 400 before it reaches a query.
+ */
+export function urlHasNul(url: URL): boolean {
+  if (url.search.includes("%00") && [...url.searchParams.values(), ...url.searchParams.keys()].some((v) => v.includes("\u0000"))) return true;
+  return url.pathname.includes("%00");
+}
