@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import type pg from "pg";
 import { createApiToken } from "@/lib/auth/api-tokens";
@@ -19,6 +19,8 @@ export interface FirstStartResult {
   adminEmail: string | null;
   /** Where a generated admin password was written (null when it came from the environment). */
   adminPasswordFile: string | null;
+  /** The first admin's password, on the start that created the admin only. */
+  adminPassword: string | null;
   ingestTokenFile: string | null;
   ingestToken: string | null;
 }
@@ -35,9 +37,10 @@ function writeSecretFile(dataDir: string, name: string, value: string): string {
   return file;
 }
 
-export function readSecretFile(dataDir: string, name: keyof typeof SECRET_FILES): string | null {
-  const file = path.join(dataDir, SECRET_FILES[name]);
-  return existsSync(file) ? readFileSync(file, "utf8").trim() : null;
+/** The generated first-admin password's file, while it is still there. */
+export function initialAdminPasswordFile(dataDir: string): string | null {
+  const file = path.join(dataDir, SECRET_FILES.adminPassword);
+  return existsSync(file) ? file : null;
 }
 
 export async function databaseIsEmpty(client: Pick<pg.ClientBase, "query">): Promise<boolean> {
@@ -46,11 +49,12 @@ export async function databaseIsEmpty(client: Pick<pg.ClientBase, "query">): Pro
 }
 
 export async function firstStart(cfg: Config, empty: boolean): Promise<FirstStartResult> {
-  const result: FirstStartResult = { created: false, adminEmail: null, adminPasswordFile: null, ingestTokenFile: null, ingestToken: null };
+  const result: FirstStartResult = { created: false, adminEmail: null, adminPasswordFile: null, adminPassword: null, ingestTokenFile: null, ingestToken: null };
   if (!empty) {
     const admin = await prisma().user.findFirst({ where: { role: "admin", deactivatedAt: null }, orderBy: { createdAt: "asc" } });
     result.adminEmail = admin?.email ?? null;
-    result.ingestToken = readSecretFile(cfg.dataDir, "ingestToken");
+    // The ingest token is shown by the start that created it only: it may have been revoked
+    // since, and a secret printed on every start ends up in every log of the service.
     return result;
   }
   result.created = true;
@@ -66,6 +70,7 @@ export async function firstStart(cfg: Config, empty: boolean): Promise<FirstStar
     data: { id: randomUUID(), tenantId: scope.tenantId, email, name: "Administrator", role: "admin", passwordHash: await hashPassword(password) },
   });
   result.adminEmail = email;
+  result.adminPassword = password;
 
   const ingest = await createIngestToken({
     ...scope,

@@ -6,12 +6,12 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import { firstStart, databaseIsEmpty } from "@/lib/bootstrap";
+import { databaseIsEmpty, firstStart, initialAdminPasswordFile } from "@/lib/bootstrap";
 import { loadConfig } from "@/lib/config";
 import { openEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
 import { closePool } from "@/lib/db/pool";
-import { claudeCodeShell } from "@/lib/setup/client-config";
+import { startBanner } from "@/lib/setup/start-banner";
 import { buildIsFresh } from "./build-freshness";
 
 const dev = process.argv.includes("--dev");
@@ -72,22 +72,16 @@ async function main(): Promise<void> {
   await closePool();
 
   const baseUrl = cfg.BLINDSPOT_PUBLIC_URL ?? `http://localhost:${cfg.PORT}`;
-  const token = setup.ingestToken ?? cfg.BLINDSPOT_INIT_INGEST_TOKEN ?? "<ingest token: npm run blindspot -- tokens create --name laptop>";
-  const login = setup.adminEmail
-    ? `${setup.adminEmail}  ${setup.adminPasswordFile ? `(password: ${readFileSync(setup.adminPasswordFile, "utf8").trim()}, also in ${setup.adminPasswordFile})` : setup.created ? "(password from BLINDSPOT_INIT_ADMIN_PASSWORD)" : ""}`
-    : "no admin user yet";
-  console.log(`
-Blindspot ${dev ? "(dev) " : ""}is starting on ${baseUrl}
-  Sign in:   ${login}
-  Database:  ${describeDatabase(url, embedded)}
-  Health:    ${baseUrl}/api/health
-
-Point Claude Code at it (shell profile, or the "env" block of managed-settings.json):
-${claudeCodeShell(baseUrl, token).replace(/^/gm, "  ")}
-  # optional content: export OTEL_LOG_USER_PROMPTS=1 OTEL_LOG_TOOL_DETAILS=1
-Office agents: collector URL ${baseUrl}/api/otlp, header Authorization=Bearer <token>.
-More tokens: npm run blindspot -- tokens create --name <name>
-`);
+  console.log(
+    startBanner({
+      baseUrl,
+      dev,
+      database: describeDatabase(url, embedded),
+      setup,
+      passwordFromEnv: Boolean(cfg.BLINDSPOT_INIT_ADMIN_PASSWORD),
+      initialPasswordFile: initialAdminPasswordFile(cfg.dataDir),
+    }),
+  );
 
   const env = {
     ...process.env,
