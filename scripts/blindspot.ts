@@ -1,6 +1,5 @@
 // Admin CLI: `npm run blindspot -- <command>`. Works against DATABASE_URL, or the embedded
 // database (through the running server's socket when Blindspot is up, directly otherwise).
-import { randomBytes } from "node:crypto";
 import { createReadStream, statSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -24,6 +23,7 @@ import { migrate } from "@/lib/db/migrate";
 import { closePool } from "@/lib/db/pool";
 import { prisma } from "@/lib/db/prisma";
 import type { Signal } from "@/lib/otlp/types";
+import { cliPassword } from "./cli-password";
 import { DEFAULT_ENVIRONMENT, DEFAULT_TENANT_SLUG, ensureDefaultScope, ensureEnvironment, ensureTenant, resolveScope } from "@/lib/tenants";
 
 const USAGE = `Blindspot admin CLI
@@ -37,7 +37,9 @@ const USAGE = `Blindspot admin CLI
   npm run blindspot -- api-tokens list [--tenant <slug>] [--json]
   npm run blindspot -- api-tokens revoke <id>
   npm run blindspot -- users create --email <email> --role admin|analyst|manager [--tenant <slug>] [--name <name>]
-                                    (password from BLINDSPOT_USER_PASSWORD, or generated and printed once)
+                                    password: BLINDSPOT_USER_PASSWORD=<password> (scripts), else typed at a
+                                    hidden prompt in a terminal (Enter generates one), else generated and
+                                    printed once; at least 12 characters
   npm run blindspot -- users list [--tenant <slug>]
   npm run blindspot -- users deactivate <email>
   npm run blindspot -- compliance import <file.json|file.ndjson> [--tenant <slug>] [--organization <org uuid for user records>]
@@ -163,8 +165,7 @@ async function run(): Promise<void> {
     case "users create": {
       if (!opts.email) throw new UsageError("--email is required");
       if (!opts.role || !isRole(opts.role)) throw new UsageError("--role must be admin, analyst or manager");
-      const generated = !process.env.BLINDSPOT_USER_PASSWORD;
-      const password = process.env.BLINDSPOT_USER_PASSWORD ?? randomBytes(15).toString("base64url");
+      const { password, generated } = await cliPassword();
       const user = await createUser({ tenantId: await tenantIdOf(opts.tenant!), email: opts.email, role: opts.role, name: opts.name, password, actor });
       console.log(`Created ${user.role} ${user.email}.${generated ? `\n\nPassword (shown once):\n  ${password}\n` : ""}`);
       return;
