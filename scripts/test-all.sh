@@ -52,4 +52,6 @@ if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
 fi
 PLAYWRIGHT_JSON_OUTPUT_NAME=test-results/playwright.json npx playwright test --reporter=list,json
 
-node scripts/test-summary.mjs test-results/vitest-pglite.json test-results/vitest-postgres.json test-results/playwright.json
+# The first-run check's report counts when .ci/run (or a person) ran it before.
+first_run=(); [ -f test-results/first-run.json ] && first_run=(test-results/first-run.json)
+node scripts/test-summary.mjs "${first_run[@]}" test-results/vitest-pglite.json test-results/vitest-postgres.json test-results/playwright.json
