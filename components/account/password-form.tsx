@@ -31,7 +31,7 @@ export function PasswordForm() {
         </div>
       ))}
       <div className="flex items-center gap-3">
-        <button type="submit" disabled={pending} className="btn-primary">{pending ? "Changing…" : "Change password"}</button>
+        <button type="submit" disabled={pending} className="btn-primary shrink-0 whitespace-nowrap">{pending ? "Changing…" : "Change password"}</button>
         {state.message && (
           <span role="status" className={state.status === "changed" ? "text-emerald-700 dark:text-emerald-400" : "text-red-700 dark:text-red-400"}>
             {state.message}
