@@ -45,9 +45,9 @@ export function readSecretFile(dataDir: string, name: keyof typeof SECRET_FILES)
  * the hash a password change replaced, it removes the file only if the file held that password.
  */
 export async function discardInitialAdminPassword(dataDir: string, replacedHash: string): Promise<boolean> {
-  const password = readSecretFile(dataDir, "adminPassword");
-  if (!password || !(await verifyPassword(password, replacedHash))) return false;
-  rmSync(path.join(dataDir, SECRET_FILES.adminPassword), { force: true });
+  const file = path.join(dataDir, SECRET_FILES.adminPassword);
+  if (!existsSync(file) || !(await verifyPassword(readFileSync(file, "utf8").trim(), replacedHash))) return false;
+  rmSync(file, { force: true });
   return true;
 }
 
