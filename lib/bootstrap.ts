@@ -1,16 +1,16 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { existsSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import type pg from "pg";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { createIngestToken } from "@/lib/auth/ingest-tokens";
-import { hashPassword } from "@/lib/auth/passwords";
+import { hashPassword, verifyPassword } from "@/lib/auth/passwords";
 import type { Config } from "@/lib/config";
 import { prisma } from "@/lib/db/prisma";
 import { ensureDefaultScope } from "@/lib/tenants";
 
 // First start. Only when the database holds no tenant yet: create the default tenant and
-// environment, the first admin, and (from BLINDSPOT_INIT_* or freshly generated) an ingest token
+// environment, the first admin (the instance owner), and (from BLINDSPOT_INIT_* or freshly generated) an ingest token
 // and an API token. Generated secrets are written once to files in the data directory (0600)
 // so the operator can read them after the banner scrolls away.
 
@@ -43,6 +43,17 @@ export function initialAdminPasswordFile(dataDir: string): string | null {
   return existsSync(file) ? file : null;
 }
 
+/**
+ * Deletes the generated first-start password file once that password stops working: called with
+ * the hash a password change replaced, it removes the file only if the file held that password.
+ */
+export async function discardInitialAdminPassword(dataDir: string, replacedHash: string): Promise<boolean> {
+  const file = path.join(dataDir, SECRET_FILES.adminPassword);
+  if (!existsSync(file) || !(await verifyPassword(readFileSync(file, "utf8").trim(), replacedHash))) return false;
+  rmSync(file, { force: true });
+  return true;
+}
+
 export async function databaseIsEmpty(client: Pick<pg.ClientBase, "query">): Promise<boolean> {
   const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM tenants`);
   return (rows[0]?.n ?? 0) === 0;
@@ -67,7 +78,7 @@ export async function firstStart(cfg: Config, empty: boolean): Promise<FirstStar
     result.adminPasswordFile = writeSecretFile(cfg.dataDir, SECRET_FILES.adminPassword, password);
   }
   await prisma().user.create({
-    data: { id: randomUUID(), tenantId: scope.tenantId, email, name: "Administrator", role: "admin", passwordHash: await hashPassword(password) },
+    data: { id: randomUUID(), tenantId: scope.tenantId, email, name: "Administrator", role: "admin", isOwner: true, passwordHash: await hashPassword(password) },
   });
   result.adminEmail = email;
   result.adminPassword = password;

@@ -16,7 +16,7 @@ import {
 } from "@/lib/auth/ingest-tokens";
 import { isRole } from "@/lib/auth/roles";
 import { importComplianceFile } from "@/lib/compliance/import";
-import { createUser, deactivateUser } from "@/lib/auth/users";
+import { createUser, deactivateUser, setOwner, setPassword } from "@/lib/auth/users";
 import { loadConfig } from "@/lib/config";
 import { openEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
@@ -36,12 +36,16 @@ const USAGE = `Blindspot admin CLI
   npm run blindspot -- api-tokens create --name <name> --role admin|analyst|manager [--tenant <slug>]
   npm run blindspot -- api-tokens list [--tenant <slug>] [--json]
   npm run blindspot -- api-tokens revoke <id>
-  npm run blindspot -- users create --email <email> --role admin|analyst|manager [--tenant <slug>] [--name <name>]
+  npm run blindspot -- users create --email <email> --role admin|analyst|manager [--owner] [--tenant <slug>] [--name <name>]
                                     password: BLINDSPOT_USER_PASSWORD=<password> (scripts), else typed at a
                                     hidden prompt in a terminal (Enter generates one), else generated and
                                     printed once; at least 12 characters
+                                    --owner: an admin of every tenant and of instance settings
   npm run blindspot -- users list [--tenant <slug>]
-  npm run blindspot -- users deactivate <email>
+  npm run blindspot -- users set-password <email>     (password as for users create;
+                                                       ends the user's console sessions)
+  npm run blindspot -- users owner <email> [--remove] make an admin an instance owner, or no longer
+  npm run blindspot -- users deactivate <email>       also revokes the API tokens they created
   npm run blindspot -- compliance import <file.json|file.ndjson> [--tenant <slug>] [--organization <org uuid for user records>]
   npm run blindspot -- tenants create <slug> [--name <display name>]
   npm run blindspot -- environments create <tenant-slug> <name>
@@ -63,6 +67,8 @@ const { values: opts, positionals } = parseArgs({
     "expires-days": { type: "string" },
     role: { type: "string" },
     json: { type: "boolean", default: false },
+    owner: { type: "boolean", default: false },
+    remove: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -166,19 +172,40 @@ async function run(): Promise<void> {
       if (!opts.email) throw new UsageError("--email is required");
       if (!opts.role || !isRole(opts.role)) throw new UsageError("--role must be admin, analyst or manager");
       const { password, generated } = await cliPassword();
-      const user = await createUser({ tenantId: await tenantIdOf(opts.tenant!), email: opts.email, role: opts.role, name: opts.name, password, actor });
-      console.log(`Created ${user.role} ${user.email}.${generated ? `\n\nPassword (shown once):\n  ${password}\n` : ""}`);
+      if (opts.owner && opts.role !== "admin") throw new UsageError("--owner needs --role admin");
+      const user = await createUser({ tenantId: await tenantIdOf(opts.tenant!), email: opts.email, role: opts.role, name: opts.name, password, owner: opts.owner || undefined, actor });
+      console.log(`Created ${user.isOwner ? "owner (admin)" : user.role} ${user.email}.${generated ? `\n\nPassword (shown once):\n  ${password}\n` : ""}`);
       return;
     }
     case "users list": {
       const users = await prisma().user.findMany({ where: { tenantId: await tenantIdOf(opts.tenant!) }, orderBy: { email: "asc" } });
-      table(users.map((u) => ({ email: u.email, name: u.name, role: u.role, status: u.deactivatedAt ? "deactivated" : "active", lastLogin: u.lastLoginAt, created: u.createdAt })));
+      table(users.map((u) => ({ email: u.email, name: u.name, role: u.role, owner: u.isOwner ? "yes" : "", status: u.deactivatedAt ? "deactivated" : "active", lastLogin: u.lastLoginAt, created: u.createdAt })));
       return;
     }
     case "users deactivate": {
       if (!arg) throw new UsageError("users deactivate needs an email");
-      await deactivateUser(arg, actor);
-      console.log(`Deactivated ${arg}; their sessions end at their next request.`);
+      const { revokedApiTokens } = await deactivateUser(arg, actor);
+      console.log(`Deactivated ${arg}; their sessions end at their next request. Revoked ${revokedApiTokens} API token(s) they created` +
+        `${revokedApiTokens ? " (a running server refuses them within 10 seconds)" : ""}.`);
+      return;
+    }
+    case "users set-password": {
+      if (!arg) throw new UsageError("users set-password needs an email");
+      const user = await prisma().user.findUnique({ where: { email: arg.trim().toLowerCase() } });
+      if (!user) throw new UsageError(`no user "${arg}"`);
+      const { password, generated } = await cliPassword();
+      const { initialPasswordFileDeleted } = await setPassword(user.id, password, actor, "user.password_set");
+      console.log(`New password for ${user.email}; their console sessions have ended.${initialPasswordFileDeleted ? " The first-start password file is deleted." : ""}` +
+        `${generated ? `\n\nPassword (shown once):\n  ${password}\n` : ""}`);
+      return;
+    }
+    case "users owner": {
+      if (!arg) throw new UsageError("users owner needs an email");
+      const user = await prisma().user.findUnique({ where: { email: arg.trim().toLowerCase() } });
+      if (!user) throw new UsageError(`no user "${arg}"`);
+      const refused = await setOwner(user.id, !opts.remove, actor);
+      if (refused) throw new Error(refused);
+      console.log(`${user.email} is ${opts.remove ? "no longer an" : "an"} instance owner.`);
       return;
     }
     case "compliance import": {

@@ -5,11 +5,11 @@ import { redirect } from "next/navigation";
 import { requireUser, TENANT_COOKIE } from "@/lib/auth/session";
 import { prisma } from "@/lib/db/prisma";
 
-/** Admins switch the tenant they are looking at; nobody else can. */
+/** Owners switch the tenant they are looking at; everyone else stays in their own. */
 export async function selectTenant(form: FormData): Promise<void> {
   const user = await requireUser();
   const id = String(form.get("tenantId") ?? "");
-  if (!user.isAdmin) redirect("/explore");
+  if (!user.isOwner) redirect("/explore");
   const tenant = await prisma().tenant.findUnique({ where: { id } });
   if (tenant) {
     (await cookies()).set(TENANT_COOKIE, tenant.id, { httpOnly: true, sameSite: "lax", path: "/", secure: process.env.NODE_ENV === "production" && process.env.NEXTAUTH_URL?.startsWith("https:") });

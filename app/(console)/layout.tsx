@@ -12,7 +12,7 @@ export const dynamic = "force-dynamic";
 // The signed-in console: navigation on the left, search and pickers on top.
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
   const user = await requireUser();
-  const tenants = user.isAdmin
+  const tenants = user.isOwner
     ? await prisma().tenant.findMany({ select: { id: true, slug: true, name: true }, orderBy: { slug: "asc" } })
     : [{ id: user.tenantId, slug: user.tenantSlug, name: user.tenantSlug }];
   return (
@@ -28,9 +28,9 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
         <header className="sticky top-0 z-20 flex flex-wrap items-center gap-3 border-b border-slate-200 bg-white/95 px-4 py-2 backdrop-blur dark:border-slate-800 dark:bg-slate-900/95">
           <SearchBox />
           <div className="ml-auto flex items-center gap-3">
-            <TenantPicker tenants={tenants} current={user.tenantId} canSwitch={user.isAdmin} />
+            <TenantPicker tenants={tenants} current={user.tenantId} canSwitch={user.isOwner} />
             <RangePicker />
-            <UserMenu name={user.name} role={user.role} />
+            <UserMenu name={user.name} role={user.isOwner ? "owner" : user.role} />
           </div>
         </header>
         <main className="min-w-0 flex-1 px-6 py-5">{children}</main>

@@ -8,15 +8,17 @@ const TABS = [
   { href: "/settings/tokens", label: "Ingest tokens" },
   { href: "/settings/api-tokens", label: "API tokens" },
   { href: "/settings/users", label: "Users" },
-  { href: "/settings/receiver", label: "Receiver" },
   { href: "/settings/compliance", label: "Compliance API" },
 ];
+/** Instance settings: owners only. */
+const OWNER_TABS = [{ href: "/settings/receiver", label: "Receiver" }];
 
-export function SettingsNav() {
+export function SettingsNav({ isOwner }: { isOwner: boolean }) {
   const pathname = usePathname();
+  const tabs = isOwner ? [...TABS, ...OWNER_TABS] : TABS;
   return (
     <nav aria-label="Settings" className="mt-4 flex flex-wrap gap-1 border-b border-slate-200 dark:border-slate-800">
-      {TABS.map((t) => {
+      {tabs.map((t) => {
         const active = pathname === t.href || pathname.startsWith(`${t.href}/`);
         return (
           <Link

@@ -93,12 +93,15 @@ export function authOptions(): NextAuthOptions {
           const row = account?.provider === "oidc" && user.email
             ? await prisma().user.findUnique({ where: { email: user.email.toLowerCase() } })
             : await prisma().user.findUnique({ where: { id: user.id } });
-          if (row) token.uid = row.id;
+          if (row) {
+            token.uid = row.id;
+            token.sv = row.sessionVersion;
+          }
         }
         return token;
       },
       async session({ session, token }) {
-        return { ...session, uid: typeof token.uid === "string" ? token.uid : undefined };
+        return { ...session, uid: typeof token.uid === "string" ? token.uid : undefined, sv: typeof token.sv === "number" ? token.sv : 0 };
       },
     },
     logger: {

@@ -1,12 +1,15 @@
 import { cookies, headers } from "next/headers";
 import { notFound, redirect } from "next/navigation";
 import { getServerSession } from "next-auth";
+import { decode, encode } from "next-auth/jwt";
+import { config } from "@/lib/config";
 import { prisma } from "@/lib/db/prisma";
 import { authOptions } from "./options";
 import { canAdminister, canReadContent, isRole, type Role } from "./roles";
 
 // Who is asking, for pages, server actions and console API routes. The session cookie names
-// the user; the database says whether they still exist, their role and their tenant.
+// the user; the database says whether they still exist, their role, their tenant and whether
+// they own the instance.
 
 export interface ConsoleUser {
   id: string;
@@ -14,11 +17,14 @@ export interface ConsoleUser {
   name: string;
   role: Role;
   homeTenantId: string;
-  /** The tenant being viewed (admins may switch; everyone else sees their own). */
+  /** The tenant being viewed: owners may switch (TENANT_COOKIE); everyone else sees their own. */
   tenantId: string;
   tenantSlug: string;
   canReadContent: boolean;
+  /** Administers the tenant being viewed (tokens, users, connector). */
   isAdmin: boolean;
+  /** Instance owner: every tenant, instance settings, audit entries of no tenant. */
+  isOwner: boolean;
 }
 
 export const TENANT_COOKIE = "bs_tenant";
@@ -28,9 +34,13 @@ export async function currentUser(): Promise<ConsoleUser | null> {
   if (!session?.uid) return null;
   const user = await prisma().user.findUnique({ where: { id: session.uid }, include: { tenant: true } });
   if (!user || user.deactivatedAt || !isRole(user.role)) return null;
+  // A password change raised the version: sessions begun before it are over.
+  if ((session.sv ?? 0) !== user.sessionVersion) return null;
+  const isOwner = user.isOwner && canAdminister(user.role);
   let tenant = user.tenant;
   const wanted = (await cookies()).get(TENANT_COOKIE)?.value;
-  if (wanted && wanted !== user.tenantId && canAdminister(user.role)) {
+  // Only owners look into other tenants; anyone else's cookie (stale, or forged) is ignored.
+  if (wanted && wanted !== user.tenantId && isOwner) {
     tenant = (await prisma().tenant.findUnique({ where: { id: wanted } })) ?? user.tenant;
   }
   return {
@@ -43,11 +53,12 @@ export async function currentUser(): Promise<ConsoleUser | null> {
     tenantSlug: tenant.slug,
     canReadContent: canReadContent(user.role),
     isAdmin: canAdminister(user.role),
+    isOwner,
   };
 }
 
 /** For pages: sends anonymous visitors to sign in, and hides pages a role may not use. */
-export async function requireUser(options: { roles?: Role[] } = {}): Promise<ConsoleUser> {
+export async function requireUser(options: { roles?: Role[]; owner?: boolean } = {}): Promise<ConsoleUser> {
   const user = await currentUser();
   if (!user) {
     const h = await headers();
@@ -55,10 +66,35 @@ export async function requireUser(options: { roles?: Role[] } = {}): Promise<Con
     redirect(`/login?callbackUrl=${encodeURIComponent(path)}`);
   }
   if (options.roles && !options.roles.includes(user.role)) notFound();
+  if (options.owner && !user.isOwner) notFound();
   return user;
 }
 
 /** For console API routes and server actions: null means 401. */
 export async function userForApi(): Promise<ConsoleUser | null> {
   return currentUser();
+}
+
+/** next-auth's session cookie: the __Secure- name when the public URL is https (as next-auth decides). */
+function sessionCookieName(): string {
+  return process.env.NEXTAUTH_URL?.startsWith("https://") ? "__Secure-next-auth.session-token" : "next-auth.session-token";
+}
+
+/**
+ * After a password change: writes the asking browser's session cookie again with the new
+ * session version, so this session continues while every other one ends. False when there was
+ * no readable session cookie (the user then signs in again).
+ */
+export async function renewSessionCookie(sessionVersion: number): Promise<boolean> {
+  const secret = process.env.NEXTAUTH_SECRET;
+  if (!secret) return false;
+  const jar = await cookies();
+  const name = sessionCookieName();
+  const current = jar.get(name)?.value;
+  const token = current ? await decode({ token: current, secret }).catch(() => null) : null;
+  if (!token) return false;
+  const maxAge = config().BLINDSPOT_SESSION_HOURS * 3600;
+  const value = await encode({ token: { ...token, sv: sessionVersion }, secret, maxAge });
+  jar.set(name, value, { httpOnly: true, sameSite: "lax", path: "/", secure: name.startsWith("__Secure-"), maxAge });
+  return true;
 }

@@ -11,7 +11,7 @@ export default async function SettingsLayout({ children }: { children: ReactNode
     <div className="mx-auto max-w-6xl">
       <h1 className="text-lg font-semibold tracking-tight">Settings</h1>
       <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">Tenant {user.tenantSlug}</p>
-      <SettingsNav />
+      <SettingsNav isOwner={user.isOwner} />
       <div className="mt-4">{children}</div>
     </div>
   );

@@ -10,7 +10,8 @@ export interface OriginsState {
 }
 
 export async function saveOriginsAction(_prev: OriginsState, form: FormData): Promise<OriginsState> {
-  const admin = await requireUser({ roles: ["admin"] });
+  // Browser origins apply to the whole instance: owners only.
+  const admin = await requireUser({ owner: true });
   const origins = String(form.get("origins") ?? "").split(/[\s,]+/).filter(Boolean);
   try {
     await setConfiguredOrigins(origins, admin.email);

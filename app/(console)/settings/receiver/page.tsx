@@ -7,7 +7,7 @@ import { configuredOrigins } from "@/lib/settings/cors-origins";
 export const dynamic = "force-dynamic";
 
 export default async function ReceiverSettingsPage() {
-  await requireUser({ roles: ["admin"] });
+  await requireUser({ owner: true });
   const c = config();
   const extra = await configuredOrigins();
   return (

@@ -4,7 +4,7 @@ import { ROLES } from "@/lib/auth/roles";
 import { requireUser } from "@/lib/auth/session";
 import { prisma } from "@/lib/db/prisma";
 import { formatTime } from "@/lib/presentation/format";
-import { changeRoleAction, setActiveAction } from "./actions";
+import { changeRoleAction, setActiveAction, setOwnerAction } from "./actions";
 
 export const dynamic = "force-dynamic";
 
@@ -14,7 +14,9 @@ export default async function UsersPage() {
   return (
     <div className="space-y-4">
       <p className="max-w-3xl text-xs text-slate-500 dark:text-slate-400">
-        Analysts and admins read content (prompt text, tool inputs and outputs); managers see everything else with content hidden. Changes apply at the user&apos;s next request.
+        Analysts and admins read content (prompt text, tool inputs and outputs); managers see everything else with content hidden. Admins administer
+        this tenant; owners are admins of every tenant and of instance settings. Deactivating someone also revokes the API tokens they created.
+        Changes apply at the user&apos;s next request.
       </p>
       <InviteUserForm />
       <div className="overflow-x-auto rounded-md border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
@@ -29,35 +31,49 @@ export default async function UsersPage() {
             </tr>
           </thead>
           <tbody>
-            {users.map((u) => (
-              <tr key={u.id} className="border-b border-slate-100 last:border-0 dark:border-slate-800">
-                <td className="px-3 py-2">
-                  <div className="font-medium">{u.name ?? u.email}</div>
-                  {u.name && <div className="text-slate-500">{u.email}</div>}
-                </td>
-                <td className="px-3 py-2">
-                  <form action={changeRoleAction} className="flex items-center gap-1">
-                    <input type="hidden" name="id" value={u.id} />
-                    <label className="sr-only" htmlFor={`role-${u.id}`}>Role of {u.email}</label>
-                    <select id={`role-${u.id}`} name="role" defaultValue={u.role} className="field py-0.5 text-xs" disabled={u.id === admin.id}>
-                      {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
-                    </select>
-                    {u.id !== admin.id && <button type="submit" className="btn-secondary py-0.5 text-xs">Save</button>}
-                  </form>
-                </td>
-                <td className="px-3 py-2">{u.deactivatedAt ? <Badge tone="red">deactivated</Badge> : <Badge tone="emerald">active</Badge>}</td>
-                <td className="whitespace-nowrap px-3 py-2 font-mono text-slate-500">{u.lastLoginAt ? formatTime(u.lastLoginAt) : "never"}</td>
-                <td className="px-3 py-2">
-                  {u.id !== admin.id && (
-                    <form action={setActiveAction}>
+            {users.map((u) => {
+              // The server actions check the same: nobody changes themselves, only owners change owners.
+              const editable = u.id !== admin.id && (!u.isOwner || admin.isOwner);
+              return (
+                <tr key={u.id} className="border-b border-slate-100 last:border-0 dark:border-slate-800">
+                  <td className="px-3 py-2">
+                    <div className="font-medium">{u.name ?? u.email}</div>
+                    {u.name && <div className="text-slate-500">{u.email}</div>}
+                  </td>
+                  <td className="px-3 py-2">
+                    <form action={changeRoleAction} className="flex items-center gap-1">
                       <input type="hidden" name="id" value={u.id} />
-                      <input type="hidden" name="active" value={u.deactivatedAt ? "true" : "false"} />
-                      <button type="submit" className="btn-secondary py-0.5 text-xs">{u.deactivatedAt ? "Reactivate" : "Deactivate"}</button>
+                      <label className="sr-only" htmlFor={`role-${u.id}`}>Role of {u.email}</label>
+                      <select id={`role-${u.id}`} name="role" defaultValue={u.role} className="field py-0.5 text-xs" disabled={!editable || u.isOwner}>
+                        {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+                      </select>
+                      {editable && !u.isOwner && <button type="submit" className="btn-secondary py-0.5 text-xs">Save</button>}
+                      {u.isOwner && <Badge tone="sky">owner</Badge>}
                     </form>
-                  )}
-                </td>
-              </tr>
-            ))}
+                  </td>
+                  <td className="px-3 py-2">{u.deactivatedAt ? <Badge tone="red">deactivated</Badge> : <Badge tone="emerald">active</Badge>}</td>
+                  <td className="whitespace-nowrap px-3 py-2 font-mono text-slate-500">{u.lastLoginAt ? formatTime(u.lastLoginAt) : "never"}</td>
+                  <td className="px-3 py-2">
+                    {editable && (
+                      <div className="flex items-center gap-1">
+                        <form action={setActiveAction}>
+                          <input type="hidden" name="id" value={u.id} />
+                          <input type="hidden" name="active" value={u.deactivatedAt ? "true" : "false"} />
+                          <button type="submit" className="btn-secondary py-0.5 text-xs">{u.deactivatedAt ? "Reactivate" : "Deactivate"}</button>
+                        </form>
+                        {admin.isOwner && u.role === "admin" && !u.deactivatedAt && (
+                          <form action={setOwnerAction}>
+                            <input type="hidden" name="id" value={u.id} />
+                            <input type="hidden" name="owner" value={u.isOwner ? "false" : "true"} />
+                            <button type="submit" className="btn-secondary py-0.5 text-xs">{u.isOwner ? "Remove owner" : "Make owner"}</button>
+                          </form>
+                        )}
+                      </div>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       </div>
