@@ -1,11 +1,12 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type pg from "pg";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { createIngestToken } from "@/lib/auth/ingest-tokens";
 import { hashPassword } from "@/lib/auth/passwords";
 import type { Config } from "@/lib/config";
+import { writeDataDirSecret } from "@/lib/data-dir";
 import { prisma } from "@/lib/db/prisma";
 import { ensureDefaultScope } from "@/lib/tenants";
 
@@ -28,11 +29,8 @@ const SECRET_FILES = {
   ingestToken: "initial-ingest-token",
 } as const;
 
-function writeSecretFile(dataDir: string, name: string, value: string): string {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const file = path.join(dataDir, name);
-  writeFileSync(file, `${value}\n`, { mode: 0o600 });
-  return file;
+function writeSecretFile(dataDir: string, name: (typeof SECRET_FILES)[keyof typeof SECRET_FILES], value: string): string {
+  return writeDataDirSecret(dataDir, name, `${value}\n`);
 }
 
 export function readSecretFile(dataDir: string, name: keyof typeof SECRET_FILES): string | null {
