@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { publicUrlProblem } from "./public-url";
 
 // Every environment variable Blindspot reads, in one place, validated once.
 // Names are part of the public interface (README "Configuration"): do not rename.
@@ -33,6 +34,10 @@ const envSchema = z.object({
   BLINDSPOT_DATA_DIR: z.string().optional(),
   PORT: intFromEnv(3000),
   BLINDSPOT_PUBLIC_URL: z.string().optional(),
+  /** next-auth's own base URL; the launcher sets it to the public URL. */
+  NEXTAUTH_URL: z.string().optional(),
+  /** Accept a non-local public URL over plain http (lib/public-url.ts). */
+  BLINDSPOT_ALLOW_INSECURE_HTTP: z.string().optional(),
   BLINDSPOT_CORS_ORIGINS: listFromEnv(["https://pivot.claude.ai"]),
   /** Largest request body accepted, measured after decompression (OTLP spec: 64 MiB recommended). */
   BLINDSPOT_MAX_BODY_BYTES: intFromEnv(64 * MiB),
@@ -68,6 +73,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new Error(`Invalid configuration: ${problems}`);
   }
+  const urlProblem = publicUrlProblem(env);
+  if (urlProblem) throw new Error(`Invalid configuration: ${urlProblem}`);
   const dataDir = path.resolve(/*turbopackIgnore: true*/ parsed.data.BLINDSPOT_DATA_DIR ?? ".data");
   return { ...parsed.data, dataDir };
 }
