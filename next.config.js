@@ -1,4 +1,10 @@
 // @ts-check
+// Browser features the console never uses, denied to it and to anything injected into it.
+const PERMISSIONS_POLICY = [
+  "accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "hid", "magnetometer",
+  "microphone", "midi", "payment", "serial", "usb",
+].map((feature) => `${feature}=()`).join(", ");
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   // The database drivers load native/wasm assets at run time; bundling them breaks PGlite.
@@ -9,10 +15,14 @@ const nextConfig = {
     return [
       {
         source: "/:path*",
+        // The same on every response; the CSP (per-response nonce) and HSTS (run-time public
+        // URL) are set by proxy.ts through lib/security-headers.ts.
         headers: [
           { key: "X-Content-Type-Options", value: "nosniff" },
           { key: "X-Frame-Options", value: "DENY" },
           { key: "Referrer-Policy", value: "no-referrer" },
+          { key: "Permissions-Policy", value: PERMISSIONS_POLICY },
+          { key: "Cross-Origin-Opener-Policy", value: "same-origin" },
         ],
       },
     ];

@@ -1,11 +1,12 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import type pg from "pg";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { createIngestToken } from "@/lib/auth/ingest-tokens";
 import { hashPassword, verifyPassword } from "@/lib/auth/passwords";
 import type { Config } from "@/lib/config";
+import { writeDataDirSecret } from "@/lib/data-dir";
 import { prisma } from "@/lib/db/prisma";
 import { ensureDefaultScope } from "@/lib/tenants";
 
@@ -30,11 +31,8 @@ const SECRET_FILES = {
   ingestToken: "initial-ingest-token",
 } as const;
 
-function writeSecretFile(dataDir: string, name: string, value: string): string {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const file = path.join(dataDir, name);
-  writeFileSync(file, `${value}\n`, { mode: 0o600 });
-  return file;
+function writeSecretFile(dataDir: string, name: (typeof SECRET_FILES)[keyof typeof SECRET_FILES], value: string): string {
+  return writeDataDirSecret(dataDir, name, `${value}\n`);
 }
 
 /** The generated first-admin password's file, while it is still there. */

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { publicUrlProblem } from "./public-url";
 
 // Every environment variable Blindspot reads, in one place, validated once.
 // Names are part of the public interface (README "Configuration"): do not rename.
@@ -20,6 +21,20 @@ const intFromEnv = (fallback: number) =>
       return n;
     });
 
+const nonNegativeIntFromEnv = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) {
+        ctx.addIssue({ code: "custom", message: `must be a non-negative integer, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
 const listFromEnv = (fallback: string[]) =>
   z
     .string()
@@ -33,9 +48,23 @@ const envSchema = z.object({
   BLINDSPOT_DATA_DIR: z.string().optional(),
   PORT: intFromEnv(3000),
   BLINDSPOT_PUBLIC_URL: z.string().optional(),
+  /** next-auth's own base URL; the launcher sets it to the public URL. */
+  NEXTAUTH_URL: z.string().optional(),
+  /** Accept a non-local public URL over plain http (lib/public-url.ts). */
+  BLINDSPOT_ALLOW_INSECURE_HTTP: z.string().optional(),
   BLINDSPOT_CORS_ORIGINS: listFromEnv(["https://pivot.claude.ai"]),
-  /** Largest request body accepted, measured after decompression (OTLP spec: 64 MiB recommended). */
-  BLINDSPOT_MAX_BODY_BYTES: intFromEnv(64 * MiB),
+  /**
+   * Largest request body accepted, measured after decompression. Exporters send far less: a full
+   * OTel SDK batch (512 records) of Claude Code events is about 1 MiB of OTLP/JSON (the largest
+   * captured record is 2.1 KB), less in protobuf.
+   */
+  BLINDSPOT_MAX_BODY_BYTES: intFromEnv(8 * MiB),
+  /** Log records, spans or data points per request (an OTel SDK sends at most 512 by default). */
+  BLINDSPOT_MAX_RECORDS_PER_REQUEST: intFromEnv(4096),
+  /** Objects, arrays and values one request may decode into (lib/otlp/limits.ts). */
+  BLINDSPOT_MAX_DECODE_OBJECTS: intFromEnv(500_000),
+  /** Records per second per ingest token, then 429 + Retry-After (lib/ingest/token-rate.ts); 0 = no limit. */
+  BLINDSPOT_INGEST_TOKEN_RATE: nonNegativeIntFromEnv(2000),
   /** Ingest requests processed at once; more wait, and past the queue limit get 503 + Retry-After. */
   BLINDSPOT_INGEST_CONCURRENCY: intFromEnv(8),
   BLINDSPOT_INGEST_QUEUE: intFromEnv(256),
@@ -68,6 +97,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new Error(`Invalid configuration: ${problems}`);
   }
+  const urlProblem = publicUrlProblem(env);
+  if (urlProblem) throw new Error(`Invalid configuration: ${urlProblem}`);
   const dataDir = path.resolve(/*turbopackIgnore: true*/ parsed.data.BLINDSPOT_DATA_DIR ?? ".data");
   return { ...parsed.data, dataDir };
 }

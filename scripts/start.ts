@@ -3,11 +3,12 @@
 // the Next.js server with the database URL. `npm run dev` does the same with `next dev`.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { databaseIsEmpty, firstStart, initialAdminPasswordFile } from "@/lib/bootstrap";
 import { loadConfig } from "@/lib/config";
+import { secureDataDir } from "@/lib/data-dir";
 import { openEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
 import { closePool } from "@/lib/db/pool";
@@ -31,7 +32,7 @@ function buildIfNeeded(): void {
 
 function sessionSecret(): string {
   if (process.env.NEXTAUTH_SECRET) return process.env.NEXTAUTH_SECRET;
-  mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
+  secureDataDir(cfg.dataDir);
   const file = path.join(cfg.dataDir, "session-secret");
   if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString("base64url"), { mode: 0o600 });
   return readFileSync(file, "utf8").trim();

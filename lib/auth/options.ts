@@ -3,6 +3,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { config } from "@/lib/config";
 import { prisma } from "@/lib/db/prisma";
+import { publicUrlIsHttps } from "@/lib/public-url";
 import { verifyPassword } from "./passwords";
 
 // next-auth: email + password (bcrypt) and, when configured, one OpenID Connect provider for
@@ -71,6 +72,9 @@ export function authOptions(): NextAuthOptions {
   return {
     providers,
     secret: process.env.NEXTAUTH_SECRET,
+    // Secure (and __Secure-/__Host- prefixed) cookies whenever browsers reach us over https, also
+    // behind a TLS-terminating proxy; proxy.ts reads the session cookie with the same rule.
+    useSecureCookies: publicUrlIsHttps(),
     session: { strategy: "jwt", maxAge: c.BLINDSPOT_SESSION_HOURS * 3600 },
     pages: { signIn: "/login", error: "/login" },
     callbacks: {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -206,6 +206,38 @@ describe("embedded database", () => {
       await withClient(b.url, async (c) => expect((await c.query(`SELECT v FROM durable`)).rows).toEqual([{ v: 42 }]));
     } finally {
       await b.stop();
+    }
+  });
+
+  it("makes a pre-existing permissive data directory and pglite directory 0700, secret files 0600", async () => {
+    const dir = path.join(tempDir(), "data");
+    mkdirSync(path.join(dir, "pglite"), { recursive: true });
+    chmodSync(dir, 0o755);
+    chmodSync(path.join(dir, "pglite"), 0o755);
+    writeFileSync(path.join(dir, "session-secret"), "s", { mode: 0o644 });
+    writeFileSync(path.join(dir, "initial-admin-password"), "p", { mode: 0o666 });
+    chmodSync(path.join(dir, "initial-admin-password"), 0o666);
+    const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
+    const db = await openEmbeddedDatabase(dir);
+    try {
+      expect(mode(dir)).toBe("700");
+      expect(mode(path.join(dir, "pglite"))).toBe("700");
+      expect(mode(path.join(dir, "run"))).toBe("700");
+      expect(mode(path.join(dir, "session-secret"))).toBe("600");
+      expect(mode(path.join(dir, "initial-admin-password"))).toBe("600");
+    } finally {
+      await db.stop();
+    }
+  });
+
+  it("creates a new data directory and pglite directory 0700", async () => {
+    const dir = path.join(tempDir(), "fresh", "data");
+    const db = await openEmbeddedDatabase(dir);
+    try {
+      expect((statSync(dir).mode & 0o777).toString(8)).toBe("700");
+      expect((statSync(path.join(dir, "pglite")).mode & 0o777).toString(8)).toBe("700");
+    } finally {
+      await db.stop();
     }
   });
 });

@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync, chmodSync } from "node:fs";
+import { secureDataDir } from "@/lib/data-dir";
 import net from "node:net";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -69,7 +70,7 @@ function canConnect(socketPath: string): Promise<boolean> {
  * serves it, returns that process's URL (so the CLI works while the server runs).
  */
 export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDatabase> {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  secureDataDir(dataDir);
   const socketDir = socketDirFor(dataDir);
   const socketPath = path.join(socketDir, `.s.PGSQL.${SOCKET_PORT}`);
   // Unix socket paths are limited to ~107 bytes.
@@ -95,7 +96,7 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
   writeFileSync(path.join(dataDir, LOCK_FILE), JSON.stringify({ pid: process.pid, socketDir } satisfies LockInfo));
 
   const pgDir = path.join(dataDir, "pglite");
-  mkdirSync(pgDir, { recursive: true });
+  mkdirSync(pgDir, { recursive: true, mode: 0o700 });
   const db = await PGlite.create(pgDir);
   // Many pooled connections share the single PGlite session; the server keeps each statement's
   // messages and each transaction together and queues the rest.

@@ -11,6 +11,7 @@ import {
   UnsupportedEncodingError,
 } from "@/lib/otlp/body";
 import { decodeJsonRequest, JsonDecodeError } from "@/lib/otlp/json";
+import { countRecords, recordNoun, TooManyObjectsError, TooManyRecordsError, UNLIMITED, type DecodeLimits } from "@/lib/otlp/limits";
 import { decodeProtobufRequest, ProtobufDecodeError } from "@/lib/otlp/proto";
 import { exportResponse, RPC, statusResponse, type WireEncoding } from "@/lib/otlp/response";
 import type { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest, Signal } from "@/lib/otlp/types";
@@ -23,15 +24,21 @@ import { allowedOrigins } from "@/lib/settings/cors-origins";
 import { corsHeaders, preflightResponse } from "./cors";
 import { describeError, isRetryableDatabaseError, isUniqueViolation } from "./db-errors";
 import { Limiter, OverloadedError } from "./limiter";
+import { TokenRateExceededError, TokenRateLimiter } from "./token-rate";
 import { writeBatch, type BulkMethod, type WriteResult } from "./writer";
 
-// The OTLP/HTTP receiver: authenticate → read (size caps, gzip) → decode → normalize → write in
-// one transaction → answer 200 only after COMMIT. The route handlers only call these functions.
+// The OTLP/HTTP receiver: authenticate → the token's rate → read (size caps, gzip) → decode
+// (object cap) → record cap, the token's rate again for the records → normalize → write in one
+// transaction → answer 200 only after COMMIT. The route handlers only call these functions.
 
 const RETRY_AFTER_SECONDS = "5";
 
 function limiter(): Limiter {
   return processSingleton("ingestLimiter", () => new Limiter(config().BLINDSPOT_INGEST_CONCURRENCY, config().BLINDSPOT_INGEST_QUEUE));
+}
+
+function tokenRate(): TokenRateLimiter {
+  return processSingleton("ingestTokenRate", () => new TokenRateLimiter(config().BLINDSPOT_INGEST_TOKEN_RATE, config().BLINDSPOT_MAX_RECORDS_PER_REQUEST));
 }
 
 function wireEncoding(contentType: string | null): WireEncoding | null {
@@ -41,8 +48,8 @@ function wireEncoding(contentType: string | null): WireEncoding | null {
   return null;
 }
 
-function decode(signal: Signal, encoding: WireEncoding, bytes: Uint8Array) {
-  return encoding === "protobuf" ? decodeProtobufRequest(signal, bytes) : decodeJsonRequest(signal, bytes);
+function decode(signal: Signal, encoding: WireEncoding, bytes: Uint8Array, limits: DecodeLimits) {
+  return encoding === "protobuf" ? decodeProtobufRequest(signal, bytes, limits) : decodeJsonRequest(signal, bytes, limits);
 }
 
 export function normalize(signal: Signal, request: unknown, receivedAt: Date): NormalizedBatch {
@@ -62,11 +69,11 @@ export class WrongEndpointError extends Error {}
 const SIGNALS: Signal[] = ["logs", "traces", "metrics"];
 
 /** When no record of a payload is valid for its endpoint, checks whether it fits another. */
-function detectOtherSignal(signal: Signal, encoding: WireEncoding, bytes: Uint8Array): Signal | null {
+function detectOtherSignal(signal: Signal, encoding: WireEncoding, bytes: Uint8Array, limits: DecodeLimits): Signal | null {
   for (const other of SIGNALS) {
     if (other === signal) continue;
     try {
-      const batch = normalize(other, decode(other, encoding, bytes), new Date());
+      const batch = normalize(other, decode(other, encoding, bytes, limits), new Date());
       const stored = batch.events.length + batch.spans.length + batch.points.length;
       if (stored > 0 && batch.rejected === 0) return other;
     } catch {
@@ -80,17 +87,30 @@ export interface IngestOutcome extends WriteResult {
   rejected: number;
 }
 
+export interface IngestLimits extends DecodeLimits {
+  maxRecords: number;
+  /** Called with the request's record count before anything is stored; throws to refuse it. */
+  admitRecords?: (records: number) => Promise<void>;
+}
+
+const NO_LIMITS: IngestLimits = { ...UNLIMITED, maxRecords: Number.POSITIVE_INFINITY };
+
 /** Decodes, normalizes and durably stores one OTLP payload for a tenant/environment. */
 export async function ingestPayload(
   signal: Signal,
   encoding: WireEncoding,
   bytes: Uint8Array,
   scope: { tenantId: string; environmentId: string; ingestTokenId: string | null },
+  limits: IngestLimits = NO_LIMITS,
 ): Promise<IngestOutcome & { rejections: string[] }> {
   const receivedAt = new Date();
-  const batch = normalize(signal, decode(signal, encoding, bytes), receivedAt);
+  const request = decode(signal, encoding, bytes, limits);
+  const records = countRecords(signal, request);
+  if (records > limits.maxRecords) throw new TooManyRecordsError(records, limits.maxRecords, signal);
+  await limits.admitRecords?.(records);
+  const batch = normalize(signal, request, receivedAt);
   if (batch.rejected > 0 && batch.events.length + batch.spans.length + batch.points.length === 0) {
-    const other = detectOtherSignal(signal, encoding, bytes);
+    const other = detectOtherSignal(signal, encoding, bytes, limits);
     if (other) throw new WrongEndpointError(`this is an OTLP ${other} request; post it to /v1/${other}, not /v1/${signal}`);
   }
   const written =
@@ -137,26 +157,38 @@ export async function handleExport(signal: Signal, request: Request): Promise<Re
 
   const token = auth.token;
   try {
+    await tokenRate().admitRequest(token.id);
     return await limiter().run(async () => {
       const contentEncoding = parseContentEncoding(request.headers.get("content-encoding"));
       const limit = config().BLINDSPOT_MAX_BODY_BYTES;
       const raw = await readLimited(request.body, limit);
       const bytes = await decompress(raw, contentEncoding, limit);
-      const outcome = await ingestPayload(signal, encoding, bytes, {
-        tenantId: token.tenantId,
-        environmentId: token.environmentId,
-        ingestTokenId: token.id,
-      });
+      const outcome = await ingestPayload(
+        signal,
+        encoding,
+        bytes,
+        { tenantId: token.tenantId, environmentId: token.environmentId, ingestTokenId: token.id },
+        {
+          maxObjects: config().BLINDSPOT_MAX_DECODE_OBJECTS,
+          maxRecords: config().BLINDSPOT_MAX_RECORDS_PER_REQUEST,
+          admitRecords: (records) => tokenRate().admitRecords(token.id, records),
+        },
+      );
       if (outcome.rejected > 0) {
         console.warn(`[ingest] ${signal}: token ${token.tokenPrefix} stored ${outcome.inserted}, rejected ${outcome.rejected}`);
-        const message = `${outcome.rejected} ${signal === "logs" ? "log records" : signal === "traces" ? "spans" : "data points"} rejected: ${outcome.rejections.join("; ")}`;
+        const message = `${outcome.rejected} ${recordNoun(signal)} rejected: ${outcome.rejections.join("; ")}`;
         return exportResponse(signal, encoding, { rejected: outcome.rejected, errorMessage: message }, cors);
       }
       return exportResponse(signal, encoding, undefined, cors);
     });
   } catch (err) {
     if (err instanceof UnsupportedEncodingError) return statusResponse(415, RPC.INVALID_ARGUMENT, err.message, encoding, cors);
-    if (err instanceof BodyTooLargeError) return statusResponse(413, RPC.RESOURCE_EXHAUSTED, err.message, encoding, cors);
+    if (err instanceof BodyTooLargeError || err instanceof TooManyObjectsError || err instanceof TooManyRecordsError) {
+      return statusResponse(413, RPC.RESOURCE_EXHAUSTED, err.message, encoding, cors);
+    }
+    if (err instanceof TokenRateExceededError) {
+      return statusResponse(429, RPC.RESOURCE_EXHAUSTED, err.message, encoding, { ...cors, "retry-after": String(err.retryAfterSeconds) });
+    }
     if (
       err instanceof CorruptBodyError ||
       err instanceof JsonDecodeError ||

@@ -1,4 +1,5 @@
 import { toPostgresJsonText } from "@/lib/db/postgres-values";
+import { checkJsonValueCount, UNLIMITED, type DecodeLimits } from "./limits";
 import type { ExportRequest, Signal } from "./types";
 
 // OTLP/JSON request decoding. The envelope (resource → scope → records arrays) is checked here;
@@ -23,11 +24,14 @@ function checkArray(v: unknown, where: string): unknown[] {
   return v;
 }
 
-export function decodeJsonRequest<S extends Signal>(signal: S, bytes: Uint8Array): ExportRequest<S> {
+export function decodeJsonRequest<S extends Signal>(signal: S, bytes: Uint8Array, limits: DecodeLimits = UNLIMITED): ExportRequest<S> {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // JSON.parse allocates everything before we could look at it: count first (lib/otlp/limits.ts).
+  checkJsonValueCount(buffer, limits.maxObjects);
   let parsed: unknown;
   try {
     // Escapes of characters Postgres refuses become U+FFFD as the text is read (lib/db/postgres-values.ts).
-    parsed = JSON.parse(toPostgresJsonText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8")));
+    parsed = JSON.parse(toPostgresJsonText(buffer.toString("utf8")));
   } catch (err) {
     throw new JsonDecodeError(`body is not valid JSON: ${(err as Error).message}`);
   }

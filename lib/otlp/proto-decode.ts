@@ -24,6 +24,7 @@ import type {
   SummaryDataPoint,
 } from "./types";
 import { toPostgresText } from "@/lib/db/postgres-values";
+import { TooManyObjectsError } from "./limits";
 import { NESTED_TOO_DEEP } from "./values";
 
 // A hand-written reader of the OTLP v1 request messages (opentelemetry-proto common, resource,
@@ -42,6 +43,9 @@ import { NESTED_TOO_DEEP } from "./values";
 // - messages nest at most 100 deep (protoc's default recursion limit), except that an AnyValue
 //   nested too deep becomes NESTED_TOO_DEEP, which rejects its record only (lib/otlp/values.ts).
 // Malformed input throws WireError, with the offset.
+// - every length-delimited field (message, string, bytes, packed list) and every element of a
+//   repeated scalar field counts against the reader's object budget: past it, TooManyObjectsError
+//   (lib/otlp/limits.ts), so a body of empty messages cannot turn into millions of objects.
 
 export class WireError extends Error {}
 
@@ -63,7 +67,15 @@ class Reader {
   /** The last 64-bit value read by varint64 / fixed64, as two uint32 halves. */
   lo = 0;
   hi = 0;
-  constructor(readonly buf: Buffer) {}
+  private budget: number;
+  constructor(readonly buf: Buffer, private readonly limit: number) {
+    this.budget = limit;
+  }
+
+  /** One more object (or string) about to be created. */
+  spend(): void {
+    if (--this.budget < 0) throw new TooManyObjectsError(this.limit);
+  }
 }
 
 function outOfRange(r: Reader, need: number, end: number): WireError {
@@ -139,6 +151,7 @@ function double(r: Reader): number {
 
 /** Reads a length prefix and returns where the value ends. */
 function lengthEnd(r: Reader): number {
+  r.spend();
   const n = varint32(r);
   const end = r.pos + n;
   if (end > r.buf.length) throw outOfRange(r, n, r.buf.length);
@@ -688,9 +701,15 @@ function repeatedScalars<T>(r: Reader, t: number, list: T[] | undefined, one: (r
   const out = list ?? [];
   if ((t & 7) === LEN) {
     const end = lengthEnd(r);
-    while (r.pos < end) out.push(one(r));
+    while (r.pos < end) {
+      r.spend();
+      out.push(one(r));
+    }
     endOf(r, end);
-  } else out.push(one(r));
+  } else {
+    r.spend();
+    out.push(one(r));
+  }
   return out;
 }
 
@@ -1018,9 +1037,9 @@ const resourceMetrics = envelope<ResourceMetrics>("resource", resource, "scopeMe
 // ---- requests -----------------------------------------------------------------------------
 
 /** Export*ServiceRequest { repeated Resource* resource_* = 1 } */
-function request<T>(bytes: Uint8Array, read: Read<T>): T[] {
+function request<T>(bytes: Uint8Array, read: Read<T>, maxObjects: number): T[] {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const r = new Reader(buf);
+  const r = new Reader(buf, maxObjects);
   const out: T[] = [];
   while (r.pos < buf.length) {
     const t = varint32(r);
@@ -1032,17 +1051,17 @@ function request<T>(bytes: Uint8Array, read: Read<T>): T[] {
   return out;
 }
 
-export function readLogsRequest(bytes: Uint8Array): ExportLogsServiceRequest {
-  const list = request(bytes, resourceLogs);
+export function readLogsRequest(bytes: Uint8Array, maxObjects = Number.POSITIVE_INFINITY): ExportLogsServiceRequest {
+  const list = request(bytes, resourceLogs, maxObjects);
   return list.length ? { resourceLogs: list } : {};
 }
 
-export function readTracesRequest(bytes: Uint8Array): ExportTraceServiceRequest {
-  const list = request(bytes, resourceSpans);
+export function readTracesRequest(bytes: Uint8Array, maxObjects = Number.POSITIVE_INFINITY): ExportTraceServiceRequest {
+  const list = request(bytes, resourceSpans, maxObjects);
   return list.length ? { resourceSpans: list } : {};
 }
 
-export function readMetricsRequest(bytes: Uint8Array): ExportMetricsServiceRequest {
-  const list = request(bytes, resourceMetrics);
+export function readMetricsRequest(bytes: Uint8Array, maxObjects = Number.POSITIVE_INFINITY): ExportMetricsServiceRequest {
+  const list = request(bytes, resourceMetrics, maxObjects);
   return list.length ? { resourceMetrics: list } : {};
 }

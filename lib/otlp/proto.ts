@@ -14,6 +14,7 @@
 // same varint wire encoding, and we want the integer anyway.
 
 import protobuf from "protobufjs";
+import { UNLIMITED, type DecodeLimits } from "./limits";
 import { readLogsRequest, readMetricsRequest, readTracesRequest, WireError } from "./proto-decode";
 import type { ExportRequest, Signal } from "./types";
 
@@ -391,17 +392,17 @@ const REQUEST_NAMES: Record<Signal, string> = {
  * Decodes an OTLP/HTTP protobuf request body (already gunzipped) into the OTLP/JSON shape.
  * Throws ProtobufDecodeError on malformed or truncated input.
  */
-export function decodeProtobufRequest<S extends Signal>(signal: S, bytes: Uint8Array): ExportRequest<S> {
+export function decodeProtobufRequest<S extends Signal>(signal: S, bytes: Uint8Array, limits: DecodeLimits = UNLIMITED): ExportRequest<S> {
   const name = REQUEST_NAMES[signal];
   if (!name) throw new TypeError(`unknown OTLP signal: ${String(signal)}`);
   try {
     switch (signal) {
       case "logs":
-        return readLogsRequest(bytes) as ExportRequest<S>;
+        return readLogsRequest(bytes, limits.maxObjects) as ExportRequest<S>;
       case "traces":
-        return readTracesRequest(bytes) as ExportRequest<S>;
+        return readTracesRequest(bytes, limits.maxObjects) as ExportRequest<S>;
       default:
-        return readMetricsRequest(bytes) as ExportRequest<S>;
+        return readMetricsRequest(bytes, limits.maxObjects) as ExportRequest<S>;
     }
   } catch (err) {
     if (!(err instanceof WireError)) throw err;

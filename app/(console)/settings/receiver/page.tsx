@@ -25,8 +25,15 @@ export default async function ReceiverSettingsPage() {
           <dd>{(c.BLINDSPOT_MAX_BODY_BYTES / 1024 / 1024).toFixed(0)} MiB</dd>
           <dt className="text-slate-500">Requests processed at once</dt>
           <dd>{c.BLINDSPOT_INGEST_CONCURRENCY} (queue {c.BLINDSPOT_INGEST_QUEUE}, then 503 + Retry-After)</dd>
+          <dt className="text-slate-500">Records per request</dt>
+          <dd>{c.BLINDSPOT_MAX_RECORDS_PER_REQUEST.toLocaleString("en-US")} (decoded values {c.BLINDSPOT_MAX_DECODE_OBJECTS.toLocaleString("en-US")}), then 413</dd>
+          <dt className="text-slate-500">Rate per ingest token</dt>
+          <dd>{c.BLINDSPOT_INGEST_TOKEN_RATE > 0 ? `${c.BLINDSPOT_INGEST_TOKEN_RATE.toLocaleString("en-US")} records/s, then 429 + Retry-After` : "no limit"}</dd>
         </dl>
-        <p className="mt-2 text-xs text-slate-500">Set with BLINDSPOT_MAX_BODY_BYTES, BLINDSPOT_INGEST_CONCURRENCY and BLINDSPOT_INGEST_QUEUE.</p>
+        <p className="mt-2 text-xs text-slate-500">
+          Set with BLINDSPOT_MAX_BODY_BYTES, BLINDSPOT_INGEST_CONCURRENCY, BLINDSPOT_INGEST_QUEUE, BLINDSPOT_MAX_RECORDS_PER_REQUEST,
+          BLINDSPOT_MAX_DECODE_OBJECTS and BLINDSPOT_INGEST_TOKEN_RATE.
+        </p>
       </Card>
     </div>
   );
