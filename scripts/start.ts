@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { databaseIsEmpty, firstStart, initialAdminPasswordFile } from "@/lib/bootstrap";
-import { loadConfig } from "@/lib/config";
+import { loadConfig, type Config } from "@/lib/config";
 import { secureDataDir } from "@/lib/data-dir";
 import { openEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
@@ -16,9 +16,19 @@ import { startBanner } from "@/lib/setup/start-banner";
 import { buildIsFresh } from "./build-freshness";
 
 const dev = process.argv.includes("--dev");
-const cfg = loadConfig();
+const cfg = configOrExit();
 const root = process.cwd();
 const nextBin = path.join(root, "node_modules", ".bin", "next");
+
+/** An invalid configuration stops the start with its message, not a stack trace. */
+function configOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    console.error(`[blindspot] ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+}
 
 function buildIfNeeded(): void {
   if (buildIsFresh(root)) return;
