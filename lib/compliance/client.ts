@@ -10,7 +10,6 @@ import { guardedGet, MAX_RESPONSE_BYTES, ResponseTooLargeError } from "./transpo
 // destination guard (lib/compliance/destination.ts) and reads at most MAX_RESPONSE_BYTES.
 
 export const ANTHROPIC_VERSION = "2023-06-01";
-export const DEFAULT_COMPLIANCE_BASE_URL = "https://api.anthropic.com";
 
 // ---- sleeping that an abort interrupts ----------------------------------------------------
 

@@ -3,8 +3,7 @@ import { z } from "zod";
 import { config } from "@/lib/config";
 import { getPool, withTransaction } from "@/lib/db/pool";
 import { DEFAULT_TENANT_SLUG } from "@/lib/tenants";
-import { DEFAULT_COMPLIANCE_BASE_URL } from "./client";
-import { baseUrlProblem } from "./destination";
+import { baseUrlProblem, DEFAULT_COMPLIANCE_BASE_URL } from "./destination";
 
 // A tenant's Compliance API connector (table compliance_connectors): base URL, access key,
 // enabled, poll interval. The key is encrypted at rest with AES-256-GCM under a key derived

@@ -13,7 +13,8 @@ import { config } from "@/lib/config";
 //    loopback, link-local (cloud metadata), unique-local, CGNAT, NAT64/6to4/Teredo and other
 //    special ranges are refused; loopback only under the test flag.
 
-export const DEFAULT_COMPLIANCE_HOST = "api.anthropic.com";
+export const DEFAULT_COMPLIANCE_BASE_URL = "https://api.anthropic.com";
+const DEFAULT_COMPLIANCE_HOST = new URL(DEFAULT_COMPLIANCE_BASE_URL).hostname;
 
 export interface DestinationPolicy {
   /** Lower-case host names the key may go to. */
