@@ -54,21 +54,61 @@ afterAll(async () => {
 });
 
 describe("the access key at rest", () => {
-  it("round-trips, hides the key, binds it to the tenant, and fails closed under another secret", () => {
-    const enc = encryptApiKey(KEY, "tenant-a");
-    expect(enc).toMatch(/^v1\./);
+  it("round-trips, hides the key, binds it to the tenant and the origin, and fails closed under another secret", () => {
+    const A = "https://api.anthropic.com";
+    const enc = encryptApiKey(KEY, "tenant-a", A);
+    expect(enc).toMatch(/^v2\./);
     expect(enc).not.toContain("config-test-key");
-    expect(encryptApiKey(KEY, "tenant-a")).not.toBe(enc);
-    expect(decryptApiKey(enc, "tenant-a")).toBe(KEY);
-    expect(decryptApiKey(enc, "tenant-b")).toBeNull();
-    expect(decryptApiKey(enc.slice(0, -2) + "AA", "tenant-a")).toBeNull();
+    expect(encryptApiKey(KEY, "tenant-a", A)).not.toBe(enc);
+    expect(decryptApiKey(enc, "tenant-a", A)).toBe(KEY);
+    // Same origin, another path: still the key.
+    expect(decryptApiKey(enc, "tenant-a", `${A}/proxy/`)).toBe(KEY);
+    expect(decryptApiKey(enc, "tenant-b", A)).toBeNull();
+    for (const other of ["https://compliance.attacker.example", "http://api.anthropic.com", "https://api.anthropic.com:8443"]) {
+      expect(decryptApiKey(enc, "tenant-a", other), other).toBeNull();
+    }
+    expect(decryptApiKey(enc.slice(0, -2) + "AA", "tenant-a", A)).toBeNull();
     process.env.NEXTAUTH_SECRET = "another-secret-0123456789";
     try {
-      expect(decryptApiKey(enc, "tenant-a")).toBeNull();
+      expect(decryptApiKey(enc, "tenant-a", A)).toBeNull();
     } finally {
       process.env.NEXTAUTH_SECRET = SECRET;
     }
     expect(keyHint(KEY)).toBe("sk-ant-api01-…WXYZ");
+  });
+
+  it("a base URL changed behind the app's back (a database edit) makes the stored key unusable, never sent", async () => {
+    const tenantId = await ensureTenant(`cfg-${randomUUID().slice(0, 6)}`);
+    const other = await startComplianceStub({ keys: [KEY], data: loadComplianceFixtures() });
+    try {
+      await saveConnector(tenantId, { baseUrl: stub.url, apiKey: KEY, enabled: true, pollSeconds: 60 });
+      await getPool().query(`UPDATE compliance_connectors SET base_url = $2 WHERE tenant_id = $1`, [tenantId, other.url]);
+      expect(await connectorCredentials(tenantId)).toEqual({ ok: false, problem: REENTER_KEY, category: "config" });
+      expect((await getConnector(tenantId))?.keyProblem).toBe(REENTER_KEY);
+      const report = await runComplianceSync({ tenantId, force: true });
+      expect(report.activities).toMatchObject({ ok: false, errorCategory: "config" });
+      expect(other.requests).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("a key stored before the origin binding (v1) still works and is bound to its origin on first use", async () => {
+    const tenantId = await ensureTenant(`cfg-${randomUUID().slice(0, 6)}`);
+    await saveConnector(tenantId, { baseUrl: stub.url, apiKey: KEY, enabled: true, pollSeconds: 60 });
+    // The v1 format as earlier versions wrote it: AES-256-GCM, the tenant id as authenticated data.
+    const { createCipheriv, hkdfSync, randomBytes } = await import("node:crypto");
+    const iv = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", Buffer.from(hkdfSync("sha256", SECRET, "blindspot/compliance-connector", "compliance access key v1", 32)), iv);
+    cipher.setAAD(Buffer.from(`compliance-connector:${tenantId}`));
+    const ct = Buffer.concat([cipher.update(KEY, "utf8"), cipher.final()]);
+    const v1 = ["v1", iv, cipher.getAuthTag(), ct].map((p) => (typeof p === "string" ? p : p.toString("base64url"))).join(".");
+    await getPool().query(`UPDATE compliance_connectors SET api_key_encrypted = $2 WHERE tenant_id = $1`, [tenantId, v1]);
+    expect(await connectorCredentials(tenantId)).toEqual({ ok: true, baseUrl: stub.url, apiKey: KEY });
+    const { rows } = await getPool().query(`SELECT api_key_encrypted FROM compliance_connectors WHERE tenant_id = $1`, [tenantId]);
+    expect(rows[0].api_key_encrypted).toMatch(/^v2\./);
+    expect(decryptApiKey(rows[0].api_key_encrypted, tenantId, stub.url)).toBe(KEY);
+    expect(decryptApiKey(rows[0].api_key_encrypted, tenantId, "https://api.anthropic.com")).toBeNull();
   });
 
   it("stores only ciphertext and a hint; a key that no longer decrypts asks to be re-entered", async () => {

@@ -15,7 +15,7 @@ import { baseUrlProblem, DEFAULT_COMPLIANCE_BASE_URL } from "./destination";
 export const MIN_POLL_SECONDS = 15;
 export const MAX_POLL_SECONDS = 24 * 3600;
 
-export const REENTER_KEY = "The stored access key cannot be decrypted (NEXTAUTH_SECRET changed?): re-enter the access key.";
+export const REENTER_KEY = "The stored access key cannot be decrypted (NEXTAUTH_SECRET or the base URL's host changed?): re-enter the access key.";
 
 // ---- encryption -----------------------------------------------------------------------------
 
@@ -25,23 +25,40 @@ function encryptionKey(): Buffer {
   return Buffer.from(hkdfSync("sha256", secret, "blindspot/compliance-connector", "compliance access key v1", 32));
 }
 
-/** "v1.<iv>.<tag>.<ciphertext>" (base64url); the tenant id is authenticated data. */
-export function encryptApiKey(apiKey: string, tenantId: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv("aes-256-gcm", encryptionKey(), iv);
-  cipher.setAAD(Buffer.from(`compliance-connector:${tenantId}`));
-  const ct = Buffer.concat([cipher.update(apiKey, "utf8"), cipher.final()]);
-  return ["v1", iv, cipher.getAuthTag(), ct].map((p) => (typeof p === "string" ? p : p.toString("base64url"))).join(".");
+/**
+ * Authenticated data: v2 binds the key to its tenant and to the origin it was entered for, so
+ * a base URL changed by any path (a database edit included) cannot send it elsewhere: it no
+ * longer decrypts. v1 (before the binding) named the tenant only.
+ */
+function associatedData(version: "v1" | "v2", tenantId: string, baseUrl: string): Buffer {
+  if (version === "v1") return Buffer.from(`compliance-connector:${tenantId}`);
+  let origin = "invalid";
+  try {
+    origin = new URL(baseUrl).origin;
+  } catch {
+    // An unparsable URL binds to nothing usable.
+  }
+  return Buffer.from(`compliance-connector:${tenantId}:${origin}`);
 }
 
-/** The key, or null when it cannot be decrypted (another secret, another tenant, tampering). */
-export function decryptApiKey(stored: string, tenantId: string): string | null {
+/** "v2.<iv>.<tag>.<ciphertext>" (base64url); tenant and origin are authenticated data. */
+export function encryptApiKey(apiKey: string, tenantId: string, baseUrl: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", encryptionKey(), iv);
+  cipher.setAAD(associatedData("v2", tenantId, baseUrl));
+  const ct = Buffer.concat([cipher.update(apiKey, "utf8"), cipher.final()]);
+  return ["v2", iv, cipher.getAuthTag(), ct].map((p) => (typeof p === "string" ? p : p.toString("base64url"))).join(".");
+}
+
+/** The key, or null when it cannot be decrypted (another secret, tenant or origin, tampering). */
+export function decryptApiKey(stored: string, tenantId: string, baseUrl: string): string | null {
   const parts = stored.split(".");
-  if (parts.length !== 4 || parts[0] !== "v1") return null;
+  const version = parts[0];
+  if (parts.length !== 4 || (version !== "v1" && version !== "v2")) return null;
   try {
     const [iv, tag, ct] = parts.slice(1).map((p) => Buffer.from(p, "base64url"));
     const decipher = createDecipheriv("aes-256-gcm", encryptionKey(), iv);
-    decipher.setAAD(Buffer.from(`compliance-connector:${tenantId}`));
+    decipher.setAAD(associatedData(version, tenantId, baseUrl));
     decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(ct), decipher.final()]).toString("utf8");
   } catch {
@@ -135,7 +152,7 @@ function envManaged(slug: string): boolean {
 
 function toSettings(row: unknown): ConnectorSettings {
   const r = connectorRow.parse(row);
-  const readable = r.api_key_encrypted === null ? false : decryptApiKey(r.api_key_encrypted, r.tenant_id) !== null;
+  const readable = r.api_key_encrypted === null ? false : decryptApiKey(r.api_key_encrypted, r.tenant_id, r.base_url) !== null;
   return {
     tenantId: r.tenant_id,
     baseUrl: r.base_url,
@@ -209,7 +226,7 @@ export async function saveConnector(tenantId: string, input: ConnectorInput, opt
          api_key_encrypted = COALESCE(EXCLUDED.api_key_encrypted, compliance_connectors.api_key_encrypted),
          api_key_hint = COALESCE(EXCLUDED.api_key_hint, compliance_connectors.api_key_hint),
          enabled = EXCLUDED.enabled, poll_seconds = EXCLUDED.poll_seconds, updated_at = now()`,
-      [tenantId, v.baseUrl, newKey ? encryptApiKey(newKey, tenantId) : null, newKey ? keyHint(newKey) : null, v.enabled, v.pollSeconds],
+      [tenantId, v.baseUrl, newKey ? encryptApiKey(newKey, tenantId, v.baseUrl) : null, newKey ? keyHint(newKey) : null, v.enabled, v.pollSeconds],
     );
     // Another server has other data: its cursors start over (re-pulled rows are deduplicated).
     // A new key for the same server keeps them (cursors survive key rotation).
@@ -242,11 +259,18 @@ export async function connectorCredentials(tenantId: string): Promise<Credential
   if (!row.api_key_encrypted) return { ok: false, problem: "No access key is configured: enter the Compliance access key.", category: "config" };
   let apiKey: string | null;
   try {
-    apiKey = decryptApiKey(row.api_key_encrypted, tenantId);
+    apiKey = decryptApiKey(row.api_key_encrypted, tenantId, row.base_url);
   } catch (err) {
     return { ok: false, problem: err instanceof Error ? err.message : "the access key cannot be read", category: "config" };
   }
-  return apiKey ? { ok: true, baseUrl: row.base_url, apiKey } : { ok: false, problem: REENTER_KEY, category: "config" };
+  if (!apiKey) return { ok: false, problem: REENTER_KEY, category: "config" };
+  if (row.api_key_encrypted.startsWith("v1.")) {
+    // Stored before keys were bound to their origin: bind it now (unless someone saved meanwhile).
+    await getPool().query(`UPDATE compliance_connectors SET api_key_encrypted = $2 WHERE tenant_id = $1 AND api_key_encrypted = $3`, [
+      tenantId, encryptApiKey(apiKey, tenantId, row.base_url), row.api_key_encrypted,
+    ]);
+  }
+  return { ok: true, baseUrl: row.base_url, apiKey };
 }
 
 /** Why BLINDSPOT_COMPLIANCE_API_URL cannot be used, naming the variables (never their values' secrets). */
