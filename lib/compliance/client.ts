@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ComplianceDestinationError, destinationPolicy, type DestinationPolicy, type Resolver } from "./destination";
-import { guardedGet, MAX_RESPONSE_BYTES, ResponseTooLargeError } from "./transport";
+import { guardedGet, MAX_RESPONSE_BYTES, UnreadableResponseError } from "./transport";
 
 // HTTP client for the Anthropic Compliance API (TELEMETRY.md §4): x-api-key + anthropic-version
 // headers, bracket array parameters, a per-connector token bucket under the shared 600
@@ -317,7 +317,7 @@ export class ComplianceClient {
         if (signal?.aborted) throw new AbortedError();
         // Refused destinations and oversized bodies would be the same on every attempt.
         if (err instanceof ComplianceDestinationError) throw err;
-        if (err instanceof ResponseTooLargeError) throw new ComplianceResponseError(path, err.message, null);
+        if (err instanceof UnreadableResponseError) throw new ComplianceResponseError(path, err.message, null);
         const cause = describeFetchError(err);
         if (attempt >= this.retry.maxAttempts) throw new ComplianceNetworkError(path, cause);
         const waitMs = this.backoff(attempt);

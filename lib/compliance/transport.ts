@@ -11,8 +11,13 @@ import { baseUrlProblem, ComplianceDestinationError, guardedLookup, type Destina
 /** Largest response body read (after gzip). A full activities page (5000 records) is a few MiB. */
 export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
+/** A body this client will not read: the same on every attempt, so never retried. */
+export class UnreadableResponseError extends Error {
+  name = "UnreadableResponseError";
+}
+
 /** The body went past the cap; the connection was closed. */
-export class ResponseTooLargeError extends Error {
+export class ResponseTooLargeError extends UnreadableResponseError {
   constructor(readonly maxBytes: number) {
     super(`the response is larger than ${maxBytes} bytes`);
     this.name = "ResponseTooLargeError";
@@ -86,7 +91,7 @@ export function guardedGet(url: string, opts: GuardedGetOptions): Promise<Guarde
       const encoding = (res.headers["content-encoding"] ?? "identity").toLowerCase();
       if (encoding !== "identity" && encoding !== "gzip") {
         res.destroy();
-        reject(new Error(`unsupported content-encoding ${encoding}`));
+        reject(new UnreadableResponseError(`unsupported content-encoding ${encoding.slice(0, 40)}`));
         return;
       }
       const body: Readable = encoding === "gzip" ? res.pipe(zlib.createGunzip()) : res;
