@@ -21,7 +21,8 @@ import {
   REENTER_KEY,
   saveConnector,
 } from "./connector-config";
-import { runComplianceSync } from "./sync";
+import { claimJobs, completeJob, enqueueJob } from "@/lib/jobs/queue";
+import { runComplianceSync, SYNC_JOB_KIND } from "./sync";
 
 // The stub Compliance API listens on http://127.0.0.1: allowed only under the test flag.
 process.env.BLINDSPOT_COMPLIANCE_ALLOW_LOOPBACK = "1";
@@ -343,19 +344,26 @@ describe("connector errors by role", () => {
     await saveConnector(tenant.tenantId, { baseUrl: closed, apiKey: KEY, enabled: true, pollSeconds: 60 });
     const report = await runComplianceSync({ tenantId: tenant.tenantId, force: true, streams: ["activities"], ...fastSync });
     expect(report.activities.error).toMatch(/ECONNREFUSED/);
+    // The finished job keeps the same summary, as the scheduler writes it.
+    await enqueueJob({ tenantId: tenant.tenantId, kind: SYNC_JOB_KIND });
+    const [job] = await claimJobs({ workerId: "w", kinds: [SYNC_JOB_KIND], limit: 1, leaseMs: 60_000 });
+    await completeJob(job.id, "w", { done: true, streams: { activities: { pages: 0, fetched: 0, stored: 0, error: report.activities.error, errorCategory: "network" } } });
+    type View = { streams: { stream: string; lastError: string | null; lastErrorCategory: string | null }[]; lastJob: { progress: { streams: Record<string, Record<string, unknown>> } } };
     const get = async (token: string) => {
       const res = await fetch(`${app.url}/api/v1/connectors`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(200);
       const text = await res.text();
-      const stream = (JSON.parse(text) as { connectors: { streams: { stream: string; lastError: string | null; lastErrorCategory: string | null }[] }[] }).connectors[0].streams.find((s) => s.stream === "activities")!;
-      return { text, stream };
+      const view = (JSON.parse(text) as { connectors: View[] }).connectors[0];
+      return { text, stream: view.streams.find((s) => s.stream === "activities")!, job: view.lastJob.progress.streams.activities };
     };
     const asAdmin = await get(admin.secret);
     expect(asAdmin.stream.lastError).toMatch(/could not reach the Compliance API \(ECONNREFUSED\)/);
     expect(asAdmin.stream.lastErrorCategory).toBe("network");
+    expect(asAdmin.job.error).toMatch(/ECONNREFUSED/);
     for (const token of [tenant.apiToken, analyst.secret]) {
-      const { text, stream } = await get(token);
+      const { text, stream, job } = await get(token);
       expect(stream).toMatchObject({ lastError: "network", lastErrorCategory: "network" });
+      expect(job).toEqual({ pages: 0, fetched: 0, stored: 0, errorCategory: "network" });
       expect(text).not.toMatch(/ECONNREFUSED|could not reach/);
     }
   });
