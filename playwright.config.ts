@@ -54,6 +54,8 @@ export default defineConfig({
       BLINDSPOT_INIT_INGEST_TOKEN: E2E.ingestToken,
       BLINDSPOT_INIT_API_TOKEN: E2E.apiToken,
       DATABASE_URL: "",
+      // e2e/compliance.spec.ts points the connector at a stub Compliance API on http://127.0.0.1.
+      BLINDSPOT_COMPLIANCE_ALLOW_LOOPBACK: "1",
     },
   },
 });

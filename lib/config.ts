@@ -43,6 +43,34 @@ const listFromEnv = (fallback: string[]) =>
       v === undefined ? fallback : v.split(",").map((s) => s.trim()).filter((s) => s.length > 0),
     );
 
+/** "1" or "true" (any case) turns it on; unset, empty, "0" or "false" leave it off. */
+const flagFromEnv = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const t = (v ?? "").trim().toLowerCase();
+    if (t === "" || t === "0" || t === "false") return false;
+    if (t === "1" || t === "true") return true;
+    ctx.addIssue({ code: "custom", message: `must be 1 or 0, got "${v}"` });
+    return z.NEVER;
+  });
+
+/** A bare host name (no scheme, port or path), lower case, as URL parsing spells it. */
+const hostName = z.string().transform((v, ctx) => {
+  const host = v.toLowerCase().replace(/\.$/, "");
+  let parsed: string | null = null;
+  try {
+    parsed = new URL(`https://${host}/`).hostname;
+  } catch {
+    // reported below
+  }
+  if (parsed !== host) {
+    ctx.addIssue({ code: "custom", message: `"${v}" is not a host name (write api.example.com, without https:// or a port)` });
+    return z.NEVER;
+  }
+  return host;
+});
+
 const envSchema = z.object({
   DATABASE_URL: z.string().optional(),
   BLINDSPOT_DATA_DIR: z.string().optional(),
@@ -85,6 +113,10 @@ const envSchema = z.object({
   BLINDSPOT_COMPLIANCE_API_KEY: z.string().optional(),
   /** Seconds between Compliance API pulls, for connectors that do not set their own. */
   BLINDSPOT_COMPLIANCE_POLL_SECONDS: intFromEnv(60),
+  /** Hosts the connector may call besides api.anthropic.com (the access key goes to them). */
+  BLINDSPOT_COMPLIANCE_ALLOWED_HOSTS: listFromEnv([]).pipe(z.array(hostName)),
+  /** Tests only: lets the connector use http:// and loopback addresses (a local stand-in API). */
+  BLINDSPOT_COMPLIANCE_ALLOW_LOOPBACK: flagFromEnv,
 });
 
 export type Config = z.infer<typeof envSchema> & { dataDir: string };

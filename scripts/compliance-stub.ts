@@ -1,5 +1,7 @@
 // A stand-in for the Anthropic Compliance API serving test/fixtures-compliance, for e2e runs and
-// trying the connector by hand (Settings → Compliance API → base URL http://127.0.0.1:<port>).
+// trying the connector by hand (Settings → Compliance API → base URL http://127.0.0.1:<port>; start
+// Blindspot with BLINDSPOT_COMPLIANCE_ALLOW_LOOPBACK=1, without which the connector refuses
+// http:// and loopback addresses).
 // Usage: tsx scripts/compliance-stub.ts --port 18930 --key sk-ant-api01-… [--fixtures dir] [--host 127.0.0.1]
 import { loadComplianceFixtures, startComplianceStub } from "../lib/testing/compliance-stub";
 

@@ -30,9 +30,12 @@ export function ComplianceConnectorForm({ settings }: { settings: ConnectorFormS
   return (
     // The key changes the form's identity so React's post-action reset shows the submitted values.
     <form key={JSON.stringify(v)} action={action} className="space-y-4 text-sm" noValidate>
+      {/* The server refuses edits of an environment-configured connector; the form says so up front. */}
+      <fieldset disabled={settings.managedByEnvironment} className="space-y-4">
       {settings.managedByEnvironment && (
         <p className="rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900 ring-1 ring-inset ring-amber-200 dark:bg-amber-950 dark:text-amber-200 dark:ring-amber-900">
-          Set by <code className="font-mono">BLINDSPOT_COMPLIANCE_API_KEY</code> / <code className="font-mono">_URL</code>: the next restart puts those values back.
+          Set by <code className="font-mono">BLINDSPOT_COMPLIANCE_API_KEY</code> / <code className="font-mono">_URL</code>: change those variables and restart
+          Blindspot to edit it.
         </p>
       )}
       {settings.keyProblem && (
@@ -106,8 +109,9 @@ export function ComplianceConnectorForm({ settings }: { settings: ConnectorFormS
         </label>
       </div>
       <FieldError id="cc-poll-error" message={errors.pollSeconds} />
+      </fieldset>
       <div className="flex flex-wrap items-center gap-3">
-        <button type="submit" disabled={pending} className="btn-primary">
+        <button type="submit" disabled={pending || settings.managedByEnvironment} className="btn-primary">
           {pending ? "Saving…" : "Save"}
         </button>
         {state.message && (

@@ -13,6 +13,9 @@ import {
   type CursorPage,
 } from "./client";
 
+// The stub Compliance API listens on http://127.0.0.1: allowed only under the test flag.
+process.env.BLINDSPOT_COMPLIANCE_ALLOW_LOOPBACK = "1";
+
 // The HTTP client against the stub Compliance API: headers, bracket parameters, both cursor
 // directions, filters, typed errors with the documented bodies, and the retry rules.
 

@@ -1,13 +1,15 @@
 import { z } from "zod";
+import { ComplianceDestinationError, destinationPolicy, type DestinationPolicy, type Resolver } from "./destination";
+import { guardedGet, MAX_RESPONSE_BYTES, UnreadableResponseError } from "./transport";
 
 // HTTP client for the Anthropic Compliance API (TELEMETRY.md §4): x-api-key + anthropic-version
 // headers, bracket array parameters, a per-connector token bucket under the shared 600
 // requests/minute budget, and the documented retry rules (429 → wait `retry-after`; 5xx →
 // exponential backoff unless `x-should-retry: false`). Errors carry the API's error.type and
-// message, never the key, request headers or response content.
+// message, never the key, request headers or response content. Every request goes through the
+// destination guard (lib/compliance/destination.ts) and reads at most MAX_RESPONSE_BYTES.
 
 export const ANTHROPIC_VERSION = "2023-06-01";
-export const DEFAULT_COMPLIANCE_BASE_URL = "https://api.anthropic.com";
 
 // ---- sleeping that an abort interrupts ----------------------------------------------------
 
@@ -227,7 +229,12 @@ export interface ComplianceClientOptions {
   /** Per attempt, headers and body included. */
   timeoutMs?: number;
   signal?: AbortSignal;
-  fetchImpl?: typeof fetch;
+  /** Where the key may go; default: from the environment (destinationPolicy()). */
+  policy?: DestinationPolicy;
+  /** Tests: name resolution for the connect-time address check. */
+  resolve?: Resolver;
+  /** Largest response body read; larger ones are aborted (default MAX_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   onEvent?: (e: ClientEvent) => void;
   /** Random in [0, 1): jitter. Tests pin it. */
@@ -258,23 +265,23 @@ function isRetryableStatus(status: number): boolean {
 
 function describeFetchError(err: unknown): string {
   if (err instanceof Error) {
-    const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
-    const code = typeof cause?.code === "string" ? cause.code : undefined;
-    if (err.name === "TimeoutError") return "timed out";
-    return code ? `${err.message} ${code}`.slice(0, 120) : err.message.slice(0, 120);
+    const cause = (err as { cause?: { code?: unknown; name?: unknown } }).cause;
+    if (err.name === "TimeoutError" || cause?.name === "TimeoutError") return "timed out";
+    const code = (err as { code?: unknown }).code ?? cause?.code;
+    return typeof code === "string" ? code : err.message.slice(0, 120);
   }
   return "unknown error";
 }
 
 export class ComplianceClient {
   private readonly retry: RetryPolicy;
-  private readonly fetchImpl: typeof fetch;
+  private readonly policy: DestinationPolicy;
   private readonly wait: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly random: () => number;
 
   constructor(private readonly opts: ComplianceClientOptions) {
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
-    this.fetchImpl = opts.fetchImpl ?? fetch;
+    this.policy = opts.policy ?? destinationPolicy();
     this.wait = opts.sleep ?? sleep;
     this.random = opts.random ?? Math.random;
   }
@@ -292,21 +299,25 @@ export class ComplianceClient {
       if (signal?.aborted) throw new AbortedError();
       await this.opts.bucket?.take(signal);
       const started = Date.now();
-      let res: Response;
+      let res: { status: number; ok: boolean; headers: Headers };
       let text: string;
       try {
         const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 120_000);
-        res = await this.fetchImpl(url, {
-          method: "GET",
+        // node:http never follows a redirect: a 3xx is an error answer, and the key stays here.
+        const r = await guardedGet(url, {
           headers: { "x-api-key": this.opts.apiKey, "anthropic-version": ANTHROPIC_VERSION, accept: "application/json" },
+          policy: this.policy,
+          resolve: this.opts.resolve,
+          maxBytes: this.opts.maxResponseBytes ?? MAX_RESPONSE_BYTES,
           signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-          // Never follow a redirect: it would hand the key to whatever host it names.
-          redirect: "error",
         });
-        // Read the whole body inside the try: a connection closed mid-body is a network failure.
-        text = await res.text();
+        res = { status: r.status, ok: r.status >= 200 && r.status < 300, headers: r.headers };
+        text = r.text;
       } catch (err) {
         if (signal?.aborted) throw new AbortedError();
+        // Refused destinations and oversized bodies would be the same on every attempt.
+        if (err instanceof ComplianceDestinationError) throw err;
+        if (err instanceof UnreadableResponseError) throw new ComplianceResponseError(path, err.message, null);
         const cause = describeFetchError(err);
         if (attempt >= this.retry.maxAttempts) throw new ComplianceNetworkError(path, cause);
         const waitMs = this.backoff(attempt);

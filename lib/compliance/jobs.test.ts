@@ -10,6 +10,9 @@ import { ensureTenant } from "@/lib/tenants";
 import { saveConnector } from "./connector-config";
 import { SYNC_JOB_KIND } from "./sync";
 
+// The stub Compliance API listens on http://127.0.0.1: allowed only under the test flag.
+process.env.BLINDSPOT_COMPLIANCE_ALLOW_LOOPBACK = "1";
+
 // The Postgres job queue and the in-process scheduler: SKIP LOCKED claims (never the same job
 // twice), one queued + one running job per tenant and kind, leases that expire and are
 // reclaimed, retries with backoff, and the scheduler running the Compliance sync end to end.

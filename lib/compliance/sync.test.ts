@@ -8,6 +8,9 @@ import { ensureTenant } from "@/lib/tenants";
 import { saveConnector } from "./connector-config";
 import { connectorStatus, runComplianceSync, type Stream, type SyncOptions } from "./sync";
 
+// The stub Compliance API listens on http://127.0.0.1: allowed only under the test flag.
+process.env.BLINDSPOT_COMPLIANCE_ALLOW_LOOPBACK = "1";
+
 // The connector against the stub Compliance API on a real database (PGlite, or the server in
 // TEST_DATABASE_URL): nothing missed or duplicated across pages, restarts and overlapping
 // windows; 429 waits for retry-after; 5xx retries; a crash mid-page resumes where it stopped.

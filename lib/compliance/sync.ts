@@ -30,6 +30,7 @@ import {
   type SessionMessagesPage,
 } from "./client";
 import { connectorCredentials, defaultConnectorSettings, getConnector, type ConnectorSettings } from "./connector-config";
+import { ComplianceDestinationError } from "./destination";
 
 // Pulls one tenant's Compliance API data into the compliance_* tables, stream by stream.
 //
@@ -131,13 +132,18 @@ async function markRun(tenantId: string, stream: Stream, at: Date): Promise<void
   );
 }
 
-async function markOutcome(tenantId: string, stream: Stream, error: string | null, at: Date): Promise<void> {
+interface StreamError {
+  message: string;
+  category: ErrorCategory;
+}
+
+async function markOutcome(tenantId: string, stream: Stream, error: StreamError | null, at: Date): Promise<void> {
   await getPool().query(
     error === null
-      ? `UPDATE compliance_sync_state SET last_success_at = $3, last_error = NULL, last_error_at = NULL WHERE tenant_id = $1 AND stream = $2`
-      : `INSERT INTO compliance_sync_state (tenant_id, stream, last_error, last_error_at) VALUES ($1, $2, $4, $3)
-         ON CONFLICT (tenant_id, stream) DO UPDATE SET last_error = EXCLUDED.last_error, last_error_at = EXCLUDED.last_error_at`,
-    error === null ? [tenantId, stream, at] : [tenantId, stream, at, error.slice(0, 1000)],
+      ? `UPDATE compliance_sync_state SET last_success_at = $3, last_error = NULL, last_error_category = NULL, last_error_at = NULL WHERE tenant_id = $1 AND stream = $2`
+      : `INSERT INTO compliance_sync_state (tenant_id, stream, last_error, last_error_category, last_error_at) VALUES ($1, $2, $4, $5, $3)
+         ON CONFLICT (tenant_id, stream) DO UPDATE SET last_error = EXCLUDED.last_error, last_error_category = EXCLUDED.last_error_category, last_error_at = EXCLUDED.last_error_at`,
+    error === null ? [tenantId, stream, at] : [tenantId, stream, at, error.message.slice(0, 1000), error.category],
   );
 }
 
@@ -163,6 +169,7 @@ export interface StreamReport {
   stored: number;
   rejected: number;
   error?: string;
+  errorCategory?: ErrorCategory;
 }
 
 export type SyncReport = Record<Stream, StreamReport>;
@@ -554,6 +561,23 @@ const PULLERS: Record<Stream, (ctx: Ctx) => Promise<void>> = {
   users: pullUsers,
 };
 
+/**
+ * What kind of failure, for people who may not read the error text (non-admins): the text can
+ * carry the server's own words, addresses and ports.
+ */
+export const ERROR_CATEGORIES = ["config", "blocked_destination", "network", "auth", "rate_limited", "server", "bad_response", "internal"] as const;
+export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
+
+export function errorCategory(err: unknown): ErrorCategory {
+  if (err instanceof ComplianceDestinationError) return "blocked_destination";
+  if (err instanceof ComplianceAuthenticationError || err instanceof CompliancePermissionError) return "auth";
+  if (err instanceof ComplianceRateLimitError) return "rate_limited";
+  if (err instanceof ComplianceApiError) return "server";
+  if (err instanceof ComplianceNetworkError) return "network";
+  if (err instanceof ComplianceResponseError) return "bad_response";
+  return "internal";
+}
+
 /** A stream error as operators should read it: what failed and what to do; never content or keys. */
 export function describeSyncError(err: unknown, stream: Stream, baseUrl: string): string {
   if (err instanceof ComplianceAuthenticationError) {
@@ -566,6 +590,7 @@ export function describeSyncError(err: unknown, stream: Stream, baseUrl: string)
   if (err instanceof ComplianceApiError) return `The Compliance API answered ${err.message}`;
   if (err instanceof ComplianceNetworkError) return `${err.message} at ${baseUrl}`;
   if (err instanceof ComplianceResponseError) return err.message;
+  if (err instanceof ComplianceDestinationError) return `The connector refused to connect: ${err.message}`;
   return `Internal error: ${describeError(err)}`;
 }
 
@@ -581,10 +606,10 @@ export async function runComplianceSync(opts: SyncOptions): Promise<SyncReport> 
   const creds = await connectorCredentials(opts.tenantId);
   if (connector && !connector.enabled && !opts.force) return report;
   if (!connector || !creds.ok) {
-    const problem = creds.ok ? "No Compliance API connector is configured." : creds.problem;
+    const problem: StreamError = creds.ok ? { message: "No Compliance API connector is configured.", category: "config" } : { message: creds.problem, category: creds.category };
     for (const s of streams) {
       await markOutcome(opts.tenantId, s, problem, now());
-      Object.assign(report[s], { ran: false, ok: false, error: problem });
+      Object.assign(report[s], { ran: false, ok: false, error: problem.message, errorCategory: problem.category });
     }
     return report;
   }
@@ -595,13 +620,13 @@ export async function runComplianceSync(opts: SyncOptions): Promise<SyncReport> 
     signal: opts.signal,
     ...opts.client,
   });
-  let fatal: string | null = null;
+  let fatal: StreamError | null = null;
   for (const stream of streams) {
     checkAbort(opts.signal);
     const r = report[stream];
     if (fatal) {
       await markOutcome(opts.tenantId, stream, fatal, now());
-      Object.assign(r, { ok: false, error: fatal });
+      Object.assign(r, { ok: false, error: fatal.message, errorCategory: fatal.category });
       continue;
     }
     const { lastRunAt } = await readState(opts.tenantId, stream);
@@ -627,11 +652,13 @@ export async function runComplianceSync(opts: SyncOptions): Promise<SyncReport> 
       await markOutcome(opts.tenantId, stream, null, now());
     } catch (err) {
       if (err instanceof AbortedError || opts.signal?.aborted) throw err;
-      const message = describeSyncError(err, stream, creds.baseUrl);
+      const failure: StreamError = { message: describeSyncError(err, stream, creds.baseUrl), category: errorCategory(err) };
       r.ok = false;
-      r.error = message;
-      await markOutcome(opts.tenantId, stream, message, now());
-      if (err instanceof ComplianceAuthenticationError) fatal = message;
+      r.error = failure.message;
+      r.errorCategory = failure.category;
+      await markOutcome(opts.tenantId, stream, failure, now());
+      // A rejected key or a refused destination is the same for every stream.
+      if (err instanceof ComplianceAuthenticationError || err instanceof ComplianceDestinationError) fatal = failure;
     }
   }
   return report;
@@ -645,7 +672,9 @@ export interface StreamStatus {
   description: string;
   lastRunAt: string | null;
   lastSuccessAt: string | null;
+  /** The error as operators read it; for viewers without error detail, its category only. */
   lastError: string | null;
+  lastErrorCategory: ErrorCategory | null;
   lastErrorAt: string | null;
   recordsPulled: number;
   rejected: number;
@@ -692,6 +721,7 @@ const stateRow = z.object({
   last_run_at: z.date().nullable(),
   last_success_at: z.date().nullable(),
   last_error: z.string().nullable(),
+  last_error_category: z.enum(ERROR_CATEGORIES).nullable().catch("internal"),
   last_error_at: z.date().nullable(),
   records_pulled: z.coerce.number(),
   newest_record_at: z.date().nullable(),
@@ -699,14 +729,33 @@ const stateRow = z.object({
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
-function jobView(j: Job): JobStatusView {
-  return { id: j.id, status: j.status, runAt: j.runAt.toISOString(), startedAt: iso(j.startedAt), finishedAt: iso(j.finishedAt), attempts: j.attempts, progress: j.progress, lastError: j.lastError };
+function jobView(j: Job, errorDetail: boolean): JobStatusView {
+  const view = { id: j.id, status: j.status, runAt: j.runAt.toISOString(), startedAt: iso(j.startedAt), finishedAt: iso(j.finishedAt), attempts: j.attempts, progress: j.progress, lastError: j.lastError };
+  return errorDetail ? view : { ...view, progress: withoutErrorText(j.progress), lastError: j.lastError === null ? null : "internal" };
+}
+
+/** A job's progress with each stream's error text left out (its category stays). */
+function withoutErrorText(progress: Record<string, unknown>): Record<string, unknown> {
+  const streams = progress.streams;
+  if (!streams || typeof streams !== "object") return progress;
+  const reduced = Object.fromEntries(
+    Object.entries(streams as Record<string, unknown>).map(([stream, r]) => {
+      if (!r || typeof r !== "object") return [stream, r];
+      const { error, ...rest } = r as Record<string, unknown>;
+      return [stream, error === undefined ? rest : { ...rest, errorCategory: rest.errorCategory ?? "internal" }];
+    }),
+  );
+  return { ...progress, streams: reduced };
 }
 
 export const SYNC_JOB_KIND = "compliance.sync";
 
-/** The connector's settings (never the key), per-stream state, lag and jobs. */
-export async function connectorStatus(tenantId: string, now = new Date()): Promise<ConnectorStatus> {
+/**
+ * The connector's settings (never the key), per-stream state, lag and jobs. Error text only with
+ * `errorDetail` (admins): it may quote the server, name addresses and ports; everyone else gets
+ * a category (ERROR_CATEGORIES).
+ */
+export async function connectorStatus(tenantId: string, now = new Date(), { errorDetail = false }: { errorDetail?: boolean } = {}): Promise<ConnectorStatus> {
   const defaults = defaultConnectorSettings(tenantId);
   const connector = await getConnector(tenantId);
   const { rows } = await getPool().query(`SELECT * FROM compliance_sync_state WHERE tenant_id = $1`, [tenantId]);
@@ -722,7 +771,8 @@ export async function connectorStatus(tenantId: string, now = new Date()): Promi
       description: STREAM_DESCRIPTIONS[stream],
       lastRunAt: iso(r?.last_run_at),
       lastSuccessAt: iso(r?.last_success_at),
-      lastError: r?.last_error ?? null,
+      lastError: r?.last_error ? (errorDetail ? r.last_error : (r.last_error_category ?? "internal")) : null,
+      lastErrorCategory: r?.last_error ? (r.last_error_category ?? "internal") : null,
       lastErrorAt: iso(r?.last_error_at),
       recordsPulled: r?.records_pulled ?? 0,
       rejected: cursor.rejected ?? 0,
@@ -758,7 +808,7 @@ export async function connectorStatus(tenantId: string, now = new Date()): Promi
     recordsPulled: streams.reduce((a, s) => a + s.recordsPulled, 0),
     errors,
     streams,
-    jobs: jobs.map(jobView),
-    lastJob: last ? jobView(last) : null,
+    jobs: jobs.map((j) => jobView(j, errorDetail)),
+    lastJob: last ? jobView(last, errorDetail) : null,
   };
 }

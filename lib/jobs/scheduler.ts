@@ -52,7 +52,7 @@ function summarize(report: SyncReport): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(report)
       .filter(([, r]) => r.ran || r.error)
-      .map(([stream, r]) => [stream, { pages: r.pages, fetched: r.fetched, stored: r.stored, ...(r.error ? { error: r.error } : {}) }]),
+      .map(([stream, r]) => [stream, { pages: r.pages, fetched: r.fetched, stored: r.stored, ...(r.error ? { error: r.error, errorCategory: r.errorCategory } : {}) }]),
   );
 }
 

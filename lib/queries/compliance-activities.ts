@@ -1,8 +1,10 @@
+import { activityDetailsFor } from "@/lib/compliance/activity-fields";
 import { getPool } from "@/lib/db/pool";
 import type { JsonValue } from "@/lib/otlp/values";
 
 // The Compliance API activity feed as stored: searchable by type, actor, organization and time,
-// newest first with a keyset cursor.
+// newest first with a keyset cursor. Type-specific fields reach managers only when they are
+// known metadata (lib/compliance/activity-fields.ts); the rest is listed in hiddenKeys.
 
 export interface ActivityRow {
   id: string;
@@ -16,8 +18,10 @@ export interface ActivityRow {
   actorIp: string | null;
   actorUserAgent: string | null;
   origin: string;
-  /** The type-specific fields (everything but the envelope). */
+  /** The type-specific fields (everything but the envelope) this viewer may see. */
   details: Record<string, JsonValue>;
+  /** Type-specific fields removed for this viewer (managers). */
+  hiddenKeys: string[];
 }
 
 export interface ActivitySearch {
@@ -38,7 +42,11 @@ const ENVELOPE = new Set(["id", "created_at", "type", "organization_id", "organi
 
 export class BadActivityCursorError extends Error {}
 
-export async function searchActivities(tenantId: string, q: ActivitySearch): Promise<{ rows: ActivityRow[]; nextCursor: string | null }> {
+export async function searchActivities(
+  tenantId: string,
+  q: ActivitySearch,
+  viewer: { canReadContent: boolean },
+): Promise<{ rows: ActivityRow[]; nextCursor: string | null }> {
   const where = ["tenant_id = $1"];
   const params: unknown[] = [tenantId];
   const add = (sql: (p: string) => string, v: unknown) => {
@@ -91,7 +99,7 @@ export async function searchActivities(tenantId: string, q: ActivitySearch): Pro
       actorIp: r.actor_ip,
       actorUserAgent: r.actor_user_agent,
       origin: r.origin,
-      details: Object.fromEntries(Object.entries(r.raw).filter(([k]) => !ENVELOPE.has(k))),
+      ...activityDetailsFor(Object.fromEntries(Object.entries(r.raw).filter(([k]) => !ENVELOPE.has(k))), viewer.canReadContent),
     })),
     nextCursor: rows.length > limit && last ? Buffer.from(JSON.stringify({ t: last.created_at.toISOString(), id: last.id })).toString("base64url") : null,
   };

@@ -22,7 +22,7 @@ export async function saveComplianceConnectorAction(_prev: ConnectorFormState, f
   const values = { baseUrl: String(form.get("baseUrl") ?? ""), enabled: form.get("enabled") === "on", pollSeconds: String(form.get("pollSeconds") ?? "") };
   const apiKey = String(form.get("apiKey") ?? "");
   const result = await saveConnector(admin.tenantId, { ...values, apiKey });
-  if (!result.ok) return { status: "error", message: "Not saved: fix the fields marked below.", errors: result.errors, values };
+  if (!result.ok) return { status: "error", message: result.errors.form ?? "Not saved: fix the fields marked below.", errors: result.errors, values };
   await recordAudit({
     tenantId: admin.tenantId,
     actor: admin.email,
@@ -48,10 +48,10 @@ export interface SyncNowState {
 /** "Sync now": queue (or bring forward) a forced pull of every stream. */
 export async function syncComplianceNowAction(_prev: SyncNowState, _form: FormData): Promise<SyncNowState> {
   const admin = await requireUser({ roles: ["admin"] });
-  const before = await connectorStatus(admin.tenantId);
+  const before = await connectorStatus(admin.tenantId, new Date(), { errorDetail: true });
   if (!before.configured) return { status: "error", message: "Configure the connector first.", connector: before };
   if (before.state === "needs_key") return { status: "error", message: before.settings.keyProblem ?? "Enter the access key first.", connector: before };
   await enqueueJob({ tenantId: admin.tenantId, kind: SYNC_JOB_KIND, payload: { force: true } });
   await recordAudit({ tenantId: admin.tenantId, actor: admin.email, action: "compliance.sync.requested", target: before.settings.baseUrl });
-  return { status: "queued", message: "Sync queued; it starts within a few seconds.", connector: await connectorStatus(admin.tenantId) };
+  return { status: "queued", message: "Sync queued; it starts within a few seconds.", connector: await connectorStatus(admin.tenantId, new Date(), { errorDetail: true }) };
 }

@@ -9,7 +9,7 @@ export const dynamic = "force-dynamic";
 // how each stream stands (last run, errors, volume, lag), refreshed while a sync runs.
 export default async function ComplianceSettingsPage() {
   const user = await requireUser({ roles: ["admin"] });
-  const status = await connectorStatus(user.tenantId);
+  const status = await connectorStatus(user.tenantId, new Date(), { errorDetail: true });
   const { baseUrl, enabled, pollSeconds, hasKey, keyHint, keyProblem, managedByEnvironment } = status.settings;
   return (
     <div className="space-y-3">

@@ -13,5 +13,5 @@ export async function GET(): Promise<Response> {
   const user = await userForApi();
   if (!user) return Response.json({ error: "sign in required" }, { status: 401 });
   if (!user.isAdmin) return Response.json({ error: "admins only" }, { status: 403 });
-  return Response.json(await connectorStatus(user.tenantId), { headers: { "cache-control": "no-store" } });
+  return Response.json(await connectorStatus(user.tenantId, new Date(), { errorDetail: true }), { headers: { "cache-control": "no-store" } });
 }

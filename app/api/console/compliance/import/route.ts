@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import { recordAudit } from "@/lib/audit";
+import { crossOriginRefused, isSameOrigin } from "@/lib/auth/same-origin";
 import { userForApi } from "@/lib/auth/session";
 import { importComplianceFile } from "@/lib/compliance/import";
 import { prisma } from "@/lib/db/prisma";
@@ -10,9 +11,11 @@ export const dynamic = "force-dynamic";
 
 /**
  * POST /api/console/compliance/import?filename=…[&organizationUuid=…] with the file as the body
- * (streamed, not buffered): imports a Compliance API export. Admins only.
+ * (streamed, not buffered): imports a Compliance API export. Admins only, from the console's
+ * own origin (the Origin header; a cross-site form or fetch gets 403).
  */
 export async function POST(request: Request): Promise<Response> {
+  if (!isSameOrigin(request)) return crossOriginRefused();
   const user = await userForApi();
   if (!user) return Response.json({ error: "sign in required" }, { status: 401 });
   if (!user.isAdmin) return Response.json({ error: "only admins import Compliance data" }, { status: 403 });
@@ -36,10 +39,11 @@ export async function POST(request: Request): Promise<Response> {
   }
 }
 
-/** GET …?id= : progress of an import (polled by the upload form). */
+/** GET …?id= : progress of an import (polled by the upload form). Admins only: file names and who imported. */
 export async function GET(request: Request): Promise<Response> {
   const user = await userForApi();
   if (!user) return Response.json({ error: "sign in required" }, { status: 401 });
+  if (!user.isAdmin) return Response.json({ error: "only admins see Compliance imports" }, { status: 403 });
   const id = new URL(request.url).searchParams.get("id");
   const rows = await prisma().complianceImport.findMany({
     where: { tenantId: user.tenantId, ...(id ? { id } : {}) },
