@@ -14,13 +14,13 @@ import {
   FILTER_PARAMS,
   PAGE_SIZES,
   parseExploreParams,
-  parseTimeParam,
   toSearchParams,
   type ExplorePage,
   type ExploreQuery,
   type ExploreSort,
   type SearchParamsRecord,
 } from "@/lib/queries/explore";
+import { parseTimeParam } from "@/lib/time-range";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Explore · Blindspot" };
