@@ -96,6 +96,7 @@ test("a new user signs in from the front page, is offered the older data in one 
   await expect(hint).toContainText("Nothing in last 7 days.");
   await expect(hint).toContainText("Newest event: 12 days ago");
   await expect(page.getByText("No tool call was rejected in last 7 days.")).toBeVisible();
+  await screenshot(page, "home-older-data-hint-1440");
 
   // One click to the range that holds it.
   await hint.getByRole("button", { name: "Show the last 30 days" }).click();
@@ -120,7 +121,7 @@ test("a new user signs in from the front page, is offered the older data in one 
   expect(await rangeShown(page)).toBe("30d");
   await expect(page.getByText("All events of this tenant, last 30 days")).toBeVisible();
   await expect(page.getByTestId("range-hint")).toHaveCount(0);
-  await page.getByRole("searchbox").fill("9c19cadd-fb7d-401c-afbc-afb63378ab9a");
+  await page.getByRole("searchbox", { name: /Search by prompt id/ }).fill("9c19cadd-fb7d-401c-afbc-afb63378ab9a");
   await page.getByRole("button", { name: "Go" }).click();
   await page.waitForURL(/\/prompts\/9c19cadd/);
   expect(await rangeShown(page)).toBe("30d");

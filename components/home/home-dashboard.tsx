@@ -59,7 +59,7 @@ function Section({ title, aside, children, id }: { title: string; aside?: ReactN
 function Sparkline({ hourly, label }: { hourly: number[]; label: string }) {
   const max = Math.max(...hourly, 1);
   return (
-    <div className="flex h-6 w-36 items-end gap-px" role="img" aria-label={`${label}: records per hour over the last 24 hours`}>
+    <div className="flex h-6 w-28 shrink-0 items-end gap-px" role="img" aria-label={`${label}: records per hour over the last 24 hours`}>
       {hourly.map((n, i) => (
         <div
           key={i}
@@ -92,7 +92,7 @@ function Volume({ volume, now }: { volume: SurfaceVolume[]; now: Date }) {
             </div>
           </div>
           <Sparkline hourly={v.hourly} label={v.label} />
-          <div className={`w-16 text-right text-sm font-semibold tabular-nums ${v.records ? "" : "text-slate-400"}`}>{formatCount(v.records)}</div>
+          <div className={`w-12 shrink-0 text-right text-sm font-semibold tabular-nums ${v.records ? "" : "text-slate-400"}`}>{formatCount(v.records)}</div>
         </li>
       ))}
     </ul>
@@ -164,7 +164,7 @@ export async function HomeDashboard({ user, window: w, now = new Date() }: { use
   const period = w.id === "custom" ? w.label : w.label.toLowerCase();
   const connectorHref = user.isAdmin ? "/settings/compliance" : null;
   const connectorDetail = !o.connector.configured
-    ? "Compliance API not connected"
+    ? "not connected"
     : o.connector.failing.length
       ? `failing: ${o.connector.failing.map((f) => f.label).join(", ")}`
       : "all streams OK";
@@ -230,7 +230,7 @@ export async function HomeDashboard({ user, window: w, now = new Date() }: { use
                             time(r.time)
                           )}
                         </td>
-                        <td className="py-1.5 pr-3 [overflow-wrap:anywhere]">
+                        <td className="whitespace-nowrap py-1.5 pr-3" title={r.person.query ?? undefined}>
                           {r.person.query ? (
                             <Link className="link" href={`/explore?user=${encodeURIComponent(r.person.query)}&${rq}`}>
                               {r.person.label}
@@ -239,7 +239,7 @@ export async function HomeDashboard({ user, window: w, now = new Date() }: { use
                             r.person.label
                           )}
                         </td>
-                        <td className="py-1.5 pr-3">
+                        <td className="whitespace-nowrap py-1.5 pr-3">
                           <span className="font-mono">{r.tool}</span>
                           {r.mcpServer && <span className="text-slate-500"> · {r.mcpServer}</span>}
                           <span className="ml-1.5">
