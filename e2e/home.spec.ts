@@ -93,9 +93,9 @@ test("a new user signs in from the front page, is offered the older data in one 
   await page.reload();
   await expect(page.getByRole("heading", { name: /Set up Blindspot/ })).toHaveCount(0);
   const hint = page.getByTestId("range-hint");
-  await expect(hint).toContainText("Nothing in last 7 days.");
+  await expect(hint).toContainText("Nothing in the last 7 days.");
   await expect(hint).toContainText("Newest event: 12 days ago");
-  await expect(page.getByText("No tool call was rejected in last 7 days.")).toBeVisible();
+  await expect(page.getByText("No tool call was rejected in the last 7 days.")).toBeVisible();
   await screenshot(page, "home-older-data-hint-1440");
 
   // One click to the range that holds it.

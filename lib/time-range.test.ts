@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ageText, parseTimeParam, rangeQuery, smallestPresetHolding, timeWindow } from "./time-range";
+import { ageText, parseStoredRange, parseTimeParam, rangeQuery, rangeTarget, smallestPresetHolding, timeWindow, windowPhrase } from "./time-range";
 
 const NOW = new Date("2026-12-04T12:00:00.000Z");
 const days = (n: number) => new Date(NOW.getTime() - n * 86_400_000);
@@ -72,5 +72,23 @@ describe("older data", () => {
     expect(parseTimeParam("2026-11-01T10:00")?.toISOString()).toBe("2026-11-01T10:00:00.000Z");
     expect(parseTimeParam("2026-11-01T10:00:30")?.toISOString()).toBe("2026-11-01T10:00:30.000Z");
     for (const bad of ["2026-02-29", "2026-04-31T10:00", "2026-02-30T10:00:00Z", "now", "2026-11-01T10:00Q"]) expect(parseTimeParam(bad), bad).toBeUndefined();
+  });
+});
+
+describe("choosing a range", () => {
+  it("returns to the same page with the range replaced, never to another site", () => {
+    expect(rangeTarget("/explore?source=cowork&range=7d&cursor=abc", [["range", "30d"]])).toBe("/explore?source=cowork&range=30d");
+    expect(rangeTarget("/approvals?from=2026-11-01T00:00Z&to=2026-11-02T00:00Z&user=a", [["range", "24h"]])).toBe("/approvals?user=a&range=24h");
+    expect(rangeTarget("/", [["from", "2026-11-01T00:00:00.000Z"]])).toBe("/?from=2026-11-01T00%3A00%3A00.000Z");
+    for (const hostile of ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", ""]) {
+      expect(rangeTarget(hostile, [["range", "7d"]]), hostile).toBe("/?range=7d");
+    }
+  });
+
+  it("reads a stored choice only when it is a usable range", () => {
+    expect(parseStoredRange("range=30d")).toEqual({ range: "30d", from: null, to: null });
+    expect(parseStoredRange("from=2026-11-01T00%3A00%3A00.000Z&to=2026-11-02T00%3A00%3A00.000Z")).toMatchObject({ from: "2026-11-01T00:00:00.000Z" });
+    for (const bad of [undefined, "", "range=1y", "from=2026-11-02T00:00Z&to=2026-11-01T00:00Z", "garbage"]) expect(parseStoredRange(bad), String(bad)).toBeNull();
+    expect([windowPhrase(timeWindow("7d")), windowPhrase(timeWindow("all"))]).toEqual(["the last 7 days", "all time"]);
   });
 });

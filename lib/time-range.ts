@@ -168,3 +168,9 @@ export function parseStoredRange(value: string | undefined | null): RangeInput |
   const input: RangeInput = { range: p.get("range"), from: p.get("from"), to: p.get("to") };
   return hasRange(input) && !timeWindow(input).error ? input : null;
 }
+
+/** How a sentence names the window: "the last 7 days", "all time", or its bounds. */
+export function windowPhrase(w: Pick<TimeWindow, "id" | "label">): string {
+  if (w.id === "custom") return w.label;
+  return w.id === "all" ? "all time" : `the ${w.label.toLowerCase()}`;
+}

@@ -6,7 +6,7 @@ import { recordContentView } from "@/lib/audit";
 import type { ConsoleUser } from "@/lib/auth/session";
 import { formatCount, formatTime, userKeyLabel } from "@/lib/presentation/format";
 import { homeOverview, type HomeOverview, type SetupProgress, type SurfaceVolume } from "@/lib/queries/home";
-import { ageText, rangeQuery, type TimeWindow } from "@/lib/time-range";
+import { ageText, rangeQuery, windowPhrase, type TimeWindow } from "@/lib/time-range";
 
 // The console's home: what needs attention now (tiles with counts that open their evidence),
 // the newest rejections and escalations, the last 24 hours per surface, and the first-run
@@ -161,7 +161,7 @@ export async function HomeDashboard({ user, window: w, now = new Date() }: { use
   }
   const rq = rangeQuery(w);
   const firstRun = o.setup.firstDataAt === null;
-  const period = w.id === "custom" ? w.label : w.label.toLowerCase();
+  const period = windowPhrase(w);
   const connectorHref = user.isAdmin ? "/settings/compliance" : null;
   const connectorDetail = !o.connector.configured
     ? "not connected"

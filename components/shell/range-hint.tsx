@@ -1,6 +1,6 @@
 import { RangeButton } from "@/components/shell/range-picker";
 import { emptyWindow, newestRecord, type RecordKind } from "@/lib/queries/newest";
-import { ageText, formatBound, RANGES, smallestPresetHolding, type TimeWindow } from "@/lib/time-range";
+import { ageText, formatBound, RANGES, smallestPresetHolding, windowPhrase, type TimeWindow } from "@/lib/time-range";
 
 // Shown on every page that takes a range: why the requested range was not usable, and, when the
 // range holds nothing but the tenant has data elsewhere, one click to the range that holds it
@@ -21,7 +21,7 @@ export async function RangeHint({ tenantId, window: w, kinds, now = new Date() }
       {empty && newest?.newest && offer && (
         <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
           <p>
-            Nothing in {w.id === "custom" ? w.label : w.label.toLowerCase()}.{" "}
+            Nothing in {windowPhrase(w)}.{" "}
             <span className="font-medium">
               Newest {noun}: {ageText(newest.newest, now)}
             </span>{" "}
