@@ -144,6 +144,13 @@ test("a new user signs in from the front page, is offered the older data in one 
   expect(await rangeShown(page)).toBe("custom");
   await expect(page.getByLabel("From (UTC)")).toHaveValue(from);
 
+  // A preset from the picker replaces the bounds, here and on the next page.
+  await page.locator("#range-preset").selectOption("90d");
+  await page.waitForURL((u) => u.pathname === "/coverage" && u.searchParams.get("range") === "90d" && !u.searchParams.has("from"));
+  await page.goto("/inventory");
+  expect(await rangeShown(page)).toBe("90d");
+  await expect(page.getByText("Agents seen in", { exact: false })).toContainText("last 90 days");
+
   // Bad bounds in a URL: a clear message and a fallback, never an error page.
   const bad = await page.goto("/approvals?from=2026-11-30T00:00Z&to=2026-11-20T00:00Z");
   expect(bad!.status()).toBe(200);
