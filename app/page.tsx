@@ -1,13 +1,19 @@
+import Link from "next/link";
 import { headers } from "next/headers";
-import { Card, CodeBlock, StatusPill } from "@/components/ui/card";
+import { HomeDashboard } from "@/components/home/home-dashboard";
+import { ConsoleShell } from "@/components/shell/console-shell";
+import { CodeBlock, StatusPill } from "@/components/ui/card";
+import { currentUser } from "@/lib/auth/session";
 import { config } from "@/lib/config";
+import { consoleWindow } from "@/lib/console-range";
 import { databaseHealth } from "@/lib/queries/health";
-import { claudeCodeManagedSettings, claudeCodeShell, otlpBase } from "@/lib/setup/client-config";
+import { claudeCodeShell, otlpBase } from "@/lib/setup/client-config";
 
 export const dynamic = "force-dynamic";
 
-// The public front page: is the receiver up, and how to point clients at it. It shows no
-// tenant data and no secrets (tokens appear as a placeholder).
+// The front page. Signed in, it is the console's home (what needs attention now). Signed out, it
+// says what Blindspot is and offers to sign in; it shows no tenant data and no secrets (the
+// token in the client settings is a placeholder).
 
 const TOKEN_PLACEHOLDER = "<ingest token>";
 
@@ -19,89 +25,83 @@ async function baseUrl(): Promise<string> {
   return `${proto}://${host}`;
 }
 
-export default async function HomePage() {
+const FEATURES = [
+  {
+    title: "What Claude did",
+    text: "Every tool call, MCP call, file access and approval decision from Claude Code, Cowork and the Office agents, received over OpenTelemetry and kept field for field.",
+  },
+  {
+    title: "Beside what was said",
+    text: "The Compliance API's conversations and activity feed, joined to the telemetry by account, so one prompt shows its words and its actions together.",
+  },
+  {
+    title: "Where you are blind",
+    text: "Coverage per surface and person: who uses Claude where no telemetry arrives, which tokens went quiet, which approvals were automatic.",
+  },
+];
+
+async function PublicFrontPage() {
   const [health, base] = await Promise.all([databaseHealth(), baseUrl()]);
   const ok = health.status === "ok";
   return (
-    <main className="mx-auto max-w-6xl px-6 py-10">
-      <header className="mb-8 flex items-end justify-between gap-6 border-b border-slate-200 pb-6 dark:border-slate-800">
-        <div>
-          <h1 className="text-2xl font-semibold tracking-tight">Blindspot</h1>
-          <p className="mt-1 max-w-2xl text-slate-600 dark:text-slate-400">
-            The execution layer of Claude (tool calls, MCP calls, file access, approval decisions), received over
-            OpenTelemetry and kept for investigation.
+    <main className="mx-auto max-w-5xl px-6 py-12">
+      <header className="flex flex-wrap items-start justify-between gap-6">
+        <div className="max-w-2xl">
+          <div className="flex items-center gap-2">
+            <img src="/icon.svg" alt="" width={28} height={28} />
+            <h1 className="text-2xl font-semibold tracking-tight">Blindspot</h1>
+          </div>
+          <p className="mt-3 text-base text-slate-700 dark:text-slate-300">
+            Investigate what Claude did in your organization: the execution layer of Claude Enterprise, for security analysts.
           </p>
         </div>
-        <StatusPill ok={ok}>{ok ? "Database OK" : "Database unavailable"}</StatusPill>
+        <div className="flex flex-col items-end gap-2">
+          <Link href="/login?callbackUrl=%2F" className="btn-primary px-5 py-2">
+            Sign in
+          </Link>
+          <StatusPill ok={ok}>{ok ? "Database OK" : "Database unavailable"}</StatusPill>
+        </div>
       </header>
 
-      <div className="grid gap-6 lg:grid-cols-3">
-        <Card title="Status">
-          <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2">
-            <dt className="text-slate-500">Database</dt>
-            <dd>{ok ? `reachable (${health.database.latencyMs} ms)` : "not reachable"}</dd>
-            <dt className="text-slate-500">Migrations</dt>
-            <dd>{health.database.migrations ?? "–"}</dd>
-            <dt className="text-slate-500">Version</dt>
-            <dd>{health.version}</dd>
-            <dt className="text-slate-500">Health</dt>
-            <dd>
-              <a className="text-sky-700 underline dark:text-sky-400" href="/api/health">
-                /api/health
-              </a>
-            </dd>
-          </dl>
-        </Card>
-
-        <Card title="OTLP/HTTP receivers">
-          <p className="mb-2 text-slate-600 dark:text-slate-400">Protobuf or JSON, gzip or plain, bearer ingest token. Base URL:</p>
-          <p className="mb-2 font-mono text-xs [overflow-wrap:anywhere]">{otlpBase(base)}</p>
-          <ul className="space-y-1 font-mono text-xs">
-            <li>POST /v1/logs (Claude Code, Cowork)</li>
-            <li>POST /v1/traces (Office agents)</li>
-            <li>POST /v1/metrics (Claude Code)</li>
-          </ul>
-        </Card>
-
-        <Card title="Ingest tokens">
-          <p className="text-slate-600 dark:text-slate-400">
-            Each token is scoped to a tenant and environment. Create one on the server:
-          </p>
-          <pre className="mt-2 whitespace-pre-wrap rounded-md bg-slate-950 p-2 font-mono text-xs text-slate-100">
-            npm run blindspot -- tokens create --name laptops
-          </pre>
-        </Card>
+      <div className="mt-10 grid gap-4 md:grid-cols-3">
+        {FEATURES.map((f) => (
+          <section key={f.title} className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            <h2 className="text-sm font-semibold">{f.title}</h2>
+            <p className="mt-1.5 text-slate-600 dark:text-slate-400">{f.text}</p>
+          </section>
+        ))}
       </div>
 
-      <div className="mt-6">
-        <Card title="Claude Code">
-          <div className="grid gap-4 lg:grid-cols-2">
-            <CodeBlock label="Shell profile (one developer)">{claudeCodeShell(base, TOKEN_PLACEHOLDER)}</CodeBlock>
-            <CodeBlock label="managed-settings.json (MDM, cannot be overridden locally)">
-              {claudeCodeManagedSettings(base, TOKEN_PLACEHOLDER)}
-            </CodeBlock>
+      <section className="mt-10 rounded-lg border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+        <h2 className="text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Point clients at this server</h2>
+        <div className="mt-3 grid gap-6 lg:grid-cols-[2fr_3fr]">
+          <div className="space-y-2 text-slate-600 dark:text-slate-400">
+            <p>OTLP/HTTP (protobuf or JSON, gzip or plain) with a bearer ingest token. Base URL:</p>
+            <p className="font-mono text-xs text-slate-900 [overflow-wrap:anywhere] dark:text-slate-100">{otlpBase(base)}</p>
+            <ul className="space-y-0.5 font-mono text-xs">
+              <li>POST /v1/logs (Claude Code, Cowork)</li>
+              <li>POST /v1/traces (Office agents)</li>
+              <li>POST /v1/metrics (Claude Code)</li>
+            </ul>
+            <p className="text-xs">
+              After signing in, admins find a token and the exact settings for each client under Settings → Setup, with a live check that the first
+              event arrived. Health: <a className="link" href="/api/health">/api/health</a> · version {health.version}
+            </p>
           </div>
-        </Card>
-      </div>
-
-      <div className="mt-6 grid gap-6 lg:grid-cols-2">
-        <Card title="Cowork">
-          <p className="text-slate-600 dark:text-slate-400">
-            Admin settings → Cowork →
-            Monitoring: OTLP endpoint <code className="font-mono text-xs">{otlpBase(base)}</code>, protocol{" "}
-            <code className="font-mono text-xs">http/protobuf</code>, headers{" "}
-            <code className="font-mono text-xs">Authorization=Bearer {TOKEN_PLACEHOLDER}</code>. Add this host to Capabilities →
-            Network egress, or Cowork drops the telemetry without an error.
-          </p>
-        </Card>
-        <Card title="Office agents (Excel, Word, PowerPoint, Outlook)">
-          <p className="text-slate-600 dark:text-slate-400">
-            Organization settings → Office agents: collector URL <code className="font-mono text-xs">{otlpBase(base)}</code>, headers{" "}
-            <code className="font-mono text-xs">Authorization=Bearer {TOKEN_PLACEHOLDER}</code>. They export from the
-            browser at https://pivot.claude.ai, which this server allows by CORS.
-          </p>
-        </Card>
-      </div>
+          <CodeBlock label="Claude Code (shell profile)">{claudeCodeShell(base, TOKEN_PLACEHOLDER)}</CodeBlock>
+        </div>
+      </section>
     </main>
+  );
+}
+
+export default async function FrontPage({ searchParams }: { searchParams: Promise<{ range?: string; from?: string; to?: string }> }) {
+  const user = await currentUser();
+  if (!user) return <PublicFrontPage />;
+  const window = await consoleWindow(await searchParams);
+  return (
+    <ConsoleShell user={user}>
+      <HomeDashboard user={user} window={window} />
+    </ConsoleShell>
   );
 }

@@ -1,40 +1,11 @@
 import type { ReactNode } from "react";
-import { ConsoleNav } from "@/components/shell/console-nav";
-import { RangePicker } from "@/components/shell/range-picker";
-import { SearchBox } from "@/components/shell/search-box";
-import { TenantPicker } from "@/components/shell/tenant-picker";
-import { UserMenu } from "@/components/shell/user-menu";
+import { ConsoleShell } from "@/components/shell/console-shell";
 import { requireUser } from "@/lib/auth/session";
-import { prisma } from "@/lib/db/prisma";
 
 export const dynamic = "force-dynamic";
 
-// The signed-in console: navigation on the left, search and pickers on top.
+// The signed-in console (the front page uses the same shell when someone is signed in).
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
   const user = await requireUser();
-  const tenants = user.isOwner
-    ? await prisma().tenant.findMany({ select: { id: true, slug: true, name: true }, orderBy: { slug: "asc" } })
-    : [{ id: user.tenantId, slug: user.tenantSlug, name: user.tenantSlug }];
-  return (
-    <div className="flex min-h-screen">
-      <aside className="hidden w-52 shrink-0 flex-col border-r border-slate-200 bg-white md:flex dark:border-slate-800 dark:bg-slate-900">
-        <a href="/explore" className="flex items-center gap-2 px-4 py-4 text-base font-semibold tracking-tight">
-          <img src="/icon.svg" alt="" width={20} height={20} />
-          Blindspot
-        </a>
-        <ConsoleNav isAdmin={user.isAdmin} />
-      </aside>
-      <div className="flex min-w-0 flex-1 flex-col">
-        <header className="sticky top-0 z-20 flex flex-wrap items-center gap-3 border-b border-slate-200 bg-white/95 px-4 py-2 backdrop-blur dark:border-slate-800 dark:bg-slate-900/95">
-          <SearchBox />
-          <div className="ml-auto flex items-center gap-3">
-            <TenantPicker tenants={tenants} current={user.tenantId} canSwitch={user.isOwner} />
-            <RangePicker />
-            <UserMenu name={user.name} role={user.isOwner ? "owner" : user.role} />
-          </div>
-        </header>
-        <main className="min-w-0 flex-1 px-6 py-5">{children}</main>
-      </div>
-    </div>
-  );
+  return <ConsoleShell user={user}>{children}</ConsoleShell>;
 }

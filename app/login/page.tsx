@@ -13,7 +13,7 @@ const ERRORS: Record<string, string> = {
 
 function safeCallback(url: string | undefined): string {
   // Only same-site paths: never redirect to another origin after sign-in.
-  return url && url.startsWith("/") && !url.startsWith("//") ? url : "/explore";
+  return url && url.startsWith("/") && !url.startsWith("//") ? url : "/";
 }
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {

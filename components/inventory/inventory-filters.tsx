@@ -10,14 +10,17 @@ export function InventoryFilters({
 }: {
   surface: SurfaceId | undefined;
   q: string;
-  range: string;
+  /** The window's URL parameters (range=7d, or from/to). */
+  range: [string, string][];
   sort: string;
   counts: Partial<Record<SurfaceId, number>>;
 }) {
   const filtered = Boolean(surface || q);
   return (
     <form method="get" action="/inventory" role="search" aria-label="Filter agents" className="flex flex-wrap items-end gap-3">
-      <input type="hidden" name="range" value={range} />
+      {range.map(([k, v]) => (
+        <input key={k} type="hidden" name={k} value={v} />
+      ))}
       {sort !== "last" && <input type="hidden" name="sort" value={sort} />}
       <label className="flex flex-col gap-1 text-xs font-medium text-slate-600 dark:text-slate-300">
         Surface
@@ -45,7 +48,7 @@ export function InventoryFilters({
         Apply
       </button>
       {filtered && (
-        <a className="link pb-1.5 text-xs" href={`/inventory?range=${encodeURIComponent(range)}`}>
+        <a className="link pb-1.5 text-xs" href={`/inventory?${new URLSearchParams(range)}`}>
           Clear filters
         </a>
       )}

@@ -2,8 +2,10 @@
 
 import Link from "next/link";
 import { usePathname, useSearchParams } from "next/navigation";
+import { RANGE_PARAMS } from "@/lib/time-range";
 
 const ITEMS = [
+  { href: "/", label: "Home", match: [] as string[] },
   { href: "/explore", label: "Explore", match: ["/explore", "/prompts", "/sessions", "/traces"] },
   { href: "/inventory", label: "Inventory", match: ["/inventory"] },
   { href: "/approvals", label: "Approvals", match: ["/approvals"] },
@@ -19,16 +21,17 @@ const ADMIN_ITEMS = [
 export function ConsoleNav({ isAdmin }: { isAdmin: boolean }) {
   const pathname = usePathname();
   const search = useSearchParams();
-  const range = search.get("range");
+  // Links keep the URL's range (a preset or from/to); without one, the stored choice applies.
+  const range = new URLSearchParams(RANGE_PARAMS.flatMap((k) => (search.get(k) ? [[k, search.get(k)!] as [string, string]] : []))).toString();
   const items = isAdmin ? [...ITEMS, ...ADMIN_ITEMS] : ITEMS;
   return (
     <nav aria-label="Main" className="flex flex-col gap-0.5 px-2">
       {items.map((item) => {
-        const active = item.match.some((m) => pathname === m || pathname.startsWith(`${m}/`));
+        const active = item.href === "/" ? pathname === "/" : item.match.some((m) => pathname === m || pathname.startsWith(`${m}/`));
         return (
           <Link
             key={item.href}
-            href={range ? `${item.href}?range=${range}` : item.href}
+            href={range ? `${item.href}?${range}` : item.href}
             aria-current={active ? "page" : undefined}
             className={`rounded-md px-3 py-1.5 ${
               active

@@ -4,6 +4,7 @@ import { ingestPayload } from "@/lib/ingest/pipeline";
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
 import { listFixtureRequests } from "@/lib/testing/fixtures";
 import { createTestTenant, type TestTenant } from "@/lib/testing/tenants";
+import { parseTimeParam } from "@/lib/time-range";
 import {
   BadCursorError,
   csvField,
@@ -16,7 +17,6 @@ import {
   exportFilename,
   exportResponse,
   parseExploreParams,
-  parseTimeParam,
   type ExploreFilters,
   type ExploreQuery,
   type ExploreRow,

@@ -2,7 +2,7 @@ import { CONTENT_ATTRIBUTE_KEYS, CONTENT_FIELD_KEYS } from "@/lib/auth/content";
 import { recordContentView } from "@/lib/audit";
 import { getPool } from "@/lib/db/pool";
 import { describeError } from "@/lib/ingest/db-errors";
-import { timeWindow, type TimeWindow } from "@/lib/time-range";
+import { parseTimeParam, timeWindow, type TimeWindow } from "@/lib/time-range";
 import { EVENT_FROM, EVENT_SELECT, toApiEvent, type ApiEvent, type EventDbRow } from "./events";
 
 // The Explorer read model: every event of a tenant, filtered and sorted on the server, paged by
@@ -85,22 +85,6 @@ export function toSearchParams(record: SearchParamsRecord): URLSearchParams {
     else if (Array.isArray(v) && v.length > 0) out.set(k, v[0]);
   }
   return out;
-}
-
-/**
- * A time from a URL: ISO-8601 with a zone, epoch milliseconds, or a zone-less
- * "YYYY-MM-DD[ T]HH:MM[:SS[.fff]]" / "YYYY-MM-DD" as the console shows times, which is UTC.
- */
-export function parseTimeParam(value: string | null): Date | undefined {
-  if (!value) return undefined;
-  const v = value.trim();
-  const local = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?))?$/.exec(v);
-  let d: Date;
-  if (/^\d{10,}$/.test(v)) d = new Date(Number(v));
-  else if (local) d = new Date(`${local[1]}T${local[2] ?? "00:00"}Z`);
-  else if (/^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/i.test(v)) d = new Date(v);
-  else return undefined;
-  return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
 function text(params: URLSearchParams, key: string): string | undefined {

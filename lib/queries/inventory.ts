@@ -677,17 +677,18 @@ async function operatingSystems(tenantId: string, resourceIds: string[]): Promis
 // ---- links ----------------------------------------------------------------------------------
 
 /** Where an entity was used: the Explorer filtered to the agent (and entity) for event sources. */
-export function exploreHref(ref: AgentRef, filter: Record<string, string>, range: string): string {
+/** `range`: a preset id, or a window's URL parameters (lib/time-range rangeParams). */
+export function exploreHref(ref: AgentRef, filter: Record<string, string>, range: string | [string, string][]): string {
   const q = new URLSearchParams();
   q.set("source", ref.surface);
   if (ref.kind !== "none") q.set("user", ref.person);
   for (const [k, v] of Object.entries(filter)) q.set(k, v);
-  q.set("range", range);
+  for (const [k, v] of typeof range === "string" ? [["range", range]] : range) q.set(k, v);
   return `/explore?${q.toString()}`;
 }
 
 /** The link for one entity: Explorer filters for events; the latest session for Office spans. */
-export function entityHref(ref: AgentRef, entity: InventoryEntity, range: string): string | null {
+export function entityHref(ref: AgentRef, entity: InventoryEntity, range: string | [string, string][]): string | null {
   if (isOfficeSurface(ref.surface)) {
     return entity.latestSessionId ? `/sessions/${encodeURIComponent(entity.latestSessionId)}` : null;
   }
@@ -712,7 +713,7 @@ export function entityHref(ref: AgentRef, entity: InventoryEntity, range: string
  * Where a tool's rejected or failed count comes from, when the Explorer can filter exactly that
  * (tool_decision rejects, tool_result failures of the tool). Other counts have no exact filter.
  */
-export function countHref(ref: AgentRef, entity: InventoryEntity, which: "rejected" | "failed", range: string): string | null {
+export function countHref(ref: AgentRef, entity: InventoryEntity, which: "rejected" | "failed", range: string | [string, string][]): string | null {
   if (isOfficeSurface(ref.surface) || entity.kind !== "tool" || entity[which] === 0) return null;
   return which === "rejected"
     ? exploreHref(ref, { name: "tool_decision", tool: entity.name, decision: "reject" }, range)

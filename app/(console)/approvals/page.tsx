@@ -7,11 +7,14 @@ import { requireUser } from "@/lib/auth/session";
 import { formatCount, formatTime, userKeyLabel } from "@/lib/presentation/format";
 import { SOURCE_LABELS } from "@/lib/presentation/labels";
 import { approvalSummary, DECISION_SOURCES, escalations, withoutTargets } from "@/lib/queries/approvals";
-import { timeWindow } from "@/lib/time-range";
+import { RangeFields } from "@/components/shell/range-fields";
+import { RangeHint } from "@/components/shell/range-hint";
+import { consoleWindow } from "@/lib/console-range";
+import { rangeQuery } from "@/lib/time-range";
 
 export const dynamic = "force-dynamic";
 
-type Params = { range?: string; user?: string; team?: string; tool?: string; mcpServer?: string; surface?: string; window?: string };
+type Params = { range?: string; from?: string; to?: string; user?: string; team?: string; tool?: string; mcpServer?: string; surface?: string; window?: string };
 
 function NumLink({ n, href }: { n: number; href: string }) {
   return n === 0 ? <span className="text-slate-400">0</span> : <Link className="link tabular-nums" href={href}>{formatCount(n)}</Link>;
@@ -20,8 +23,8 @@ function NumLink({ n, href }: { n: number; href: string }) {
 export default async function ApprovalsPage({ searchParams }: { searchParams: Promise<Params> }) {
   const user = await requireUser();
   const p = await searchParams;
-  const w = timeWindow(p.range);
-  const to = new Date();
+  const w = await consoleWindow(p);
+  const to = w.to ?? new Date();
   const from = w.from ?? new Date(to.getTime() - 90 * 86_400_000);
   const windowMinutes = [5, 10, 30, 60].includes(Number(p.window)) ? Number(p.window) : 10;
   const filters = { from, to, user: p.user || undefined, team: p.team || undefined, tool: p.tool || undefined, mcpServer: p.mcpServer || undefined, surface: p.surface || undefined };
@@ -47,19 +50,20 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
 
   return (
     <div className="mx-auto max-w-7xl">
+      <RangeHint tenantId={user.tenantId} window={w} kinds={["events", "spans"]} />
       <h1 className="text-lg font-semibold tracking-tight">Approvals</h1>
       <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">
         Who or what approved Claude&apos;s actions, {w.label.toLowerCase()}. Numbers link to the events behind them.
       </p>
       <form method="get" className="mt-4 flex flex-wrap items-end gap-3 text-xs">
-        <input type="hidden" name="range" value={w.id} />
+        <RangeFields window={w} />
         {select("surface", "Surface", s.facets.surfaces, (v) => SOURCE_LABELS[v] ?? v)}
         {select("user", "User", s.facets.users)}
         {s.facets.teams.length > 0 && select("team", "Team", s.facets.teams)}
         {select("tool", "Tool", s.facets.tools)}
         {s.facets.mcpServers.length > 0 && select("mcpServer", "MCP server", s.facets.mcpServers)}
         <button type="submit" className="btn-primary">Apply</button>
-        <Link href={`/approvals?range=${w.id}`} className="btn-secondary">Reset</Link>
+        <Link href={`/approvals?${rangeQuery(w)}`} className="btn-secondary">Reset</Link>
       </form>
 
       <div className="mt-4">
@@ -93,14 +97,14 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
             </tbody>
           </table>
           <h3 className="mb-1 mt-4 text-[11px] font-semibold uppercase tracking-wide text-slate-500">Office accept decisions (tool executions)</h3>
-          {s.office.length ? <OfficeDecisions data={s.office} baseQuery={`&range=${w.id}`} /> : <p className="text-xs text-slate-500">No Office tool executions in this window.</p>}
+          {s.office.length ? <OfficeDecisions data={s.office} baseQuery={`&${rangeQuery(w)}`} /> : <p className="text-xs text-slate-500">No Office tool executions in this window.</p>}
         </Card>
       </div>
 
-      <section className="mt-6">
+      <section id="escalations" className="mt-6 scroll-mt-16">
         <h2 className="mb-1 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Escalations</h2>
         <form method="get" className="mb-2 flex items-center gap-2 text-xs text-slate-500">
-          <input type="hidden" name="range" value={w.id} />
+          <RangeFields window={w} />
           <label htmlFor="esc-window">A rejection followed by an automatic approval of the same or a near-identical action within</label>
           <select id="esc-window" name="window" defaultValue={String(windowMinutes)} className="field py-0.5 text-xs">
             {[5, 10, 30, 60].map((m) => <option key={m} value={m}>{m} minutes</option>)}
@@ -222,7 +226,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
                   <span className="font-mono">{x.tool}</span>
                   <span className="text-slate-500">approved by {x.source}:</span>
                   {x.surface === "office" ? (
-                    <Link className="link" href={`/approvals/office?decision=auto_accept&readWrite=write&range=${w.id}`}>{formatCount(x.count)}</Link>
+                    <Link className="link" href={`/approvals/office?decision=auto_accept&readWrite=write&${rangeQuery(w)}`}>{formatCount(x.count)}</Link>
                   ) : (
                     <NumLink n={x.count} href={explore(`&source=${x.surface}&tool=${encodeURIComponent(x.tool)}&decisionSource=${x.source}&decision=accept`)} />
                   )}

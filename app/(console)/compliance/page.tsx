@@ -2,19 +2,22 @@ import Link from "next/link";
 import { ActivityTable } from "@/components/compliance/activity-table";
 import { requireUser } from "@/lib/auth/session";
 import { activityTypes, BadActivityCursorError, searchActivities } from "@/lib/queries/compliance-activities";
-import { timeWindow } from "@/lib/time-range";
+import { RangeFields } from "@/components/shell/range-fields";
+import { RangeHint } from "@/components/shell/range-hint";
+import { consoleWindow } from "@/lib/console-range";
+import { rangeQuery } from "@/lib/time-range";
 
 export const dynamic = "force-dynamic";
 
-type Params = { type?: string; actor?: string; org?: string; cursor?: string; range?: string };
+type Params = { type?: string; actor?: string; org?: string; cursor?: string; range?: string; from?: string; to?: string };
 
 export default async function CompliancePage({ searchParams }: { searchParams: Promise<Params> }) {
   const user = await requireUser();
   const p = await searchParams;
-  const window = timeWindow(p.range);
+  const window = await consoleWindow(p);
   const [types, page] = await Promise.all([
     activityTypes(user.tenantId),
-    searchActivities(user.tenantId, { type: p.type || undefined, actor: p.actor || undefined, organization: p.org || undefined, from: window.from, cursor: p.cursor || undefined, limit: 100 }, user).catch((err: unknown) => {
+    searchActivities(user.tenantId, { type: p.type || undefined, actor: p.actor || undefined, organization: p.org || undefined, from: window.from, to: window.to, cursor: p.cursor || undefined, limit: 100 }, user).catch((err: unknown) => {
       if (err instanceof BadActivityCursorError) return { rows: [], nextCursor: null };
       throw err;
     }),
@@ -22,6 +25,7 @@ export default async function CompliancePage({ searchParams }: { searchParams: P
   const next = new URLSearchParams(Object.entries({ ...p, cursor: page.nextCursor ?? "" }).filter((e): e is [string, string] => Boolean(e[1])));
   return (
     <div className="mx-auto max-w-7xl">
+      <RangeHint tenantId={user.tenantId} window={window} kinds={["compliance"]} />
       <div className="flex flex-wrap items-center justify-between gap-3">
         <h1 className="text-lg font-semibold tracking-tight">Compliance activity</h1>
         {user.isAdmin && <Link className="btn-secondary py-1 text-xs" href="/compliance/import">Import export files</Link>}
@@ -30,7 +34,7 @@ export default async function CompliancePage({ searchParams }: { searchParams: P
         The Compliance API activity feed (sign-ins, keys, MCP servers, settings, content events) for tenant {user.tenantSlug}, {window.label.toLowerCase()}.
       </p>
       <form method="get" className="mt-4 flex flex-wrap items-end gap-3 text-xs">
-        <input type="hidden" name="range" value={window.id} />
+        <RangeFields window={window} />
         <label className="flex flex-col gap-1">
           <span className="text-slate-500">Type</span>
           <select name="type" defaultValue={p.type ?? ""} className="field min-w-56">
@@ -51,7 +55,7 @@ export default async function CompliancePage({ searchParams }: { searchParams: P
           <input name="org" defaultValue={p.org ?? ""} className="field w-64" />
         </label>
         <button type="submit" className="btn-primary">Filter</button>
-        <Link href={`/compliance?range=${window.id}`} className="btn-secondary">Reset</Link>
+        <Link href={`/compliance?${rangeQuery(window)}`} className="btn-secondary">Reset</Link>
       </form>
       <div className="mt-4">
         <ActivityTable rows={page.rows} />

@@ -5,7 +5,9 @@ import { requireUser } from "@/lib/auth/session";
 import { formatCount, formatTime } from "@/lib/presentation/format";
 import { SOURCE_LABELS } from "@/lib/presentation/labels";
 import { coverage, LAYERS, SURFACES, type CoverageCell } from "@/lib/queries/coverage";
-import { timeWindow } from "@/lib/time-range";
+import { RangeHint } from "@/components/shell/range-hint";
+import { consoleWindow } from "@/lib/console-range";
+import { rangeQuery } from "@/lib/time-range";
 
 export const dynamic = "force-dynamic";
 
@@ -22,14 +24,15 @@ function percent(x: number) {
   return `${Math.round(x * 100)}%`;
 }
 
-export default async function CoveragePage({ searchParams }: { searchParams: Promise<{ range?: string }> }) {
+export default async function CoveragePage({ searchParams }: { searchParams: Promise<{ range?: string; from?: string; to?: string }> }) {
   const user = await requireUser();
-  const w = timeWindow((await searchParams).range);
-  const to = new Date();
+  const w = await consoleWindow(await searchParams);
+  const to = w.to ?? new Date();
   const c = await coverage(user.tenantId, w.from ?? new Date(to.getTime() - 90 * 86_400_000), to);
   const cell = (layer: string, surface: string) => c.cells.find((x) => x.layer === layer && x.surface === surface)!;
   return (
     <div className="mx-auto max-w-7xl">
+      <RangeHint tenantId={user.tenantId} window={w} />
       <h1 className="text-lg font-semibold tracking-tight">Coverage</h1>
       <p className="mt-1 max-w-4xl text-xs text-slate-500 dark:text-slate-400">
         Which layers report on which surfaces, {w.label.toLowerCase()}, from the data itself. <em>Reporting</em>: seen in the last {c.freshHours} h;
@@ -83,7 +86,7 @@ export default async function CoveragePage({ searchParams }: { searchParams: Pro
               <tbody>
                 {c.people.map((p) => (
                   <tr key={p.person} data-person={p.person} className="border-b border-slate-100 align-top last:border-0 dark:border-slate-800">
-                    <td className="px-3 py-2"><Link className="link" href={`/people/${encodeURIComponent(p.person)}?range=${w.id}`}>{p.person}</Link></td>
+                    <td className="px-3 py-2"><Link className="link" href={`/people/${encodeURIComponent(p.person)}?${rangeQuery(w)}`}>{p.person}</Link></td>
                     <td className="px-3 py-2"><ul className="space-y-1">{p.gaps.map((g) => <li key={g}><Badge tone="amber">silent</Badge> {g}</li>)}</ul></td>
                     <td className="px-3 py-2 font-mono text-[11px] text-slate-500">
                       {Object.entries(p.lastSeen).map(([k, v]) => <div key={k}>{k}: {v ? formatTime(v).slice(0, 16) : "–"}</div>)}

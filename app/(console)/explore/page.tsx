@@ -14,13 +14,15 @@ import {
   FILTER_PARAMS,
   PAGE_SIZES,
   parseExploreParams,
-  parseTimeParam,
   toSearchParams,
   type ExplorePage,
   type ExploreQuery,
   type ExploreSort,
   type SearchParamsRecord,
 } from "@/lib/queries/explore";
+import { RangeHint } from "@/components/shell/range-hint";
+import { stickyRange } from "@/lib/console-range";
+import { parseTimeParam, RANGE_PARAMS } from "@/lib/time-range";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Explore · Blindspot" };
@@ -69,6 +71,9 @@ async function readPage(tenantId: string, query: ExploreQuery, canReadContent: b
 export default async function ExplorePage({ searchParams }: { searchParams: Promise<SearchParamsRecord> }) {
   const user = await requireUser();
   const params = toSearchParams(await searchParams);
+  // Without a range in the URL, the one chosen last applies (and is then carried by every link).
+  const sticky = RANGE_PARAMS.some((k) => params.has(k)) ? null : await stickyRange();
+  for (const [k, v] of new URLSearchParams(sticky ?? "")) params.set(k, v);
   const { query, window: range } = parseExploreParams(params);
 
   // Links keep what selects and orders the rows (and a non-default page size), never the cursor.
@@ -199,6 +204,11 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
 
   return (
     <div className="flex flex-col gap-3">
+      <RangeHint
+        tenantId={user.tenantId}
+        kinds={["events"]}
+        window={{ id: explicitWindow ? "custom" : range.id, label: explicitWindow ? windowText : range.label, from: query.from, to: query.to }}
+      />
       <div className="flex flex-wrap items-baseline justify-between gap-x-6 gap-y-1">
         <h1 className="text-lg font-semibold tracking-tight">Explore</h1>
         <p className="text-xs text-slate-500 dark:text-slate-400">

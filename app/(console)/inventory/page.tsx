@@ -3,7 +3,9 @@ import { InventoryFilters } from "@/components/inventory/inventory-filters";
 import { Value, count } from "@/components/inventory/text";
 import { requireUser } from "@/lib/auth/session";
 import { isSurfaceId, listAgents, matchesText, type SurfaceId } from "@/lib/queries/inventory";
-import { timeWindow } from "@/lib/time-range";
+import { RangeHint } from "@/components/shell/range-hint";
+import { consoleWindow } from "@/lib/console-range";
+import { rangeParams, rangeQuery } from "@/lib/time-range";
 
 export const dynamic = "force-dynamic";
 
@@ -18,7 +20,7 @@ const one = (v: string | string[] | undefined) => (typeof v === "string" ? v : u
 export default async function InventoryPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const user = await requireUser();
   const sp = await searchParams;
-  const window = timeWindow(sp.range);
+  const window = await consoleWindow(sp);
   const surfaceParam = one(sp.surface);
   const surface: SurfaceId | undefined = surfaceParam && isSurfaceId(surfaceParam) ? surfaceParam : undefined;
   const q = (one(sp.q) ?? "").slice(0, 200);
@@ -39,7 +41,7 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
 
   const params = (extra: Record<string, string | undefined>) => {
     const p = new URLSearchParams();
-    p.set("range", window.id);
+    for (const [k, v] of rangeParams(window)) p.set(k, v);
     if (surface) p.set("surface", surface);
     if (q) p.set("q", q);
     for (const [k, v] of Object.entries(extra)) if (v) p.set(k, v);
@@ -48,6 +50,7 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
 
   return (
     <div className="mx-auto max-w-7xl">
+      <RangeHint tenantId={user.tenantId} window={window} />
       <div className="flex flex-wrap items-end justify-between gap-x-6 gap-y-3">
         <div>
           <h1 className="text-lg font-semibold tracking-tight">Inventory</h1>
@@ -66,7 +69,7 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
       </div>
 
       <div className="mt-4 flex flex-wrap items-end justify-between gap-3">
-        <InventoryFilters surface={surface} q={q} range={window.id} sort={sort} counts={counts} />
+        <InventoryFilters surface={surface} q={q} range={rangeParams(window)} sort={sort} counts={counts} />
         <p className="text-xs text-slate-500 dark:text-slate-400" aria-live="polite">
           {matching.length === all.length ? `${count(all.length)} agents` : `${count(matching.length)} of ${count(all.length)} agents`}
           {matching.length > rows.length && ` · showing the first ${count(rows.length)}`}
@@ -84,7 +87,7 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
             ) : (
               <>
                 No agent matches {q && <>“<Value value={q} max={60} />”</>}
-                {surface && " on this surface"}. <a className="link" href={`/inventory?range=${window.id}`}>Clear filters</a>
+                {surface && " on this surface"}. <a className="link" href={`/inventory?${rangeQuery(window)}`}>Clear filters</a>
               </>
             )}
           </div>
@@ -93,7 +96,7 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
             agents={rows}
             sort={sort}
             hrefFor={(s) => `/inventory?${params({ sort: s === "last" ? undefined : s })}`}
-            agentHref={(a) => `/inventory/${a.key}?range=${window.id}`}
+            agentHref={(a) => `/inventory/${a.key}?${rangeQuery(window)}`}
             newSince={window.from}
             now={now}
           />

@@ -19,7 +19,8 @@ import {
   type EntityKind,
   type IdentityFacet,
 } from "@/lib/queries/inventory";
-import { timeWindow } from "@/lib/time-range";
+import { consoleWindow } from "@/lib/console-range";
+import { rangeParams, rangeQuery } from "@/lib/time-range";
 
 export const dynamic = "force-dynamic";
 
@@ -73,7 +74,7 @@ export default async function AgentPage({
   const user = await requireUser();
   const ref = parseAgentKey((await params).agent);
   if (!ref) notFound();
-  const window = timeWindow((await searchParams).range);
+  const window = await consoleWindow(await searchParams);
   const detail = await agentDetail(user.tenantId, ref, { from: window.from, to: window.to });
   const name = agentName(ref);
   const office = isOfficeSurface(ref.surface);
@@ -81,7 +82,7 @@ export default async function AgentPage({
 
   const breadcrumb = (
     <nav aria-label="Breadcrumb" className="mb-2 text-xs text-slate-500 dark:text-slate-400">
-      <Link className="link" href={`/inventory?range=${window.id}`}>Inventory</Link>
+      <Link className="link" href={`/inventory?${rangeQuery(window)}`}>Inventory</Link>
       {" / "}
       {surfaceLabel(ref.surface)}
     </nav>
@@ -106,7 +107,7 @@ export default async function AgentPage({
   const { agent, entities, withheld } = detail;
   const isNew = window.from !== undefined && agent.knownSince !== null && agent.knownSince >= window.from;
   const latestSession = detail.sessions[0]?.sessionId;
-  const linkHref = (e: Parameters<typeof entityHref>[1]) => entityHref(agent, e, window.id);
+  const linkHref = (e: Parameters<typeof entityHref>[1]) => entityHref(agent, e, rangeParams(window));
   const groups = office ? OFFICE_GROUPS : EVENT_GROUPS;
 
   return (
@@ -141,7 +142,7 @@ export default async function AgentPage({
         <div className="flex items-center gap-2 text-xs">
           {office
             ? latestSession && <Link className="btn-secondary py-1 text-xs" href={`/sessions/${encodeURIComponent(latestSession)}`}>Latest session</Link>
-            : <Link className="btn-secondary py-1 text-xs" href={exploreHref(agent, {}, window.id)}>All events in Explore</Link>}
+            : <Link className="btn-secondary py-1 text-xs" href={exploreHref(agent, {}, rangeParams(window))}>All events in Explore</Link>}
         </div>
       </div>
 
@@ -166,7 +167,7 @@ export default async function AgentPage({
               entities={entities[g.kind]}
               columns={g.columns}
               hrefFor={linkHref}
-              countHrefFor={(e, which) => countHref(agent, e, which, window.id)}
+              countHrefFor={(e, which) => countHref(agent, e, which, rangeParams(window))}
               linkLabel={office ? "Open the latest session that used it" : "Show these events in Explore"}
               empty={g.empty}
               note={groupNote(g.kind, detail, office)}

@@ -8,23 +8,23 @@ import { resolvePerson } from "@/lib/identity/resolve";
 import { formatCount, formatTime } from "@/lib/presentation/format";
 import { searchActivities } from "@/lib/queries/compliance-activities";
 import { personSessions } from "@/lib/queries/people";
-import { timeWindow } from "@/lib/time-range";
+import { consoleWindow } from "@/lib/console-range";
 
 export const dynamic = "force-dynamic";
 
 /** Which OTel source each Compliance transcript surface should also appear in. */
 const OTEL_SOURCE_FOR_SURFACE: Record<string, string> = { claude_code: "claude_code", cowork: "cowork", cowork_remote: "cowork" };
 
-export default async function PersonPage({ params, searchParams }: { params: Promise<{ key: string }>; searchParams: Promise<{ range?: string }> }) {
+export default async function PersonPage({ params, searchParams }: { params: Promise<{ key: string }>; searchParams: Promise<{ range?: string; from?: string; to?: string }> }) {
   const user = await requireUser();
   const key = decodeURIComponent((await params).key).trim();
-  const window = timeWindow((await searchParams).range);
+  const window = await consoleWindow(await searchParams);
   const query = key.includes("@") ? { email: key } : key.startsWith("user_") ? { accountId: key } : { accountUuid: key };
   const person = await resolvePerson(user.tenantId, query);
   if (!person) notFound();
   const [{ otel, transcripts }, activity] = await Promise.all([
     personSessions(user.tenantId, person, window.from),
-    searchActivities(user.tenantId, { actorEmails: person.emails, actorIds: person.accountIds, from: window.from, limit: 100 }, user),
+    searchActivities(user.tenantId, { actorEmails: person.emails, actorIds: person.accountIds, from: window.from, to: window.to, limit: 100 }, user),
   ]);
   // Surfaces with Compliance transcripts but no OTel session in the same window: telemetry gaps.
   const otelSources = new Set(otel.map((s) => s.source));
