@@ -31,7 +31,10 @@ export interface SessionOverview {
   /** Events outside any prompt (startup: hooks, plugins, MCP connections), first 200. */
   outsidePrompts: ApiEvent[];
   modeChanges: ApiEvent[];
+  /** Folders the user connected (file paths: content, so empty for non-readers). */
   workspacePaths: string[];
+  /** How many folders were withheld because the reader may not see content. */
+  hiddenWorkspacePaths: number;
 }
 
 const OUTSIDE_PROMPTS_LIMIT = 200;
@@ -140,7 +143,8 @@ export async function sessionOverview(tenantId: string, sessionId: string, canRe
     first: first.rows[0] ? toApiEvent(first.rows[0], canReadContent) : null,
     outsidePrompts: outside.rows.map((r) => toApiEvent(r, canReadContent)),
     modeChanges: modes.rows.map((r) => toApiEvent(r, canReadContent)),
-    workspacePaths: paths.rows.map((r) => r.path),
+    workspacePaths: canReadContent ? paths.rows.map((r) => r.path) : [],
+    hiddenWorkspacePaths: canReadContent ? 0 : paths.rows.length,
   };
 }
 

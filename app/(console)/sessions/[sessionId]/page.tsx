@@ -61,6 +61,8 @@ export default async function SessionPage({ params }: { params: Promise<{ sessio
         <Card title="Workspace">
           {hostPaths.length ? (
             <ul className="space-y-1 font-mono text-xs">{hostPaths.map((p) => <li key={p} className="[overflow-wrap:anywhere]">{p}</li>)}</ul>
+          ) : session.hiddenWorkspacePaths > 0 ? (
+            <p className="text-xs text-slate-500">{session.hiddenWorkspacePaths} folder{session.hiddenWorkspacePaths === 1 ? "" : "s"}: paths hidden for your role.</p>
           ) : (
             <p className="text-xs text-slate-500">No workspace folders reported (Cowork and Desktop sessions send workspace.host_paths).</p>
           )}
