@@ -185,7 +185,7 @@ export function buildSpanTree<T extends { spanId: string; parentSpanId: string |
     for (const stack = [from]; stack.length > 0; ) {
       const s = stack.pop()!;
       reached.add(s);
-      stack.push(...s.children);
+      for (const c of s.children) stack.push(c); // a span may have tens of thousands of children: no spread
     }
   };
   roots.forEach(reach);
