@@ -20,6 +20,21 @@ const intFromEnv = (fallback: number) =>
       return n;
     });
 
+/** A non-negative integer; 0 usually means "off". */
+const nonNegativeIntFromEnv = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) {
+        ctx.addIssue({ code: "custom", message: `must be a non-negative integer, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
 const listFromEnv = (fallback: string[]) =>
   z
     .string()
@@ -44,6 +59,12 @@ const envSchema = z.object({
   BLINDSPOT_INIT_INGEST_TOKEN: z.string().optional(),
   BLINDSPOT_INIT_API_TOKEN: z.string().optional(),
   DB_POOL_SIZE: intFromEnv(10),
+  /**
+   * Longest a statement of the app's pool may run (Postgres statement_timeout, SQLSTATE 57014),
+   * so one slow console or API read cannot hold a connection, locks or the embedded engine for
+   * long. 0 turns it off. Ingest writes and migrations run without it (see lib/db/pool.ts).
+   */
+  BLINDSPOT_STATEMENT_TIMEOUT_MS: nonNegativeIntFromEnv(15_000),
   /** Optional single sign-on (OpenID Connect); users must exist in Blindspot (matched by email). */
   BLINDSPOT_OIDC_ISSUER: z.string().optional(),
   BLINDSPOT_OIDC_CLIENT_ID: z.string().optional(),
