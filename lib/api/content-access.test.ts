@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { getPool } from "@/lib/db/pool";
 import type { ExportLogsServiceRequest, ExportMetricsServiceRequest, KeyValue } from "@/lib/otlp/types";
+import { createReadStream } from "node:fs";
+import { importComplianceFile } from "@/lib/compliance/import";
+import { searchActivities } from "@/lib/queries/compliance-activities";
 import { exportResponse } from "@/lib/queries/explore";
 import { startAppServer } from "@/lib/testing/app-routes";
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
@@ -247,5 +250,19 @@ describe("the console export (/api/console/events/export) for a manager", () => 
       const full = await (await exportResponse(analyst, params)).text();
       for (const secret of [PROMPT, FUTURE_VALUE]) expect(full).toContain(secret);
     }
+  });
+});
+
+describe("the Compliance activity feed (/compliance, /people) for a manager", () => {
+  it("keeps object ids and hides every other type-specific field (URLs, request bodies, …)", async () => {
+    const report = await importComplianceFile(createReadStream("test/fixtures-compliance/activities.json"), { tenantId: tenant.tenantId, filename: "activities.json", createdBy: "test" });
+    expect(report.errors).toEqual([]);
+    const accessed = (rows: Awaited<ReturnType<typeof searchActivities>>["rows"]) => rows.find((r) => r.type === "compliance_api_accessed")!;
+    const manager = accessed((await searchActivities(tenant.tenantId, {}, false)).rows);
+    expect(manager.details).toEqual({ request_id: expect.any(String), api_key_id: expect.any(String) });
+    expect(manager.hiddenKeys.sort()).toEqual(["request_body", "request_method", "status_code", "url"]);
+    const analyst = accessed((await searchActivities(tenant.tenantId, {}, true)).rows);
+    expect(analyst.details.url).toMatch(/^https:\/\/api\.anthropic\.com\/v1\/compliance\/activities/);
+    expect(analyst.hiddenKeys).toEqual([]);
   });
 });

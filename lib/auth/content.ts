@@ -413,6 +413,15 @@ export function keepMetadata(
   return { value, hiddenKeys };
 }
 
+/**
+ * Type-specific fields of Compliance API activities (≈480 types, TELEMETRY.md §4.5) are not
+ * classified one by one yet: only object identifiers (`claude_chat_id`, `api_key_id`, `…_ids`)
+ * are metadata for non-readers; URLs, request bodies, titles, names and everything else are hidden.
+ */
+export function isMetadataActivityField(key: string): boolean {
+  return /^[a-z][a-z0-9_]*_(?:id|ids|uuid)$/.test(key);
+}
+
 /** A Claude log body repeats the event name (`claude_code.tool_result`); any other body is content. */
 export function isMetadataBody(body: JsonValue, eventName: string): boolean {
   if (body === null || body === undefined) return true;

@@ -1,3 +1,4 @@
+import { isMetadataActivityField, keepMetadata } from "@/lib/auth/content";
 import { getPool } from "@/lib/db/pool";
 import type { JsonValue } from "@/lib/otlp/values";
 
@@ -16,8 +17,10 @@ export interface ActivityRow {
   actorIp: string | null;
   actorUserAgent: string | null;
   origin: string;
-  /** The type-specific fields (everything but the envelope). */
+  /** The type-specific fields (everything but the envelope); for non-readers only object ids. */
   details: Record<string, JsonValue>;
+  /** Type-specific fields removed because the reader may not see content. */
+  hiddenKeys: string[];
 }
 
 export interface ActivitySearch {
@@ -38,7 +41,7 @@ const ENVELOPE = new Set(["id", "created_at", "type", "organization_id", "organi
 
 export class BadActivityCursorError extends Error {}
 
-export async function searchActivities(tenantId: string, q: ActivitySearch): Promise<{ rows: ActivityRow[]; nextCursor: string | null }> {
+export async function searchActivities(tenantId: string, q: ActivitySearch, canReadContent: boolean): Promise<{ rows: ActivityRow[]; nextCursor: string | null }> {
   const where = ["tenant_id = $1"];
   const params: unknown[] = [tenantId];
   const add = (sql: (p: string) => string, v: unknown) => {
@@ -79,7 +82,10 @@ export async function searchActivities(tenantId: string, q: ActivitySearch): Pro
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {
-    rows: page.map((r) => ({
+    rows: page.map((r) => {
+      const all = Object.fromEntries(Object.entries(r.raw).filter(([k]) => !ENVELOPE.has(k)));
+      const details = canReadContent ? { value: all, hiddenKeys: [] } : keepMetadata(all, isMetadataActivityField);
+      return {
       id: r.id,
       createdAt: r.created_at.toISOString(),
       type: r.type,
@@ -91,8 +97,10 @@ export async function searchActivities(tenantId: string, q: ActivitySearch): Pro
       actorIp: r.actor_ip,
       actorUserAgent: r.actor_user_agent,
       origin: r.origin,
-      details: Object.fromEntries(Object.entries(r.raw).filter(([k]) => !ENVELOPE.has(k))),
-    })),
+      details: details.value,
+      hiddenKeys: details.hiddenKeys,
+    };
+    }),
     nextCursor: rows.length > limit && last ? Buffer.from(JSON.stringify({ t: last.created_at.toISOString(), id: last.id })).toString("base64url") : null,
   };
 }

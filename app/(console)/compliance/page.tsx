@@ -14,7 +14,7 @@ export default async function CompliancePage({ searchParams }: { searchParams: P
   const window = timeWindow(p.range);
   const [types, page] = await Promise.all([
     activityTypes(user.tenantId),
-    searchActivities(user.tenantId, { type: p.type || undefined, actor: p.actor || undefined, organization: p.org || undefined, from: window.from, cursor: p.cursor || undefined, limit: 100 }).catch((err: unknown) => {
+    searchActivities(user.tenantId, { type: p.type || undefined, actor: p.actor || undefined, organization: p.org || undefined, from: window.from, cursor: p.cursor || undefined, limit: 100 }, user.canReadContent).catch((err: unknown) => {
       if (err instanceof BadActivityCursorError) return { rows: [], nextCursor: null };
       throw err;
     }),

@@ -24,7 +24,7 @@ export default async function PersonPage({ params, searchParams }: { params: Pro
   if (!person) notFound();
   const [{ otel, transcripts }, activity] = await Promise.all([
     personSessions(user.tenantId, person, window.from),
-    searchActivities(user.tenantId, { actorEmails: person.emails, actorIds: person.accountIds, from: window.from, limit: 100 }),
+    searchActivities(user.tenantId, { actorEmails: person.emails, actorIds: person.accountIds, from: window.from, limit: 100 }, user.canReadContent),
   ]);
   // Surfaces with Compliance transcripts but no OTel session in the same window: telemetry gaps.
   const otelSources = new Set(otel.map((s) => s.source));
