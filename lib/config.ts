@@ -21,6 +21,7 @@ const intFromEnv = (fallback: number) =>
       return n;
     });
 
+/** A non-negative integer; 0 usually means "off". */
 const nonNegativeIntFromEnv = (fallback: number) =>
   z
     .string()
@@ -101,6 +102,12 @@ const envSchema = z.object({
   BLINDSPOT_INIT_INGEST_TOKEN: z.string().optional(),
   BLINDSPOT_INIT_API_TOKEN: z.string().optional(),
   DB_POOL_SIZE: intFromEnv(10),
+  /**
+   * Longest a statement of the app's pool may run (Postgres statement_timeout, SQLSTATE 57014),
+   * so one slow console or API read cannot hold a connection, locks or the embedded engine for
+   * long. 0 turns it off. Ingest writes and migrations run without it (see lib/db/pool.ts).
+   */
+  BLINDSPOT_STATEMENT_TIMEOUT_MS: nonNegativeIntFromEnv(15_000),
   /** Optional single sign-on (OpenID Connect); users must exist in Blindspot (matched by email). */
   BLINDSPOT_OIDC_ISSUER: z.string().optional(),
   BLINDSPOT_OIDC_CLIENT_ID: z.string().optional(),

@@ -44,7 +44,10 @@ export function ActivityTable({ rows }: { rows: ActivityRow[] }) {
                 <td className="px-3 py-1.5 font-mono text-slate-600 dark:text-slate-300">{a.actorIp ?? "–"}</td>
                 <td className="max-w-xl px-3 py-1.5">
                   <details>
-                    <summary className="cursor-pointer truncate text-slate-600 dark:text-slate-300">{compact(a.details) || (a.hiddenKeys.length ? "(details hidden)" : "(no extra fields)")}</summary>
+                    <summary className="cursor-pointer truncate text-slate-600 dark:text-slate-300">
+                      {compact(a.details) || (a.hiddenKeys.length ? "" : "(no extra fields)")}
+                      {a.hiddenKeys.length > 0 && <span className="text-slate-500"> {a.hiddenKeys.length} field{a.hiddenKeys.length === 1 ? "" : "s"} hidden for your role</span>}
+                    </summary>
                     <pre className="mt-1 max-h-72 overflow-auto whitespace-pre-wrap [overflow-wrap:anywhere] rounded bg-slate-100 p-2 font-mono text-[11px] dark:bg-slate-950">
                       {JSON.stringify({ id: a.id, origin: a.origin, actorUserAgent: a.actorUserAgent, ...a.details }, null, 2)}
                     </pre>

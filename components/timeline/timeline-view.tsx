@@ -7,6 +7,7 @@ import { axisPosition, timelineItems, type TimelineItem } from "@/lib/presentati
 import { toolTarget } from "@/lib/presentation/tool-target";
 import type { ToolMatch } from "@/lib/queries/conversation";
 import type { ApiEvent } from "@/lib/queries/events";
+import { extent } from "@/lib/util/extent";
 
 // The per-prompt timeline: every event in event.sequence order on a shared time axis, each
 // rendered for what it is. All telemetry values are rendered as React text (inert).
@@ -321,8 +322,9 @@ export function TimelineView({ events, canReadContent, transcriptTools = [] }: {
     const t = Date.parse(e.timestamp);
     return e.durationMs ? [t, t - e.durationMs] : [t];
   });
-  const start = Math.min(...times);
-  const total = Math.max(...times) - start;
+  const range = extent(times);
+  const start = range?.min ?? 0;
+  const total = range ? range.max - range.min : 0;
   return (
     <ol className="relative space-y-2" aria-label="Events in sequence order">
       {items.map((item) => {

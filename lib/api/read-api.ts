@@ -3,7 +3,8 @@ import { canReadContent } from "@/lib/auth/roles";
 import { presentedSecret } from "@/lib/auth/secrets";
 import { urlHasNul } from "@/lib/db/postgres-values";
 import { prisma } from "@/lib/db/prisma";
-import { describeError, isRetryableDatabaseError } from "@/lib/ingest/db-errors";
+import { config } from "@/lib/config";
+import { describeError, isRetryableDatabaseError, isStatementTimeout } from "@/lib/ingest/db-errors";
 
 // The read API's request plumbing: bearer API token → principal (tenant + role), JSON errors
 // with the right status, and an audit entry whenever content is handed out.
@@ -48,6 +49,11 @@ export async function withReadApi(request: Request, fn: (ctx: ApiContext) => Pro
     return json(200, body);
   } catch (err) {
     if (err instanceof HttpError) return json(err.status, { error: err.message });
+    if (isStatementTimeout(err)) {
+      // Not a retry case: the same question would take as long again.
+      const ms = config().BLINDSPOT_STATEMENT_TIMEOUT_MS;
+      return json(503, { error: `the query ran longer than the statement timeout (${ms} ms, BLINDSPOT_STATEMENT_TIMEOUT_MS); narrow the time range or filters` });
+    }
     if (isRetryableDatabaseError(err)) return json(503, { error: "database unavailable, retry later" }, { "retry-after": "5" });
     console.error(`[api] ${request.method} ${new URL(request.url).pathname}: ${describeError(err)}`);
     return json(500, { error: "internal error" });

@@ -28,11 +28,16 @@ export function getPool(): pg.Pool {
   if (!url) throw new DatabaseNotConfiguredError();
   if (h.pool && h.url === url) return h.pool;
   if (h.pool) void h.pool.end();
+  const statementTimeout = config().BLINDSPOT_STATEMENT_TIMEOUT_MS;
   h.pool = new pg.Pool({
     connectionString: url,
     max: config().DB_POOL_SIZE,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
+    // Sent at connection start: every statement of the pool is cut after this (SQLSTATE 57014),
+    // unless its transaction sets another (ingest, below). PGlite accepts the setting but cannot
+    // enforce it (it runs each statement to the end on the event loop).
+    ...(statementTimeout > 0 ? { statement_timeout: statementTimeout } : {}),
   });
   // An idle client losing its connection must not crash the process.
   h.pool.on("error", (err) => console.error(`[db] idle client error: ${err.message}`));
@@ -50,11 +55,27 @@ export async function closePool(): Promise<void> {
   }
 }
 
+export interface TransactionOptions {
+  /**
+   * statement_timeout for this transaction only, in ms (0: none). Ingest passes 0: a batch is
+   * bounded by BLINDSPOT_MAX_BODY_BYTES, and a COPY cut off by the console's timeout would fail
+   * the request, which the exporter re-sends forever.
+   */
+  statementTimeoutMs?: number;
+}
+
+/** For writes that must not be cut by the pool's statement timeout (ingest batches). */
+export const WITHOUT_STATEMENT_TIMEOUT: TransactionOptions = { statementTimeoutMs: 0 };
+
 /** Runs fn inside one transaction on one connection; commits only if fn resolves. */
-export async function withTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   const client = await getPool().connect();
   try {
     await client.query("BEGIN");
+    if (options.statementTimeoutMs !== undefined) {
+      // SET LOCAL ends with the transaction; the value is an integer we produce, never input.
+      await client.query(`SET LOCAL statement_timeout = ${Math.max(0, Math.trunc(options.statementTimeoutMs))}`);
+    }
     const result = await fn(client);
     await client.query("COMMIT");
     return result;

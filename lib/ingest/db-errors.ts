@@ -29,6 +29,11 @@ export function describeError(err: unknown): string {
   return code ? `${name} (${code}): ${message}` : `${name}: ${message}`;
 }
 
+/** A statement cut by statement_timeout (SQLSTATE 57014, query_canceled; also a cancel request). */
+export function isStatementTimeout(err: unknown): boolean {
+  return codeOf(err) === "57014";
+}
+
 /** A unique-key violation (SQLSTATE 23505): with COPY, another batch inserted the same record first. */
 export function isUniqueViolation(err: unknown): boolean {
   return codeOf(err) === "23505";

@@ -1,7 +1,7 @@
 import { authenticateIngest } from "@/lib/auth/ingest-tokens";
 import { presentedSecret } from "@/lib/auth/secrets";
 import { config } from "@/lib/config";
-import { withTransaction } from "@/lib/db/pool";
+import { withTransaction, WITHOUT_STATEMENT_TIMEOUT } from "@/lib/db/pool";
 import {
   BodyTooLargeError,
   CorruptBodyError,
@@ -120,7 +120,7 @@ export async function ingestPayload(
 
 /** One transaction with COPY; again with INSERT … ON CONFLICT when some record was stored before. */
 async function store(batch: NormalizedBatch, scope: Parameters<typeof writeBatch>[1]): Promise<WriteResult> {
-  const write = (method: BulkMethod) => withTransaction((client) => writeBatch(client, scope, batch, method));
+  const write = (method: BulkMethod) => withTransaction((client) => writeBatch(client, scope, batch, method), WITHOUT_STATEMENT_TIMEOUT);
   try {
     return await write("copy");
   } catch (err) {

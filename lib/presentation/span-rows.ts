@@ -1,4 +1,5 @@
 import type { ApiSpan } from "@/lib/queries/traces";
+import { extent } from "@/lib/util/extent";
 
 // A span tree as rows for display: depth-first order with depth, computed with an explicit
 // stack so a deep or degenerate trace cannot overflow the call stack.
@@ -17,7 +18,7 @@ export function flattenSpanTree(roots: ApiSpan[]): SpanRow[] {
     const kids = item.span.children;
     for (let i = kids.length - 1; i >= 0; i--) stack.push({ span: kids[i], depth: item.depth + 1 });
   }
-  const t0 = starts.length ? Math.min(...starts) : 0;
+  const t0 = extent(starts)?.min ?? 0;
   return visit.map(({ span, depth }) => {
     const { children, ...rest } = span;
     return { ...rest, depth, childCount: children.length, offsetMs: Date.parse(span.startTime) - t0 };

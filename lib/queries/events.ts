@@ -1,4 +1,4 @@
-import { CONTENT_FIELD_KEYS, withoutContent } from "@/lib/auth/content";
+import { CONTENT_POLICY, derivedColumnValue, isMetadataBody, isMetadataField, keepMetadata } from "@/lib/auth/content";
 import { getPool } from "@/lib/db/pool";
 import type { JsonValue } from "@/lib/otlp/values";
 
@@ -127,18 +127,34 @@ export interface ApiEvent {
   resource: Record<string, JsonValue>;
 }
 
+/**
+ * For non-readers only what the content policy knows to be metadata stays (attributes, resource,
+ * parsed fields, and columns that copy content); every removed key is listed in hiddenKeys:
+ * attribute keys as they are, `fields.<key>`, `resource.<key>`, and the columns `error`, `errorType`, `body`.
+ */
 export function toApiEvent(row: EventDbRow, canReadContent: boolean): ApiEvent {
-  let attributes = row.attributes;
+  let attributes = row.attributes ?? {};
   let fields = row.fields ?? {};
-  let error = row.error;
+  let resource = row.resource_attributes ?? {};
+  let { error, error_type: errorType, body } = row;
   const hiddenKeys: string[] = [];
   if (!canReadContent) {
-    const a = withoutContent(attributes);
-    const f = withoutContent(fields, CONTENT_FIELD_KEYS);
+    const a = keepMetadata(attributes);
+    const f = keepMetadata(fields, isMetadataField, "fields.");
+    const r = keepMetadata(resource, undefined, "resource.");
+    hiddenKeys.push(...a.hiddenKeys, ...f.hiddenKeys, ...r.hiddenKeys);
+    const shownErrorType = derivedColumnValue(CONTENT_POLICY.eventColumns.errorType, errorType, attributes);
+    if (error !== null) hiddenKeys.push("error");
+    if (errorType !== shownErrorType) hiddenKeys.push("errorType");
+    if (!isMetadataBody(body, row.event_name)) {
+      hiddenKeys.push("body");
+      body = null;
+    }
     attributes = a.value;
     fields = f.value;
-    hiddenKeys.push(...a.hiddenKeys, ...f.hiddenKeys.map((k) => `fields.${k}`));
-    if (error !== null) error = null;
+    resource = r.value;
+    error = null;
+    errorType = shownErrorType;
   }
   return {
     id: row.id,
@@ -176,7 +192,7 @@ export function toApiEvent(row: EventDbRow, canReadContent: boolean): ApiEvent {
     success: row.success,
     durationMs: row.duration_ms,
     error,
-    errorType: row.error_type,
+    errorType,
     statusCode: row.status_code,
     model: row.model,
     requestId: row.request_id,
@@ -187,11 +203,11 @@ export function toApiEvent(row: EventDbRow, canReadContent: boolean): ApiEvent {
     cacheCreationTokens: row.cache_creation_tokens,
     redactedKeys: row.redacted_keys ?? [],
     truncatedKeys: row.truncated_keys ?? [],
-    hiddenKeys,
+    hiddenKeys: [...new Set(hiddenKeys)],
     fields,
     attributes,
-    body: row.body,
-    resource: row.resource_attributes ?? {},
+    body,
+    resource,
   };
 }
 

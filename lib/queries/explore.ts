@@ -1,4 +1,4 @@
-import { CONTENT_ATTRIBUTE_KEYS, CONTENT_FIELD_KEYS } from "@/lib/auth/content";
+import { METADATA_ATTRIBUTE_KEYS, METADATA_FIELD_KEYS } from "@/lib/auth/content";
 import { recordContentView } from "@/lib/audit";
 import { getPool } from "@/lib/db/pool";
 import { describeError } from "@/lib/ingest/db-errors";
@@ -392,11 +392,14 @@ function contentPreviewSql(p: Params): string {
 function rowSelect(canReadContent: boolean) {
   return (p: Params): string => {
     if (canReadContent) return `${ROW_COLUMNS}, ${contentPreviewSql(p)} AS content, false AS has_content`;
-    // Managers: the content itself is not even read; only whether there was some.
-    const keys = p.add([...CONTENT_ATTRIBUTE_KEYS]);
-    const fieldKeys = p.add([...CONTENT_FIELD_KEYS]);
+    // Managers: the content itself is not even read; only whether there was some, i.e. any key
+    // the content policy does not know to be metadata (default deny, as toApiEvent).
+    const keys = p.add([...METADATA_ATTRIBUTE_KEYS]);
+    const fieldKeys = p.add([...METADATA_FIELD_KEYS]);
     return `${ROW_COLUMNS}, NULL::text AS content,
-      (e.attributes ?| ${keys}::text[] OR e.fields ?| ${fieldKeys}::text[] OR e.error IS NOT NULL) AS has_content`;
+      (e.error IS NOT NULL
+        OR EXISTS (SELECT 1 FROM jsonb_object_keys(e.attributes) k WHERE NOT (k = ANY(${keys}::text[])))
+        OR EXISTS (SELECT 1 FROM jsonb_object_keys(e.fields) k WHERE NOT (k = ANY(${fieldKeys}::text[])))) AS has_content`;
   };
 }
 

@@ -396,7 +396,7 @@ describe("listAgents", () => {
     expect(theirs.map((a) => a.name).sort()).toEqual(["Cowork/bran.stark", "Cowork/sansa.stark", "Excel/sansa.stark"]);
     expect(theirs.find((a) => a.name === "Excel/sansa.stark")!.events).toBe(1);
     const ref: AgentRef = { surface: "cowork", kind: "email", person: "bran.stark@westeros.example" };
-    expect(await agentDetail(tenant.tenantId, ref, {})).toBeNull();
+    expect(await agentDetail(tenant.tenantId, ref, {}, true)).toBeNull();
   });
 
   it("filters by surface and text", async () => {
@@ -414,7 +414,7 @@ describe("agentDetail", () => {
 
   it("Cowork: working directories, tools, MCP servers and pairs, models, plugins, skills — no placeholders", async () => {
     const ref: AgentRef = { surface: "cowork", kind: "email", person: SANSA };
-    const d = (await agentDetail(tenant.tenantId, ref, {}))!;
+    const d = (await agentDetail(tenant.tenantId, ref, {}, true))!;
     expect(d).not.toBeNull();
     const events = [coworkSession1, coworkSession2].flatMap((p) => p.resourceLogs![0].scopeLogs![0].logRecords!.map((r) => attributesToJson(r.attributes)));
     expect(d.agent.events).toBe(events.length);
@@ -458,7 +458,7 @@ describe("agentDetail", () => {
     }));
     const device = records.filter(({ a, resource }) => !a["user.email"] && !resource["user.email"] && !a["enduser.id"] && !resource["enduser.id"]);
     const deviceId = String(device[0].a["user.id"]);
-    const d = (await agentDetail(tenant.tenantId, { surface: "claude_code", kind: "device", person: deviceId }, {}))!;
+    const d = (await agentDetail(tenant.tenantId, { surface: "claude_code", kind: "device", person: deviceId }, {}, true))!;
     expect(d.agent.name).toBe(`Claude Code/device ${deviceId.slice(0, 8)}…`);
     expect(d.agent.events).toBe(device.length);
 
@@ -504,7 +504,7 @@ describe("agentDetail", () => {
   });
 
   it("Excel: tools from agent.tool_execution (mcp_tool withheld), models, latest session links", async () => {
-    const d = (await agentDetail(tenant.tenantId, { surface: "excel", kind: "email", person: SANSA }, {}))!;
+    const d = (await agentDetail(tenant.tenantId, { surface: "excel", kind: "email", person: SANSA }, {}, true))!;
     const traces = [...officeFixtures.map((f) => f.decoded() as ExportTraceServiceRequest), officeChildren, officeRoot];
     const spans = traces.flatMap((t) => t.resourceSpans!.flatMap((rs) => rs.scopeSpans!.flatMap((ss) => ss.spans!)));
     const excelTraces = new Set(spans.filter((sp) => {
@@ -530,13 +530,18 @@ describe("agentDetail", () => {
 
   it("returns null outside the window and for unknown agents", async () => {
     const old: AgentRef = { surface: "cowork", kind: "email", person: "old.timer@westeros.example" };
-    expect(await agentDetail(tenant.tenantId, old, { from: new Date(NOW - 30 * 86_400_000) })).toBeNull();
-    expect((await agentDetail(tenant.tenantId, old, {}))!.entities.directory.map((e) => e.name)).toEqual(["/Users/old/archive"]);
-    expect(await agentDetail(tenant.tenantId, { surface: "word", kind: "email", person: SANSA }, {})).toBeNull();
+    expect(await agentDetail(tenant.tenantId, old, { from: new Date(NOW - 30 * 86_400_000) }, true)).toBeNull();
+    expect((await agentDetail(tenant.tenantId, old, {}, true))!.entities.directory.map((e) => e.name)).toEqual(["/Users/old/archive"]);
+    // Folder paths are content: a manager learns how many, not which.
+    const forManager = (await agentDetail(tenant.tenantId, old, {}, false))!;
+    expect(forManager.entities.directory).toEqual([]);
+    expect(forManager.hiddenDirectories).toBe(1);
+    expect(JSON.stringify(forManager)).not.toContain("/Users/old/archive");
+    expect(await agentDetail(tenant.tenantId, { surface: "word", kind: "email", person: SANSA }, {}, true)).toBeNull();
   });
 
   it("keeps hostile values as data", async () => {
-    const d = (await agentDetail(tenant.tenantId, { surface: "cowork", kind: "device", person: "ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12" }, {}))!;
+    const d = (await agentDetail(tenant.tenantId, { surface: "cowork", kind: "device", person: "ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12" }, {}, true))!;
     expect(d.entities.directory.map((e) => e.name)).toEqual(["/tmp/<script>alert(1)</script>"]);
   });
 });

@@ -397,6 +397,8 @@ export interface AgentDetail {
   entities: Record<EntityKind, InventoryEntity[]>;
   /** Calls whose names the client withheld (tool_name = mcp_tool, plugin third-party, …). */
   withheld: { mcpCalls: number; plugins: number; skills: number };
+  /** Working directories not listed because the reader may not see content (they are file paths). */
+  hiddenDirectories: number;
   sessions: AgentSession[];
   identity: IdentityFacet[];
   /** At most this many rows per entity group are returned (the most recently seen). */
@@ -587,8 +589,11 @@ function officeFacetsSql(cte: string, toolPlaceholders: number, limit: number): 
   ])}`;
 }
 
-/** The agent's summary, entities, sessions and identity within the window; null when it has no activity there. */
-export async function agentDetail(tenantId: string, ref: AgentRef, window: InventoryWindow): Promise<AgentDetail | null> {
+/**
+ * The agent's summary, entities, sessions and identity within the window; null when it has no
+ * activity there. Working directories are paths (content): non-readers get only their number.
+ */
+export async function agentDetail(tenantId: string, ref: AgentRef, window: InventoryWindow, canReadContent: boolean): Promise<AgentDetail | null> {
   const params: unknown[] = [tenantId];
   let sql: string;
   if (isOfficeSurface(ref.surface)) {
@@ -653,7 +658,9 @@ export async function agentDetail(tenantId: string, ref: AgentRef, window: Inven
     await knownSince(tenantId),
   );
   if (!agent) return null;
-  return { agent, entities, withheld, sessions, identity, limit: ENTITY_LIMIT };
+  const hiddenDirectories = canReadContent ? 0 : entities.directory.length;
+  if (!canReadContent) entities.directory = [];
+  return { agent, entities, withheld, hiddenDirectories, sessions, identity, limit: ENTITY_LIMIT };
 }
 
 /** os.type / os.version / host.arch of the resources (OTLP resource attributes) the agent sent from. */

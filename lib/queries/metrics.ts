@@ -1,3 +1,4 @@
+import { keepMetadata } from "@/lib/auth/content";
 import { getPool } from "@/lib/db/pool";
 import type { JsonValue } from "@/lib/otlp/values";
 
@@ -27,11 +28,14 @@ export interface ApiMetricPoint {
   attributes: Record<string, JsonValue>;
   distribution: JsonValue;
   resource: Record<string, JsonValue>;
+  /** Attribute keys (`resource.` for the resource's) removed because the reader may not see content. */
+  hiddenKeys: string[];
 }
 
 export async function metricPoints(
   tenantId: string,
   q: { name?: string; sessionId?: string; from?: Date; to?: Date; limit: number },
+  canReadContent: boolean,
 ): Promise<ApiMetricPoint[]> {
   const where = ["m.tenant_id = $1"];
   const params: unknown[] = [tenantId];
@@ -53,7 +57,10 @@ export async function metricPoints(
      WHERE ${where.join(" AND ")} ORDER BY m.time DESC, m.id LIMIT $${params.length}`,
     params,
   );
-  return rows.map((r) => ({
+  return rows.map((r) => {
+    const attributes = canReadContent ? { value: r.attributes ?? {}, hiddenKeys: [] } : keepMetadata(r.attributes);
+    const resource = canReadContent ? { value: r.resource_attributes ?? {}, hiddenKeys: [] } : keepMetadata(r.resource_attributes, undefined, "resource.");
+    return {
     id: r.id,
     name: r.metric_name,
     type: r.metric_type,
@@ -74,8 +81,10 @@ export async function metricPoints(
     organizationId: r.organization_id,
     model: r.model,
     pointType: r.point_type,
-    attributes: r.attributes,
+    attributes: attributes.value,
     distribution: r.distribution,
-    resource: r.resource_attributes ?? {},
-  }));
+    resource: resource.value,
+    hiddenKeys: [...attributes.hiddenKeys, ...resource.hiddenKeys],
+  };
+  });
 }

@@ -24,51 +24,73 @@ export interface PromptTimeline {
   promptId: string;
   sessionId: string | null;
   source: string;
+  /** Computed in SQL over every event of the prompt, also when `events` is cut at `eventLimit`. */
   summary: PromptSummary;
   events: ApiEvent[];
+  /** True when the prompt has more than `eventLimit` events and only the first ones are in `events`. */
+  truncated: boolean;
+  eventLimit: number;
 }
 
-export async function promptTimeline(tenantId: string, promptId: string, canReadContent: boolean): Promise<PromptTimeline | null> {
+/** Events a prompt timeline returns at most (page and read API); /api/v1/events?promptId= pages through all. */
+export const PROMPT_EVENT_LIMIT = 5000;
+
+export async function promptTimeline(tenantId: string, promptId: string, canReadContent: boolean, eventLimit = PROMPT_EVENT_LIMIT): Promise<PromptTimeline | null> {
   const { rows } = await getPool().query<EventDbRow>(
     `SELECT ${EVENT_SELECT} FROM ${EVENT_FROM}
      WHERE e.tenant_id = $1 AND e.prompt_id = $2
-     ORDER BY e.sequence ASC NULLS LAST, e.time ASC, e.id ASC`,
-    [tenantId, promptId],
+     ORDER BY e.sequence ASC NULLS LAST, e.time ASC, e.id ASC LIMIT $3`,
+    [tenantId, promptId, eventLimit + 1],
   );
   if (rows.length === 0) return null;
-  const events = rows.map((r) => toApiEvent(r, canReadContent));
-  return { promptId, sessionId: rows[0].session_id, source: rows[0].source, summary: summarize(rows), events };
+  const truncated = rows.length > eventLimit;
+  const shown = truncated ? rows.slice(0, eventLimit) : rows;
+  const summary = await promptSummary(tenantId, promptId);
+  const events = shown.map((r) => toApiEvent(r, canReadContent));
+  return { promptId, sessionId: rows[0].session_id, source: rows[0].source, summary, events, truncated, eventLimit };
 }
 
-export function summarize(rows: EventDbRow[]): PromptSummary {
-  const times = rows.map((r) => r.time.getTime());
-  const start = Math.min(...times);
-  const end = Math.max(...times);
-  const decisionsBySource: Record<string, number> = {};
-  let rejectedDecisions = 0;
-  for (const r of rows) {
-    if (r.event_name === "tool_decision") {
-      const key = r.decision_source ?? "unknown";
-      decisionsBySource[key] = (decisionsBySource[key] ?? 0) + 1;
-      if (r.decision === "reject") rejectedDecisions += 1;
-    }
-  }
-  const results = rows.filter((r) => r.event_name === "tool_result");
-  const requests = rows.filter((r) => r.event_name === "api_request");
+/** A prompt's totals, aggregated by the database (bounded memory whatever the prompt's size). */
+export async function promptSummary(tenantId: string, promptId: string): Promise<PromptSummary> {
+  const pool = getPool();
+  const [totals, decisions] = await Promise.all([
+    pool.query<{
+      events: number; start: Date; end: Date; tool_results: number; failed_tools: number; api_requests: number;
+      api_errors: number; cost: number; input_tokens: number; output_tokens: number; rejected: number;
+    }>(
+      `SELECT count(*)::int AS events, min(time) AS start, max(time) AS end,
+              count(*) FILTER (WHERE event_name = 'tool_result')::int AS tool_results,
+              count(*) FILTER (WHERE event_name = 'tool_result' AND success = false)::int AS failed_tools,
+              count(*) FILTER (WHERE event_name = 'api_request')::int AS api_requests,
+              count(*) FILTER (WHERE event_name = 'api_error')::int AS api_errors,
+              COALESCE(sum(cost_usd) FILTER (WHERE event_name = 'api_request'), 0)::float8 AS cost,
+              COALESCE(sum(input_tokens) FILTER (WHERE event_name = 'api_request'), 0)::float8 AS input_tokens,
+              COALESCE(sum(output_tokens) FILTER (WHERE event_name = 'api_request'), 0)::float8 AS output_tokens,
+              count(*) FILTER (WHERE event_name = 'tool_decision' AND decision = 'reject')::int AS rejected
+       FROM events WHERE tenant_id = $1 AND prompt_id = $2`,
+      [tenantId, promptId],
+    ),
+    pool.query<{ source: string; n: number }>(
+      `SELECT COALESCE(decision_source, 'unknown') AS source, count(*)::int AS n FROM events
+       WHERE tenant_id = $1 AND prompt_id = $2 AND event_name = 'tool_decision' GROUP BY 1 ORDER BY 1`,
+      [tenantId, promptId],
+    ),
+  ]);
+  const t = totals.rows[0];
   return {
-    eventCount: rows.length,
-    start: new Date(start).toISOString(),
-    end: new Date(end).toISOString(),
-    durationMs: end - start,
-    toolCalls: results.length,
-    failedToolCalls: results.filter((r) => r.success === false).length,
-    apiRequests: requests.length,
-    apiErrors: rows.filter((r) => r.event_name === "api_error").length,
-    costUsd: requests.reduce((s, r) => s + (r.cost_usd ?? 0), 0),
-    inputTokens: requests.reduce((s, r) => s + (r.input_tokens ?? 0), 0),
-    outputTokens: requests.reduce((s, r) => s + (r.output_tokens ?? 0), 0),
-    decisionsBySource,
-    rejectedDecisions,
+    eventCount: t.events,
+    start: t.start.toISOString(),
+    end: t.end.toISOString(),
+    durationMs: t.end.getTime() - t.start.getTime(),
+    toolCalls: t.tool_results,
+    failedToolCalls: t.failed_tools,
+    apiRequests: t.api_requests,
+    apiErrors: t.api_errors,
+    costUsd: t.cost,
+    inputTokens: t.input_tokens,
+    outputTokens: t.output_tokens,
+    decisionsBySource: Object.fromEntries(decisions.rows.map((d) => [d.source, d.n])),
+    rejectedDecisions: t.rejected,
   };
 }
 
@@ -79,15 +101,20 @@ export interface PromptNeighbors {
   total: number;
 }
 
-/** The prompts before and after this one in its session, by first event time. */
+/** The prompts before and after this one in its session, by first event time (one row out, however many prompts). */
 export async function promptNeighbors(tenantId: string, sessionId: string, promptId: string): Promise<PromptNeighbors> {
-  const { rows } = await getPool().query<{ prompt_id: string }>(
-    `SELECT prompt_id FROM events
-     WHERE tenant_id = $1 AND session_id = $2 AND prompt_id IS NOT NULL
-     GROUP BY prompt_id ORDER BY min(time), prompt_id`,
-    [tenantId, sessionId],
+  const { rows } = await getPool().query<{ previous: string | null; next: string | null; position: number | null; total: number }>(
+    `WITH p AS (
+       SELECT prompt_id, min(time) AS first FROM events
+       WHERE tenant_id = $1 AND session_id = $2 AND prompt_id IS NOT NULL GROUP BY prompt_id
+     ), o AS (
+       SELECT prompt_id, lag(prompt_id) OVER w AS previous, lead(prompt_id) OVER w AS next, row_number() OVER w AS position
+       FROM p WINDOW w AS (ORDER BY first, prompt_id)
+     )
+     SELECT o.previous, o.next, o.position::int AS position, c.total::int AS total
+     FROM (SELECT count(*) AS total FROM p) c LEFT JOIN o ON o.prompt_id = $3`,
+    [tenantId, sessionId, promptId],
   );
-  const ids = rows.map((r) => r.prompt_id);
-  const i = ids.indexOf(promptId);
-  return { previous: i > 0 ? ids[i - 1] : null, next: i >= 0 && i < ids.length - 1 ? ids[i + 1] : null, position: i + 1, total: ids.length };
+  const r = rows[0];
+  return { previous: r?.previous ?? null, next: r?.next ?? null, position: r?.position ?? 0, total: r?.total ?? 0 };
 }

@@ -30,11 +30,21 @@ export interface SessionOverview {
   first: ApiEvent | null;
   /** Events outside any prompt (startup: hooks, plugins, MCP connections), first 200. */
   outsidePrompts: ApiEvent[];
+  /** Permission-mode changes in time order, at most `limits.modeChanges` of them. */
   modeChanges: ApiEvent[];
+  /** The session has more prompts, traces or mode changes than are listed (the first ones by time are). */
+  truncated: { prompts: boolean; traces: boolean; modeChanges: boolean };
+  /** Folders the user connected (file paths: content, so empty for non-readers). */
   workspacePaths: string[];
+  /** How many folders were withheld because the reader may not see content. */
+  hiddenWorkspacePaths: number;
 }
 
 const OUTSIDE_PROMPTS_LIMIT = 200;
+
+/** Caps of the lists a session overview returns (the event count and each prompt's summary count everything). */
+export const SESSION_LIMITS = { prompts: 5000, traces: 1000, modeChanges: 500 };
+export type SessionLimits = typeof SESSION_LIMITS;
 
 interface PromptAggRow {
   prompt_id: string;
@@ -52,18 +62,23 @@ interface PromptAggRow {
   prompt: string | null;
 }
 
-async function sessionTraces(tenantId: string, sessionId: string): Promise<SessionTrace[]> {
+async function sessionTraces(tenantId: string, sessionId: string, limit: number): Promise<SessionTrace[]> {
   const { rows } = await getPool().query<{ trace_id: string; root_name: string; start: Date; span_count: number }>(
     `SELECT trace_id, (array_agg(name ORDER BY (parent_span_id IS NULL) DESC, start_time))[1] AS root_name,
             min(start_time) AS start, count(*)::int AS span_count
      FROM spans WHERE tenant_id = $1 AND session_id = $2
-     GROUP BY trace_id ORDER BY min(start_time)`,
-    [tenantId, sessionId],
+     GROUP BY trace_id ORDER BY min(start_time), trace_id LIMIT $3`,
+    [tenantId, sessionId, limit],
   );
   return rows.map((t) => ({ traceId: t.trace_id, rootName: t.root_name, start: t.start.toISOString(), spanCount: t.span_count }));
 }
 
-export async function sessionOverview(tenantId: string, sessionId: string, canReadContent: boolean): Promise<SessionOverview | null> {
+export async function sessionOverview(
+  tenantId: string,
+  sessionId: string,
+  canReadContent: boolean,
+  limits: SessionLimits = SESSION_LIMITS,
+): Promise<SessionOverview | null> {
   const pool = getPool();
   const [prompts, decisions, first, outside, modes, paths, count, traces] = await Promise.all([
     pool.query<PromptAggRow>(
@@ -78,8 +93,8 @@ export async function sessionOverview(tenantId: string, sessionId: string, canRe
               count(*) FILTER (WHERE event_name = 'tool_decision' AND decision = 'reject')::int AS rejected,
               ${canReadContent ? "(array_agg(attributes->>'prompt' ORDER BY sequence) FILTER (WHERE event_name = 'user_prompt'))[1]" : "NULL"} AS prompt
        FROM events WHERE tenant_id = $1 AND session_id = $2 AND prompt_id IS NOT NULL
-       GROUP BY prompt_id ORDER BY min(time), prompt_id`,
-      [tenantId, sessionId],
+       GROUP BY prompt_id ORDER BY min(time), prompt_id LIMIT $3`,
+      [tenantId, sessionId, limits.prompts + 1],
     ),
     pool.query<{ prompt_id: string; source: string; n: number }>(
       `SELECT prompt_id, COALESCE(decision_source, 'unknown') AS source, count(*)::int AS n FROM events
@@ -94,8 +109,9 @@ export async function sessionOverview(tenantId: string, sessionId: string, canRe
       [tenantId, sessionId],
     ),
     pool.query<EventDbRow>(
-      `SELECT ${EVENT_SELECT} FROM ${EVENT_FROM} WHERE e.tenant_id = $1 AND e.session_id = $2 AND e.event_name = 'permission_mode_changed' ORDER BY e.time`,
-      [tenantId, sessionId],
+      `SELECT ${EVENT_SELECT} FROM ${EVENT_FROM} WHERE e.tenant_id = $1 AND e.session_id = $2 AND e.event_name = 'permission_mode_changed'
+       ORDER BY e.time, e.id LIMIT $3`,
+      [tenantId, sessionId, limits.modeChanges + 1],
     ),
     pool.query<{ path: string }>(
       `SELECT DISTINCT jsonb_array_elements_text(fields->'workspaceHostPaths') AS path FROM events
@@ -103,7 +119,7 @@ export async function sessionOverview(tenantId: string, sessionId: string, canRe
       [tenantId, sessionId],
     ),
     pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND session_id = $2`, [tenantId, sessionId]),
-    sessionTraces(tenantId, sessionId),
+    sessionTraces(tenantId, sessionId, limits.traces + 1),
   ]);
   if (count.rows[0].n === 0 && traces.length === 0) return null;
 
@@ -116,7 +132,7 @@ export async function sessionOverview(tenantId: string, sessionId: string, canRe
   return {
     sessionId,
     eventCount: count.rows[0].n,
-    prompts: prompts.rows.map((p) => ({
+    prompts: prompts.rows.slice(0, limits.prompts).map((p) => ({
       promptId: p.prompt_id,
       start: p.start.toISOString(),
       text: p.prompt,
@@ -136,11 +152,17 @@ export async function sessionOverview(tenantId: string, sessionId: string, canRe
         rejectedDecisions: p.rejected,
       },
     })),
-    traces,
+    traces: traces.slice(0, limits.traces),
     first: first.rows[0] ? toApiEvent(first.rows[0], canReadContent) : null,
     outsidePrompts: outside.rows.map((r) => toApiEvent(r, canReadContent)),
-    modeChanges: modes.rows.map((r) => toApiEvent(r, canReadContent)),
-    workspacePaths: paths.rows.map((r) => r.path),
+    modeChanges: modes.rows.slice(0, limits.modeChanges).map((r) => toApiEvent(r, canReadContent)),
+    truncated: {
+      prompts: prompts.rows.length > limits.prompts,
+      traces: traces.length > limits.traces,
+      modeChanges: modes.rows.length > limits.modeChanges,
+    },
+    workspacePaths: canReadContent ? paths.rows.map((r) => r.path) : [],
+    hiddenWorkspacePaths: canReadContent ? 0 : paths.rows.length,
   };
 }
 

@@ -1,4 +1,4 @@
-import { CONTENT_FIELD_KEYS, withoutContent } from "@/lib/auth/content";
+import { CONTENT_POLICY, derivedColumnValue, isMetadataField, keepMetadata } from "@/lib/auth/content";
 import { getPool } from "@/lib/db/pool";
 import type { JsonValue } from "@/lib/otlp/values";
 
@@ -84,18 +84,47 @@ interface SpanDbRow {
 
 export const MAX_TRACE_SPANS = 50_000;
 
+/**
+ * For non-readers only what the content policy knows to be metadata stays: attributes, resource,
+ * parsed fields, span event and link attributes, the status message and an error type copied from
+ * content. Removed keys are listed in hiddenKeys (`fields.`, `resource.`, `events.`, `links.`
+ * prefixes; `status.message`, `errorType`).
+ */
 function toApiSpan(row: SpanDbRow, canReadContent: boolean): ApiSpan {
-  let attributes = row.attributes;
+  let attributes = row.attributes ?? {};
   let fields = row.fields ?? {};
+  let resource = row.resource_attributes ?? {};
   let events = row.events ?? [];
+  let links = row.links;
+  let statusMessage = row.status_message;
+  let errorType = row.error_type;
   const hiddenKeys: string[] = [];
   if (!canReadContent) {
-    const a = withoutContent(attributes);
-    const f = withoutContent(fields, CONTENT_FIELD_KEYS);
+    const a = keepMetadata(attributes);
+    const f = keepMetadata(fields, isMetadataField, "fields.");
+    const r = keepMetadata(resource, undefined, "resource.");
+    hiddenKeys.push(...a.hiddenKeys, ...f.hiddenKeys, ...r.hiddenKeys);
+    events = events.map((e) => {
+      const ea = keepMetadata(e.attributes, undefined, "events.");
+      hiddenKeys.push(...ea.hiddenKeys);
+      return { ...e, attributes: ea.value };
+    });
+    links = Array.isArray(links)
+      ? links.map((l) => {
+          if (!l || typeof l !== "object" || Array.isArray(l)) return l;
+          const la = keepMetadata(l.attributes && typeof l.attributes === "object" && !Array.isArray(l.attributes) ? l.attributes : {}, undefined, "links.");
+          hiddenKeys.push(...la.hiddenKeys);
+          return { ...l, attributes: la.value };
+        })
+      : links;
+    const shownErrorType = derivedColumnValue(CONTENT_POLICY.spanColumns.errorType, errorType, attributes);
+    if (statusMessage !== null) hiddenKeys.push("status.message");
+    if (errorType !== shownErrorType) hiddenKeys.push("errorType");
     attributes = a.value;
     fields = f.value;
-    hiddenKeys.push(...a.hiddenKeys, ...f.hiddenKeys.map((k) => `fields.${k}`));
-    events = events.map((e) => ({ ...e, attributes: withoutContent(e.attributes).value }));
+    resource = r.value;
+    statusMessage = null;
+    errorType = shownErrorType;
   }
   return {
     traceId: row.trace_id,
@@ -109,7 +138,7 @@ function toApiSpan(row: SpanDbRow, canReadContent: boolean): ApiSpan {
     startTimeUnixNano: row.start_ns,
     endTimeUnixNano: row.end_ns,
     durationMs: row.duration_ms,
-    status: { code: row.status_code, message: row.status_message },
+    status: { code: row.status_code, message: statusMessage },
     sessionId: row.session_id,
     userEmail: row.user_email,
     accountUuid: row.account_uuid,
@@ -124,15 +153,15 @@ function toApiSpan(row: SpanDbRow, canReadContent: boolean): ApiSpan {
     model: row.model,
     inputTokens: row.input_tokens,
     outputTokens: row.output_tokens,
-    errorType: row.error_type,
+    errorType,
     redactedKeys: row.redacted_keys ?? [],
     truncatedKeys: row.truncated_keys ?? [],
-    hiddenKeys,
+    hiddenKeys: [...new Set(hiddenKeys)],
     fields,
     attributes,
     events,
-    links: row.links,
-    resource: row.resource_attributes ?? {},
+    links,
+    resource,
     children: [],
   };
 }
@@ -156,7 +185,7 @@ export function buildSpanTree<T extends { spanId: string; parentSpanId: string |
     for (const stack = [from]; stack.length > 0; ) {
       const s = stack.pop()!;
       reached.add(s);
-      stack.push(...s.children);
+      for (const c of s.children) stack.push(c); // a span may have tens of thousands of children: no spread
     }
   };
   roots.forEach(reach);

@@ -165,10 +165,17 @@ export function claudeEngineEventFields(eventName: string, attrs: Attributes): E
   };
 }
 
-/** Event type: attribute event.name → LogRecord eventName → body minus "claude_code." prefix. */
+/** A body that names a Claude event (`claude_code.user_prompt`), as Claude's loggers write it. */
+const CLAUDE_EVENT_BODY = /^(?:claude_code|claude-desktop)\.[A-Za-z0-9_.]{1,128}$/;
+
+/**
+ * Event type: attribute event.name → LogRecord eventName → a body naming a Claude event, minus its
+ * prefix. Any other body is a log message (content, and unbounded): such records are named "log".
+ */
 export function claudeEventName(attrs: Attributes, eventName: string | undefined, body: JsonValue): string {
   const fromAttr = str(attrs["event.name"]);
-  const raw = fromAttr ?? (eventName && eventName !== "" ? eventName : null) ?? (typeof body === "string" ? body : null);
+  const fromBody = typeof body === "string" && CLAUDE_EVENT_BODY.test(body) ? body : null;
+  const raw = fromAttr ?? (eventName && eventName !== "" ? eventName : null) ?? fromBody ?? (typeof body === "string" && body !== "" ? "log" : null);
   if (!raw) return "unknown";
   return raw.replace(/^claude_code\./, "").replace(/^claude-desktop\./, "");
 }

@@ -19,7 +19,7 @@ import {
 import type { EventRow, NormalizedBatch, SourceId } from "./model";
 
 // OTLP logs → event rows. Claude Code, Cowork and Claude Desktop send one LogRecord per event;
-// any other sender's records are kept too, as events named after their body or event name.
+// any other sender's records are kept too, named by their event name (or "log": a body is a message, not a name).
 
 function genericFields(attrs: Attributes): EngineEventFields {
   return {

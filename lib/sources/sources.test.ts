@@ -176,6 +176,16 @@ describe("Claude Code event catalog", () => {
     rec.attributes = rec.attributes!.filter((a) => a.key !== "event.name");
     expect(normalizeLogs(req, new Date()).events[0].eventName).toBe("user_prompt");
   });
+
+  it("a body that is a message, not a Claude event name, does not become the event name", () => {
+    const req = logs("payroll-service", [["x", {}]]);
+    const rec = req.resourceLogs![0].scopeLogs![0].logRecords![0];
+    rec.attributes = rec.attributes!.filter((a) => a.key !== "event.name");
+    rec.body = { stringValue: "payroll export for jon.snow: 41,200" };
+    const e = normalizeLogs(req, new Date()).events[0];
+    expect(e.eventName).toBe("log");
+    expect(e.body).toBe("payroll export for jon.snow: 41,200");
+  });
 });
 
 describe("identity", () => {

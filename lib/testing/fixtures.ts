@@ -2,9 +2,11 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Signal } from "@/lib/otlp/types";
 
-// The captured OTLP requests in test/fixtures (copied from shared/fixtures; see its README).
+// The captured OTLP requests in test/fixtures (Claude Code 2.1.197 and Office agents) and
+// test/fixtures-2.1.332 (the same Claude Code scenarios from 2.1.332); see their READMEs.
 
 export const FIXTURES_DIR = path.join(process.cwd(), "test", "fixtures");
+export const FIXTURES_2_1_332_DIR = path.join(process.cwd(), "test", "fixtures-2.1.332");
 
 export interface FixtureRequest {
   scenario: string;
@@ -29,10 +31,10 @@ interface Meta {
   headers: Record<string, string>;
 }
 
-export function listFixtureRequests(): FixtureRequest[] {
+export function listFixtureRequests(dir = FIXTURES_DIR): FixtureRequest[] {
   const out: FixtureRequest[] = [];
-  for (const scenario of readdirSync(FIXTURES_DIR).sort()) {
-    const sdir = path.join(FIXTURES_DIR, scenario);
+  for (const scenario of readdirSync(dir).sort()) {
+    const sdir = path.join(dir, scenario);
     if (!existsSync(sdir) || scenario.endsWith(".md")) continue;
     for (const variant of readdirSync(sdir).sort()) {
       const vdir = path.join(sdir, variant);
@@ -60,6 +62,6 @@ export function listFixtureRequests(): FixtureRequest[] {
   return out;
 }
 
-export function fixturesOf(scenario: string, variant?: string): FixtureRequest[] {
-  return listFixtureRequests().filter((f) => f.scenario === scenario && (variant === undefined || f.variant === variant));
+export function fixturesOf(scenario: string, variant?: string, dir = FIXTURES_DIR): FixtureRequest[] {
+  return listFixtureRequests(dir).filter((f) => f.scenario === scenario && (variant === undefined || f.variant === variant));
 }

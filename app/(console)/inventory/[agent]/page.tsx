@@ -75,7 +75,7 @@ export default async function AgentPage({
   const ref = parseAgentKey((await params).agent);
   if (!ref) notFound();
   const window = await consoleWindow(await searchParams);
-  const detail = await agentDetail(user.tenantId, ref, { from: window.from, to: window.to });
+  const detail = await agentDetail(user.tenantId, ref, { from: window.from, to: window.to }, user.canReadContent);
   const name = agentName(ref);
   const office = isOfficeSurface(ref.surface);
   const now = new Date();
@@ -223,6 +223,7 @@ export default async function AgentPage({
 
 function groupNote(kind: EntityKind, detail: AgentDetail, office: boolean): ReactNode {
   const { withheld } = detail;
+  if (kind === "directory" && detail.hiddenDirectories > 0) return `${count(detail.hiddenDirectories)} folders: paths hidden for your role`;
   if (kind === "tool" && withheld.mcpCalls > 0) {
     return office
       ? `${count(withheld.mcpCalls)} MCP connector calls (names withheld: mcp_tool)`

@@ -103,6 +103,12 @@ export default async function PromptPage({ params }: { params: Promise<{ promptI
       <ConversationPanel conversation={conversation} />
 
       <h2 className="mb-2 mt-6 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Timeline</h2>
+      {timeline.truncated && (
+        <p role="status" className="mb-2 rounded-md bg-orange-50 px-3 py-2 text-xs text-orange-800 dark:bg-orange-950 dark:text-orange-200">
+          Truncated: the first {formatCount(timeline.eventLimit)} of {formatCount(s.eventCount)} events are shown (the totals above count them all).{" "}
+          <Link className="link" href={`/explore?${new URLSearchParams({ from: s.start, to: new Date(Date.parse(s.end) + 1).toISOString(), sort: "time", dir: "asc", ...(personQuery ? { user: personQuery } : {}) }).toString()}`}>Explore</Link> lists every event of that time.
+        </p>
+      )}
       <TimelineView events={timeline.events} canReadContent={user.canReadContent} transcriptTools={conversation.tools} />
     </div>
   );

@@ -61,6 +61,8 @@ export default async function SessionPage({ params }: { params: Promise<{ sessio
         <Card title="Workspace">
           {hostPaths.length ? (
             <ul className="space-y-1 font-mono text-xs">{hostPaths.map((p) => <li key={p} className="[overflow-wrap:anywhere]">{p}</li>)}</ul>
+          ) : session.hiddenWorkspacePaths > 0 ? (
+            <p className="text-xs text-slate-500">{session.hiddenWorkspacePaths} folder{session.hiddenWorkspacePaths === 1 ? "" : "s"}: paths hidden for your role.</p>
           ) : (
             <p className="text-xs text-slate-500">No workspace folders reported (Cowork and Desktop sessions send workspace.host_paths).</p>
           )}
@@ -80,12 +82,13 @@ export default async function SessionPage({ params }: { params: Promise<{ sessio
           ) : (
             <p className="text-xs text-slate-500">None in this session.</p>
           )}
+          {session.truncated.modeChanges && <p className="mt-1 text-xs text-orange-700 dark:text-orange-400">Truncated: the first {modeChanges.length} changes are shown.</p>}
         </Card>
       </div>
 
       {prompts.length > 0 && (
         <section className="mt-6">
-          <h2 className="mb-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Prompts ({prompts.length})</h2>
+          <h2 className="mb-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Prompts ({prompts.length}{session.truncated.prompts ? ", truncated: the first by time" : ""})</h2>
           <div className="overflow-x-auto rounded-md border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
             <table className="w-full text-left text-xs">
               <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800 dark:text-slate-400">
@@ -123,7 +126,7 @@ export default async function SessionPage({ params }: { params: Promise<{ sessio
 
       {session.traces.length > 0 && (
         <section className="mt-6">
-          <h2 className="mb-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Office agent turns ({session.traces.length})</h2>
+          <h2 className="mb-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Office agent turns ({session.traces.length}{session.truncated.traces ? ", truncated: the first by time" : ""})</h2>
           <ul className="space-y-1 text-xs">
             {session.traces.map((t) => (
               <li key={t.traceId} className="flex flex-wrap items-center gap-2">

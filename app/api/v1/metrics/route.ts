@@ -16,7 +16,7 @@ export async function GET(request: Request): Promise<Response> {
       from: parseDateParam(p.get("from"), "from"),
       to: parseDateParam(p.get("to"), "to"),
       limit,
-    });
+    }, ctx.canReadContent);
     return { points };
   });
 }
