@@ -53,6 +53,8 @@ beforeAll(async () => {
   process.env.NEXTAUTH_URL = "http://127.0.0.1";
   dataDir = mkdtempSync(path.join(os.tmpdir(), "bs-owner-"));
   process.env.BLINDSPOT_DATA_DIR = dataDir;
+  // The connectors below are saved, never called: their hosts only need to pass the allowlist.
+  process.env.BLINDSPOT_COMPLIANCE_ALLOWED_HOSTS = "compliance.globex.example,attacker.example";
   db = await startTestDatabase();
   installNextHeaders();
   app = await startAppServer();
@@ -82,6 +84,7 @@ afterAll(async () => {
   await db.stop();
   rmSync(dataDir, { recursive: true, force: true });
   delete process.env.BLINDSPOT_DATA_DIR;
+  delete process.env.BLINDSPOT_COMPLIANCE_ALLOWED_HOSTS;
   resetConfigForTests();
 });
 
