@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { weakSecretReason } from "@/lib/auth/secrets";
 
 // Every environment variable Blindspot reads, in one place, validated once.
 // Names are part of the public interface (README "Configuration"): do not rename.
@@ -28,6 +29,17 @@ const listFromEnv = (fallback: string[]) =>
       v === undefined ? fallback : v.split(",").map((s) => s.trim()).filter((s) => s.length > 0),
     );
 
+// Checked when the configuration is read, so a weak secret stops the start with a clear message
+// (also once the database exists, where the value is ignored: it is still a misconfiguration).
+const initSecret = z
+  .string()
+  .optional()
+  .superRefine((v, ctx) => {
+    const reason = v === undefined || v === "" ? null : weakSecretReason(v);
+    if (reason) ctx.addIssue({ code: "custom", message: reason });
+  })
+  .transform((v) => (v === "" ? undefined : v));
+
 const envSchema = z.object({
   DATABASE_URL: z.string().optional(),
   BLINDSPOT_DATA_DIR: z.string().optional(),
@@ -41,8 +53,9 @@ const envSchema = z.object({
   BLINDSPOT_INGEST_QUEUE: intFromEnv(256),
   BLINDSPOT_INIT_ADMIN_EMAIL: z.string().optional(),
   BLINDSPOT_INIT_ADMIN_PASSWORD: z.string().optional(),
-  BLINDSPOT_INIT_INGEST_TOKEN: z.string().optional(),
-  BLINDSPOT_INIT_API_TOKEN: z.string().optional(),
+  /** Chosen secrets for the first start: 32 characters at least, or the generated format. */
+  BLINDSPOT_INIT_INGEST_TOKEN: initSecret,
+  BLINDSPOT_INIT_API_TOKEN: initSecret,
   DB_POOL_SIZE: intFromEnv(10),
   /** Optional single sign-on (OpenID Connect); users must exist in Blindspot (matched by email). */
   BLINDSPOT_OIDC_ISSUER: z.string().optional(),

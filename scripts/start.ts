@@ -15,7 +15,14 @@ import { claudeCodeShell } from "@/lib/setup/client-config";
 import { buildIsFresh } from "./build-freshness";
 
 const dev = process.argv.includes("--dev");
-const cfg = loadConfig();
+const cfg = (() => {
+  try {
+    return loadConfig();
+  } catch (err) {
+    console.error(`[blindspot] failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+})();
 const root = process.cwd();
 const nextBin = path.join(root, "node_modules", ".bin", "next");
 
