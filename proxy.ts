@@ -1,5 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { getToken } from "next-auth/jwt";
+import { safeCallbackPath } from "@/lib/auth/callback-url";
 import { urlHasNul } from "@/lib/db/postgres-values";
 
 // Console pages need a session: send anonymous visitors to sign in before rendering anything.
@@ -20,7 +21,7 @@ export async function proxy(request: NextRequest) {
       return NextResponse.json({ error: "sign in required" }, { status: 401 });
     }
     const login = new URL("/login", request.url);
-    login.searchParams.set("callbackUrl", `${pathname}${search}`);
+    login.searchParams.set("callbackUrl", safeCallbackPath(`${pathname}${search}`, request.nextUrl.origin));
     return NextResponse.redirect(login);
   }
   return NextResponse.next({ request: { headers } });

@@ -94,3 +94,9 @@ export function config(): Config {
 export function resetConfigForTests(): void {
   cached = undefined;
 }
+
+/** This app's origin as people reach it: NEXTAUTH_URL (the launcher sets it), else BLINDSPOT_PUBLIC_URL, else localhost. */
+export function appOrigin(): string {
+  const c = config();
+  return process.env.NEXTAUTH_URL || c.BLINDSPOT_PUBLIC_URL || `http://localhost:${c.PORT}`;
+}

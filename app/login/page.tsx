@@ -1,6 +1,8 @@
 import { redirect } from "next/navigation";
+import { safeCallbackPath } from "@/lib/auth/callback-url";
 import { oidcConfigured, oidcDisplayName } from "@/lib/auth/options";
 import { currentUser } from "@/lib/auth/session";
+import { appOrigin } from "@/lib/config";
 import { LoginForm } from "./login-form";
 
 export const dynamic = "force-dynamic";
@@ -11,14 +13,11 @@ const ERRORS: Record<string, string> = {
   SessionRequired: "Please sign in.",
 };
 
-function safeCallback(url: string | undefined): string {
-  // Only same-site paths: never redirect to another origin after sign-in.
-  return url && url.startsWith("/") && !url.startsWith("//") ? url : "/explore";
-}
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
   const params = await searchParams;
-  const callbackUrl = safeCallback(params.callbackUrl);
+  // Only paths on this app: anything else (another origin, "/\\evil.tld", "/%09/evil.tld") goes to "/".
+  const callbackUrl = params.callbackUrl ? safeCallbackPath(params.callbackUrl, appOrigin()) : "/explore";
   if (await currentUser()) redirect(callbackUrl);
   const error = params.error ? (ERRORS[params.error] ?? "Sign-in failed.") : null;
   return (

@@ -3,6 +3,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { config } from "@/lib/config";
 import { prisma } from "@/lib/db/prisma";
+import { safeCallbackPath } from "./callback-url";
 import { verifyPassword } from "./passwords";
 
 // next-auth: email + password (bcrypt) and, when configured, one OpenID Connect provider for
@@ -96,6 +97,10 @@ export function authOptions(): NextAuthOptions {
           if (row) token.uid = row.id;
         }
         return token;
+      },
+      // Where next-auth sends the browser after signing in or out: only this app's own paths.
+      async redirect({ url, baseUrl }) {
+        return `${baseUrl}${safeCallbackPath(url, baseUrl)}`;
       },
       async session({ session, token }) {
         return { ...session, uid: typeof token.uid === "string" ? token.uid : undefined };
