@@ -11,6 +11,9 @@ const ERRORS: Record<string, string> = {
   CredentialsSignin: "Wrong email or password, or the account is deactivated.",
   NotInvited: "Your single sign-on account has no Blindspot user. Ask an admin to add you.",
   SessionRequired: "Please sign in.",
+  SsoEmailUnverified: "Your single sign-on provider did not confirm your email address, so it cannot be matched to a Blindspot user.",
+  SsoAccountMismatch: "This Blindspot user is linked to another single sign-on account. Ask an admin.",
+  SsoRefused: "Single sign-on failed.",
 };
 
 

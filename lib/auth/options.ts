@@ -4,6 +4,7 @@ import { z } from "zod";
 import { config } from "@/lib/config";
 import { prisma } from "@/lib/db/prisma";
 import { safeCallbackPath } from "./callback-url";
+import { oidcIssuer, oidcSignIn, userIdForOidcSubject, type OidcProfile, type OidcRefusal } from "./oidc-signin";
 import { verifyPassword } from "./passwords";
 
 // next-auth: email + password (bcrypt) and, when configured, one OpenID Connect provider for
@@ -20,6 +21,15 @@ const DUMMY_HASH = "$2b$12$eDdsMSNS.FObJJLhQvBRReWBZGtK9sRToiuExg47fNLSFGFCbqeQq
 async function audit(actor: string, action: string, tenantId: string | null, details?: Record<string, string>) {
   await prisma().auditLog.create({ data: { actor, action, tenantId, details } });
 }
+
+/** The login page's message for each refused SSO sign-in (app/login/page.tsx). */
+const OIDC_ERRORS: Record<OidcRefusal, string> = {
+  no_subject: "SsoRefused",
+  email_unverified: "SsoEmailUnverified",
+  not_invited: "NotInvited",
+  deactivated: "NotInvited",
+  subject_mismatch: "SsoAccountMismatch",
+};
 
 export function oidcConfigured(): boolean {
   const c = config();
@@ -75,26 +85,23 @@ export function authOptions(): NextAuthOptions {
     session: { strategy: "jwt", maxAge: c.BLINDSPOT_SESSION_HOURS * 3600 },
     pages: { signIn: "/login", error: "/login" },
     callbacks: {
-      // SSO only lets in people an admin has added (matched by verified email).
-      async signIn({ user, account }) {
+      // SSO only lets in people an admin has added: bound to the provider's subject at the first
+      // sign-in (email verified by the provider), matched on that subject afterwards (lib/auth/oidc-signin).
+      async signIn({ account, profile }) {
         if (account?.provider !== "oidc") return true;
-        const email = user.email?.toLowerCase();
-        const known = email ? await prisma().user.findUnique({ where: { email } }) : null;
-        if (!known || known.deactivatedAt) {
-          await audit(email ?? "unknown", "signin.failed", known?.tenantId ?? null, { method: "oidc" });
-          return "/login?error=NotInvited";
-        }
-        await prisma().user.update({ where: { id: known.id }, data: { lastLoginAt: new Date() } });
-        await audit(known.email, "signin", known.tenantId, { method: "oidc" });
-        return true;
+        const issuer = oidcIssuer();
+        if (!issuer) return "/login?error=NotInvited";
+        const result = await oidcSignIn((profile ?? {}) as OidcProfile, issuer);
+        return result.ok ? true : `/login?error=${OIDC_ERRORS[result.reason]}`;
       },
       async jwt({ token, user, account }) {
         if (user) {
-          // For SSO the provider's id is not ours: look the person up by email.
-          const row = account?.provider === "oidc" && user.email
-            ? await prisma().user.findUnique({ where: { email: user.email.toLowerCase() } })
-            : await prisma().user.findUnique({ where: { id: user.id } });
-          if (row) token.uid = row.id;
+          // For SSO the provider's id (its subject) is not ours: the user bound to it is.
+          const issuer = oidcIssuer();
+          const uid = account?.provider === "oidc"
+            ? (issuer ? await userIdForOidcSubject(issuer, account.providerAccountId) : null)
+            : (await prisma().user.findUnique({ where: { id: user.id }, select: { id: true } }))?.id;
+          if (uid) token.uid = uid;
         }
         return token;
       },
