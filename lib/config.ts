@@ -62,6 +62,22 @@ const envSchema = z.object({
   BLINDSPOT_OIDC_CLIENT_ID: z.string().optional(),
   BLINDSPOT_OIDC_CLIENT_SECRET: z.string().optional(),
   BLINDSPOT_OIDC_NAME: z.string().optional(),
+  /**
+   * Reverse proxies in front of Blindspot that append to X-Forwarded-For (usually 1). Unset or 0:
+   * the header is not trusted and sign-in limits count all clients together (lib/auth/client-address).
+   */
+  BLINDSPOT_TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return 0;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 10) {
+        ctx.addIssue({ code: "custom", message: `must be the number of reverse proxies in front (0-10), got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    }),
   /** Console sessions end after this many hours. */
   BLINDSPOT_SESSION_HOURS: intFromEnv(8),
   /** Compliance API connector of the default tenant, applied at start when set (TELEMETRY.md §4.1). */

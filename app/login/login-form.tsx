@@ -3,6 +3,7 @@
 import { signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
 import { safeCallbackPath } from "@/lib/auth/callback-url";
+import { signinErrorMessage } from "./signin-errors";
 
 // The server already checked callbackUrl; it is checked again against the origin the browser is
 // really on, right where it is used.
@@ -25,7 +26,7 @@ export function LoginForm({ callbackUrl, initialError, sso }: { callbackUrl: str
     });
     if (!res || res.error) {
       setPending(false);
-      setError("Wrong email or password, or the account is deactivated.");
+      setError(signinErrorMessage(res?.error ?? "CredentialsSignin"));
       return;
     }
     window.location.assign(sameOrigin(callbackUrl));

@@ -1,26 +1,16 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import { z } from "zod";
 import { config } from "@/lib/config";
 import { prisma } from "@/lib/db/prisma";
 import { safeCallbackPath } from "./callback-url";
 import { oidcIssuer, oidcSignIn, userIdForOidcSubject, type OidcProfile, type OidcRefusal } from "./oidc-signin";
-import { verifyPassword } from "./passwords";
+import { clientAddress } from "./client-address";
+import { passwordSignIn } from "./password-signin";
 
 // next-auth: email + password (bcrypt) and, when configured, one OpenID Connect provider for
 // SSO. The session (a signed JWT cookie) only says who signed in; every page and route loads
 // the user from the database (lib/auth/session.ts), so a role change or deactivation applies
 // at once.
-
-const credentialsSchema = z.object({ email: z.string().trim().toLowerCase().email(), password: z.string().min(1).max(1024) });
-
-// A bcrypt hash to compare against when the email is unknown, so timing does not reveal which
-// accounts exist.
-const DUMMY_HASH = "$2b$12$eDdsMSNS.FObJJLhQvBRReWBZGtK9sRToiuExg47fNLSFGFCbqeQq";
-
-async function audit(actor: string, action: string, tenantId: string | null, details?: Record<string, string>) {
-  await prisma().auditLog.create({ data: { actor, action, tenantId, details } });
-}
 
 /** The login page's message for each refused SSO sign-in (app/login/page.tsx). */
 const OIDC_ERRORS: Record<OidcRefusal, string> = {
@@ -47,18 +37,14 @@ export function authOptions(): NextAuthOptions {
       id: "credentials",
       name: "Email and password",
       credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
-      async authorize(raw) {
-        const parsed = credentialsSchema.safeParse(raw);
-        if (!parsed.success) return null;
-        const user = await prisma().user.findUnique({ where: { email: parsed.data.email } });
-        const ok = await verifyPassword(parsed.data.password, user?.passwordHash ?? DUMMY_HASH);
-        if (!user || !ok || !user.passwordHash || user.deactivatedAt) {
-          await audit(parsed.data.email, "signin.failed", user?.tenantId ?? null);
-          return null;
-        }
-        await prisma().user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
-        await audit(user.email, "signin", user.tenantId, { method: "password" });
-        return { id: user.id, email: user.email, name: user.name ?? user.email };
+      // Errors thrown here reach the login form as `error=<message>` (app/login/login-form.tsx).
+      async authorize(raw, req) {
+        const address = clientAddress(req?.headers ?? {}, config().BLINDSPOT_TRUST_PROXY);
+        const result = await passwordSignIn(raw, address);
+        if (result.ok) return result.user;
+        if (result.reason === "locked") throw new Error("TooManyAttempts");
+        if (result.reason === "busy") throw new Error("SignInBusy");
+        return null;
       },
     }),
   ];
