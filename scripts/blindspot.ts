@@ -17,7 +17,7 @@ import {
 } from "@/lib/auth/ingest-tokens";
 import { isRole } from "@/lib/auth/roles";
 import { importComplianceFile } from "@/lib/compliance/import";
-import { createUser, deactivateUser } from "@/lib/auth/users";
+import { createUser, deactivateUser, unlinkSso } from "@/lib/auth/users";
 import { loadConfig } from "@/lib/config";
 import { openEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
@@ -40,6 +40,7 @@ const USAGE = `Blindspot admin CLI
                                     (password from BLINDSPOT_USER_PASSWORD, or generated and printed once)
   npm run blindspot -- users list [--tenant <slug>]
   npm run blindspot -- users deactivate <email>
+  npm run blindspot -- users unlink-sso <email>      the next SSO sign-in (verified email) binds the user anew
   npm run blindspot -- compliance import <file.json|file.ndjson> [--tenant <slug>] [--organization <org uuid for user records>]
   npm run blindspot -- tenants create <slug> [--name <display name>]
   npm run blindspot -- environments create <tenant-slug> <name>
@@ -171,13 +172,19 @@ async function run(): Promise<void> {
     }
     case "users list": {
       const users = await prisma().user.findMany({ where: { tenantId: await tenantIdOf(opts.tenant!) }, orderBy: { email: "asc" } });
-      table(users.map((u) => ({ email: u.email, name: u.name, role: u.role, status: u.deactivatedAt ? "deactivated" : "active", lastLogin: u.lastLoginAt, created: u.createdAt })));
+      table(users.map((u) => ({ email: u.email, name: u.name, role: u.role, status: u.deactivatedAt ? "deactivated" : "active", sso: u.oidcSubject ? "bound" : "", lastLogin: u.lastLoginAt, created: u.createdAt })));
       return;
     }
     case "users deactivate": {
       if (!arg) throw new UsageError("users deactivate needs an email");
       await deactivateUser(arg, actor);
       console.log(`Deactivated ${arg}; their sessions end at their next request.`);
+      return;
+    }
+    case "users unlink-sso": {
+      if (!arg) throw new UsageError("users unlink-sso needs an email");
+      const user = await unlinkSso(arg, actor);
+      console.log(user.oidcSubject ? `Unlinked ${user.email} from its single sign-on account; the next SSO sign-in binds it again.` : `${user.email} was not linked to a single sign-on account.`);
       return;
     }
     case "compliance import": {

@@ -7,6 +7,7 @@ import { prisma } from "@/lib/db/prisma";
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
 import { ensureTenant } from "@/lib/tenants";
 import { authOptions } from "./options";
+import { unlinkSso } from "./users";
 
 // OIDC sign-in as next-auth runs it after the provider's callback: the signIn callback decides,
 // the jwt callback names the user of the session. No live provider exists here, so the profiles
@@ -129,6 +130,14 @@ describe("OIDC sign-in", () => {
     expect(results.filter((r) => r.allowed === "/login?error=SsoAccountMismatch")).toHaveLength(1);
     const winner = results.findIndex((r) => r.allowed === true);
     expect(await binding(daveId)).toEqual({ oidcIssuer: ISSUER, oidcSubject: `dave-sub-${winner + 1}` });
+  });
+
+  it("binds anew after an admin unlinked the user (e.g. the provider account was recreated)", async () => {
+    expect((await ssoSignIn({ sub: "alice-sub-2", email: "alice@corp.example", email_verified: true })).allowed).toBe("/login?error=SsoAccountMismatch");
+    await unlinkSso("alice@corp.example", "admin@corp.example");
+    expect(await ssoSignIn({ sub: "alice-sub-2", email: "alice@corp.example", email_verified: true })).toEqual({ allowed: true, uid: aliceId });
+    expect(await binding(aliceId)).toEqual({ oidcIssuer: ISSUER, oidcSubject: "alice-sub-2" });
+    expect((await ssoSignIn({ sub: "alice-sub", email: "alice@corp.example", email_verified: true })).allowed).toBe("/login?error=SsoAccountMismatch");
   });
 
   it("keeps password sign-in sessions on the user id", async () => {

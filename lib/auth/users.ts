@@ -29,3 +29,22 @@ export async function deactivateUser(email: string, actor: string) {
   await recordAudit({ tenantId: user.tenantId, actor, action: "user.deactivate", target: user.email });
   return user;
 }
+
+/**
+ * Forgets which single sign-on account (issuer + subject) a user is bound to, so the next SSO
+ * sign-in with a verified email binds again: for a person whose provider account was recreated,
+ * or after a move to another provider. Refused SSO sign-ins of a bound user are in the audit log
+ * (signin.failed, reason subject_mismatch).
+ */
+export async function unlinkSso(email: string, actor: string) {
+  const user = await prisma().user.findUniqueOrThrow({ where: { email: email.trim().toLowerCase() } });
+  await prisma().user.update({ where: { id: user.id }, data: { oidcIssuer: null, oidcSubject: null } });
+  await recordAudit({
+    tenantId: user.tenantId,
+    actor,
+    action: "user.sso_unbound",
+    target: user.email,
+    details: { issuer: user.oidcIssuer ?? "", subject: user.oidcSubject ?? "" },
+  });
+  return user;
+}
