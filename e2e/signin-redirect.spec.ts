@@ -2,13 +2,13 @@ import { expect, test } from "@playwright/test";
 import { E2E } from "../playwright.config";
 
 // Open redirect after sign-in: a link like /login?callbackUrl=/%5Cevil.tld must not send the
-// person who signs in to another site. Requests to evil.tld are caught and recorded, so a
+// person who signs in to another site. Requests to the host evil.tld are caught and recorded, so a
 // regression shows as a recorded request rather than a DNS error.
 
 for (const callback of ["/%5Cevil.tld", "/%09/evil.tld", "//evil.tld", "https://evil.tld/"]) {
   test(`signing in at /login?callbackUrl=${callback} stays on this app`, async ({ page, context }) => {
     const offsite: string[] = [];
-    await context.route(/evil\.tld/, async (route) => {
+    await context.route((url) => url.hostname.endsWith("evil.tld"), async (route) => {
       offsite.push(route.request().url());
       await route.fulfill({ status: 200, contentType: "text/html", body: "<h1>evil</h1>" });
     });
