@@ -48,6 +48,24 @@ export class PasswordCheckPool {
     readonly maxWaiting: number = 8,
   ) {}
 
+  private admitted = 0;
+
+  /**
+   * Admits one sign-in attempt for its whole course (limit checks, user lookup, password check,
+   * counting), or returns false at once when as many attempts as the pool can run or hold are
+   * already under way: a flood is then refused before it costs any database work either.
+   * Every true must be followed by exactly one leave().
+   */
+  tryEnter(): boolean {
+    if (this.admitted >= this.threads + this.maxWaiting) return false;
+    this.admitted += 1;
+    return true;
+  }
+
+  leave(): void {
+    this.admitted = Math.max(0, this.admitted - 1);
+  }
+
   /** True when the password matches the bcrypt hash; rejects with PasswordChecksBusyError when full. */
   verify(password: string, hash: string): Promise<boolean> {
     if (this.running.size >= this.threads && this.waiting.length >= this.maxWaiting) {

@@ -143,6 +143,21 @@ describe("bounded password checks", () => {
     }
   });
 
+  it("refuses an attempt beyond what the checks can run or hold before it does any other work", async () => {
+    const pool = new PasswordCheckPool(1, 1);
+    const limiter = new SigninLimiter(POLICY);
+    try {
+      const attempts = [PASSWORD, "wrong", PASSWORD].map((password) => passwordSignIn({ email: "dave@corp.example", password }, "192.0.2.60", { limiter, checks: pool }));
+      expect(await attempts[2]).toEqual({ ok: false, reason: "busy" });
+      expect(await attempts[0]).toMatchObject({ ok: true });
+      expect(await attempts[1]).toEqual({ ok: false, reason: "invalid" });
+      expect(pool.started).toBe(2);
+      expect(await passwordSignIn({ email: "dave@corp.example", password: PASSWORD }, "192.0.2.60", { limiter, checks: pool })).toMatchObject({ ok: true });
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("answers a locked attempt through next-auth's authorize with TooManyAttempts, keyed by the trusted proxy's address", async () => {
     process.env.BLINDSPOT_TRUST_PROXY = "1";
     resetConfigForTests();

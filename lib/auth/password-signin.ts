@@ -6,8 +6,9 @@ import { signinLimiter, type SigninLimiter } from "./signin-limits";
 
 // Email + password sign-in (next-auth's credentials `authorize`, lib/auth/options.ts), in this
 // order so that an attacker's attempts cost as little as possible:
-//   1. the limits (one indexed read per key): a locked account or address is refused at once;
-//   2. a slot for the password check (bounded; refused at once when full);
+//   1. a place among the attempts under way (as many as the password checks can run or hold):
+//      when all are taken the attempt is refused at once, before any database work;
+//   2. the limits (one indexed read per key): a locked account or address is refused at once;
 //   3. bcrypt on a worker thread, against a dummy hash when the email is unknown, so neither the
 //      answer nor its timing reveals which accounts exist;
 //   4. failures counted (and a new lock audited), success clears the account's count.
@@ -37,6 +38,15 @@ export async function passwordSignIn(
   if (!parsed.success) return { ok: false, reason: "invalid" };
   const { email, password } = parsed.data;
 
+  if (!deps.checks.tryEnter()) return { ok: false, reason: "busy" };
+  try {
+    return await attempt(email, password, address, deps);
+  } finally {
+    deps.checks.leave();
+  }
+}
+
+async function attempt(email: string, password: string, address: string | null, deps: PasswordSignInDeps): Promise<PasswordSignInResult> {
   const gate = await deps.limiter.check(email, address);
   if (!gate.allowed) return { ok: false, reason: "locked", retryAfterSeconds: gate.retryAfterSeconds };
 
