@@ -32,12 +32,15 @@ interface Options {
   rate: number;
   seconds: number;
   engine: "pglite" | "postgres";
+  /** Another checkout to run (e.g. an export of an older commit, with its own node_modules). */
+  appDir: string;
 }
 
 const USAGE = `usage: npm run bench:signin -- [--rate N] [--seconds N] [--engine pglite|postgres]
   --rate      wrong-password attempts per second during the brute force (default 50)
   --seconds   length of each phase, brute force off and on (default 20)
-  --engine    pglite (default, embedded) or postgres (BENCH_DATABASE_URL, or a throwaway server)`;
+  --engine    pglite (default, embedded) or postgres (BENCH_DATABASE_URL, or a throwaway server)
+  --app-dir   the checkout whose app is started (default: this one), to compare with older code`;
 
 function parseOptions(): Options {
   const { values } = parseArgs({
@@ -45,6 +48,7 @@ function parseOptions(): Options {
       rate: { type: "string", default: "50" },
       seconds: { type: "string", default: "20" },
       engine: { type: "string", default: "pglite" },
+      "app-dir": { type: "string", default: root },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -59,7 +63,7 @@ function parseOptions(): Options {
     console.error(USAGE);
     process.exit(2);
   }
-  return { rate, seconds, engine: values.engine };
+  return { rate, seconds, engine: values.engine, appDir: path.resolve(values["app-dir"]) };
 }
 
 // ---- figures ------------------------------------------------------------------------------
@@ -269,7 +273,7 @@ async function postgresUrl(): Promise<string> {
 async function main(): Promise<void> {
   const opts = parseOptions();
   const loadAverageAtStart = os.loadavg().map((n) => Number(n.toFixed(2)));
-  log(`brute force ${opts.rate} attempts/s for ${opts.seconds} s; engine ${opts.engine}; load average ${loadAverageAtStart.join(" ")}`);
+  log(`brute force ${opts.rate} attempts/s for ${opts.seconds} s; engine ${opts.engine}; app ${opts.appDir}; load average ${loadAverageAtStart.join(" ")}`);
 
   log("event-loop delay during bcrypt checks (in this process)…");
   const eventLoop = await measureEventLoop();
@@ -283,7 +287,7 @@ async function main(): Promise<void> {
   const databaseUrl = opts.engine === "postgres" ? await postgresUrl() : undefined;
   log("starting the app (scripts/start.ts; it builds first if the build is stale)…");
   const app = await launchApp({
-    appDir: root,
+    appDir: opts.appDir,
     env: () => ({
       BLINDSPOT_DATA_DIR: path.join(workDir, "data"),
       BLINDSPOT_INIT_INGEST_TOKEN: ingestToken,
@@ -319,7 +323,7 @@ async function main(): Promise<void> {
     console.log(`\n  sign-in attempts: ${on.signin.sent} sent; answered: ${answers}`);
     console.log(`  sign-in latency p50 / p95: ${fmt(on.signin.latency.p50)} / ${fmt(on.signin.latency.p95)} ms`);
   }
-  writeResults(`signin-${opts.engine}`, {
+  writeResults(`signin-${opts.engine}${opts.appDir === root ? "" : `-${path.basename(opts.appDir)}`}`, {
     at: new Date().toISOString(),
     options: opts,
     loadAverageAtStart,
