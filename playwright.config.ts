@@ -9,8 +9,8 @@ export const E2E = {
   baseURL: `http://127.0.0.1:${E2E_PORT}`,
   adminEmail: "admin@e2e.example",
   adminPassword: "e2e-admin-password-0123",
-  ingestToken: "e2e-ingest-token-0123456789abcdef",
-  apiToken: "e2e-api-token-0123456789abcdef",
+  ingestToken: "e2e-ingest-token-0123456789abcdef0123",
+  apiToken: "e2e-api-token-0123456789abcdef0123456",
   analystEmail: "analyst@e2e.example",
   managerEmail: "manager@e2e.example",
   /** An analyst of another tenant, which holds no data. */

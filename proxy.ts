@@ -1,5 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { getToken } from "next-auth/jwt";
+import { safeCallbackPath } from "@/lib/auth/callback-url";
 import { urlHasNul } from "@/lib/db/postgres-values";
 import { publicUrlIsHttps } from "@/lib/public-url";
 import { dynamicSecurityHeaders, newNonce } from "@/lib/security-headers";
@@ -41,7 +42,7 @@ export async function proxy(request: NextRequest) {
       return withSecurity(NextResponse.json({ error: "sign in required" }, { status: 401 }));
     }
     const login = new URL("/login", request.url);
-    login.searchParams.set("callbackUrl", `${pathname}${search}`);
+    login.searchParams.set("callbackUrl", safeCallbackPath(`${pathname}${search}`, request.nextUrl.origin));
     return withSecurity(NextResponse.redirect(login));
   }
   return withSecurity(NextResponse.next({ request: { headers } }));

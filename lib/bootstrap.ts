@@ -4,7 +4,8 @@ import path from "node:path";
 import type pg from "pg";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { createIngestToken } from "@/lib/auth/ingest-tokens";
-import { hashPassword, verifyPassword } from "@/lib/auth/passwords";
+import { passwordChecks } from "@/lib/auth/password-checks";
+import { hashPassword } from "@/lib/auth/passwords";
 import type { Config } from "@/lib/config";
 import { writeDataDirSecret } from "@/lib/data-dir";
 import { prisma } from "@/lib/db/prisma";
@@ -47,7 +48,7 @@ export function initialAdminPasswordFile(dataDir: string): string | null {
  */
 export async function discardInitialAdminPassword(dataDir: string, replacedHash: string): Promise<boolean> {
   const file = path.join(dataDir, SECRET_FILES.adminPassword);
-  if (!existsSync(file) || !(await verifyPassword(readFileSync(file, "utf8").trim(), replacedHash))) return false;
+  if (!existsSync(file) || !(await passwordChecks().verify(readFileSync(file, "utf8").trim(), replacedHash))) return false;
   rmSync(file, { force: true });
   return true;
 }

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { publicUrlProblem } from "./public-url";
+import { weakSecretReason } from "@/lib/auth/secrets";
 
 // Every environment variable Blindspot reads, in one place, validated once.
 // Names are part of the public interface (README "Configuration"): do not rename.
@@ -71,6 +72,16 @@ const hostName = z.string().transform((v, ctx) => {
   }
   return host;
 });
+// Checked when the configuration is read, so a weak secret stops the start with a clear message
+// (also once the database exists, where the value is ignored: it is still a misconfiguration).
+const initSecret = z
+  .string()
+  .optional()
+  .superRefine((v, ctx) => {
+    const reason = v === undefined || v === "" ? null : weakSecretReason(v);
+    if (reason) ctx.addIssue({ code: "custom", message: reason });
+  })
+  .transform((v) => (v === "" ? undefined : v));
 
 const envSchema = z.object({
   DATABASE_URL: z.string().optional(),
@@ -99,8 +110,9 @@ const envSchema = z.object({
   BLINDSPOT_INGEST_QUEUE: intFromEnv(256),
   BLINDSPOT_INIT_ADMIN_EMAIL: z.string().optional(),
   BLINDSPOT_INIT_ADMIN_PASSWORD: z.string().optional(),
-  BLINDSPOT_INIT_INGEST_TOKEN: z.string().optional(),
-  BLINDSPOT_INIT_API_TOKEN: z.string().optional(),
+  /** Chosen secrets for the first start: 32 characters at least, or the generated format. */
+  BLINDSPOT_INIT_INGEST_TOKEN: initSecret,
+  BLINDSPOT_INIT_API_TOKEN: initSecret,
   DB_POOL_SIZE: intFromEnv(10),
   /**
    * Longest a statement of the app's pool may run (Postgres statement_timeout, SQLSTATE 57014),
@@ -113,6 +125,22 @@ const envSchema = z.object({
   BLINDSPOT_OIDC_CLIENT_ID: z.string().optional(),
   BLINDSPOT_OIDC_CLIENT_SECRET: z.string().optional(),
   BLINDSPOT_OIDC_NAME: z.string().optional(),
+  /**
+   * Reverse proxies in front of Blindspot that append to X-Forwarded-For (usually 1). Unset or 0:
+   * the header is not trusted and sign-in limits count all clients together (lib/auth/client-address).
+   */
+  BLINDSPOT_TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return 0;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 10) {
+        ctx.addIssue({ code: "custom", message: `must be the number of reverse proxies in front (0-10), got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    }),
   /** Console sessions end after this many hours. */
   BLINDSPOT_SESSION_HOURS: intFromEnv(8),
   /** Compliance API connector of the default tenant, applied at start when set (TELEMETRY.md §4.1). */
@@ -150,4 +178,10 @@ export function config(): Config {
 /** Tests change the environment between cases; they call this to re-read it. */
 export function resetConfigForTests(): void {
   cached = undefined;
+}
+
+/** This app's origin as people reach it: NEXTAUTH_URL (the launcher sets it), else BLINDSPOT_PUBLIC_URL, else localhost. */
+export function appOrigin(): string {
+  const c = config();
+  return process.env.NEXTAUTH_URL || c.BLINDSPOT_PUBLIC_URL || `http://localhost:${c.PORT}`;
 }

@@ -16,7 +16,7 @@ import {
 } from "@/lib/auth/ingest-tokens";
 import { isRole } from "@/lib/auth/roles";
 import { importComplianceFile } from "@/lib/compliance/import";
-import { createUser, deactivateUser, setOwner, setPassword } from "@/lib/auth/users";
+import { createUser, deactivateUser, setOwner, setPassword, unlinkSso } from "@/lib/auth/users";
 import { loadConfig } from "@/lib/config";
 import { openEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
@@ -46,6 +46,7 @@ const USAGE = `Blindspot admin CLI
                                                        ends the user's console sessions)
   npm run blindspot -- users owner <email> [--remove] make an admin an instance owner, or no longer
   npm run blindspot -- users deactivate <email>       also revokes the API tokens they created
+  npm run blindspot -- users unlink-sso <email>       the next SSO sign-in (verified email) binds the user anew
   npm run blindspot -- compliance import <file.json|file.ndjson> [--tenant <slug>] [--organization <org uuid for user records>]
   npm run blindspot -- tenants create <slug> [--name <display name>]
   npm run blindspot -- environments create <tenant-slug> <name>
@@ -179,7 +180,7 @@ async function run(): Promise<void> {
     }
     case "users list": {
       const users = await prisma().user.findMany({ where: { tenantId: await tenantIdOf(opts.tenant!) }, orderBy: { email: "asc" } });
-      table(users.map((u) => ({ email: u.email, name: u.name, role: u.role, owner: u.isOwner ? "yes" : "", status: u.deactivatedAt ? "deactivated" : "active", lastLogin: u.lastLoginAt, created: u.createdAt })));
+      table(users.map((u) => ({ email: u.email, name: u.name, role: u.role, owner: u.isOwner ? "yes" : "", status: u.deactivatedAt ? "deactivated" : "active", sso: u.oidcSubject ? "bound" : "", lastLogin: u.lastLoginAt, created: u.createdAt })));
       return;
     }
     case "users deactivate": {
@@ -206,6 +207,12 @@ async function run(): Promise<void> {
       const refused = await setOwner(user.id, !opts.remove, actor);
       if (refused) throw new Error(refused);
       console.log(`${user.email} is ${opts.remove ? "no longer an" : "an"} instance owner.`);
+      return;
+    }
+    case "users unlink-sso": {
+      if (!arg) throw new UsageError("users unlink-sso needs an email");
+      const user = await unlinkSso(arg, actor);
+      console.log(user.oidcSubject ? `Unlinked ${user.email} from its single sign-on account; the next SSO sign-in binds it again.` : `${user.email} was not linked to a single sign-on account.`);
       return;
     }
     case "compliance import": {

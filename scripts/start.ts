@@ -25,7 +25,7 @@ function configOrExit(): Config {
   try {
     return loadConfig();
   } catch (err) {
-    console.error(`[blindspot] ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`[blindspot] failed to start: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
 }

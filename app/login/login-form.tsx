@@ -2,6 +2,12 @@
 
 import { signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
+import { safeCallbackPath } from "@/lib/auth/callback-url";
+import { signinErrorMessage } from "./signin-errors";
+
+// The server already checked callbackUrl; it is checked again against the origin the browser is
+// really on, right where it is used.
+const sameOrigin = (url: string) => safeCallbackPath(url, window.location.origin);
 
 export function LoginForm({ callbackUrl, initialError, sso }: { callbackUrl: string; initialError: string | null; sso: string | null }) {
   const [error, setError] = useState<string | null>(initialError);
@@ -16,14 +22,14 @@ export function LoginForm({ callbackUrl, initialError, sso }: { callbackUrl: str
       email: String(form.get("email") ?? ""),
       password: String(form.get("password") ?? ""),
       redirect: false,
-      callbackUrl,
+      callbackUrl: sameOrigin(callbackUrl),
     });
     if (!res || res.error) {
       setPending(false);
-      setError("Wrong email or password, or the account is deactivated.");
+      setError(signinErrorMessage(res?.error ?? "CredentialsSignin"));
       return;
     }
-    window.location.assign(callbackUrl);
+    window.location.assign(sameOrigin(callbackUrl));
   }
 
   return (
@@ -51,7 +57,7 @@ export function LoginForm({ callbackUrl, initialError, sso }: { callbackUrl: str
         </button>
       </form>
       {sso && (
-        <button type="button" className="btn-secondary mt-3 w-full" onClick={() => signIn("oidc", { callbackUrl })}>
+        <button type="button" className="btn-secondary mt-3 w-full" onClick={() => signIn("oidc", { callbackUrl: sameOrigin(callbackUrl) })}>
           Continue with {sso}
         </button>
       )}

@@ -1,26 +1,19 @@
 import { redirect } from "next/navigation";
+import { safeCallbackPath } from "@/lib/auth/callback-url";
 import { oidcConfigured, oidcDisplayName } from "@/lib/auth/options";
 import { currentUser } from "@/lib/auth/session";
+import { appOrigin } from "@/lib/config";
 import { LoginForm } from "./login-form";
+import { signinErrorMessage } from "./signin-errors";
 
 export const dynamic = "force-dynamic";
 
-const ERRORS: Record<string, string> = {
-  CredentialsSignin: "Wrong email or password, or the account is deactivated.",
-  NotInvited: "Your single sign-on account has no Blindspot user. Ask an admin to add you.",
-  SessionRequired: "Please sign in.",
-};
-
-function safeCallback(url: string | undefined): string {
-  // Only same-site paths: never redirect to another origin after sign-in.
-  return url && url.startsWith("/") && !url.startsWith("//") ? url : "/";
-}
-
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
   const params = await searchParams;
-  const callbackUrl = safeCallback(params.callbackUrl);
+  // Only paths on this app: anything else (another origin, "/\\evil.tld", "/%09/evil.tld") goes to "/".
+  const callbackUrl = params.callbackUrl ? safeCallbackPath(params.callbackUrl, appOrigin()) : "/";
   if (await currentUser()) redirect(callbackUrl);
-  const error = params.error ? (ERRORS[params.error] ?? "Sign-in failed.") : null;
+  const error = params.error ? signinErrorMessage(params.error) : null;
   return (
     <main className="flex min-h-screen items-center justify-center px-4">
       <div className="w-full max-w-sm rounded-lg border border-slate-200 bg-white p-8 shadow-sm dark:border-slate-800 dark:bg-slate-900">

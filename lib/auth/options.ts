@@ -1,25 +1,26 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import { z } from "zod";
 import { config } from "@/lib/config";
 import { prisma } from "@/lib/db/prisma";
 import { publicUrlIsHttps } from "@/lib/public-url";
-import { verifyPassword } from "./passwords";
+import { safeCallbackPath } from "./callback-url";
+import { oidcIssuer, oidcSignIn, userIdForOidcSubject, type OidcProfile, type OidcRefusal } from "./oidc-signin";
+import { clientAddress } from "./client-address";
+import { passwordSignIn } from "./password-signin";
 
 // next-auth: email + password (bcrypt) and, when configured, one OpenID Connect provider for
 // SSO. The session (a signed JWT cookie) only says who signed in; every page and route loads
 // the user from the database (lib/auth/session.ts), so a role change or deactivation applies
 // at once.
 
-const credentialsSchema = z.object({ email: z.string().trim().toLowerCase().email(), password: z.string().min(1).max(1024) });
-
-// A bcrypt hash to compare against when the email is unknown, so timing does not reveal which
-// accounts exist.
-const DUMMY_HASH = "$2b$12$eDdsMSNS.FObJJLhQvBRReWBZGtK9sRToiuExg47fNLSFGFCbqeQq";
-
-async function audit(actor: string, action: string, tenantId: string | null, details?: Record<string, string>) {
-  await prisma().auditLog.create({ data: { actor, action, tenantId, details } });
-}
+/** The login page's message for each refused SSO sign-in (app/login/page.tsx). */
+const OIDC_ERRORS: Record<OidcRefusal, string> = {
+  no_subject: "SsoRefused",
+  email_unverified: "SsoEmailUnverified",
+  not_invited: "NotInvited",
+  deactivated: "NotInvited",
+  subject_mismatch: "SsoAccountMismatch",
+};
 
 export function oidcConfigured(): boolean {
   const c = config();
@@ -37,18 +38,14 @@ export function authOptions(): NextAuthOptions {
       id: "credentials",
       name: "Email and password",
       credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
-      async authorize(raw) {
-        const parsed = credentialsSchema.safeParse(raw);
-        if (!parsed.success) return null;
-        const user = await prisma().user.findUnique({ where: { email: parsed.data.email } });
-        const ok = await verifyPassword(parsed.data.password, user?.passwordHash ?? DUMMY_HASH);
-        if (!user || !ok || !user.passwordHash || user.deactivatedAt) {
-          await audit(parsed.data.email, "signin.failed", user?.tenantId ?? null);
-          return null;
-        }
-        await prisma().user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
-        await audit(user.email, "signin", user.tenantId, { method: "password" });
-        return { id: user.id, email: user.email, name: user.name ?? user.email };
+      // Errors thrown here reach the login form as `error=<message>` (app/login/login-form.tsx).
+      async authorize(raw, req) {
+        const address = clientAddress(req?.headers ?? {}, config().BLINDSPOT_TRUST_PROXY);
+        const result = await passwordSignIn(raw, address);
+        if (result.ok) return result.user;
+        if (result.reason === "locked") throw new Error("TooManyAttempts");
+        if (result.reason === "busy") throw new Error("SignInBusy");
+        return null;
       },
     }),
   ];
@@ -78,31 +75,33 @@ export function authOptions(): NextAuthOptions {
     session: { strategy: "jwt", maxAge: c.BLINDSPOT_SESSION_HOURS * 3600 },
     pages: { signIn: "/login", error: "/login" },
     callbacks: {
-      // SSO only lets in people an admin has added (matched by verified email).
-      async signIn({ user, account }) {
+      // SSO only lets in people an admin has added: bound to the provider's subject at the first
+      // sign-in (email verified by the provider), matched on that subject afterwards (lib/auth/oidc-signin).
+      async signIn({ account, profile }) {
         if (account?.provider !== "oidc") return true;
-        const email = user.email?.toLowerCase();
-        const known = email ? await prisma().user.findUnique({ where: { email } }) : null;
-        if (!known || known.deactivatedAt) {
-          await audit(email ?? "unknown", "signin.failed", known?.tenantId ?? null, { method: "oidc" });
-          return "/login?error=NotInvited";
-        }
-        await prisma().user.update({ where: { id: known.id }, data: { lastLoginAt: new Date() } });
-        await audit(known.email, "signin", known.tenantId, { method: "oidc" });
-        return true;
+        const issuer = oidcIssuer();
+        if (!issuer) return "/login?error=NotInvited";
+        const result = await oidcSignIn((profile ?? {}) as OidcProfile, issuer);
+        return result.ok ? true : `/login?error=${OIDC_ERRORS[result.reason]}`;
       },
       async jwt({ token, user, account }) {
         if (user) {
-          // For SSO the provider's id is not ours: look the person up by email.
-          const row = account?.provider === "oidc" && user.email
-            ? await prisma().user.findUnique({ where: { email: user.email.toLowerCase() } })
-            : await prisma().user.findUnique({ where: { id: user.id } });
+          // For SSO the provider's id (its subject) is not ours: the user bound to it is.
+          const issuer = oidcIssuer();
+          const uid = account?.provider === "oidc"
+            ? (issuer ? await userIdForOidcSubject(issuer, account.providerAccountId) : null)
+            : user.id;
+          const row = uid ? await prisma().user.findUnique({ where: { id: uid }, select: { id: true, sessionVersion: true } }) : null;
           if (row) {
             token.uid = row.id;
             token.sv = row.sessionVersion;
           }
         }
         return token;
+      },
+      // Where next-auth sends the browser after signing in or out: only this app's own paths.
+      async redirect({ url, baseUrl }) {
+        return `${baseUrl}${safeCallbackPath(url, baseUrl)}`;
       },
       async session({ session, token }) {
         return { ...session, uid: typeof token.uid === "string" ? token.uid : undefined, sv: typeof token.sv === "number" ? token.sv : 0 };

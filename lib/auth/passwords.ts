@@ -11,6 +11,5 @@ export function hashPassword(password: string): Promise<string> {
   return bcrypt.hash(password, COST);
 }
 
-export function verifyPassword(password: string, hash: string): Promise<boolean> {
-  return bcrypt.compare(password, hash);
-}
+// Checking a password is lib/auth/password-checks.ts (worker threads, bounded), never bcrypt here:
+// sign-in attempts come from the network, and a check on the event loop stalls ingest.

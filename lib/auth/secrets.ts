@@ -38,10 +38,28 @@ export function digestsEqual(aHex: string, bHex: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Secrets supplied by an operator (BLINDSPOT_INIT_*) must still be hard to guess. */
+/** The shape generateSecret() produces: prefix + 33 base62 characters (192 random bits). */
+const GENERATED_FORMAT = /^bs[ia]_[0-9A-Za-z]{33}$/;
+
+/** Operator-chosen secrets must carry about as much as a generated one: 32 characters at least. */
+export const MIN_CHOSEN_SECRET_LENGTH = 32;
+
+/**
+ * Why a secret supplied by an operator (BLINDSPOT_INIT_*, or a chosen secret) is too weak, or
+ * null when it is acceptable: the generated format, or at least 32 characters without white space.
+ */
+export function weakSecretReason(secret: string): string | null {
+  if (/\s/.test(secret)) return "must not contain white space";
+  if (GENERATED_FORMAT.test(secret)) return null;
+  if (secret.length < MIN_CHOSEN_SECRET_LENGTH) {
+    return `must be at least ${MIN_CHOSEN_SECRET_LENGTH} characters (got ${secret.length}); generate one with: openssl rand -hex 24`;
+  }
+  return null;
+}
+
 export function assertStrongSecret(secret: string, what: string): void {
-  if (secret.length < 16) throw new Error(`${what} must be at least 16 characters`);
-  if (/\s/.test(secret)) throw new Error(`${what} must not contain white space`);
+  const reason = weakSecretReason(secret);
+  if (reason) throw new Error(`${what} ${reason}`);
 }
 
 /** Reads the presented secret from Authorization: Bearer … or x-api-key. */

@@ -4,7 +4,8 @@ import { discardInitialAdminPassword } from "@/lib/bootstrap";
 import { config } from "@/lib/config";
 import { prisma } from "@/lib/db/prisma";
 import { clearApiTokenCache } from "./api-tokens";
-import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from "./passwords";
+import { passwordChecks } from "./password-checks";
+import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "./passwords";
 import type { Role } from "./roles";
 
 // Console users: one home tenant and a role each. Passwords are bcrypt hashes; SSO users may
@@ -116,7 +117,7 @@ export async function changeOwnPassword(userId: string, currentPassword: string,
   const user = await prisma().user.findUnique({ where: { id: userId } });
   if (!user || user.deactivatedAt) return { ok: false, field: "currentPassword", error: "No such user." };
   if (!user.passwordHash) return { ok: false, field: "currentPassword", error: "This account signs in with single sign-on and has no password here." };
-  if (currentPassword.length > MAX_PASSWORD_LENGTH || !(await verifyPassword(currentPassword, user.passwordHash))) {
+  if (currentPassword.length > MAX_PASSWORD_LENGTH || !(await passwordChecks().verify(currentPassword, user.passwordHash))) {
     await recordAudit({ tenantId: user.tenantId, actor: user.email, action: "user.password_change.failed", target: user.email });
     return { ok: false, field: "currentPassword", error: "The current password is not right." };
   }
@@ -125,4 +126,23 @@ export async function changeOwnPassword(userId: string, currentPassword: string,
   if (newPassword === currentPassword) return { ok: false, field: "newPassword", error: "The new password must differ from the current one." };
   const { user: updated } = await setPassword(user.id, newPassword, user.email, "user.password_change");
   return { ok: true, sessionVersion: updated.sessionVersion };
+}
+
+/**
+ * Forgets which single sign-on account (issuer + subject) a user is bound to, so the next SSO
+ * sign-in with a verified email binds again: for a person whose provider account was recreated,
+ * or after a move to another provider. Refused SSO sign-ins of a bound user are in the audit log
+ * (signin.failed, reason subject_mismatch).
+ */
+export async function unlinkSso(email: string, actor: string) {
+  const user = await prisma().user.findUniqueOrThrow({ where: { email: email.trim().toLowerCase() } });
+  await prisma().user.update({ where: { id: user.id }, data: { oidcIssuer: null, oidcSubject: null } });
+  await recordAudit({
+    tenantId: user.tenantId,
+    actor,
+    action: "user.sso_unbound",
+    target: user.email,
+    details: { issuer: user.oidcIssuer ?? "", subject: user.oidcSubject ?? "" },
+  });
+  return user;
 }

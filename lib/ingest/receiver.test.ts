@@ -480,7 +480,7 @@ describe("health", () => {
 describe("headless token with a chosen secret", () => {
   it("creates a token whose secret is exactly the one given", async () => {
     const t = await createTestTenant("chosen");
-    const secret = "init-token-0123456789abcdef";
+    const secret = "init-token-0123456789abcdef0123456789";
     await createIngestToken({ tenantId: t.tenantId, environmentId: t.environmentId, name: "init", secret });
     expect((await send("logs", logsFixture.body(), pb(secret))).status).toBe(200);
   });
