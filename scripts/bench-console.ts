@@ -29,7 +29,7 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { buildIsFresh } from "./build-freshness";
-import { freePort, launchApp, log, onCleanup, reportFailures, resultsDir, root, runBench, sleep, tempDir, throwIfAborted, writeResults, type LaunchedApp } from "./bench-support";
+import { freePort, launchApp, log, onCleanup, reportFailures, resultsDir, root, runBench, scratchDatabase, sleep, tempDir, throwIfAborted, writeResults, type LaunchedApp } from "./bench-support";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { createUser } from "@/lib/auth/users";
 import { migrate } from "@/lib/db/migrate";
@@ -121,12 +121,6 @@ interface Database {
   serverLog: string | null;
 }
 
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
 async function setupDatabase(): Promise<Database> {
   let adminUrl = process.env.BENCH_DATABASE_URL;
   let description = "Postgres server (BENCH_DATABASE_URL)";
@@ -147,27 +141,9 @@ async function setupDatabase(): Promise<Database> {
     serverLog = path.join(dir, "server.log");
   }
 
-  // A fresh database, dropped at the end (also on a shared server).
-  const name = `blindspot_console_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    const { rows } = await admin.query<{ server_version: string }>("SHOW server_version");
-    description += `, PostgreSQL ${rows[0].server_version}`;
-    await admin.query(`CREATE DATABASE "${name}"`);
-    onCleanup(`drop database ${name}`, async () => {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    });
-  } finally {
-    await admin.end();
-  }
-  return { description, url: withDatabase(adminUrl, name), serverLog };
+  const db = await scratchDatabase(adminUrl, `blindspot_console_${randomBytes(4).toString("hex")}`);
+  description += `, PostgreSQL ${db.serverVersion}`;
+  return { description, url: db.url, serverLog };
 }
 
 // ---- data generation --------------------------------------------------------------------

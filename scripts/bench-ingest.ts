@@ -26,7 +26,7 @@ import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import type { JsonValue } from "@/lib/otlp/values";
-import { freePort, isAborted, launchApp, log, message, onCleanup, reportFailures, resultsDir, root, runBench, tempDir, throwIfAborted, writeResults, type LaunchedApp } from "./bench-support";
+import { freePort, isAborted, launchApp, log, message, onCleanup, reportFailures, resultsDir, root, runBench, scratchDatabase, tempDir, throwIfAborted, writeResults, type LaunchedApp } from "./bench-support";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
@@ -132,12 +132,6 @@ interface EngineSetup {
   serverPid: number | null;
 }
 
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
 async function setupPostgres(): Promise<EngineSetup> {
   let adminUrl = process.env.BENCH_DATABASE_URL;
   let description = "Postgres server (BENCH_DATABASE_URL)";
@@ -161,29 +155,10 @@ async function setupPostgres(): Promise<EngineSetup> {
 
   // Two fresh databases on the same server, dropped at the end (also on a shared server).
   const suffix = randomBytes(4).toString("hex");
-  const appDb = `blindspot_bench_${suffix}`;
-  const copyDb = `blindspot_bench_copy_${suffix}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    const { rows } = await admin.query<{ server_version: string }>("SHOW server_version");
-    description += `, PostgreSQL ${rows[0].server_version}`;
-    for (const db of [appDb, copyDb]) {
-      await admin.query(`CREATE DATABASE "${db}"`);
-      onCleanup(`drop database ${db}`, async () => {
-        const c = new pg.Client({ connectionString: adminUrl });
-        await c.connect();
-        try {
-          await c.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
-        } finally {
-          await c.end();
-        }
-      });
-    }
-  } finally {
-    await admin.end();
-  }
-  return { description, appDatabaseUrl: withDatabase(adminUrl, appDb), copyDatabaseUrl: withDatabase(adminUrl, copyDb), serverLog, serverPid };
+  const appDb = await scratchDatabase(adminUrl, `blindspot_bench_${suffix}`);
+  const copyDb = await scratchDatabase(adminUrl, `blindspot_bench_copy_${suffix}`);
+  description += `, PostgreSQL ${appDb.serverVersion}`;
+  return { description, appDatabaseUrl: appDb.url, copyDatabaseUrl: copyDb.url, serverLog, serverPid };
 }
 
 // ---- the app under test -----------------------------------------------------------------

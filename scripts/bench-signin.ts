@@ -26,7 +26,7 @@ import { parseArgs } from "node:util";
 import bcrypt from "bcryptjs";
 import { PasswordCheckPool } from "@/lib/auth/password-checks";
 import pg from "pg";
-import { freePort, isAborted, launchApp, log, onCleanup, reportFailures, resultsDir, root, runBench, sleep, tempDir, throwIfAborted, writeResults, type LaunchedApp } from "./bench-support";
+import { freePort, isAborted, launchApp, log, onCleanup, reportFailures, resultsDir, root, runBench, scratchDatabase, sleep, tempDir, throwIfAborted, writeResults, type LaunchedApp } from "./bench-support";
 
 interface Options {
   rate: number;
@@ -251,23 +251,7 @@ async function postgresUrl(): Promise<string> {
     });
     adminUrl = started.stdout.trim().split("\n").pop()!;
   }
-  const name = `blindspot_bench_signin_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  onCleanup(`drop database ${name}`, async () => {
-    const c = new pg.Client({ connectionString: adminUrl });
-    await c.connect();
-    try {
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    } finally {
-      await c.end();
-    }
-  });
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
+  return (await scratchDatabase(adminUrl, `blindspot_bench_signin_${randomBytes(4).toString("hex")}`)).url;
 }
 
 async function main(): Promise<void> {

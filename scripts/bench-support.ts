@@ -1,4 +1,4 @@
-// What the benchmark scripts (bench-ingest, bench-console) share: an undo list that runs on
+// What the benchmark scripts (bench-ingest, bench-console, bench-signin) share: an undo list that runs on
 // success, failure and Ctrl-C alike, and small helpers. Results go to bench-results/ (git-ignored).
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -6,6 +6,7 @@ import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import pg from "pg";
 
 const cleanups: { what: string; run: () => Promise<void> | void }[] = [];
 let cleaningUp: Promise<void> | undefined;
@@ -189,4 +190,31 @@ export async function launchApp(opts: {
     await sleep(250);
   }
   return { port, child, logFile, stop };
+}
+
+/**
+ * A fresh database named `name` on the server at `adminUrl`, dropped at cleanup (also on a shared
+ * server): its URL, and the server's version for the report.
+ */
+export async function scratchDatabase(adminUrl: string, name: string): Promise<{ url: string; serverVersion: string }> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ server_version: string }>("SHOW server_version");
+    await admin.query(`CREATE DATABASE "${name}"`);
+    onCleanup(`drop database ${name}`, async () => {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    });
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    return { url: url.toString(), serverVersion: rows[0].server_version };
+  } finally {
+    await admin.end();
+  }
 }
