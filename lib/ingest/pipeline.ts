@@ -172,7 +172,12 @@ export async function handleExport(signal: Signal, request: Request): Promise<Re
   }
 }
 
-/** The database failed: retryable conditions get 503 + Retry-After, anything else a logged 500. */
+/**
+ * The database failed: 503 + Retry-After for every failure of the database's state (the exporter
+ * keeps the batch; OTLP exporters retry only 429/502/503/504), a logged 500 only for deterministic
+ * failures (a bug of ours, a statement the server rejects as wrong): the same batch would fail the
+ * same way on every retry and hold the exporter's queue. See db-errors.ts for the classification.
+ */
 function databaseFailure(err: unknown, encoding: WireEncoding, cors: Record<string, string>): Response {
   if (isRetryableDatabaseError(err)) {
     console.error(`[ingest] database unavailable: ${describeError(err)}`);
