@@ -122,6 +122,7 @@ export async function handleExport(signal: Signal, request: Request): Promise<Re
   try {
     auth = await authenticateIngest(presentedSecret(request.headers), signal);
   } catch (err) {
+    await discardBody(request);
     return databaseFailure(err, replyAs, cors);
   }
   if (!auth.ok) {
@@ -169,6 +170,27 @@ export async function handleExport(signal: Signal, request: Request): Promise<Re
       return statusResponse(503, RPC.UNAVAILABLE, err.message, encoding, { ...cors, "retry-after": RETRY_AFTER_SECONDS });
     }
     return databaseFailure(err, encoding, cors);
+  }
+}
+
+/**
+ * Reads an unread request body to its end (up to the body cap), so that a sender still writing it
+ * receives the answer: a 503 sent while the body is unread makes the server close the connection,
+ * and the exporter sees a reset instead of Retry-After.
+ */
+async function discardBody(request: Request): Promise<void> {
+  const reader = request.body?.getReader();
+  if (!reader) return;
+  let left = config().BLINDSPOT_MAX_BODY_BYTES;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      left -= value.byteLength;
+      if (left < 0) return void (await reader.cancel());
+    }
+  } catch {
+    // The sender went away: nothing to answer.
   }
 }
 
