@@ -6,6 +6,7 @@
 //      answer other than 200 or 503 + Retry-After
 //   c  the Compliance API connector killed (kill -9 of the app) mid-sync from the local stub;
 //      restart; the job resumes from its cursor, nothing missing, nothing stored twice
+//   d  as a, with the embedded PGlite (owned by the launcher, so it dies with it)
 // (The detection jobs do not exist yet; when they do, they get a scenario like c.)
 // Senders behave as OTLP exporters: they retry 503 (and connection errors) until a 200, and a
 // batch counts as acknowledged only on 200. Prints PASS/FAIL per scenario with its figures.
@@ -13,6 +14,7 @@ import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import path from "node:path";
 import pg from "pg";
+import { urlForSocketDir } from "@/lib/db/embedded";
 import { toTaggedId } from "@/lib/identity/tagged-id";
 import { startComplianceStub, type Json } from "@/lib/testing/compliance-stub";
 import { fixturesOf } from "@/lib/testing/fixtures";
@@ -53,13 +55,13 @@ async function createDatabase(name: string): Promise<string> {
   return u.toString();
 }
 
-async function startApp(databaseUrl: string, dataDir: string, logName: string, extra: Record<string, string> = {}): Promise<{ app: LaunchedApp; token: string }> {
+async function startApp(databaseUrl: string | undefined, dataDir: string, logName: string, extra: Record<string, string> = {}): Promise<{ app: LaunchedApp; token: string }> {
   const token = `bsi_faults_${randomBytes(18).toString("base64url")}`;
   const app = await launchApp({
     appDir: root,
     port: APP_PORT,
     env: () => ({
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: databaseUrl, // undefined: the embedded PGlite in dataDir
       BLINDSPOT_DATA_DIR: dataDir,
       BLINDSPOT_INIT_INGEST_TOKEN: token,
       BLINDSPOT_INIT_ADMIN_EMAIL: "faults@blindspot.local",
@@ -212,24 +214,29 @@ function loadFigures(f: LoadFigures, verified: { stored: number; extra: number }
 
 // ---- Scenarios ------------------------------------------------------------------------------
 
-async function scenarioKillApp(): Promise<Omit<Outcome, "seconds">> {
-  const url = await createDatabase("faults_kill_app");
-  const dataDir = tempDir("bs-faults-a-");
-  let { app, token } = await startApp(url, dataDir, "app-1.log");
+async function scenarioKillApp(engine: "postgres" | "pglite"): Promise<Omit<Outcome, "seconds">> {
+  const dataDir = tempDir(`bs-faults-${engine === "pglite" ? "d" : "a"}-`);
+  // Embedded: the launcher owns PGlite, so kill -9 takes the database down with the app (crash
+  // recovery of its files at the restart); the check reads it through the restarted app's socket.
+  const url = engine === "postgres" ? await createDatabase("faults_kill_app") : urlForSocketDir(path.join(dataDir, "run"));
+  const appUrl = engine === "postgres" ? url : undefined;
+  const key = engine === "postgres" ? "a" : "d";
+  let { app, token } = await startApp(appUrl, dataDir, "app-1.log");
   const load = startLoad(token, 4, "fa");
   await warmedUp(load.figures);
   const before = load.figures.acknowledged.length / SESSIONS_PER_BATCH;
-  log(`a: ${before} batches acknowledged; kill -9 of the app`);
+  log(`${key}: ${before} batches acknowledged; kill -9 of the app`);
   await killApp(app);
-  ({ app } = await startApp(url, dataDir, "app-2.log"));
-  log("a: app restarted; load goes on");
+  ({ app } = await startApp(appUrl, dataDir, "app-2.log"));
+  log(`${key}: app restarted; load goes on`);
   await sleep(8_000);
   const f = await load.stop();
   const v = await verifyStored(url, f.acknowledged, "fa");
   await app.stop();
   const problems = [...v.problems.slice(0, 10), ...f.otherFailures.slice(0, 5).map((x) => `unexpected answer ${x}`)];
   if (before === 0) problems.push("no batch was acknowledged before the kill: the scenario tested nothing");
-  return { name: "a: kill -9 of the app mid-load", pass: problems.length === 0, figures: { batchesBeforeKill: before, ...loadFigures(f, v) }, problems };
+  const name = engine === "postgres" ? "a: kill -9 of the app mid-load (Postgres server)" : "d: kill -9 of the app mid-load (embedded PGlite in the launcher)";
+  return { name, pass: problems.length === 0, figures: { batchesBeforeKill: before, ...loadFigures(f, v) }, problems };
 }
 
 async function scenarioRestartPostgres(): Promise<Omit<Outcome, "seconds">> {
@@ -344,7 +351,12 @@ async function syncSucceeded(url: string): Promise<boolean> {
 
 // ---- Main -----------------------------------------------------------------------------------
 
-const SCENARIOS: Record<string, () => Promise<Omit<Outcome, "seconds">>> = { a: scenarioKillApp, b: scenarioRestartPostgres, c: scenarioKillConnector };
+const SCENARIOS: Record<string, () => Promise<Omit<Outcome, "seconds">>> = {
+  a: () => scenarioKillApp("postgres"),
+  b: scenarioRestartPostgres,
+  c: scenarioKillConnector,
+  d: () => scenarioKillApp("pglite"),
+};
 
 runBench(async () => {
   const wanted = process.argv.slice(2).filter((a) => a in SCENARIOS);
