@@ -20,8 +20,6 @@ const INSTANCE_TABLES: Record<string, string> = {
   audit_log: "holds instance-level actions too (tenant_id NULL: settings, sign-ins)",
   jobs: "one queue for all tenants, claimed with FOR UPDATE SKIP LOCKED by every app instance; tenant_id NULL for instance jobs",
   instance_settings: "instance-wide settings (CORS origins), read before any tenant is known",
-  compliance_imports:
-    "per-tenant import progress keyed by id alone (a handful of rows per tenant); a reference table until its key becomes (tenant_id, id)",
 };
 
 let db: TestDatabase;
