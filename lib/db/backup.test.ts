@@ -3,6 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { clearApiTokenCache } from "@/lib/auth/api-tokens";
@@ -113,6 +115,26 @@ describe("backup and restore of the embedded database", () => {
     expect(after.status).toBe(200);
     expect(after.body.events.map((e) => [e.name, e.sequence])).toEqual(before.body.events.map((e) => [e.name, e.sequence]));
     expect(after.body).toEqual(before.body);
+  });
+
+  it("a copy is taken between transactions: one open when the backup is asked for is in it once committed", async () => {
+    const dir = tmp("bs-txn-");
+    const db = await openEmbeddedDatabase(dir);
+    open.push(db);
+    const writer = new pg.Client({ connectionString: db.url });
+    await writer.connect();
+    await writer.query(`CREATE TABLE t (v text)`);
+    await writer.query(`BEGIN`);
+    await writer.query(`INSERT INTO t VALUES ('committed after the backup was asked for')`);
+    const copy = db.dumpDataDir(); // waits: the transaction is open
+    await writer.query(`COMMIT`);
+    await writer.end();
+    const file = path.join(tmp("bs-txn-out-"), "b.tar.gz");
+    writeFileSync(file, gzipSync(await copy)); // not the CLI's format: read back with PGlite directly
+    const restored = await PGlite.create(path.join(tmp("bs-txn-new-"), "pglite"), { loadDataDir: new Blob([new Uint8Array(gunzipSync(readFileSync(file)))]) });
+    const { rows } = await restored.query<{ v: string }>(`SELECT v FROM t`);
+    await restored.close();
+    expect(rows).toEqual([{ v: "committed after the backup was asked for" }]);
   });
 
   it("refuses a file that is not a backup", async () => {
