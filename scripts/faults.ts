@@ -10,7 +10,7 @@
 // (The detection jobs do not exist yet; when they do, they get a scenario like c.)
 // Senders behave as OTLP exporters: they retry 503 (and connection errors) until a 200, and a
 // batch counts as acknowledged only on 200. Prints PASS/FAIL per scenario with its figures.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import path from "node:path";
 import pg from "pg";
@@ -18,6 +18,7 @@ import { urlForSocketDir } from "@/lib/db/embedded";
 import { toTaggedId } from "@/lib/identity/tagged-id";
 import { startComplianceStub, type Json } from "@/lib/testing/compliance-stub";
 import { fixturesOf } from "@/lib/testing/fixtures";
+import { buildIsFresh } from "./build-freshness";
 import { launchApp, log, message, onCleanup, root, runBench, sleep, tail, tempDir, type LaunchedApp } from "./bench-support";
 
 const APP_PORT = Number(process.env.FAULTS_APP_PORT ?? 13027);
@@ -361,6 +362,12 @@ const SCENARIOS: Record<string, () => Promise<Omit<Outcome, "seconds">>> = {
 runBench(async () => {
   const wanted = process.argv.slice(2).filter((a) => a in SCENARIOS);
   const names = wanted.length ? wanted : Object.keys(SCENARIOS);
+  if (!buildIsFresh(root)) {
+    // Before the clock starts: the scenarios' time limits are for the faults, not for a build.
+    log("the build is older than the sources: npm run build (not timed)…");
+    const r = spawnSync("npm", ["run", "build"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+    if (r.status !== 0) throw new Error("npm run build failed");
+  }
   startPostgres();
   log(`throwaway Postgres on port ${PG_PORT}; app on port ${APP_PORT}; scenarios ${names.join(", ")}`);
   const outcomes: Outcome[] = [];
