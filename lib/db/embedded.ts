@@ -92,9 +92,15 @@ function serveAdminSocket(socketDir: string, dump: () => Promise<Buffer>): Promi
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+  // A process killed (kill -9) but not yet reaped is a zombie: it answers signal 0 yet holds nothing.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true; // no /proc (macOS): trust signal 0
   }
 }
 
