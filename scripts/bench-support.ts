@@ -138,8 +138,10 @@ export async function launchApp(opts: {
   env: (port: number) => Record<string, string | undefined>;
   logFile: string;
   healthyWithinMs: number;
+  /** A fixed port (a restarted app must come back where its senders are); default: a free one. */
+  port?: number;
 }): Promise<LaunchedApp> {
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), NEXT_TELEMETRY_DISABLED: "1" };
   for (const [k, v] of Object.entries(opts.env(port))) {
     if (v === undefined) delete env[k];

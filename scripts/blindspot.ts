@@ -18,6 +18,7 @@ import { isRole } from "@/lib/auth/roles";
 import { importComplianceFile } from "@/lib/compliance/import";
 import { createUser, deactivateUser, setOwner, setPassword, unlinkSso } from "@/lib/auth/users";
 import { loadConfig } from "@/lib/config";
+import { backupEmbedded, backupPath, backupServer, restoreEmbedded } from "@/lib/db/backup";
 import { openEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
 import { closePool } from "@/lib/db/pool";
@@ -51,6 +52,9 @@ const USAGE = `Blindspot admin CLI
   npm run blindspot -- tenants create <slug> [--name <display name>]
   npm run blindspot -- environments create <tenant-slug> <name>
   npm run blindspot -- migrate
+  npm run blindspot -- backup [--out <dir|file>]   embedded database: a consistent copy, also while the server
+                                    runs; with DATABASE_URL: pg_dump when it is on PATH
+  npm run blindspot -- restore <file>             into BLINDSPOT_DATA_DIR, which must hold no database yet
 
 Secrets are shown once, at creation; only their SHA-256 is stored.`;
 
@@ -67,6 +71,7 @@ const { values: opts, positionals } = parseArgs({
     signals: { type: "string" },
     "expires-days": { type: "string" },
     role: { type: "string" },
+    out: { type: "string" },
     json: { type: "boolean", default: false },
     owner: { type: "boolean", default: false },
     remove: { type: "boolean", default: false },
@@ -252,12 +257,44 @@ async function run(): Promise<void> {
   }
 }
 
+/** Backup and restore run before anything opens or migrates the database. */
+async function backupOrRestore(cfg: ReturnType<typeof loadConfig>): Promise<number> {
+  const [command, file] = positionals;
+  try {
+    if (command === "backup") {
+      if (cfg.DATABASE_URL) {
+        const r = backupServer(cfg.DATABASE_URL, backupPath(opts.out, "dump"));
+        (r.ran ? console.log : console.error)(r.message);
+        return r.ran ? 0 : 1;
+      }
+      const r = await backupEmbedded(cfg.dataDir, backupPath(opts.out, "tar.gz"));
+      console.log(`Backed up the embedded database in ${cfg.dataDir}${r.throughServer ? " (through the running server)" : ""}:`);
+      console.log(`  ${r.file}  (${(r.bytes / 1024 / 1024).toFixed(1)} MiB; it holds every stored prompt and the session secret: keep it private)`);
+      console.log(`Restore: BLINDSPOT_DATA_DIR=<new dir> npm run blindspot -- restore ${r.file}`);
+      return 0;
+    }
+    if (!file) throw new UsageError("restore needs a backup file");
+    if (cfg.DATABASE_URL) throw new UsageError("restore is for the embedded database; on a Postgres server use pg_restore (see README)");
+    const r = await restoreEmbedded(path.resolve(file), cfg.dataDir);
+    console.log(`Restored ${file} into ${cfg.dataDir}: ${r.tenants} tenant(s), ${r.events} event(s). Start it with npm start.`);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`error: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
+
 async function main(): Promise<number> {
   if (opts.help || positionals.length === 0) {
     console.log(USAGE);
     return positionals.length === 0 && !opts.help ? 2 : 0;
   }
   const cfg = loadConfig();
+  if (positionals[0] === "backup" || positionals[0] === "restore") return backupOrRestore(cfg);
   let embedded: EmbeddedDatabase | undefined;
   try {
     let url = cfg.DATABASE_URL;

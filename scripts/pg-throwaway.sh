@@ -3,6 +3,7 @@
 # integration tests and benchmarks. Durability settings stay at Postgres defaults (fsync on).
 #   scripts/pg-throwaway.sh start <dir> <port>   prints the connection URL on stdout
 #   scripts/pg-throwaway.sh stop <dir>
+#   scripts/pg-throwaway.sh crash <dir>          immediate shutdown (no checkpoint: crash recovery at the next start)
 set -euo pipefail
 cmd=${1:?start|stop}
 dir=${2:?data directory}
@@ -38,8 +39,11 @@ case "$cmd" in
   stop)
     if [ -f "$dir/postmaster.pid" ]; then run "'$bindir/pg_ctl' -D '$dir' -m fast -w stop" >/dev/null; fi
     ;;
+  crash)
+    if [ -f "$dir/postmaster.pid" ]; then run "'$bindir/pg_ctl' -D '$dir' -m immediate -w stop" >/dev/null; fi
+    ;;
   *)
-    echo "usage: $0 start|stop <dir> [port]" >&2
+    echo "usage: $0 start|stop|crash <dir> [port]" >&2
     exit 2
     ;;
 esac

@@ -98,7 +98,7 @@ export async function importComplianceFile(input: Readable, opts: ImportOptions)
     report.rejected += result.rejected;
     report.errors.push(...result.errors.slice(0, Math.max(0, MAX_REPORTED_ERRORS - report.errors.length)));
     await prisma().complianceImport.update({
-      where: { id: report.id },
+      where: { tenantId_id: { tenantId: opts.tenantId, id: report.id } },
       data: { bytesRead: report.bytesRead, accepted: report.accepted, duplicates: report.duplicates, rejected: report.rejected },
     });
     opts.onProgress?.(report);
@@ -174,13 +174,13 @@ export async function importComplianceFile(input: Readable, opts: ImportOptions)
     }
     await flush();
     await prisma().complianceImport.update({
-      where: { id: report.id },
+      where: { tenantId_id: { tenantId: opts.tenantId, id: report.id } },
       data: { status: "done", finishedAt: new Date(), bytesRead: report.bytesRead, accepted: report.accepted, duplicates: report.duplicates, rejected: report.rejected, errors: report.errors },
     });
     return report;
   } catch (err) {
     await prisma().complianceImport.update({
-      where: { id: report.id },
+      where: { tenantId_id: { tenantId: opts.tenantId, id: report.id } },
       data: { status: "failed", finishedAt: new Date(), errors: [...report.errors, `import stopped: ${(err as Error).message}`] },
     }).catch(() => undefined);
     throw err;

@@ -17,6 +17,12 @@ export interface EmbeddedDatabase {
   url: string;
   /** true when this process owns PGlite; false when another live process already serves it. */
   owned: boolean;
+  /**
+   * A consistent copy of the PGlite data directory (an uncompressed tar), taken between
+   * transactions by the process that owns the database: in-process when this one does, through
+   * the owner's admin socket (inside the 0700 run directory) when a server runs.
+   */
+  dumpDataDir(): Promise<Buffer>;
   stop(): Promise<void>;
 }
 
@@ -36,12 +42,66 @@ export function urlForSocketDir(socketDir: string): string {
   return `postgresql://postgres@localhost:${SOCKET_PORT}/postgres?host=${encodeURIComponent(socketDir)}`;
 }
 
+const ADMIN_SOCKET = "admin.sock";
+
+/** Asks the process that owns the database for a copy of its data directory. */
+function dumpThroughAdminSocket(socketDir: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const s = net.createConnection(path.join(socketDir, ADMIN_SOCKET));
+    s.on("connect", () => s.write("dump-data-dir\n"));
+    s.on("data", (c: Buffer) => chunks.push(c));
+    s.on("error", (err) => reject(new Error(`the running Blindspot did not answer on its admin socket: ${err.message}`)));
+    s.on("end", () => {
+      const all = Buffer.concat(chunks);
+      const nl = all.indexOf(10);
+      const head = all.subarray(0, nl < 0 ? all.length : nl).toString("utf8");
+      const body = all.subarray(nl + 1);
+      const ok = /^ok (\d+)$/.exec(head);
+      if (ok && Number(ok[1]) === body.length) resolve(body);
+      else reject(new Error(ok ? "the copy of the data directory arrived incomplete" : `the running Blindspot could not copy its data directory: ${head.replace(/^error /, "")}`));
+    });
+  });
+}
+
+/** Serves dump requests from other processes (the CLI's `backup`) on the admin socket. */
+function serveAdminSocket(socketDir: string, dump: () => Promise<Buffer>): Promise<net.Server> {
+  const socketPath = path.join(socketDir, ADMIN_SOCKET);
+  if (existsSync(socketPath)) rmSync(socketPath);
+  const server = net.createServer((conn) => {
+    let request = "";
+    conn.on("error", () => undefined);
+    conn.on("data", (c: Buffer) => {
+      request += c.toString("utf8");
+      if (!request.includes("\n")) return;
+      if (request.trim() !== "dump-data-dir") {
+        conn.end("error unknown request\n");
+        return;
+      }
+      dump().then(
+        (bytes) => conn.end(Buffer.concat([Buffer.from(`ok ${bytes.length}\n`), bytes])),
+        (err: unknown) => conn.end(`error ${err instanceof Error ? err.message : String(err)}\n`),
+      );
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(socketPath, () => resolve(server));
+  });
+}
+
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+  // A process killed (kill -9) but not yet reaped is a zombie: it answers signal 0 yet holds nothing.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true; // no /proc (macOS): trust signal 0
   }
 }
 
@@ -83,7 +143,7 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
   const lock = readLock(dataDir);
   if (lock && lock.pid !== process.pid && processAlive(lock.pid)) {
     if (await canConnect(socketPath)) {
-      return { url: urlForSocketDir(socketDir), owned: false, stop: async () => undefined };
+      return { url: urlForSocketDir(socketDir), owned: false, dumpDataDir: () => dumpThroughAdminSocket(socketDir), stop: async () => undefined };
     }
     throw new Error(
       `the embedded database in ${dataDir} is held by process ${lock.pid}, which does not answer on ${socketPath}`,
@@ -102,17 +162,27 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
   // messages and each transaction together and queues the rest.
   const server = new PgliteSocketServer(db, socketPath);
   await server.start();
+  // CHECKPOINT first so the copy needs little WAL replay when it is opened.
+  const dumpDataDir = () =>
+    server.runBetweenTransactions(async () => {
+      await db.exec("CHECKPOINT");
+      return Buffer.from(await (await db.dumpDataDir("none")).arrayBuffer());
+    });
+  const admin = await serveAdminSocket(socketDir, dumpDataDir);
 
   let stopped = false;
   return {
     url: urlForSocketDir(socketDir),
     owned: true,
+    dumpDataDir,
     async stop() {
       if (stopped) return;
       stopped = true;
+      await new Promise<void>((resolve) => admin.close(() => resolve()));
       await server.stop().catch(() => undefined);
       await db.close().catch(() => undefined);
       rmSync(socketPath, { force: true });
+      rmSync(path.join(socketDir, ADMIN_SOCKET), { force: true });
       const current = readLock(dataDir);
       if (current?.pid === process.pid) rmSync(path.join(dataDir, LOCK_FILE), { force: true });
     },

@@ -94,6 +94,7 @@ export class PgliteSocketServer {
   private owner: Connection | null = null; // the connection whose transaction is open
   private nextId = 1;
   private readonly connections = new Set<Connection>();
+  private readonly between: (() => Promise<void>)[] = []; // work that must not split a transaction
 
   constructor(private readonly db: PGlite, private readonly socketPath: string) {}
 
@@ -196,9 +197,29 @@ export class PgliteSocketServer {
     this.pump();
   }
 
+  /**
+   * Runs fn on the database when no client's transaction is open, ahead of the queued statements
+   * (a consistent backup: whatever it copies, every transaction in it has committed or not begun).
+   */
+  runBetweenTransactions<T>(fn: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.between.push(() => fn().then(resolve, reject));
+      this.pump();
+    });
+  }
+
   /** Runs queued units one at a time; inside a transaction only its owner's units. */
   private pump(): void {
     if (this.running) return;
+    if (!this.owner && this.between.length > 0) {
+      const task = this.between.shift()!;
+      this.running = true;
+      void task().finally(() => {
+        this.running = false;
+        this.pump();
+      });
+      return;
+    }
     const i = this.owner ? this.queue.findIndex((u) => u.conn === this.owner) : 0;
     if (i < 0 || this.queue.length === 0) return;
     const unit = this.queue.splice(i, 1)[0];

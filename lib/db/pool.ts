@@ -70,6 +70,12 @@ export const WITHOUT_STATEMENT_TIMEOUT: TransactionOptions = { statementTimeoutM
 /** Runs fn inside one transaction on one connection; commits only if fn resolves. */
 export async function withTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   const client = await getPool().connect();
+  // pg-pool listens for a client's errors only while it is idle: a connection that dies while
+  // checked out (the server restarted, pg_terminate_backend) would otherwise emit an unhandled
+  // 'error' and crash the process. The failed query rejects on its own; this only records it.
+  let lost: Error | undefined;
+  const onError = (err: Error) => void (lost = err);
+  client.on("error", onError);
   try {
     await client.query("BEGIN");
     if (options.statementTimeoutMs !== undefined) {
@@ -80,9 +86,11 @@ export async function withTransaction<T>(fn: (client: pg.PoolClient) => Promise<
     await client.query("COMMIT");
     return result;
   } catch (err) {
-    await client.query("ROLLBACK").catch(() => undefined);
+    await client.query("ROLLBACK").catch((rollbackErr: Error) => void (lost ??= rollbackErr));
     throw err;
   } finally {
-    client.release();
+    client.removeListener("error", onError);
+    // A connection that failed or could not roll back is closed, not handed to the next request.
+    client.release(lost);
   }
 }

@@ -142,6 +142,7 @@ export async function handleExport(signal: Signal, request: Request): Promise<Re
   try {
     auth = await authenticateIngest(presentedSecret(request.headers), signal);
   } catch (err) {
+    await discardBody(request);
     return databaseFailure(err, replyAs, cors);
   }
   if (!auth.ok) {
@@ -204,7 +205,33 @@ export async function handleExport(signal: Signal, request: Request): Promise<Re
   }
 }
 
-/** The database failed: retryable conditions get 503 + Retry-After, anything else a logged 500. */
+/**
+ * Reads an unread request body to its end (up to the body cap), so that a sender still writing it
+ * receives the answer: a 503 sent while the body is unread makes the server close the connection,
+ * and the exporter sees a reset instead of Retry-After.
+ */
+async function discardBody(request: Request): Promise<void> {
+  const reader = request.body?.getReader();
+  if (!reader) return;
+  let left = config().BLINDSPOT_MAX_BODY_BYTES;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      left -= value.byteLength;
+      if (left < 0) return void (await reader.cancel());
+    }
+  } catch {
+    // The sender went away: nothing to answer.
+  }
+}
+
+/**
+ * The database failed: 503 + Retry-After for every failure of the database's state (the exporter
+ * keeps the batch; OTLP exporters retry only 429/502/503/504), a logged 500 only for deterministic
+ * failures (a bug of ours, a statement the server rejects as wrong): the same batch would fail the
+ * same way on every retry and hold the exporter's queue. See db-errors.ts for the classification.
+ */
 function databaseFailure(err: unknown, encoding: WireEncoding, cors: Record<string, string>): Response {
   if (isRetryableDatabaseError(err)) {
     console.error(`[ingest] database unavailable: ${describeError(err)}`);
