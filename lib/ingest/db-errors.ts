@@ -140,7 +140,7 @@ export function describeError(err: unknown): string {
 
 /** A statement cut by statement_timeout (SQLSTATE 57014, query_canceled; also a cancel request). */
 export function isStatementTimeout(err: unknown): boolean {
-  return codeOf(err) === "57014";
+  return sqlstateOf(err) === "57014";
 }
 
 /** A unique-key violation (SQLSTATE 23505): with COPY, another batch inserted the same record first. */
