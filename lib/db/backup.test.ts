@@ -115,7 +115,7 @@ describe("backup and restore of the embedded database", () => {
     expect(after.status).toBe(200);
     expect(after.body.events.map((e) => [e.name, e.sequence])).toEqual(before.body.events.map((e) => [e.name, e.sequence]));
     expect(after.body).toEqual(before.body);
-  });
+  }, 180_000); // three CLI processes (tsx start-up each) and two database opens
 
   it("a copy is taken between transactions: one open when the backup is asked for is in it once committed", async () => {
     const dir = tmp("bs-txn-");

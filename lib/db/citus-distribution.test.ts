@@ -20,6 +20,7 @@ const INSTANCE_TABLES: Record<string, string> = {
   audit_log: "holds instance-level actions too (tenant_id NULL: settings, sign-ins)",
   jobs: "one queue for all tenants, claimed with FOR UPDATE SKIP LOCKED by every app instance; tenant_id NULL for instance jobs",
   instance_settings: "instance-wide settings (CORS origins), read before any tenant is known",
+  signin_limits: "failed sign-ins per account and per address, counted before the user (and so the tenant) is known",
 };
 
 let db: TestDatabase;
