@@ -21,6 +21,7 @@ for (const callback of ["/%5Cevil.tld", "/%09/evil.tld", "//evil.tld", "https://
     const landed = new URL(page.url());
     expect(landed.origin).toBe(new URL(E2E.baseURL).origin);
     expect(landed.pathname).toBe("/");
-    await expect(page.getByRole("heading", { name: "Blindspot", level: 1 })).toBeVisible();
+    // Signed in, the front page is the console's home.
+    await expect(page.getByRole("heading", { name: "Home", level: 1 })).toBeVisible();
   });
 }
