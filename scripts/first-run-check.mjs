@@ -71,7 +71,7 @@ async function startAndWait(commandLine, env, label, timeoutMs = 20 * 60_000) {
   while (Date.now() - started < timeoutMs) {
     if (exited) break;
     try {
-      const res = await fetch(`${base}/api/health`);
+      const res = await fetchWithin(`${base}/api/health`, {}, 5_000);
       if (res.status === 200) {
         check(`${label}: /api/health 200`, true, `${Math.round((Date.now() - started) / 1000)} s after \`${commandLine}\``);
         return { output: () => output };
@@ -86,22 +86,40 @@ async function startAndWait(commandLine, env, label, timeoutMs = 20 * 60_000) {
   return null;
 }
 
-async function stopServer() {
-  if (!server || server.exitCode !== null) return;
-  const done = new Promise((r) => server.once("exit", r));
+/** Any process of the group still alive (npm and sh exit before the server they started has stopped). */
+function groupAlive(pgid) {
   try {
-    process.kill(-server.pid, "SIGTERM");
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops `npm start` and everything it started, and waits until all of it is gone. */
+async function stopServer() {
+  if (!server) return;
+  const pgid = server.pid;
+  server = undefined;
+  try {
+    process.kill(-pgid, "SIGTERM");
   } catch {
     return;
   }
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-server.pid, "SIGKILL");
-    } catch {}
-  }, 20_000);
-  await done;
-  clearTimeout(timer);
-  server = undefined;
+  const started = Date.now();
+  while (groupAlive(pgid)) {
+    if (Date.now() - started > 20_000) {
+      try {
+        process.kill(-pgid, "SIGKILL");
+      } catch {}
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** fetch that gives up: a server that accepts and never answers must fail the check, not hang it. */
+function fetchWithin(url, init = {}, ms = 15_000) {
+  return fetch(url, { ...init, signal: AbortSignal.timeout(ms) });
 }
 
 /** Cookies of a fetch response, as name → value. */
@@ -117,19 +135,19 @@ const cookieHeader = (jar) => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
 /** Signs in with next-auth's credentials provider as a browser form would; returns the cookie jar. */
 async function signIn(label, email, password) {
   const jar = new Map();
-  const csrfRes = await fetch(`${base}/api/auth/csrf`);
+  const csrfRes = await fetchWithin(`${base}/api/auth/csrf`);
   cookiesOf(csrfRes, jar);
   const { csrfToken } = await csrfRes.json();
-  const res = await fetch(`${base}/api/auth/callback/credentials`, {
+  const res = await fetchWithin(`${base}/api/auth/callback/credentials`, {
     method: "POST",
     redirect: "manual",
     headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookieHeader(jar) },
     body: new URLSearchParams({ csrfToken, email, password, callbackUrl: `${base}/`, json: "true" }),
   });
   cookiesOf(res, jar);
-  const session = await (await fetch(`${base}/api/auth/session`, { headers: { cookie: cookieHeader(jar) } })).json();
+  const session = await (await fetchWithin(`${base}/api/auth/session`, { headers: { cookie: cookieHeader(jar) } })).json();
   check(`${label}: sign in over HTTP as ${email}`, session?.user?.email === email, `callback ${res.status}, session ${JSON.stringify(session?.user?.email ?? null)}`);
-  const home = await fetch(`${base}/`, { headers: { cookie: cookieHeader(jar) }, redirect: "manual" });
+  const home = await fetchWithin(`${base}/`, { headers: { cookie: cookieHeader(jar) }, redirect: "manual" });
   const html = await home.text();
   // The signed-in home is the console, with its "Sign out"; the signed-out front page has none.
   check(`${label}: home page 200, signed in`, home.status === 200 && html.includes("Sign out"), `status ${home.status}`);
@@ -208,6 +226,11 @@ async function cleanup() {
 }
 
 process.on("SIGINT", () => cleanup().then(() => process.exit(130)));
+// A hard limit for the whole check, so a hang fails CI in minutes instead of using up its time.
+setTimeout(() => {
+  check("first-run check finished within 40 minutes", false);
+  cleanup().finally(() => process.exit(1));
+}, 40 * 60_000).unref();
 try {
   await main();
 } catch (err) {
