@@ -189,11 +189,16 @@ describe(`database faults on the OTLP routes answer 503 + Retry-After (${engine}
     await expectStoredOnceAfterHealing(tenant);
   });
 
-  onServer("57014 for real: the write runs past statement_timeout", async () => {
-    const tenant = await createTestTenant("ftimeout");
-    await databaseSetting("statement_timeout", "'200ms'");
+  // Ingest transactions run without statement_timeout (a batch is never cut by a read budget), so
+  // 57014 reaches a write when an operator cancels it (pg_cancel_backend), the same SQLSTATE.
+  onServer("57014 for real: the write is cancelled (pg_cancel_backend) while it waits", async () => {
+    const tenant = await createTestTenant("fcancel");
     await lockHeld("events");
-    await expectRetryLater(await post(tenant));
+    const pending = post(tenant);
+    const pid = await blockedBackend();
+    const observer = await session();
+    await observer.query(`SELECT pg_cancel_backend($1)`, [pid]);
+    await expectRetryLater(await pending);
     await expectStoredOnceAfterHealing(tenant);
   });
 
@@ -210,22 +215,28 @@ describe(`database faults on the OTLP routes answer 503 + Retry-After (${engine}
     const tenant = await createTestTenant("fterminate");
     await lockHeld("events");
     const pending = post(tenant);
-    // Wait until the route's write is blocked on the lock, then end its backend. (Polled from a
-    // session outside any transaction: pg_stat_activity is a snapshot per transaction.)
+    const pid = await blockedBackend();
     const observer = await session();
-    let pid: number | undefined;
-    while (pid === undefined) {
-      const { rows } = await observer.query<{ pid: number }>(
-        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-      );
-      pid = rows[0]?.pid;
-      if (pid === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
     await observer.query(`SELECT pg_terminate_backend($1)`, [pid]);
     await expectRetryLater(await pending);
     await expectStoredOnceAfterHealing(tenant);
   });
 });
+
+/**
+ * The backend of the route's write once it waits on a lock. (Polled from a session outside any
+ * transaction: pg_stat_activity is a snapshot per transaction.)
+ */
+async function blockedBackend(): Promise<number> {
+  const observer = await session();
+  for (;;) {
+    const { rows } = await observer.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    if (rows[0]) return rows[0].pid;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 /** An error as node-postgres produces it from the server's ErrorResponse. */
 function pgError(code: string, message = "some value 'secret prompt text'"): pg.DatabaseError {
