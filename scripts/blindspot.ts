@@ -279,13 +279,18 @@ async function backupOrRestore(cfg: ReturnType<typeof loadConfig>): Promise<numb
     console.log(`Restored ${file} into ${cfg.dataDir}: ${r.tenants} tenant(s), ${r.events} event(s). Start it with npm start.`);
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`error: ${err.message}\n\n${USAGE}`);
-      return 2;
-    }
-    console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
-    return 1;
+    return reportFailure(err);
   }
+}
+
+/** Prints why a command failed (with the usage for a usage error) and returns its exit code. */
+function reportFailure(err: unknown): number {
+  if (err instanceof UsageError) {
+    console.error(`error: ${err.message}\n\n${USAGE}`);
+    return 2;
+  }
+  console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+  return 1;
 }
 
 async function main(): Promise<number> {
@@ -313,12 +318,7 @@ async function main(): Promise<number> {
     await run();
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`error: ${err.message}\n\n${USAGE}`);
-      return 2;
-    }
-    console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
-    return 1;
+    return reportFailure(err);
   } finally {
     await closePool();
     await embedded?.stop();
