@@ -1,3 +1,4 @@
+import { SPAN_TABLE } from "@/lib/domain/fields";
 import { describe, expect, it } from "vitest";
 import type { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest } from "@/lib/otlp/types";
 import { attributesToJson } from "@/lib/otlp/values";
@@ -128,7 +129,7 @@ describe("content policy", () => {
   });
 
   it("keeps a derived column only when a metadata attribute holds its value (span error type copied from error is content)", () => {
-    const rule = CONTENT_POLICY.spanColumns.errorType;
+    const rule = (SPAN_TABLE.fields.find((f) => f.column === "error_type")!.content as { derivedFrom: readonly string[] }).derivedFrom;
     expect(derivedColumnValue(rule, "McpError", { "tool.error_type": "McpError" })).toBe("McpError");
     expect(derivedColumnValue(rule, "ENOENT: open '/home/jon/.ssh/id_rsa'", { error: "ENOENT: open '/home/jon/.ssh/id_rsa'" })).toBeNull();
     expect(derivedColumnValue(rule, null, {})).toBeNull();

@@ -11,26 +11,18 @@ import type { JsonValue } from "@/lib/otlp/values";
 // someone classifies it here. Keys known to be content are listed too, so a reviewer sees every
 // key of the captured fixtures decided on purpose (content-policy.test.ts checks that).
 //
-// One table, four sections (the coming field registry takes them over as they are):
+// The typed columns' rules live with the columns, in the field registry (lib/domain/fields: a
+// column is metadata, content, or derived from attributes). This table has two sections:
 //   attributes  attribute keys of Claude Code / Cowork / Desktop events, resources, Office and
 //               Claude Code spans, span events and links, and metric data points (one key space:
 //               the same key means the same thing wherever it appears)
 //   fields      keys of the parsed `fields` object that are not attribute keys (coerced attributes
 //               keep their attribute's key and rule)
-//   eventColumns, spanColumns  typed columns whose value can be content, or a copy of it
 
 export type FieldKind = "metadata" | "content";
 
 export interface FieldRule {
   kind: FieldKind;
-  note: string;
-}
-
-/** A column filled from one of several attributes: shown to non-readers only when its value came from a metadata one. */
-export interface DerivedColumnRule {
-  kind: "derived";
-  /** Attribute keys the normalizer may copy the value from. */
-  from: readonly string[];
   note: string;
 }
 
@@ -340,29 +332,9 @@ export const CONTENT_POLICY = {
     accountIdTagged: metadata("whether user.account_id is a tagged id"),
   },
 
-  eventColumns: {
-    error: content("copy of the error attribute"),
-    body: content("a log record's body; Claude's bodies only repeat the event name and are shown"),
-    errorType: {
-      kind: "derived",
-      from: ["error_type", "error_code", "error_name", "error_category"],
-      note: "error category, from whichever of these attributes was sent",
-    },
-  },
-
-  spanColumns: {
-    "status.message": content("span status message: error text"),
-    errorType: {
-      kind: "derived",
-      from: ["tool.error_type", "error.name", "error_type", "error_code", "error_name", "error_category"],
-      note: "Claude Code spans fall back to the error attribute, which is content",
-    },
-  },
 } as const satisfies {
   attributes: Record<string, FieldRule>;
   fields: Record<string, FieldRule>;
-  eventColumns: Record<string, FieldRule | DerivedColumnRule>;
-  spanColumns: Record<string, FieldRule | DerivedColumnRule>;
 };
 
 // Maps, not the objects: keys are sender-controlled ("constructor" must not find Object's).
@@ -423,9 +395,9 @@ export function isMetadataBody(body: JsonValue, eventName: string): boolean {
  * A derived column's value for a non-reader: kept when one of the metadata attributes it may be
  * copied from holds exactly this value, otherwise null (it was copied from content).
  */
-export function derivedColumnValue(rule: DerivedColumnRule, value: string | null, attributes: Record<string, JsonValue>): string | null {
+export function derivedColumnValue(from: readonly string[], value: string | null, attributes: Record<string, JsonValue>): string | null {
   if (value === null) return null;
-  for (const key of rule.from) {
+  for (const key of from) {
     if (!isMetadataAttribute(key)) continue;
     const v = attributes[key];
     if (v !== undefined && v !== null && String(v) === value) return value;

@@ -1,7 +1,8 @@
 import type pg from "pg";
 import { copyRows } from "@/lib/db/copy-insert";
-import { insertUnnest, insertUnnestReturning, type Cell, type PgType } from "@/lib/db/unnest-insert";
+import { insertUnnest, insertUnnestReturning, type Cell } from "@/lib/db/unnest-insert";
 import type { JsonValue } from "@/lib/otlp/values";
+import { EVENT_TABLE, METRIC_POINT_TABLE, SPAN_TABLE, writeColumns, type WriteColumn } from "@/lib/domain/fields";
 import { deterministicUuid } from "@/lib/sources/common";
 import { updateRollups } from "./rollups";
 import type { EventRow, IdentityRow, MetricPointRow, NormalizedBatch, ResourceRow, SpanRow } from "@/lib/sources/model";
@@ -28,11 +29,7 @@ export interface WriteResult {
   duplicates: number;
 }
 
-interface Column<R> {
-  name: string;
-  type: PgType;
-  get: (row: R) => Cell;
-}
+type Column<R> = WriteColumn<R>;
 
 function insertRows<R>(
   client: Pick<pg.ClientBase, "query">,
@@ -96,7 +93,6 @@ async function copyRowsOnce<R>(
 
 const json = (v: JsonValue | undefined): Cell => (v === undefined ? null : v);
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
-const big = (v: bigint | null) => (v === null ? null : v.toString());
 
 const RESOURCE_COLUMNS: Column<ResourceRow>[] = [
   { name: "id", type: "uuid", get: (r) => r.id },
@@ -104,130 +100,11 @@ const RESOURCE_COLUMNS: Column<ResourceRow>[] = [
   { name: "attributes", type: "jsonb", get: (r) => json(r.attributes) },
 ];
 
-export const EVENT_COLUMNS: Column<EventRow>[] = [
-  { name: "id", type: "uuid", get: (r) => r.id },
-  { name: "resource_id", type: "uuid", get: (r) => r.resourceId },
-  { name: "source", type: "text", get: (r) => r.source },
-  { name: "service_name", type: "text", get: (r) => r.serviceName },
-  { name: "service_version", type: "text", get: (r) => r.serviceVersion },
-  { name: "scope_name", type: "text", get: (r) => r.scopeName },
-  { name: "scope_version", type: "text", get: (r) => r.scopeVersion },
-  { name: "event_name", type: "text", get: (r) => r.eventName },
-  { name: "time", type: "timestamptz", get: (r) => iso(r.time) },
-  { name: "time_ns", type: "int8", get: (r) => big(r.timeNs) },
-  { name: "observed_time_ns", type: "int8", get: (r) => big(r.observedTimeNs) },
-  { name: "session_id", type: "text", get: (r) => r.sessionId },
-  { name: "prompt_id", type: "text", get: (r) => r.promptId },
-  { name: "sequence", type: "int8", get: (r) => r.sequence },
-  { name: "trace_id", type: "text", get: (r) => r.traceId },
-  { name: "span_id", type: "text", get: (r) => r.spanId },
-  { name: "severity_number", type: "int4", get: (r) => r.severityNumber },
-  { name: "severity_text", type: "text", get: (r) => r.severityText },
-  { name: "user_id", type: "text", get: (r) => r.userId },
-  { name: "user_email", type: "text", get: (r) => r.userEmail },
-  { name: "account_uuid", type: "text", get: (r) => r.accountUuid },
-  { name: "account_id", type: "text", get: (r) => r.accountId },
-  { name: "organization_id", type: "text", get: (r) => r.organizationId },
-  { name: "enduser_id", type: "text", get: (r) => r.enduserId },
-  { name: "terminal_type", type: "text", get: (r) => r.terminalType },
-  { name: "tool_name", type: "text", get: (r) => r.toolName },
-  { name: "tool_use_id", type: "text", get: (r) => r.toolUseId },
-  { name: "tool_source", type: "text", get: (r) => r.toolSource },
-  { name: "mcp_server", type: "text", get: (r) => r.mcpServer },
-  { name: "mcp_tool", type: "text", get: (r) => r.mcpTool },
-  { name: "decision", type: "text", get: (r) => r.decision },
-  { name: "decision_source", type: "text", get: (r) => r.decisionSource },
-  { name: "success", type: "bool", get: (r) => r.success },
-  { name: "duration_ms", type: "float8", get: (r) => r.durationMs },
-  { name: "error", type: "text", get: (r) => r.error },
-  { name: "error_type", type: "text", get: (r) => r.errorType },
-  { name: "status_code", type: "int4", get: (r) => r.statusCode },
-  { name: "model", type: "text", get: (r) => r.model },
-  { name: "request_id", type: "text", get: (r) => r.requestId },
-  { name: "cost_usd", type: "float8", get: (r) => r.costUsd },
-  { name: "input_tokens", type: "int8", get: (r) => r.inputTokens },
-  { name: "output_tokens", type: "int8", get: (r) => r.outputTokens },
-  { name: "cache_read_tokens", type: "int8", get: (r) => r.cacheReadTokens },
-  { name: "cache_creation_tokens", type: "int8", get: (r) => r.cacheCreationTokens },
-  { name: "redacted_keys", type: "text[]", get: (r) => r.redactedKeys },
-  { name: "truncated_keys", type: "text[]", get: (r) => r.truncatedKeys },
-  { name: "fields", type: "jsonb", get: (r) => json(r.fields) },
-  { name: "attributes", type: "jsonb", get: (r) => json(r.attributes) },
-  { name: "body", type: "jsonb", get: (r) => json(r.body) },
-];
-
-export const SPAN_COLUMNS: Column<SpanRow>[] = [
-  { name: "trace_id", type: "text", get: (r) => r.traceId },
-  { name: "span_id", type: "text", get: (r) => r.spanId },
-  { name: "resource_id", type: "uuid", get: (r) => r.resourceId },
-  { name: "source", type: "text", get: (r) => r.source },
-  { name: "service_name", type: "text", get: (r) => r.serviceName },
-  { name: "scope_name", type: "text", get: (r) => r.scopeName },
-  { name: "scope_version", type: "text", get: (r) => r.scopeVersion },
-  { name: "parent_span_id", type: "text", get: (r) => r.parentSpanId },
-  { name: "name", type: "text", get: (r) => r.name },
-  { name: "kind", type: "int4", get: (r) => r.kind },
-  { name: "start_time", type: "timestamptz", get: (r) => iso(r.startTime) },
-  { name: "end_time", type: "timestamptz", get: (r) => iso(r.endTime) },
-  { name: "start_ns", type: "int8", get: (r) => big(r.startNs) },
-  { name: "end_ns", type: "int8", get: (r) => big(r.endNs) },
-  { name: "duration_ms", type: "float8", get: (r) => r.durationMs },
-  { name: "status_code", type: "int4", get: (r) => r.statusCode },
-  { name: "status_message", type: "text", get: (r) => r.statusMessage },
-  { name: "trace_state", type: "text", get: (r) => r.traceState },
-  { name: "flags", type: "int4", get: (r) => r.flags },
-  { name: "session_id", type: "text", get: (r) => r.sessionId },
-  { name: "user_email", type: "text", get: (r) => r.userEmail },
-  { name: "account_uuid", type: "text", get: (r) => r.accountUuid },
-  { name: "organization_id", type: "text", get: (r) => r.organizationId },
-  { name: "surface", type: "text", get: (r) => r.surface },
-  { name: "tool_name", type: "text", get: (r) => r.toolName },
-  { name: "tool_use_id", type: "text", get: (r) => r.toolUseId },
-  { name: "decision", type: "text", get: (r) => r.decision },
-  { name: "decision_source", type: "text", get: (r) => r.decisionSource },
-  { name: "read_write", type: "text", get: (r) => r.readWrite },
-  { name: "success", type: "bool", get: (r) => r.success },
-  { name: "model", type: "text", get: (r) => r.model },
-  { name: "input_tokens", type: "int8", get: (r) => r.inputTokens },
-  { name: "output_tokens", type: "int8", get: (r) => r.outputTokens },
-  { name: "error_type", type: "text", get: (r) => r.errorType },
-  { name: "redacted_keys", type: "text[]", get: (r) => r.redactedKeys },
-  { name: "truncated_keys", type: "text[]", get: (r) => r.truncatedKeys },
-  { name: "fields", type: "jsonb", get: (r) => json(r.fields) },
-  { name: "attributes", type: "jsonb", get: (r) => json(r.attributes) },
-  { name: "events", type: "jsonb", get: (r) => json(r.events as unknown as JsonValue) },
-  { name: "links", type: "jsonb", get: (r) => json(r.links as unknown as JsonValue) },
-];
-
-export const METRIC_COLUMNS: Column<MetricPointRow>[] = [
-  { name: "id", type: "uuid", get: (r) => r.id },
-  { name: "resource_id", type: "uuid", get: (r) => r.resourceId },
-  { name: "source", type: "text", get: (r) => r.source },
-  { name: "service_name", type: "text", get: (r) => r.serviceName },
-  { name: "scope_name", type: "text", get: (r) => r.scopeName },
-  { name: "scope_version", type: "text", get: (r) => r.scopeVersion },
-  { name: "metric_name", type: "text", get: (r) => r.metricName },
-  { name: "description", type: "text", get: (r) => r.description },
-  { name: "unit", type: "text", get: (r) => r.unit },
-  { name: "metric_type", type: "text", get: (r) => r.metricType },
-  { name: "temporality", type: "int4", get: (r) => r.temporality },
-  { name: "is_monotonic", type: "bool", get: (r) => r.isMonotonic },
-  { name: "start_time", type: "timestamptz", get: (r) => iso(r.startTime) },
-  { name: "time", type: "timestamptz", get: (r) => iso(r.time) },
-  { name: "start_ns", type: "int8", get: (r) => big(r.startNs) },
-  { name: "time_ns", type: "int8", get: (r) => big(r.timeNs) },
-  { name: "value", type: "float8", get: (r) => r.value },
-  { name: "count", type: "int8", get: (r) => r.count },
-  { name: "session_id", type: "text", get: (r) => r.sessionId },
-  { name: "user_id", type: "text", get: (r) => r.userId },
-  { name: "user_email", type: "text", get: (r) => r.userEmail },
-  { name: "account_uuid", type: "text", get: (r) => r.accountUuid },
-  { name: "organization_id", type: "text", get: (r) => r.organizationId },
-  { name: "model", type: "text", get: (r) => r.model },
-  { name: "point_type", type: "text", get: (r) => r.pointType },
-  { name: "attributes", type: "jsonb", get: (r) => json(r.attributes) },
-  { name: "distribution", type: "jsonb", get: (r) => json(r.distribution) },
-];
+// The telemetry tables' columns come from the field registry; resources and identity
+// observations are the writer's own bookkeeping tables.
+export const EVENT_COLUMNS = writeColumns(EVENT_TABLE);
+export const SPAN_COLUMNS = writeColumns(SPAN_TABLE);
+export const METRIC_COLUMNS = writeColumns(METRIC_POINT_TABLE);
 
 const IDENTITY_COLUMNS: Column<IdentityRow>[] = [
   { name: "id", type: "uuid", get: (r) => r.id },

@@ -1,4 +1,5 @@
 import type { Attributes, JsonValue } from "@/lib/otlp/values";
+import type { EventRow } from "./model";
 import {
   bool,
   hasCutValue,
@@ -48,31 +49,15 @@ const JSON_STRING_KEYS: Record<string, string> = {
   "workspace.host_paths": "workspaceHostPaths",
 };
 
-/** Typed columns of the events table, as read from one Claude-engine event. */
-export interface EngineEventFields {
-  toolName: string | null;
-  toolUseId: string | null;
-  toolSource: string | null;
-  mcpServer: string | null;
-  mcpTool: string | null;
-  decision: string | null;
-  decisionSource: string | null;
-  success: boolean | null;
-  durationMs: number | null;
-  error: string | null;
-  errorType: string | null;
-  statusCode: number | null;
-  model: string | null;
-  requestId: string | null;
-  costUsd: number | null;
-  inputTokens: number | null;
-  outputTokens: number | null;
-  cacheReadTokens: number | null;
-  cacheCreationTokens: number | null;
-  redactedKeys: string[];
-  truncatedKeys: string[];
-  fields: Record<string, JsonValue>;
-}
+/** Columns every log record fills from its envelope (resource, scope, record); the rest are read from attributes. */
+export const ENVELOPE_COLUMNS = [
+  "id", "resourceId", "source", "serviceName", "serviceVersion", "scopeName", "scopeVersion", "eventName", "time", "timeNs",
+  "observedTimeNs", "sessionId", "promptId", "sequence", "traceId", "spanId", "severityNumber", "severityText", "userId",
+  "userEmail", "accountUuid", "accountId", "organizationId", "enduserId", "terminalType", "attributes", "body",
+] as const satisfies readonly (keyof EventRow)[];
+
+/** Typed columns of the events table that the Claude engine reads from an event's attributes: every column a new registry entry adds. */
+export type EngineEventFields = Omit<EventRow, (typeof ENVELOPE_COLUMNS)[number]>;
 
 const COERCION = new Map<string, "number" | "boolean">([
   ...NUMERIC_KEYS.map((k) => [k, "number"] as const),
@@ -146,6 +131,8 @@ export function claudeEngineEventFields(eventName: string, attrs: Attributes): E
     mcpTool: isPlaceholder("mcp_tool.name", mcpTool ?? undefined) ? null : mcpTool,
     decision,
     decisionSource,
+    permissionMode: str(attrs.permission_mode),
+    agentId: str(attrs.agent_id),
     success: bool(attrs.success),
     durationMs: num(pick(attrs, "duration_ms", "total_duration_ms", "interaction.duration_ms")),
     error: str(attrs.error),

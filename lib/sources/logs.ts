@@ -1,7 +1,8 @@
 import type { ExportLogsServiceRequest, LogRecord } from "@/lib/otlp/types";
 import { anyValueToJson, attributesToJson, int32OrNull, nanosToDate, readId, readNanos, RecordError, stableStringify } from "@/lib/otlp/values";
 import type { Attributes } from "@/lib/otlp/values";
-import { claudeEngineEventFields, claudeEventName, type EngineEventFields } from "./claude-code";
+import { claudeEngineEventFields, claudeEventName, ENVELOPE_COLUMNS, type EngineEventFields } from "./claude-code";
+import { camel, EVENT_TABLE, writeColumns } from "@/lib/domain/fields";
 import { coworkEventFields } from "./cowork";
 import {
   classifySource,
@@ -21,14 +22,13 @@ import type { EventRow, NormalizedBatch, SourceId } from "./model";
 // OTLP logs → event rows. Claude Code, Cowork and Claude Desktop send one LogRecord per event;
 // any other sender's records are kept too, named by their event name (or "log": a body is a message, not a name).
 
+/** Every attribute-read column empty: records of senders Blindspot does not know. */
+const NO_ENGINE_FIELDS = Object.fromEntries(
+  writeColumns(EVENT_TABLE).map((c) => camel(c.name)).filter((k) => !(ENVELOPE_COLUMNS as readonly string[]).includes(k)).map((k) => [k, null]),
+) as unknown as EngineEventFields;
+
 function genericFields(attrs: Attributes): EngineEventFields {
-  return {
-    toolName: null, toolUseId: null, toolSource: null, mcpServer: null, mcpTool: null,
-    decision: null, decisionSource: null, success: null, durationMs: null, error: null,
-    errorType: null, statusCode: null, model: null, requestId: null, costUsd: null,
-    inputTokens: null, outputTokens: null, cacheReadTokens: null, cacheCreationTokens: null,
-    redactedKeys: redactedKeysOf(attrs), truncatedKeys: truncatedKeysOf(attrs), fields: {},
-  };
+  return { ...NO_ENGINE_FIELDS, redactedKeys: redactedKeysOf(attrs), truncatedKeys: truncatedKeysOf(attrs), fields: {} };
 }
 
 function fieldsFor(source: SourceId, eventName: string, attrs: Attributes): EngineEventFields {

@@ -1,0 +1,40 @@
+import { defineTable } from "./define";
+
+// The metric_points table: one row per OTLP data point (Claude Code and Cowork metrics such as
+// claude_code.token.usage, claude_code.cost.usage, claude_code.lines_of_code.count).
+
+export const METRIC_POINT_TABLE = defineTable("metric_points", "m", [
+  { column: "tenant_id", type: "text", required: true, filledBy: "scope", label: "Tenant", content: "metadata" },
+  { column: "id", type: "uuid", required: true, label: "Point id", content: "metadata" },
+  { column: "environment_id", type: "text", required: true, filledBy: "scope", label: "Environment", content: "metadata" },
+  { column: "ingest_token_id", type: "text", filledBy: "scope", label: "Ingest token", content: "metadata" },
+  { column: "resource_id", type: "uuid", label: "Resource", content: "metadata" },
+  { column: "source", type: "source", required: true, label: "Source", content: "metadata" },
+  { column: "service_name", type: "text", label: "Service", content: "metadata" },
+  { column: "scope_name", type: "text", label: "Scope", content: "metadata" },
+  { column: "scope_version", type: "text", label: "Scope version", content: "metadata" },
+  { column: "metric_name", type: "text", required: true, label: "Metric", content: "metadata" },
+  { column: "description", type: "text", label: "Description", content: "metadata" },
+  { column: "unit", type: "text", label: "Unit", content: "metadata" },
+  { column: "metric_type", type: "metricType", required: true, label: "Metric type", content: "metadata" },
+  { column: "temporality", type: "int", label: "Temporality", content: "metadata" },
+  { column: "is_monotonic", type: "bool", label: "Monotonic", content: "metadata" },
+  { column: "start_time", type: "time", label: "Start", content: "metadata" },
+  { column: "time", type: "time", required: true, label: "Time", content: "metadata" },
+  { column: "start_ns", type: "nanos", label: "Start (ns)", content: "metadata" },
+  { column: "time_ns", type: "nanos", label: "Time (ns)", content: "metadata" },
+  { column: "value", type: "float", label: "Value", content: "metadata" },
+  { column: "count", type: "count", label: "Count", content: "metadata" },
+  { column: "received_at", type: "time", required: true, filledBy: "database", label: "Received", content: "metadata" },
+  { column: "session_id", type: "text", label: "Session", attributes: ["session.id"], content: "metadata" },
+  { column: "user_id", type: "text", label: "User id", attributes: ["user.id"], content: "metadata" },
+  { column: "user_email", type: "text", label: "User email", attributes: ["user.email"], content: "metadata" },
+  { column: "account_uuid", type: "text", label: "Account UUID", attributes: ["user.account_uuid"], content: "metadata" },
+  { column: "organization_id", type: "text", label: "Organization", attributes: ["organization.id"], content: "metadata" },
+  { column: "model", type: "text", label: "Model", attributes: ["model"], content: "metadata" },
+  { column: "point_type", type: "text", label: "Point type", attributes: ["type"], content: "metadata",
+    description: "The `type` attribute: input/output/cacheRead… for tokens, added/removed for lines, user/cli for time" },
+  { column: "attributes", type: "attributes", required: true, label: "Attributes", content: { perKey: "attributes", hiddenPrefix: "" } },
+  { column: "distribution", type: "json", label: "Distribution", content: "metadata",
+    description: "Histogram / summary payload (buckets, quantiles) when the point is not a plain number" },
+]);
