@@ -2,10 +2,10 @@ import type pg from "pg";
 import { copyRows } from "@/lib/db/copy-insert";
 import { insertUnnest, insertUnnestReturning, type Cell } from "@/lib/db/unnest-insert";
 import type { JsonValue } from "@/lib/otlp/values";
-import { EVENT_TABLE, METRIC_POINT_TABLE, SPAN_TABLE, writeColumns, type WriteColumn } from "@/lib/domain/fields";
+import { EVENT_TABLE, METRIC_POINT_TABLE, SPAN_TABLE, writeColumns, type RowOf, type TableDef, type WriteColumn } from "@/lib/domain/fields";
 import { deterministicUuid } from "@/lib/sources/common";
 import { updateRollups } from "./rollups";
-import type { EventRow, IdentityRow, MetricPointRow, NormalizedBatch, ResourceRow, SpanRow } from "@/lib/sources/model";
+import type { IdentityRow, NormalizedBatch, ResourceRow } from "@/lib/sources/model";
 
 // The batch writer: a handful of statements per batch whatever its size. Deterministic keys make
 // a re-sent batch a no-op. Records go in one of two ways (BulkMethod):
@@ -43,11 +43,16 @@ function insertRows<R>(
 }
 
 /** A telemetry table and its conflict key (after tenant_id), in JS and in SQL. */
-interface KeyedTable<R> {
+export interface KeyedTable<R> {
   table: string;
   columns: Column<R>[];
   key: (r: R) => string;
   keySql: string;
+}
+
+/** A registry table as the writer stores it. */
+export function keyedTable<T extends TableDef>(def: T, key: (r: RowOf<T>) => string, keySql: string): KeyedTable<RowOf<T>> {
+  return { table: def.table, columns: writeColumns(def), key, keySql };
 }
 
 /** Inserts the rows whose key is new (ON CONFLICT DO NOTHING) and returns them, for the rollups. */
@@ -119,14 +124,20 @@ const IDENTITY_COLUMNS: Column<IdentityRow>[] = [
   { name: "last_seen", type: "timestamptz", get: (r) => iso(r.lastSeen) },
 ];
 
-const EVENTS: KeyedTable<EventRow> = { table: "events", columns: EVENT_COLUMNS, key: (r) => r.id, keySql: "id::text" };
-const SPANS: KeyedTable<SpanRow> = {
-  table: "spans",
-  columns: SPAN_COLUMNS,
-  key: (r) => `${r.traceId}/${r.spanId}`,
-  keySql: "trace_id || '/' || span_id",
-};
-const METRIC_POINTS: KeyedTable<MetricPointRow> = { table: "metric_points", columns: METRIC_COLUMNS, key: (r) => r.id, keySql: "id::text" };
+const EVENTS = keyedTable(EVENT_TABLE, (r) => r.id, "id::text");
+const SPANS = keyedTable(SPAN_TABLE, (r) => `${r.traceId}/${r.spanId}`, "trace_id || '/' || span_id");
+const METRIC_POINTS = keyedTable(METRIC_POINT_TABLE, (r) => r.id, "id::text");
+
+/** Stores the rows of one table whose key is new, and returns them. */
+export function storeRows<R>(
+  client: Pick<pg.ClientBase, "query">,
+  t: KeyedTable<R>,
+  scope: Record<string, Cell>,
+  rows: R[],
+  method: BulkMethod,
+): Promise<R[]> {
+  return method === "copy" ? copyRowsOnce(client, t, scope, rows) : insertNewRows(client, t, scope, rows);
+}
 
 /** Writes a normalized batch; the caller owns the transaction (commit = acknowledgement). */
 export async function writeBatch(
@@ -139,10 +150,9 @@ export async function writeBatch(
   const scoped = { tenant_id: ctx.tenantId, environment_id: ctx.environmentId, ingest_token_id: ctx.ingestTokenId };
   await insertRows(client, "resources", tenant, RESOURCE_COLUMNS, batch.resources, "ON CONFLICT DO NOTHING");
 
-  const load = method === "copy" ? copyRowsOnce : insertNewRows;
-  const events = await load(client, EVENTS, scoped, batch.events);
-  const spans = await load(client, SPANS, scoped, batch.spans);
-  const points = await load(client, METRIC_POINTS, scoped, batch.points);
+  const events = await storeRows(client, EVENTS, scoped, batch.events, method);
+  const spans = await storeRows(client, SPANS, scoped, batch.spans, method);
+  const points = await storeRows(client, METRIC_POINTS, scoped, batch.points, method);
   const inserted = events.length + spans.length + points.length;
   await updateRollups(client, ctx.tenantId, { events, spans, points });
 
