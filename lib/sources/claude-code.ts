@@ -1,4 +1,5 @@
 import type { Attributes, JsonValue } from "@/lib/otlp/values";
+import { BOOLEAN_ATTRIBUTES, JSON_STRING_ATTRIBUTES, NUMERIC_ATTRIBUTES } from "@/lib/domain/attributes";
 import type { EventRow } from "./model";
 import {
   bool,
@@ -19,36 +20,6 @@ import {
 // Values arrive loosely typed ("37", "true", JSON in strings) and keys drifted across versions
 // (decision|decision_type, source|decision_source, tool|tool_name): read them all here, once.
 
-/** Attributes that are numbers, whatever type they arrive as. */
-const NUMERIC_KEYS = [
-  "prompt_length", "response_length", "duration_ms", "cost_usd", "cost_usd_micros", "input_tokens",
-  "output_tokens", "cache_read_tokens", "cache_creation_tokens", "status_code", "attempt",
-  "total_attempts", "total_retry_duration_ms", "tool_input_size_bytes", "tool_result_size_bytes",
-  "num_hooks", "num_success", "num_blocking", "num_non_blocking_error", "num_cancelled",
-  "total_duration_ms", "pre_tokens", "post_tokens", "total_tokens", "total_tool_uses",
-  "skill_path_count", "command_path_count", "agent_path_count", "body_length", "period_days",
-  "transcripts_deleted", "session_files_deleted", "artifacts_deleted", "files_retained_fresh",
-  "files_past_cutoff", "error_count", "event.sequence", "interaction.sequence",
-  "interaction.duration_ms", "user_prompt_length", "ttft_ms", "result_tokens",
-];
-
-/** Attributes that are booleans, whatever type they arrive as. */
-const BOOLEAN_KEYS = [
-  "success", "is_plugin", "has_category", "has_explanation", "server_fallback_hop", "managed_only",
-  "safe_mode", "is_built_in", "is_async", "model_swapped", "has_hooks", "has_mcp", "host_owned_mcp",
-  "marketplace.is_official", "body_truncated", "used_default", "enabled_via_override",
-  "response.has_tool_call",
-];
-
-/** Attributes that carry JSON inside a string. */
-const JSON_STRING_KEYS: Record<string, string> = {
-  tool_parameters: "toolParameters",
-  tool_input: "toolInput",
-  hook_definitions: "hookDefinitions",
-  body: "apiBody",
-  "workspace.host_paths": "workspaceHostPaths",
-};
-
 /** Columns every log record fills from its envelope (resource, scope, record); the rest are read from attributes. */
 export const ENVELOPE_COLUMNS = [
   "id", "resourceId", "source", "serviceName", "serviceVersion", "scopeName", "scopeVersion", "eventName", "time", "timeNs",
@@ -59,11 +30,12 @@ export const ENVELOPE_COLUMNS = [
 /** Typed columns of the events table that the Claude engine reads from an event's attributes: every column a new registry entry adds. */
 export type EngineEventFields = Omit<EventRow, (typeof ENVELOPE_COLUMNS)[number]>;
 
+// Which attributes are typed or carry JSON is the attribute catalog's to say.
 const COERCION = new Map<string, "number" | "boolean">([
-  ...NUMERIC_KEYS.map((k) => [k, "number"] as const),
-  ...BOOLEAN_KEYS.map((k) => [k, "boolean"] as const),
+  ...NUMERIC_ATTRIBUTES.map((k) => [k, "number"] as const),
+  ...BOOLEAN_ATTRIBUTES.map((k) => [k, "boolean"] as const),
 ]);
-const JSON_STRING_ENTRIES = Object.entries(JSON_STRING_KEYS);
+const JSON_STRING_ENTRIES = Object.entries(JSON_STRING_ATTRIBUTES);
 
 /** Coerced catalog attributes plus parsed JSON-in-string attributes. */
 function typedFields(attrs: Attributes): { fields: Record<string, JsonValue>; unparsed: string[] } {
