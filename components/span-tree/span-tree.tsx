@@ -4,8 +4,8 @@ import { useState, type ReactNode } from "react";
 import { AcceptDecisionBadge, Badge, DecisionBadge, SuccessBadge } from "@/components/ui/badge";
 import { ContentBlock, RawJson } from "@/components/ui/raw-json";
 import type { JsonValue } from "@/lib/otlp/values";
+import { officeAppLabel } from "@/lib/domain/vocabulary";
 import { formatCount, formatDuration, formatOffset } from "@/lib/presentation/format";
-import { SURFACE_LABELS } from "@/lib/presentation/labels";
 import type { SpanRow } from "@/lib/presentation/span-rows";
 
 // An indented span tree with a gantt bar per span. Rows arrive flattened in depth-first order;
@@ -38,7 +38,7 @@ function SpanDetails({ row, canReadContent }: { row: SpanRow; canReadContent: bo
         <Detail label="Status">{row.status.code === 2 ? `error${row.status.message ? `: ${row.status.message}` : ""}` : row.status.code === 1 ? "ok" : "unset"}</Detail>
         {row.name === "agent.query" && (
           <>
-            <Detail label="Surface">{row.surface ? (SURFACE_LABELS[row.surface] ?? row.surface) : "–"}</Detail>
+            <Detail label="Surface">{row.surface ? officeAppLabel(row.surface) : "–"}</Detail>
             <Detail label="Model">{text(a["agent.selected_model"]) ?? "–"}</Detail>
             <Detail label="Office">{[text(a["office.platform"]), text(a["office.version"])].filter(Boolean).join(" ") || "–"}</Detail>
             <Detail label="MCP connected / failed">{`${text(a["mcp.connected_count"]) ?? "–"} / ${text(a["mcp.failed_count"]) ?? "–"}`}</Detail>

@@ -1,3 +1,4 @@
+import { bareEventName, EVENT } from "@/lib/domain/vocabulary";
 import type { Attributes, JsonValue } from "@/lib/otlp/values";
 import {
   bool,
@@ -110,7 +111,7 @@ export function claudeEngineEventFields(eventName: string, attrs: Attributes): E
   const { fields, unparsed } = typedFields(attrs);
   const params = objectField(fields, "toolParameters") ?? {};
 
-  const isDecision = eventName === "tool_decision";
+  const isDecision = eventName === EVENT.toolDecision;
   const isResult = eventName === "tool_result";
   // tool_result used decision/source before 2026-02 and decision_type/decision_source after.
   const decision = isDecision
@@ -177,12 +178,12 @@ export function claudeEventName(attrs: Attributes, eventName: string | undefined
   const fromBody = typeof body === "string" && CLAUDE_EVENT_BODY.test(body) ? body : null;
   const raw = fromAttr ?? (eventName && eventName !== "" ? eventName : null) ?? fromBody ?? (typeof body === "string" && body !== "" ? "log" : null);
   if (!raw) return "unknown";
-  return raw.replace(/^claude_code\./, "").replace(/^claude-desktop\./, "");
+  return bareEventName(raw);
 }
 
 /** Span columns for Claude Code beta traces (claude_code.interaction, .llm_request, .tool, …). */
 export function claudeCodeSpanFields(name: string, attrs: Attributes) {
-  const base = claudeEngineEventFields(name.replace(/^claude_code\./, ""), attrs);
+  const base = claudeEngineEventFields(bareEventName(name), attrs);
   const blocked = name === "claude_code.tool.blocked_on_user";
   return {
     toolName: base.toolName,
