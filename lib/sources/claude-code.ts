@@ -112,7 +112,7 @@ export function claudeEngineEventFields(eventName: string, attrs: Attributes): E
   const params = objectField(fields, "toolParameters") ?? {};
 
   const isDecision = eventName === EVENT.toolDecision;
-  const isResult = eventName === "tool_result";
+  const isResult = eventName === EVENT.toolResult;
   // tool_result used decision/source before 2026-02 and decision_type/decision_source after.
   const decision = isDecision
     ? str(pick(attrs, "decision"))
@@ -129,7 +129,7 @@ export function claudeEngineEventFields(eventName: string, attrs: Attributes): E
   const mcpServer =
     str(params.mcp_server_name) ??
     str(pick(attrs, "mcp_server_name", "mcp_server.name")) ??
-    (eventName === "mcp_server_connection" ? str(attrs.server_name) : null);
+    (eventName === EVENT.mcpServerConnection ? str(attrs.server_name) : null);
   const mcpTool = str(params.mcp_tool_name) ?? str(pick(attrs, "mcp_tool_name", "mcp_tool.name"));
 
   const costMicros = num(attrs.cost_usd_micros);
