@@ -1,6 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
+import { decisionSourceLabel } from "@/lib/domain/vocabulary";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
 // Approval charts. Every bar is a link to the events behind it (the Explorer, filtered).
@@ -14,14 +15,6 @@ const SOURCE_COLORS: Record<string, string> = {
   user_reject: "#dc2626",
 };
 
-const SOURCE_LABELS: Record<string, string> = {
-  config: "config (policy)",
-  hook: "hook",
-  user_permanent: "user: always allow",
-  user_temporary: "user: allow once",
-  user_abort: "user: dismissed",
-  user_reject: "user: rejected",
-};
 
 export function DecisionsOverTime({
   data,
@@ -47,8 +40,8 @@ export function DecisionsOverTime({
           <CartesianGrid strokeDasharray="3 3" stroke="#94a3b833" />
           <XAxis dataKey="bucket" tick={{ fontSize: 11 }} tickFormatter={(v: string) => (bucket === "hour" ? v.slice(5, 13).replace("T", " ") + "h" : v.slice(5))} />
           <YAxis allowDecimals={false} tick={{ fontSize: 11 }} label={{ value: "decisions", angle: -90, position: "insideLeft", fontSize: 11 }} />
-          <Tooltip contentStyle={{ fontSize: 12 }} formatter={(v, name) => [String(v), SOURCE_LABELS[String(name)] ?? String(name)]} />
-          <Legend wrapperStyle={{ fontSize: 12 }} formatter={(v) => SOURCE_LABELS[String(v)] ?? String(v)} />
+          <Tooltip contentStyle={{ fontSize: 12 }} formatter={(v, name) => [String(v), decisionSourceLabel(String(name))]} />
+          <Legend wrapperStyle={{ fontSize: 12 }} formatter={(v) => decisionSourceLabel(String(v))} />
           {sources.map((s) => (
             <Bar key={s} dataKey={s} stackId="d" fill={SOURCE_COLORS[s] ?? "#94a3b8"} cursor="pointer" onClick={(d) => open(String((d as unknown as { bucket: string }).bucket), s)} />
           ))}

@@ -5,7 +5,9 @@ import type { ReactNode } from "react";
 import { columnVisibilityFeature, createColumnHelper, tableFeatures, useTable } from "@tanstack/react-table";
 import type { ExploreRow } from "@/lib/queries/explore";
 import { useColumnVisibility, type Visibility } from "./column-visibility";
-import { formatCost, formatCount, formatDuration, formatTime, shortId, sourceLabel } from "./format";
+import { sourceLabel } from "@/lib/domain/vocabulary";
+import { formatTime } from "@/lib/presentation/format";
+import { formatCost, formatCount, formatDuration, shortId } from "./format";
 
 // The Explorer table. Rows, filtering, sorting and paging all come from the server (the URL holds
 // the state); TanStack Table here owns the column model and the column choice.

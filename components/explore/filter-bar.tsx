@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import type { FormEvent, ReactNode } from "react";
-import { sourceLabel } from "./format";
+import { sourceLabel } from "@/lib/domain/vocabulary";
 
 // The Explorer's filters: a GET form (it works without JavaScript too) whose submit becomes a
 // client navigation with the empty fields left out, so the URL carries exactly the state.

@@ -2,23 +2,6 @@
 // must produce the same text (no hydration differences), and times are UTC everywhere in the
 // console so that analysts compare like with like.
 
-export const SOURCE_LABELS: Record<string, string> = {
-  claude_code: "Claude Code",
-  cowork: "Cowork",
-  claude_desktop: "Desktop",
-  office: "Office",
-  otel: "OTel",
-};
-
-export function sourceLabel(source: string): string {
-  return SOURCE_LABELS[source] ?? source;
-}
-
-/** 2026-11-22 10:15:03.123 */
-export function formatTime(iso: string): string {
-  return iso.replace("T", " ").replace(/Z$/, "");
-}
-
 export function formatDuration(ms: number | null): string {
   if (ms === null) return "";
   if (ms < 1000) return `${Math.round(ms)} ms`;

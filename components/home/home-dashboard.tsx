@@ -4,7 +4,8 @@ import { RangeHint } from "@/components/shell/range-hint";
 import { Badge, DecisionBadge, SourceBadge } from "@/components/ui/badge";
 import { recordContentView } from "@/lib/audit";
 import type { ConsoleUser } from "@/lib/auth/session";
-import { formatCount, formatTime, userKeyLabel } from "@/lib/presentation/format";
+import { labelOfPersonKey } from "@/lib/domain/person";
+import { formatCount, formatTime } from "@/lib/presentation/format";
 import { homeOverview, type HomeOverview, type SetupProgress, type SurfaceVolume } from "@/lib/queries/home";
 import { ageText, rangeQuery, windowPhrase, type TimeWindow } from "@/lib/time-range";
 
@@ -274,7 +275,7 @@ export async function HomeDashboard({ user, window: w, now = new Date() }: { use
                 {o.escalations.rows.map((e) => (
                   <li key={e.rejected.eventId} className="flex flex-wrap items-center gap-x-2 gap-y-1">
                     <Badge tone="red">{e.similarity}</Badge>
-                    <span title={e.user}>{userKeyLabel(e.user)}</span>
+                    <span title={e.user}>{labelOfPersonKey(e.user)}</span>
                     <span className="font-mono">{e.tool}</span>
                     {e.rejected.target && <span className="font-mono text-slate-600 [overflow-wrap:anywhere] dark:text-slate-300">{e.rejected.target}</span>}
                     <span className="text-slate-500">rejected, auto-approved {e.gapSeconds} s later</span>

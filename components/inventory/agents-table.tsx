@@ -1,5 +1,6 @@
 import Link from "next/link";
-import { PERSON_KIND_LABELS, isOfficeSurface, type AgentSummary } from "@/lib/queries/inventory";
+import { PERSON_KIND_LABELS, isOfficeSurface } from "@/lib/queries/inventory/agent-ref";
+import type { AgentSummary } from "@/lib/queries/inventory/agents";
 import { SurfaceBadge, SurfaceDot } from "./surface-badge";
 import { Time, Value, ago, count } from "./text";
 

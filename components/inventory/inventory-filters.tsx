@@ -1,4 +1,5 @@
-import { SURFACES, type SurfaceId } from "@/lib/queries/inventory";
+import { AGENT_SURFACES } from "@/lib/domain/vocabulary";
+import type { SurfaceId } from "@/lib/queries/inventory/agent-ref";
 
 // A plain GET form: filters live in the URL (shareable, back button works), no client code.
 export function InventoryFilters({
@@ -26,7 +27,7 @@ export function InventoryFilters({
         Surface
         <select name="surface" defaultValue={surface ?? ""} className="field min-w-40 py-1 text-sm">
           <option value="">All surfaces</option>
-          {SURFACES.filter((s) => s.id === surface || (counts[s.id] ?? 0) > 0).map((s) => (
+          {AGENT_SURFACES.filter((s) => s.id === surface || (counts[s.id] ?? 0) > 0).map((s) => (
             <option key={s.id} value={s.id}>
               {s.label} ({counts[s.id] ?? 0})
             </option>

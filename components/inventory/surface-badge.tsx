@@ -1,4 +1,4 @@
-import { surfaceLabel, type SurfaceId } from "@/lib/queries/inventory";
+import { surfaceLabel, type SurfaceId } from "@/lib/queries/inventory/agent-ref";
 
 // One calm chip per surface; the coloured square tells products apart at a glance.
 const DOT: Record<SurfaceId, string> = {

@@ -4,8 +4,8 @@ import { useState, type ReactNode } from "react";
 import { AcceptDecisionBadge, Badge, DecisionBadge, SuccessBadge } from "@/components/ui/badge";
 import { ContentBlock, RawJson } from "@/components/ui/raw-json";
 import type { JsonValue } from "@/lib/otlp/values";
+import { officeAppLabel, SPAN } from "@/lib/domain/vocabulary";
 import { formatCount, formatDuration, formatOffset } from "@/lib/presentation/format";
-import { SURFACE_LABELS } from "@/lib/presentation/labels";
 import type { SpanRow } from "@/lib/presentation/span-rows";
 
 // An indented span tree with a gantt bar per span. Rows arrive flattened in depth-first order;
@@ -36,15 +36,15 @@ function SpanDetails({ row, canReadContent }: { row: SpanRow; canReadContent: bo
         <Detail label="Start">{formatOffset(row.offsetMs)}</Detail>
         <Detail label="Duration">{formatDuration(row.durationMs)}</Detail>
         <Detail label="Status">{row.status.code === 2 ? `error${row.status.message ? `: ${row.status.message}` : ""}` : row.status.code === 1 ? "ok" : "unset"}</Detail>
-        {row.name === "agent.query" && (
+        {row.name === SPAN.officeQuery && (
           <>
-            <Detail label="Surface">{row.surface ? (SURFACE_LABELS[row.surface] ?? row.surface) : "–"}</Detail>
+            <Detail label="Surface">{row.surface ? officeAppLabel(row.surface) : "–"}</Detail>
             <Detail label="Model">{text(a["agent.selected_model"]) ?? "–"}</Detail>
             <Detail label="Office">{[text(a["office.platform"]), text(a["office.version"])].filter(Boolean).join(" ") || "–"}</Detail>
             <Detail label="MCP connected / failed">{`${text(a["mcp.connected_count"]) ?? "–"} / ${text(a["mcp.failed_count"]) ?? "–"}`}</Detail>
           </>
         )}
-        {row.name === "agent.tool_execution" && (
+        {row.name === SPAN.officeToolExecution && (
           <>
             <Detail label="Tool">{row.toolName ?? "–"}</Detail>
             <Detail label="Read / write">{row.readWrite ?? "–"}</Detail>
@@ -52,7 +52,7 @@ function SpanDetails({ row, canReadContent }: { row: SpanRow; canReadContent: bo
             <Detail label="Caller / owner">{[text(a["tool.caller"]), text(a["tool.owner"])].filter(Boolean).join(" / ") || "–"}</Detail>
           </>
         )}
-        {row.name === "agent.stream" && (
+        {row.name === SPAN.officeStream && (
           <>
             <Detail label="Model">{row.model ?? "–"}</Detail>
             <Detail label="Tokens in / out">{`${formatCount(row.inputTokens)} / ${formatCount(row.outputTokens)}`}</Detail>
@@ -61,7 +61,7 @@ function SpanDetails({ row, canReadContent }: { row: SpanRow; canReadContent: bo
           </>
         )}
       </div>
-      {row.name === "agent.query" && (
+      {row.name === SPAN.officeQuery && (
         <>
           <Detail label="User message">
             {hidden("user.message") ? <span className="text-slate-500">hidden for your role</span> : text(a["user.message"]) ? <ContentBlock>{text(a["user.message"])!}</ContentBlock> : "–"}
@@ -71,7 +71,7 @@ function SpanDetails({ row, canReadContent }: { row: SpanRow; canReadContent: bo
           </Detail>
         </>
       )}
-      {row.name === "agent.tool_execution" && (
+      {row.name === SPAN.officeToolExecution && (
         <>
           <Detail label="Input">
             {hidden("tool.input") ? <span className="text-slate-500">hidden for your role</span> : text(a["tool.input"]) ? <ContentBlock mono>{text(row.fields.toolInput) ?? text(a["tool.input"])!}</ContentBlock> : "–"}
@@ -165,7 +165,7 @@ export function SpanTree({ rows, totalMs, canReadContent }: { rows: SpanRow[]; t
                   <span className={`truncate font-mono text-xs ${failed ? "text-red-700 dark:text-red-400" : ""}`}>{r.name}</span>
                   {r.toolName && <span className="truncate text-xs font-medium">{r.toolName}</span>}
                   {r.readWrite && <Badge tone={r.readWrite === "write" ? "orange" : "slate"}>{r.readWrite}</Badge>}
-                  {r.name === "agent.tool_execution" && <AcceptDecisionBadge decision={r.decision} />}
+                  {r.name === SPAN.officeToolExecution && <AcceptDecisionBadge decision={r.decision} />}
                   {r.decisionSource && <DecisionBadge decision={r.decision} source={r.decisionSource} />}
                   {r.success === false && <SuccessBadge success={false} />}
                   {r.truncatedKeys.length > 0 && <Badge tone="orange">truncated</Badge>}
@@ -173,7 +173,7 @@ export function SpanTree({ rows, totalMs, canReadContent }: { rows: SpanRow[]; t
               </div>
               <div className="relative h-3 rounded bg-slate-100 dark:bg-slate-800" aria-hidden>
                 <div
-                  className={`absolute top-0 h-3 rounded ${failed ? "bg-red-500" : r.name === "agent.tool_execution" ? "bg-amber-500" : "bg-sky-500"}`}
+                  className={`absolute top-0 h-3 rounded ${failed ? "bg-red-500" : r.name === SPAN.officeToolExecution ? "bg-amber-500" : "bg-sky-500"}`}
                   style={{ left: `${Math.min(left, 100)}%`, width: `max(${Math.min(width, 100 - left)}%, 2px)` }}
                 />
               </div>

@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { Badge, DecisionBadge, SuccessBadge } from "@/components/ui/badge";
 import { ContentBlock, RawJson } from "@/components/ui/raw-json";
+import { EVENT } from "@/lib/domain/vocabulary";
 import type { JsonValue } from "@/lib/otlp/values";
 import { formatCost, formatCount, formatDuration, formatOffset } from "@/lib/presentation/format";
 import { axisPosition, timelineItems, type TimelineItem } from "@/lib/presentation/timeline";
@@ -142,14 +143,14 @@ function ToolCall({ item, canReadContent, transcript }: { item: Extract<Timeline
       {params !== undefined && <RawJson label="Parameters" value={params} />}
       {input !== undefined && <RawJson label={`Input${e.truncatedKeys.includes("tool_input") ? " (truncated by the client)" : ""}`} value={input} />}
       {transcript && <TranscriptTool match={transcript} />}
-      <RawJson value={Object.fromEntries([...(item.decisions.map((x, i) => [`tool_decision#${i + 1}`, x.attributes] as const)), ...(r ? [["tool_result", r.attributes] as const] : [])])} />
+      <RawJson value={Object.fromEntries([...(item.decisions.map((x, i) => [`${EVENT.toolDecision}#${i + 1}`, x.attributes] as const)), ...(r ? [[EVENT.toolResult, r.attributes] as const] : [])])} />
     </div>
   );
 }
 
 function EventBody({ e, canReadContent }: { e: ApiEvent; canReadContent: boolean }) {
   switch (e.name) {
-    case "user_prompt": {
+    case EVENT.userPrompt: {
       const text = attr(e, "prompt");
       return (
         <div>
@@ -170,7 +171,7 @@ function EventBody({ e, canReadContent }: { e: ApiEvent; canReadContent: boolean
         </div>
       );
     }
-    case "assistant_response": {
+    case EVENT.assistantResponse: {
       const text = attr(e, "response");
       return (
         <div>
@@ -188,7 +189,7 @@ function EventBody({ e, canReadContent }: { e: ApiEvent; canReadContent: boolean
         </div>
       );
     }
-    case "api_request":
+    case EVENT.apiRequest:
       return (
         <div>
           <div className="flex flex-wrap items-center gap-2">
@@ -209,14 +210,14 @@ function EventBody({ e, canReadContent }: { e: ApiEvent; canReadContent: boolean
           <RawJson value={e.attributes} />
         </div>
       );
-    case "api_error":
+    case EVENT.apiError:
     case "api_retries_exhausted":
-    case "api_refusal":
+    case EVENT.apiRefusal:
       return (
         <div>
           <div className="flex flex-wrap items-center gap-2">
             <span className="font-semibold text-red-700 dark:text-red-400">
-              {e.name === "api_error" ? "API error" : e.name === "api_refusal" ? "API refusal" : "Retries exhausted"}
+              {e.name === EVENT.apiError ? "API error" : e.name === EVENT.apiRefusal ? "API refusal" : "Retries exhausted"}
             </span>
             {e.statusCode !== null && <Badge tone="red">HTTP {e.statusCode}</Badge>}
             {e.model && <span className="font-mono text-xs">{e.model}</span>}
@@ -254,7 +255,7 @@ function EventBody({ e, canReadContent }: { e: ApiEvent; canReadContent: boolean
         </div>
       );
     }
-    case "mcp_server_connection":
+    case EVENT.mcpServerConnection:
       return (
         <div>
           <div className="flex flex-wrap items-center gap-2">
@@ -334,7 +335,7 @@ export function TimelineView({ events, canReadContent, transcriptTools = [] }: {
         const offsetMs = item.kind === "tool" ? Date.parse(item.first.timestamp) - start : pos.offsetMs;
         const seq = item.kind === "tool" ? [...item.decisions, ...(item.result ? [item.result] : [])].map((x) => x.sequence).join(", ") : String(e.sequence ?? "–");
         const rejected = item.kind === "tool" && item.decisions.some((d) => d.decision === "reject");
-        const failed = (item.kind === "tool" && item.result?.success === false) || e.name === "api_error";
+        const failed = (item.kind === "tool" && item.result?.success === false) || e.name === EVENT.apiError;
         return (
           <li
             key={item.kind === "tool" ? `tool-${item.toolUseId}` : e.id}

@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
-import { ACCEPT_DECISION_INFO, DECISION_SOURCE_INFO, SOURCE_LABELS, TONE_CLASSES, type Tone } from "@/lib/presentation/labels";
+import { sourceLabel } from "@/lib/domain/vocabulary";
+import { ACCEPT_DECISION_INFO, DECISION_SOURCE_INFO, TONE_CLASSES, type Tone } from "@/lib/presentation/labels";
 
 export function Badge({ tone = "slate", title, children }: { tone?: Tone; title?: string; children: ReactNode }) {
   return (
@@ -35,7 +36,7 @@ export function AcceptDecisionBadge({ decision }: { decision: string | null }) {
 }
 
 export function SourceBadge({ source }: { source: string }) {
-  return <Badge tone="sky">{SOURCE_LABELS[source] ?? source}</Badge>;
+  return <Badge tone="sky">{sourceLabel(source)}</Badge>;
 }
 
 export function SuccessBadge({ success }: { success: boolean | null }) {

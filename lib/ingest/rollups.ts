@@ -1,10 +1,13 @@
 import type pg from "pg";
 import { insertUnnest, type Cell } from "@/lib/db/unnest-insert";
+import { personKey } from "@/lib/domain/person";
+import { EVENT, SPAN } from "@/lib/domain/vocabulary";
 import type { EventRow, MetricPointRow, SpanRow } from "@/lib/sources/model";
 
 // Rollups kept up to date inside the ingest transaction, from the rows that batch actually
 // inserted (a retried batch inserts nothing, so it counts nothing). The same rules backfill the
-// tables in migration 20261122050000_rollups: keep the two in step.
+// tables in migration 20261122050000_rollups, and migration 20261205000100_person_key recomputes
+// decision_rollups.user_key under the person key of lib/domain/person.ts: keep them in step.
 
 const HOUR_MS = 3_600_000;
 
@@ -31,11 +34,6 @@ function text(v: unknown): string {
   return typeof v === "string" ? v : "";
 }
 
-/** Whom a record is about, as the dashboards group it. */
-export function userKey(e: { userEmail: string | null; enduserId?: string | null; accountId?: string | null; userId?: string | null; accountUuid?: string | null }): string {
-  return e.userEmail?.toLowerCase() ?? e.enduserId?.toLowerCase() ?? e.accountId ?? e.userId ?? e.accountUuid ?? "";
-}
-
 class Counter<K extends Cell[]> {
   readonly rows = new Map<string, { key: K; values: number[]; last: Date }>();
 
@@ -59,12 +57,12 @@ export async function updateRollups(
   const sources = new Counter<Cell[]>();
 
   for (const e of inserted.events) {
-    if (e.eventName === "tool_decision") {
+    if (e.eventName === EVENT.toolDecision) {
       const team = text(e.attributes["team.id"]) || text(e.attributes.department);
-      decisions.add([hour(e.time), e.source, userKey(e), team, e.toolName ?? "", e.mcpServer ?? "", e.decision ?? "", e.decisionSource ?? "", ""], [1], e.time);
+      decisions.add([hour(e.time), e.source, personKey(e), team, e.toolName ?? "", e.mcpServer ?? "", e.decision ?? "", e.decisionSource ?? "", ""], [1], e.time);
     }
     const prompt = e.attributes.prompt;
-    const isPrompt = e.eventName === "user_prompt";
+    const isPrompt = e.eventName === EVENT.userPrompt;
     sources.add([day(e.time), e.source, "event", e.serviceVersion ?? "", e.eventName], [
       1,
       e.userEmail || e.accountUuid || e.accountId ? 1 : 0,
@@ -75,8 +73,8 @@ export async function updateRollups(
     ], e.time);
   }
   for (const s of inserted.spans) {
-    if (s.name === "agent.tool_execution" && s.source === "office") {
-      decisions.add([hour(s.startTime), "office", userKey(s), "", s.toolName ?? "", "", s.decision ?? "", "", s.readWrite ?? ""], [1], s.startTime);
+    if (s.name === SPAN.officeToolExecution && s.source === "office") {
+      decisions.add([hour(s.startTime), "office", personKey(s), "", s.toolName ?? "", "", s.decision ?? "", "", s.readWrite ?? ""], [1], s.startTime);
     }
     sources.add([day(s.startTime), s.source, "span", text(s.attributes["office.version"]), s.name], [
       1, s.userEmail || s.accountUuid ? 1 : 0, 0, 0, "tool.input" in s.attributes ? 1 : 0, s.truncatedKeys.length > 0 ? 1 : 0,

@@ -1,3 +1,5 @@
+import { labelOfPerson, personOf } from "@/lib/domain/person";
+
 // Formatting shared by console pages: durations, money, counts, times. Pure functions.
 
 export function formatDuration(ms: number | null | undefined): string {
@@ -38,16 +40,12 @@ export function shortId(id: string | null | undefined, n = 8): string {
   return id.length > n + 1 ? `${id.slice(0, n)}…` : id;
 }
 
-/** How to name the person behind telemetry: email, then enduser.id, account, else the device. */
-export function personLabel(u: { email: string | null; enduserId: string | null; accountId: string | null; id: string | null }): { label: string; query: string | null } {
-  const named = u.email ?? u.enduserId ?? u.accountId;
-  if (named) return { label: named, query: named };
-  if (u.id) return { label: `device ${u.id.slice(0, 8)}…`, query: u.id };
-  return { label: "unknown user", query: null };
-}
-
-/** A dashboard user key (email, account or device id) as a short readable label. */
-export function userKeyLabel(key: string): string {
-  if (!key) return "(anonymous)";
-  return /^[0-9a-f]{32,}$/i.test(key) ? `device ${key.slice(0, 8)}…` : key;
+/**
+ * The person behind a record (lib/domain/person.ts decides which identifier names them), as a
+ * label and the value the Explorer's user filter matches (the identifier as stored).
+ */
+export function personLabel(u: { email: string | null; enduserId: string | null; accountUuid?: string | null; accountId: string | null; id: string | null }): { label: string; query: string | null } {
+  const ref = personOf({ userEmail: u.email, enduserId: u.enduserId, accountUuid: u.accountUuid, accountId: u.accountId, userId: u.id });
+  const query = { email: u.email, enduser: u.enduserId, account: u.accountUuid ?? u.accountId, device: u.id, none: null }[ref.kind] ?? null;
+  return { label: labelOfPerson(ref), query };
 }

@@ -1,36 +1,35 @@
-// Human names and colours for the enumerations telemetry uses.
+import {
+  ACCEPT_DECISION_LABELS,
+  ACCEPT_DECISIONS,
+  DECISION_SOURCE_LABELS,
+  DECISION_SOURCES,
+  type AcceptDecision,
+  type DecisionSource,
+} from "@/lib/domain/vocabulary";
 
-export const SOURCE_LABELS: Record<string, string> = {
-  claude_code: "Claude Code",
-  cowork: "Cowork",
-  claude_desktop: "Claude Desktop",
-  office: "Office agent",
-  otel: "Other OTel",
+// Colours for the enumerations telemetry uses (their names are in lib/domain/vocabulary.ts).
+
+/** Colours of who decided an approval; the labels and help texts are the vocabulary's. */
+const DECISION_SOURCE_TONES: Record<DecisionSource, Tone> = {
+  config: "slate",
+  hook: "violet",
+  user_permanent: "amber",
+  user_temporary: "sky",
+  user_abort: "orange",
+  user_reject: "red",
 };
 
-export const SURFACE_LABELS: Record<string, string> = {
-  excel: "Excel",
-  word: "Word",
-  powerpoint: "PowerPoint",
-  outlook: "Outlook",
-};
+/** Who or what made an approval decision (Claude Code tool_decision `source`). */
+export const DECISION_SOURCE_INFO: Record<string, { label: string; tone: Tone; help: string }> = Object.fromEntries(
+  DECISION_SOURCES.map((s) => [s, { ...DECISION_SOURCE_LABELS[s], tone: DECISION_SOURCE_TONES[s] }]),
+);
 
-/** Who or what made an approval decision (TELEMETRY.md §1.7). */
-export const DECISION_SOURCE_INFO: Record<string, { label: string; tone: Tone; help: string }> = {
-  config: { label: "config", tone: "slate", help: "Decided by policy or settings without asking" },
-  hook: { label: "hook", tone: "violet", help: "A PreToolUse or PermissionRequest hook decided" },
-  user_permanent: { label: "user: always allow", tone: "amber", help: "The user chose “Yes, and don’t ask again”" },
-  user_temporary: { label: "user: allow once", tone: "sky", help: "The user approved this once or for the session" },
-  user_abort: { label: "user: dismissed", tone: "orange", help: "The prompt was dismissed without an answer" },
-  user_reject: { label: "user: rejected", tone: "red", help: "The user chose “No”" },
-};
+const ACCEPT_DECISION_TONES: Record<AcceptDecision, Tone> = { manual: "sky", auto_accept: "amber", deferred: "slate" };
 
 /** Office agents' tool.accept_decision. */
-export const ACCEPT_DECISION_INFO: Record<string, { label: string; tone: Tone; help: string }> = {
-  manual: { label: "manual", tone: "sky", help: "The user approved this action" },
-  auto_accept: { label: "auto-accept", tone: "amber", help: "A standing approval accepted it" },
-  deferred: { label: "deferred", tone: "slate", help: "Queued for review" },
-};
+export const ACCEPT_DECISION_INFO: Record<string, { label: string; tone: Tone; help: string }> = Object.fromEntries(
+  ACCEPT_DECISIONS.map((d) => [d, { ...ACCEPT_DECISION_LABELS[d], tone: ACCEPT_DECISION_TONES[d] }]),
+);
 
 export type Tone = "slate" | "sky" | "amber" | "red" | "emerald" | "violet" | "orange";
 

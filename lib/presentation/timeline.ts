@@ -1,3 +1,4 @@
+import { EVENT } from "@/lib/domain/vocabulary";
 import type { ApiEvent } from "@/lib/queries/events";
 
 // Turns a prompt's events (in event.sequence order) into timeline items. A tool call's
@@ -12,7 +13,7 @@ export function timelineItems(events: ApiEvent[]): TimelineItem[] {
   const items: TimelineItem[] = [];
   const byToolUse = new Map<string, Extract<TimelineItem, { kind: "tool" }>>();
   for (const e of events) {
-    const isTool = (e.name === "tool_decision" || e.name === "tool_result") && e.toolUseId;
+    const isTool = (e.name === EVENT.toolDecision || e.name === EVENT.toolResult) && e.toolUseId;
     if (!isTool) {
       items.push({ kind: "event", event: e });
       continue;
@@ -23,7 +24,7 @@ export function timelineItems(events: ApiEvent[]): TimelineItem[] {
       byToolUse.set(e.toolUseId!, item);
       items.push(item);
     }
-    if (e.name === "tool_decision") item.decisions.push(e);
+    if (e.name === EVENT.toolDecision) item.decisions.push(e);
     else item.result = e;
   }
   return items;

@@ -1,4 +1,6 @@
 import { getPool } from "@/lib/db/pool";
+import { personColumns, personKeySql } from "@/lib/domain/person";
+import { AUTOMATIC_DECISION_SOURCES, EVENT, type DecisionSource } from "@/lib/domain/vocabulary";
 import type { JsonValue } from "@/lib/otlp/values";
 import { toolTarget } from "@/lib/presentation/tool-target";
 
@@ -16,8 +18,6 @@ export interface ApprovalFilters {
   surface?: string;
 }
 
-export const DECISION_SOURCES = ["config", "hook", "user_permanent", "user_temporary", "user_abort", "user_reject"] as const;
-export const ACCEPT_DECISIONS = ["manual", "auto_accept", "deferred"] as const;
 /** Tools that change things: an automatic approval of these deserves a look. */
 export const WRITE_TOOLS = new Set(["Bash", "Write", "Edit", "MultiEdit", "NotebookEdit", "write_file", "edit_file", "PowerShell"]);
 
@@ -68,7 +68,11 @@ export async function approvalSummary(tenantId: string, f: ApprovalFilters): Pro
     params.push(v);
     where.push(`${col} = $${params.length}`);
   };
-  add("user_key", f.user?.toLowerCase());
+  // A person key as listed (tagged account ids keep their case), or an email typed in any case.
+  if (f.user) {
+    params.push(f.user);
+    where.push(`user_key IN ($${params.length}, lower($${params.length}))`);
+  }
   add("team", f.team);
   add("tool_name", f.tool);
   add("mcp_server", f.mcpServer);
@@ -77,7 +81,8 @@ export async function approvalSummary(tenantId: string, f: ApprovalFilters): Pro
   const bucket: ApprovalSummary["bucket"] = spanDays <= 2 ? "hour" : "day";
   params.push([...WRITE_TOOLS]);
   const writeTools = `$${params.length}`;
-  const automatic = `decision = 'accept' AND decision_source IN ('config', 'hook')`;
+  params.push(AUTOMATIC_DECISION_SOURCES);
+  const automatic = `decision = 'accept' AND decision_source = ANY($${params.length}::text[])`;
   const pool = getPool();
   const [{ rows }, facetRows] = await Promise.all([
     pool.query<AggRow>(
@@ -161,7 +166,7 @@ export async function approvalSummary(tenantId: string, f: ApprovalFilters): Pro
       if (!existing) perTool.push(row);
     } else if (has(r, bit.surface, bit.tool, bit.decision, bit.source, bit.rw)) {
       const officeWrite = r.surface === "office" && r.decision === "auto_accept" && r.read_write === "write";
-      const codeWrite = r.surface !== "office" && r.decision === "accept" && (r.decision_source === "config" || r.decision_source === "hook") && WRITE_TOOLS.has(r.tool_name!);
+      const codeWrite = r.surface !== "office" && r.decision === "accept" && AUTOMATIC_DECISION_SOURCES.includes(r.decision_source as DecisionSource) && WRITE_TOOLS.has(r.tool_name!);
       if (officeWrite || codeWrite) {
         autoApprovedWrites.push({ surface: r.surface!, tool: r.tool_name!, source: officeWrite ? "auto_accept" : r.decision_source!, count: n(r.n) });
       }
@@ -202,8 +207,9 @@ export interface Escalation {
   gapSeconds: number;
 }
 
-const AUTOMATIC = ["config", "hook"];
 const REJECTING = ["user_reject", "config"];
+const PERSON_R = personKeySql(personColumns("r"));
+const PERSON_A = personKeySql(personColumns("a"));
 export const MAX_ESCALATION_WINDOW_DAYS = 31;
 
 function normalize(s: string): string {
@@ -241,16 +247,16 @@ export async function escalations(tenantId: string, f: { from: Date; to: Date; w
             r.mcp_server AS r_mcp, r.mcp_tool AS r_mcp_tool,
             a.id AS a_id, a.prompt_id AS a_prompt, a.session_id AS a_session, a.time AS a_time, a.decision_source AS a_source, a.fields AS a_fields,
             a.mcp_server AS a_mcp, a.mcp_tool AS a_mcp_tool,
-            r.tool_name AS tool, COALESCE(lower(r.user_email), r.account_id, r.user_id, '') AS person
+            r.tool_name AS tool, ${PERSON_R} AS person
      FROM events r
-     JOIN events a ON a.tenant_id = r.tenant_id AND a.event_name = 'tool_decision' AND a.decision = 'accept'
+     JOIN events a ON a.tenant_id = r.tenant_id AND a.event_name = $7 AND a.decision = 'accept'
        AND a.decision_source = ANY($5) AND a.tool_name = r.tool_name
        AND a.time > r.time AND a.time <= r.time + make_interval(mins => $4)
-       AND COALESCE(lower(a.user_email), a.account_id, a.user_id, '') = COALESCE(lower(r.user_email), r.account_id, r.user_id, '')
-     WHERE r.tenant_id = $1 AND r.event_name = 'tool_decision' AND r.decision = 'reject' AND r.decision_source = ANY($6)
+       AND ${PERSON_A} = ${PERSON_R}
+     WHERE r.tenant_id = $1 AND r.event_name = $7 AND r.decision = 'reject' AND r.decision_source = ANY($6)
        AND r.time >= $2 AND r.time < $3
      ORDER BY r.time DESC LIMIT 2000`,
-    [tenantId, from, f.to, f.windowMinutes, AUTOMATIC, REJECTING],
+    [tenantId, from, f.to, f.windowMinutes, AUTOMATIC_DECISION_SOURCES, REJECTING, EVENT.toolDecision],
   );
   const out: Escalation[] = [];
   const seen = new Set<string>();

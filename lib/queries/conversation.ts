@@ -1,4 +1,5 @@
 import { getPool } from "@/lib/db/pool";
+import { EVENT } from "@/lib/domain/vocabulary";
 import { userTaggedId } from "@/lib/identity/tagged-id";
 import type { JsonValue } from "@/lib/otlp/values";
 import type { ApiEvent } from "./events";
@@ -71,7 +72,7 @@ export async function promptConversation(tenantId: string, events: ApiEvent[], c
   const pool = getPool();
   const toolUseIds = [...new Set(events.map((e) => e.toolUseId).filter((x): x is string => Boolean(x)))];
   const first = events[0];
-  const promptEvent = events.find((e) => e.name === "user_prompt");
+  const promptEvent = events.find((e) => e.name === EVENT.userPrompt);
   const promptTime = Date.parse((promptEvent ?? first).timestamp);
 
   const blocks = toolUseIds.length

@@ -1,5 +1,7 @@
 import { getPool } from "@/lib/db/pool";
-import { fromTaggedId, userTaggedId } from "@/lib/identity/tagged-id";
+import { labelOfPerson, personOf, type PersonRef } from "@/lib/domain/person";
+import { COVERAGE_SURFACES, EVENT, SPAN, type CoverageSurfaceId } from "@/lib/domain/vocabulary";
+import { fromTaggedId } from "@/lib/identity/tagged-id";
 
 // Which layers are reporting on which surfaces, computed from data (rollups, the Compliance
 // tables, identity observations), not typed in. An absent alert only means something when
@@ -14,19 +16,8 @@ export const LAYERS = [
   { id: "claude_code_metrics", label: "Claude Code metrics" },
 ] as const;
 
-export const SURFACES = [
-  { id: "chat", label: "Claude.ai chat" },
-  { id: "api", label: "Claude API" },
-  { id: "claude_code", label: "Claude Code" },
-  { id: "cowork_files", label: "Cowork files" },
-  { id: "cowork_browser", label: "Cowork browser" },
-  { id: "cowork_mcp", label: "Cowork MCP" },
-  { id: "cowork_tasks", label: "Cowork tasks" },
-  { id: "office", label: "Office agents" },
-] as const;
-
 type LayerId = (typeof LAYERS)[number]["id"];
-type SurfaceId = (typeof SURFACES)[number]["id"];
+type SurfaceId = CoverageSurfaceId;
 
 /** What each layer can report at all (the published coverage matrix): y = yes, p = partially. */
 const CAPABILITY: Record<LayerId, Partial<Record<SurfaceId, "y" | "p">>> = {
@@ -68,6 +59,9 @@ export interface Coverage {
 }
 
 const FRESH_HOURS = 24;
+
+/** The records a tool call leaves: tool-details shares are judged on these only. */
+const TOOL_RECORDS: string[] = [EVENT.toolResult, EVENT.toolDecision, SPAN.officeToolExecution];
 
 const CHAT_TYPES = /^(claude_chat|claude_project|claude_file|claude_artifact|claude_gen_file)/;
 
@@ -156,7 +150,7 @@ export async function coverage(tenantId: string, from: Date, to: Date): Promise<
 
   const cells: CoverageCell[] = [];
   for (const layer of LAYERS) {
-    for (const surface of SURFACES) {
+    for (const surface of COVERAGE_SURFACES) {
       const cap = CAPABILITY[layer.id][surface.id];
       const capability = cap === "y" ? "full" : cap === "p" ? "partial" : "none";
       const t = tally.get(`${layer.id}/${surface.id}`) ?? { records: 0, last: null };
@@ -176,7 +170,7 @@ export async function coverage(tenantId: string, from: Date, to: Date): Promise<
     g.toolDetailsShare += r.tool_details; // totals for now, shares below
     g.truncatedShare += r.truncated;
     g.identifiedShare += r.with_identity;
-    if (r.name === "api_request_body" || r.name === "api_response_body") g.rawBodies += r.records;
+    if (r.name === EVENT.apiRequestBody || r.name === EVENT.apiResponseBody) g.rawBodies += r.records;
     gates.set(r.source, g);
     if (r.service_version) {
       const k = `${r.source}/${r.service_version}`;
@@ -189,7 +183,7 @@ export async function coverage(tenantId: string, from: Date, to: Date): Promise<
   // Tool details are judged on tool events only, the rest on all records.
   const toolEvents = new Map<string, number>();
   for (const r of sources.rows) {
-    if (["tool_result", "tool_decision", "agent.tool_execution"].includes(r.name)) toolEvents.set(r.source, (toolEvents.get(r.source) ?? 0) + r.records);
+    if (TOOL_RECORDS.includes(r.name)) toolEvents.set(r.source, (toolEvents.get(r.source) ?? 0) + r.records);
   }
   const share = (n: number, d: number) => (d > 0 ? Math.round((n / d) * 1000) / 1000 : 0);
   const contentGates = [...gates.values()].map((g) => ({
@@ -215,11 +209,11 @@ export async function coverage(tenantId: string, from: Date, to: Date): Promise<
 async function personGaps(tenantId: string, from: Date, to: Date): Promise<PersonGap[]> {
   const pool = getPool();
   const [otel, comp, actors] = await Promise.all([
-    pool.query<{ email: string | null; account_uuid: string | null; account_id: string | null; source: string; last: Date }>(
-      `SELECT lower(coalesce(user_email, enduser_id)) AS email, account_uuid, account_id, source, max(last_seen) AS last
+    pool.query<{ user_email: string | null; enduser_id: string | null; account_uuid: string | null; account_id: string | null; source: string; last: Date }>(
+      `SELECT user_email, enduser_id, account_uuid, account_id, source, max(last_seen) AS last
        FROM identity_observations WHERE tenant_id = $1 AND last_seen >= $2 AND last_seen < $3
          AND (user_email IS NOT NULL OR account_uuid IS NOT NULL OR account_id IS NOT NULL OR enduser_id LIKE '%@%')
-       GROUP BY 1, 2, 3, 4`,
+       GROUP BY 1, 2, 3, 4, 5`,
       [tenantId, from, to],
     ),
     pool.query<{ email: string | null; user_id: string | null; product_surface: string | null; last: Date }>(
@@ -234,31 +228,32 @@ async function personGaps(tenantId: string, from: Date, to: Date): Promise<Perso
     ),
   ]);
 
-  // One person per account when known, else per email.
-  const keyOf = (email: string | null, accountUuid: string | null) => (accountUuid ? userTaggedId(accountUuid) : email ? email.toLowerCase() : null);
-  const emailToKey = new Map<string, string>();
-  const people = new Map<string, { label: string; seen: Record<string, Date> }>();
-  const note = (key: string | null, label: string | null, what: string, when: Date) => {
-    if (!key) return;
-    const p = people.get(key) ?? { label: label ?? key, seen: {} };
-    if (label && p.label.startsWith("user_")) p.label = label;
+  // One row per person key (lib/domain/person.ts), as on every other page. A Compliance record
+  // names its person by email and tagged account id (user_01…, the UUID OTel sends in another
+  // form): it joins the row of the telemetry that carried the same account, when there is one.
+  const people = new Map<string, { ref: PersonRef; seen: Record<string, Date> }>();
+  const rowOfAccount = new Map<string, PersonRef>();
+  const note = (ref: PersonRef, what: string, when: Date) => {
+    if (ref.kind === "none") return;
+    const p = people.get(ref.key) ?? { ref, seen: {} };
     if (!p.seen[what] || when > p.seen[what]) p.seen[what] = when;
-    people.set(key, p);
+    people.set(ref.key, p);
   };
-  const uuidOf = (userId: string | null) => (userId ? (fromTaggedId(userId)?.uuid ?? null) : null);
+  const uuidOf = (taggedId: string | null) => (taggedId ? (fromTaggedId(taggedId)?.uuid ?? null) : null);
   for (const r of otel.rows) {
-    const key = keyOf(r.email, r.account_uuid ?? uuidOf(r.account_id));
-    if (r.email && key) emailToKey.set(r.email, key);
-    note(key, r.email, `otel:${r.source}`, r.last);
+    const ref = personOf({ userEmail: r.user_email, enduserId: r.enduser_id, accountUuid: r.account_uuid, accountId: r.account_id });
+    const uuid = r.account_uuid?.toLowerCase() ?? uuidOf(r.account_id);
+    if (uuid && (!rowOfAccount.has(uuid) || ref.kind === "email")) rowOfAccount.set(uuid, ref);
+    note(ref, `otel:${r.source}`, r.last);
   }
-  const resolve = (email: string | null, userId: string | null) => {
+  const resolve = (email: string | null, userId: string | null): PersonRef => {
     const uuid = uuidOf(userId);
-    return uuid ? userTaggedId(uuid) : email ? (emailToKey.get(email.toLowerCase()) ?? email.toLowerCase()) : null;
+    return (uuid && rowOfAccount.get(uuid)) || personOf({ userEmail: email, accountUuid: uuid, accountId: userId });
   };
-  for (const r of comp.rows) note(resolve(r.email, r.user_id), r.email, `compliance:${r.product_surface ?? "session"}`, r.last);
+  for (const r of comp.rows) note(resolve(r.email, r.user_id), `compliance:${r.product_surface ?? "session"}`, r.last);
   for (const r of actors.rows) {
-    note(resolve(r.email, r.user_id), r.email, "compliance:activity", r.last);
-    if (r.cowork) note(resolve(r.email, r.user_id), r.email, "compliance:cowork_activity", r.last);
+    note(resolve(r.email, r.user_id), "compliance:activity", r.last);
+    if (r.cowork) note(resolve(r.email, r.user_id), "compliance:cowork_activity", r.last);
   }
 
   const out: PersonGap[] = [];
@@ -273,7 +268,7 @@ async function personGaps(tenantId: string, from: Date, to: Date): Promise<Perso
     if (Object.keys(s).some((k) => k.startsWith("compliance:office_agents")) && !s["otel:office"]) gaps.push("Office agent transcripts but no Office agent traces");
     if (s["compliance:activity"] && !anyOtel && gaps.length === 0) gaps.push("Uses Claude (Compliance activity) but sends no execution telemetry");
     if (gaps.length) {
-      out.push({ person: p.label, gaps, lastSeen: Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.toISOString()])) });
+      out.push({ person: labelOfPerson(p.ref), gaps, lastSeen: Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.toISOString()])) });
     }
   }
   return out.sort((a, b) => a.person.localeCompare(b.person));

@@ -1,6 +1,7 @@
 import { keepMetadata } from "@/lib/auth/content";
 import { apiMapper, contentFilter, EVENT_TABLE, selectList, type ApiOf, type DbRowOf } from "@/lib/domain/fields";
 import { getPool } from "@/lib/db/pool";
+import { bareEventName } from "@/lib/domain/vocabulary";
 import type { JsonValue } from "@/lib/otlp/values";
 
 // Event read model: one shape for an event wherever it is shown (prompt timeline, session,
@@ -85,7 +86,7 @@ export async function searchEvents(
     where.push(sql.replace("?", `$${params.length}`));
   };
   if (q.source) add("e.source = ?", q.source);
-  if (q.name) add("e.event_name = ?", q.name.replace(/^claude_code\./, ""));
+  if (q.name) add("e.event_name = ?", bareEventName(q.name));
   if (q.sessionId) add("e.session_id = ?", q.sessionId);
   if (q.promptId) add("e.prompt_id = ?", q.promptId);
   if (q.toolName) add("e.tool_name = ?", q.toolName);

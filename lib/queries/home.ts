@@ -3,11 +3,11 @@ import { connectorStatus } from "@/lib/compliance/sync";
 import { getPool } from "@/lib/db/pool";
 import { prisma } from "@/lib/db/prisma";
 import type { JsonValue } from "@/lib/otlp/values";
+import { COVERAGE_SURFACES, EVENT, SOURCE_LABELS } from "@/lib/domain/vocabulary";
 import { personLabel } from "@/lib/presentation/format";
-import { SOURCE_LABELS } from "@/lib/presentation/labels";
 import { toolTarget } from "@/lib/presentation/tool-target";
 import { escalations, withoutTargets, type Escalation } from "@/lib/queries/approvals";
-import { coverage, LAYERS, SURFACES as COVERAGE_SURFACES } from "@/lib/queries/coverage";
+import { coverage, LAYERS } from "@/lib/queries/coverage";
 import { newestRecord } from "@/lib/queries/newest";
 
 // The console's home: what needs attention now, how much arrived in the last 24 hours per
@@ -40,16 +40,16 @@ export async function recentRejections(
   const [list, count] = await Promise.all([
     pool.query<{
       id: string; time: Date; source: string; tool_name: string | null; mcp_server: string | null; mcp_tool: string | null; decision_source: string | null;
-      prompt_id: string | null; session_id: string | null; user_email: string | null; enduser_id: string | null; account_id: string | null; user_id: string | null;
+      prompt_id: string | null; session_id: string | null; user_email: string | null; enduser_id: string | null; account_uuid: string | null; account_id: string | null; user_id: string | null;
       fields: Record<string, JsonValue> | null;
     }>(
       // Content (the parameters the target comes from) is not even read for readers without it.
       `SELECT id, time, source, tool_name, mcp_server, mcp_tool, decision_source, prompt_id, session_id,
-              user_email, enduser_id, account_id, user_id, ${f.withContent ? "fields" : "NULL::jsonb AS fields"}
+              user_email, enduser_id, account_uuid, account_id, user_id, ${f.withContent ? "fields" : "NULL::jsonb AS fields"}
        FROM events
-       WHERE tenant_id = $1 AND event_name = 'tool_decision' AND decision = 'reject' AND time >= $2 AND time < $3
+       WHERE tenant_id = $1 AND event_name = $5 AND decision = 'reject' AND time >= $2 AND time < $3
        ORDER BY time DESC, id DESC LIMIT $4`,
-      [tenantId, from, to, f.limit],
+      [tenantId, from, to, f.limit, EVENT.toolDecision],
     ),
     pool.query<{ n: number | null }>(
       `SELECT sum(count)::float8 AS n FROM decision_rollups
@@ -68,7 +68,7 @@ export async function recentRejections(
       decisionSource: r.decision_source,
       promptId: r.prompt_id,
       sessionId: r.session_id,
-      person: personLabel({ email: r.user_email, enduserId: r.enduser_id, accountId: r.account_id, id: r.user_id }),
+      person: personLabel({ email: r.user_email, enduserId: r.enduser_id, accountUuid: r.account_uuid, accountId: r.account_id, id: r.user_id }),
       target: r.fields ? (toolTarget(r.fields, { server: r.mcp_server, tool: r.mcp_tool })?.value ?? null) : null,
     })),
   };
@@ -89,7 +89,7 @@ export interface SurfaceVolume {
 
 /** The surfaces always listed (a zero is news); others appear when they sent something. */
 const MAIN_SURFACES = ["claude_code", "cowork", "office", "compliance"] as const;
-const VOLUME_LABELS: Record<string, string> = { ...SOURCE_LABELS, office: "Office agents", compliance: "Compliance API" };
+const VOLUME_LABELS: Record<string, string> = { ...SOURCE_LABELS, compliance: "Compliance API" };
 
 export async function volumeLast24h(tenantId: string, now = new Date()): Promise<SurfaceVolume[]> {
   const since = new Date(now.getTime() - 86_400_000);

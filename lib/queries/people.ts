@@ -1,4 +1,5 @@
 import { getPool } from "@/lib/db/pool";
+import { SPAN } from "@/lib/domain/vocabulary";
 import type { Person } from "@/lib/identity/resolve";
 
 // One person's footprint: their OTel sessions (Claude Code, Cowork, Office) and their
@@ -36,7 +37,7 @@ export async function personSessions(tenantId: string, person: Person, from: Dat
     ),
     pool.query<{ session_id: string; start: Date; end: Date; events: number; prompts: number }>(
       `SELECT session_id, min(start_time) AS start, max(coalesce(end_time, start_time)) AS end, count(*)::int AS events,
-              count(*) FILTER (WHERE name = 'agent.query')::int AS prompts
+              count(*) FILTER (WHERE name = '${SPAN.officeQuery}')::int AS prompts
        FROM spans
        WHERE tenant_id = $1 AND session_id IS NOT NULL AND ($4::timestamptz IS NULL OR start_time >= $4)
          AND (lower(user_email) = ANY($2) OR account_uuid = ANY($3))

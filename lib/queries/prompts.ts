@@ -1,4 +1,5 @@
 import { getPool } from "@/lib/db/pool";
+import { EVENT } from "@/lib/domain/vocabulary";
 import { EVENT_FROM, EVENT_SELECT, toApiEvent, type ApiEvent, type EventDbRow } from "./events";
 
 // Everything one prompt.id caused, in event.sequence order (then time), with the totals an
@@ -59,20 +60,20 @@ export async function promptSummary(tenantId: string, promptId: string): Promise
       api_errors: number; cost: number; input_tokens: number; output_tokens: number; rejected: number;
     }>(
       `SELECT count(*)::int AS events, min(time) AS start, max(time) AS end,
-              count(*) FILTER (WHERE event_name = 'tool_result')::int AS tool_results,
-              count(*) FILTER (WHERE event_name = 'tool_result' AND success = false)::int AS failed_tools,
-              count(*) FILTER (WHERE event_name = 'api_request')::int AS api_requests,
-              count(*) FILTER (WHERE event_name = 'api_error')::int AS api_errors,
-              COALESCE(sum(cost_usd) FILTER (WHERE event_name = 'api_request'), 0)::float8 AS cost,
-              COALESCE(sum(input_tokens) FILTER (WHERE event_name = 'api_request'), 0)::float8 AS input_tokens,
-              COALESCE(sum(output_tokens) FILTER (WHERE event_name = 'api_request'), 0)::float8 AS output_tokens,
-              count(*) FILTER (WHERE event_name = 'tool_decision' AND decision = 'reject')::int AS rejected
+              count(*) FILTER (WHERE event_name = '${EVENT.toolResult}')::int AS tool_results,
+              count(*) FILTER (WHERE event_name = '${EVENT.toolResult}' AND success = false)::int AS failed_tools,
+              count(*) FILTER (WHERE event_name = '${EVENT.apiRequest}')::int AS api_requests,
+              count(*) FILTER (WHERE event_name = '${EVENT.apiError}')::int AS api_errors,
+              COALESCE(sum(cost_usd) FILTER (WHERE event_name = '${EVENT.apiRequest}'), 0)::float8 AS cost,
+              COALESCE(sum(input_tokens) FILTER (WHERE event_name = '${EVENT.apiRequest}'), 0)::float8 AS input_tokens,
+              COALESCE(sum(output_tokens) FILTER (WHERE event_name = '${EVENT.apiRequest}'), 0)::float8 AS output_tokens,
+              count(*) FILTER (WHERE event_name = '${EVENT.toolDecision}' AND decision = 'reject')::int AS rejected
        FROM events WHERE tenant_id = $1 AND prompt_id = $2`,
       [tenantId, promptId],
     ),
     pool.query<{ source: string; n: number }>(
       `SELECT COALESCE(decision_source, 'unknown') AS source, count(*)::int AS n FROM events
-       WHERE tenant_id = $1 AND prompt_id = $2 AND event_name = 'tool_decision' GROUP BY 1 ORDER BY 1`,
+       WHERE tenant_id = $1 AND prompt_id = $2 AND event_name = '${EVENT.toolDecision}' GROUP BY 1 ORDER BY 1`,
       [tenantId, promptId],
     ),
   ]);

@@ -1,4 +1,5 @@
 import { getPool } from "@/lib/db/pool";
+import { EVENT } from "@/lib/domain/vocabulary";
 import { EVENT_FROM, EVENT_SELECT, toApiEvent, type ApiEvent, type EventDbRow } from "./events";
 import type { PromptSummary } from "./prompts";
 
@@ -83,22 +84,22 @@ export async function sessionOverview(
   const [prompts, decisions, first, outside, modes, paths, count, traces] = await Promise.all([
     pool.query<PromptAggRow>(
       `SELECT prompt_id, min(time) AS start, max(time) AS end, count(*)::int AS events,
-              count(*) FILTER (WHERE event_name = 'tool_result')::int AS tool_results,
-              count(*) FILTER (WHERE event_name = 'tool_result' AND success = false)::int AS failed_tools,
-              count(*) FILTER (WHERE event_name = 'api_request')::int AS api_requests,
-              count(*) FILTER (WHERE event_name = 'api_error')::int AS api_errors,
-              sum(cost_usd) FILTER (WHERE event_name = 'api_request') AS cost,
-              sum(input_tokens) FILTER (WHERE event_name = 'api_request') AS input_tokens,
-              sum(output_tokens) FILTER (WHERE event_name = 'api_request') AS output_tokens,
-              count(*) FILTER (WHERE event_name = 'tool_decision' AND decision = 'reject')::int AS rejected,
-              ${canReadContent ? "(array_agg(attributes->>'prompt' ORDER BY sequence) FILTER (WHERE event_name = 'user_prompt'))[1]" : "NULL"} AS prompt
+              count(*) FILTER (WHERE event_name = '${EVENT.toolResult}')::int AS tool_results,
+              count(*) FILTER (WHERE event_name = '${EVENT.toolResult}' AND success = false)::int AS failed_tools,
+              count(*) FILTER (WHERE event_name = '${EVENT.apiRequest}')::int AS api_requests,
+              count(*) FILTER (WHERE event_name = '${EVENT.apiError}')::int AS api_errors,
+              sum(cost_usd) FILTER (WHERE event_name = '${EVENT.apiRequest}') AS cost,
+              sum(input_tokens) FILTER (WHERE event_name = '${EVENT.apiRequest}') AS input_tokens,
+              sum(output_tokens) FILTER (WHERE event_name = '${EVENT.apiRequest}') AS output_tokens,
+              count(*) FILTER (WHERE event_name = '${EVENT.toolDecision}' AND decision = 'reject')::int AS rejected,
+              ${canReadContent ? `(array_agg(attributes->>'prompt' ORDER BY sequence) FILTER (WHERE event_name = '${EVENT.userPrompt}'))[1]` : "NULL"} AS prompt
        FROM events WHERE tenant_id = $1 AND session_id = $2 AND prompt_id IS NOT NULL
        GROUP BY prompt_id ORDER BY min(time), prompt_id LIMIT $3`,
       [tenantId, sessionId, limits.prompts + 1],
     ),
     pool.query<{ prompt_id: string; source: string; n: number }>(
       `SELECT prompt_id, COALESCE(decision_source, 'unknown') AS source, count(*)::int AS n FROM events
-       WHERE tenant_id = $1 AND session_id = $2 AND prompt_id IS NOT NULL AND event_name = 'tool_decision'
+       WHERE tenant_id = $1 AND session_id = $2 AND prompt_id IS NOT NULL AND event_name = '${EVENT.toolDecision}'
        GROUP BY 1, 2`,
       [tenantId, sessionId],
     ),
@@ -109,7 +110,7 @@ export async function sessionOverview(
       [tenantId, sessionId],
     ),
     pool.query<EventDbRow>(
-      `SELECT ${EVENT_SELECT} FROM ${EVENT_FROM} WHERE e.tenant_id = $1 AND e.session_id = $2 AND e.event_name = 'permission_mode_changed'
+      `SELECT ${EVENT_SELECT} FROM ${EVENT_FROM} WHERE e.tenant_id = $1 AND e.session_id = $2 AND e.event_name = '${EVENT.permissionModeChanged}'
        ORDER BY e.time, e.id LIMIT $3`,
       [tenantId, sessionId, limits.modeChanges + 1],
     ),

@@ -1,3 +1,4 @@
+import { bareEventName, EVENT } from "@/lib/domain/vocabulary";
 import type { Attributes, JsonValue } from "@/lib/otlp/values";
 import { BOOLEAN_ATTRIBUTES, JSON_STRING_ATTRIBUTES, NUMERIC_ATTRIBUTES } from "@/lib/domain/attributes";
 import type { EventRow } from "./model";
@@ -67,8 +68,8 @@ export function claudeEngineEventFields(eventName: string, attrs: Attributes): E
   const { fields, unparsed } = typedFields(attrs);
   const params = objectField(fields, "toolParameters") ?? {};
 
-  const isDecision = eventName === "tool_decision";
-  const isResult = eventName === "tool_result";
+  const isDecision = eventName === EVENT.toolDecision;
+  const isResult = eventName === EVENT.toolResult;
   // tool_result used decision/source before 2026-02 and decision_type/decision_source after.
   const decision = isDecision
     ? str(pick(attrs, "decision"))
@@ -85,7 +86,7 @@ export function claudeEngineEventFields(eventName: string, attrs: Attributes): E
   const mcpServer =
     str(params.mcp_server_name) ??
     str(pick(attrs, "mcp_server_name", "mcp_server.name")) ??
-    (eventName === "mcp_server_connection" ? str(attrs.server_name) : null);
+    (eventName === EVENT.mcpServerConnection ? str(attrs.server_name) : null);
   const mcpTool = str(params.mcp_tool_name) ?? str(pick(attrs, "mcp_tool_name", "mcp_tool.name"));
 
   const costMicros = num(attrs.cost_usd_micros);
@@ -136,12 +137,12 @@ export function claudeEventName(attrs: Attributes, eventName: string | undefined
   const fromBody = typeof body === "string" && CLAUDE_EVENT_BODY.test(body) ? body : null;
   const raw = fromAttr ?? (eventName && eventName !== "" ? eventName : null) ?? fromBody ?? (typeof body === "string" && body !== "" ? "log" : null);
   if (!raw) return "unknown";
-  return raw.replace(/^claude_code\./, "").replace(/^claude-desktop\./, "");
+  return bareEventName(raw);
 }
 
 /** Span columns for Claude Code beta traces (claude_code.interaction, .llm_request, .tool, …). */
 export function claudeCodeSpanFields(name: string, attrs: Attributes) {
-  const base = claudeEngineEventFields(name.replace(/^claude_code\./, ""), attrs);
+  const base = claudeEngineEventFields(bareEventName(name), attrs);
   const blocked = name === "claude_code.tool.blocked_on_user";
   return {
     toolName: base.toolName,

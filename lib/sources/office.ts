@@ -1,3 +1,4 @@
+import { SPAN } from "@/lib/domain/vocabulary";
 import type { Attributes, JsonValue } from "@/lib/otlp/values";
 import { bool, int, looksTruncated, parseJsonString, pick, redactedKeysOf, str, truncatedKeysOf } from "./common";
 
@@ -38,7 +39,7 @@ export function officeSpanFields(name: string, attrs: Attributes) {
     organizationId: str(attrs["organization.id"]),
     // hasOwn: the code is sender-controlled ("constructor" must not read Object's).
     surface: surfaceCode ? (Object.hasOwn(OFFICE_SURFACES, surfaceCode) ? OFFICE_SURFACES[surfaceCode] : surfaceCode) : null,
-    toolName: name === "agent.tool_execution" ? str(attrs.tool_name) : null,
+    toolName: name === SPAN.officeToolExecution ? str(attrs.tool_name) : null,
     toolUseId: str(attrs["tool.id"]),
     decision: str(attrs["tool.accept_decision"]),
     decisionSource: null,

@@ -4,9 +4,10 @@ import { Badge, DecisionBadge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { Stat, StatGrid } from "@/components/ui/stat";
 import { requireUser } from "@/lib/auth/session";
-import { formatCount, formatTime, userKeyLabel } from "@/lib/presentation/format";
-import { SOURCE_LABELS } from "@/lib/presentation/labels";
-import { approvalSummary, DECISION_SOURCES, escalations, withoutTargets } from "@/lib/queries/approvals";
+import { labelOfPersonKey } from "@/lib/domain/person";
+import { DECISION_SOURCES, sourceLabel } from "@/lib/domain/vocabulary";
+import { formatCount, formatTime } from "@/lib/presentation/format";
+import { approvalSummary, escalations, withoutTargets } from "@/lib/queries/approvals";
 import { RangeFields } from "@/components/shell/range-fields";
 import { RangeHint } from "@/components/shell/range-hint";
 import { consoleWindow } from "@/lib/console-range";
@@ -57,7 +58,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
       </p>
       <form method="get" className="mt-4 flex flex-wrap items-end gap-3 text-xs">
         <RangeFields window={w} />
-        {select("surface", "Surface", s.facets.surfaces, (v) => SOURCE_LABELS[v] ?? v)}
+        {select("surface", "Surface", s.facets.surfaces, sourceLabel)}
         {select("user", "User", s.facets.users)}
         {s.facets.teams.length > 0 && select("team", "Team", s.facets.teams)}
         {select("tool", "Tool", s.facets.tools)}
@@ -89,7 +90,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
             <tbody>
               {Object.entries(s.byOutcome).map(([surface, o]) => (
                 <tr key={surface} className="border-t border-slate-100 dark:border-slate-800">
-                  <td className="py-1">{SOURCE_LABELS[surface] ?? surface}</td>
+                  <td className="py-1">{sourceLabel(surface)}</td>
                   <td className="py-1 text-right"><NumLink n={o.accept ?? 0} href={explore(`&source=${surface}&decision=accept${filterQuery}`)} /></td>
                   <td className="py-1 text-right"><NumLink n={o.reject ?? 0} href={explore(`&source=${surface}&decision=reject${filterQuery}`)} /></td>
                 </tr>
@@ -129,7 +130,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
               <tbody>
                 {esc.map((e) => (
                   <tr key={e.rejected.eventId} className="border-b border-slate-100 align-top last:border-0 dark:border-slate-800">
-                    <td className="px-3 py-2" title={e.user}>{userKeyLabel(e.user)}</td>
+                    <td className="px-3 py-2" title={e.user}>{labelOfPersonKey(e.user)}</td>
                     <td className="px-3 py-2 font-mono">{e.tool}</td>
                     <td className="px-3 py-2">
                       <DecisionBadge decision="reject" source={e.rejected.source} />
@@ -170,7 +171,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
                 const uq = `&user=${encodeURIComponent(u.user)}`;
                 return (
                   <tr key={u.user} className="border-t border-slate-100 dark:border-slate-800">
-                    <td className="py-1 [overflow-wrap:anywhere]" title={u.user}>{userKeyLabel(u.user)}</td>
+                    <td className="py-1 [overflow-wrap:anywhere]" title={u.user}>{labelOfPersonKey(u.user)}</td>
                     <td className="py-1 text-right"><NumLink n={u.userPermanent} href={explore(`${uq}&decisionSource=user_permanent`)} /></td>
                     <td className="py-1 text-right"><NumLink n={u.userTemporary} href={explore(`${uq}&decisionSource=user_temporary`)} /></td>
                     <td className="py-1 text-right"><NumLink n={u.config} href={explore(`${uq}&decisionSource=config`)} /></td>
@@ -222,7 +223,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
             <ul className="space-y-1 text-xs">
               {s.autoApprovedWrites.map((x) => (
                 <li key={`${x.surface}/${x.tool}/${x.source}`} className="flex flex-wrap items-center gap-2">
-                  <Badge tone="sky">{SOURCE_LABELS[x.surface] ?? x.surface}</Badge>
+                  <Badge tone="sky">{sourceLabel(x.surface)}</Badge>
                   <span className="font-mono">{x.tool}</span>
                   <span className="text-slate-500">approved by {x.source}:</span>
                   {x.surface === "office" ? (

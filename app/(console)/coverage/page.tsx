@@ -2,9 +2,9 @@ import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { requireUser } from "@/lib/auth/session";
+import { COVERAGE_SURFACES, sourceLabel } from "@/lib/domain/vocabulary";
 import { formatCount, formatTime } from "@/lib/presentation/format";
-import { SOURCE_LABELS } from "@/lib/presentation/labels";
-import { coverage, LAYERS, SURFACES, type CoverageCell } from "@/lib/queries/coverage";
+import { coverage, LAYERS, type CoverageCell } from "@/lib/queries/coverage";
 import { RangeHint } from "@/components/shell/range-hint";
 import { consoleWindow } from "@/lib/console-range";
 import { rangeQuery } from "@/lib/time-range";
@@ -44,14 +44,14 @@ export default async function CoveragePage({ searchParams }: { searchParams: Pro
           <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800 dark:text-slate-400">
             <tr>
               <th scope="col" className="px-3 py-2 font-medium">Layer</th>
-              {SURFACES.map((s) => <th key={s.id} scope="col" className="px-2 py-2 font-medium">{s.label}</th>)}
+              {COVERAGE_SURFACES.map((s) => <th key={s.id} scope="col" className="px-2 py-2 font-medium">{s.label}</th>)}
             </tr>
           </thead>
           <tbody>
             {LAYERS.map((l) => (
               <tr key={l.id} className="border-b border-slate-100 last:border-0 dark:border-slate-800">
                 <th scope="row" className="whitespace-nowrap px-3 py-2 font-medium">{l.label}</th>
-                {SURFACES.map((s) => {
+                {COVERAGE_SURFACES.map((s) => {
                   const x = cell(l.id, s.id);
                   return (
                     <td key={s.id} className="px-1.5 py-1.5">
@@ -115,7 +115,7 @@ export default async function CoveragePage({ searchParams }: { searchParams: Pro
             <tbody>
               {c.contentGates.map((g) => (
                 <tr key={g.source} className="border-t border-slate-100 dark:border-slate-800">
-                  <td className="py-1">{SOURCE_LABELS[g.source] ?? g.source}</td>
+                  <td className="py-1">{sourceLabel(g.source)}</td>
                   <td className="py-1 text-right tabular-nums" title={`${g.promptsCaptured} captured, ${g.promptsRedacted} redacted`}>
                     {g.promptsCaptured + g.promptsRedacted === 0 ? "–" : `${g.promptsCaptured} of ${g.promptsCaptured + g.promptsRedacted}`}
                   </td>
@@ -145,7 +145,7 @@ export default async function CoveragePage({ searchParams }: { searchParams: Pro
           <ul className="space-y-0.5 text-xs">
             {c.versions.map((v) => (
               <li key={`${v.source}/${v.version}`} className="flex flex-wrap gap-2">
-                <span className="w-28">{SOURCE_LABELS[v.source] ?? v.source}</span>
+                <span className="w-28">{sourceLabel(v.source)}</span>
                 <span className="font-mono">{v.version}</span>
                 <span className="text-slate-500">{formatCount(v.records)} records, last {formatTime(v.lastSeen).slice(0, 16)}</span>
               </li>

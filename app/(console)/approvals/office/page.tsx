@@ -2,8 +2,8 @@ import Link from "next/link";
 import { AcceptDecisionBadge, Badge } from "@/components/ui/badge";
 import { requireUser } from "@/lib/auth/session";
 import { getPool } from "@/lib/db/pool";
+import { officeAppLabel } from "@/lib/domain/vocabulary";
 import { formatTime } from "@/lib/presentation/format";
-import { SURFACE_LABELS } from "@/lib/presentation/labels";
 import { consoleWindow } from "@/lib/console-range";
 import { rangeQuery } from "@/lib/time-range";
 
@@ -47,7 +47,7 @@ export default async function OfficeDecisionsPage({ searchParams }: { searchPara
               <tr key={`${r.trace_id}/${r.span_id}`} className="border-b border-slate-100 last:border-0 dark:border-slate-800">
                 <td className="whitespace-nowrap px-3 py-1.5 font-mono"><Link className="link" href={`/traces/${r.trace_id}`}>{formatTime(r.start_time)}</Link></td>
                 <td className="px-3 py-1.5">{r.user_email ?? "–"}</td>
-                <td className="px-3 py-1.5">{r.surface ? (SURFACE_LABELS[r.surface] ?? r.surface) : "–"}</td>
+                <td className="px-3 py-1.5">{r.surface ? officeAppLabel(r.surface) : "–"}</td>
                 <td className="px-3 py-1.5 font-mono">{r.tool_name ?? "–"}</td>
                 <td className="px-3 py-1.5"><AcceptDecisionBadge decision={r.decision} /></td>
                 <td className="px-3 py-1.5">{r.read_write ?? "–"}</td>

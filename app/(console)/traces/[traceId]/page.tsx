@@ -5,8 +5,8 @@ import { SourceBadge } from "@/components/ui/badge";
 import { Stat, StatGrid } from "@/components/ui/stat";
 import { recordContentView } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
+import { officeAppLabel, SPAN } from "@/lib/domain/vocabulary";
 import { formatCount, formatDuration, formatTime } from "@/lib/presentation/format";
-import { SURFACE_LABELS } from "@/lib/presentation/labels";
 import { flattenSpanTree } from "@/lib/presentation/span-rows";
 import { traceTree } from "@/lib/queries/traces";
 
@@ -22,7 +22,7 @@ export default async function TracePage({ params }: { params: Promise<{ traceId:
   const rows = flattenSpanTree(tree.roots);
   const root = rows[0];
   const total = tree.end ? Date.parse(tree.end) - Date.parse(tree.start) : 0;
-  const tools = rows.filter((r) => r.name === "agent.tool_execution" || r.name === "claude_code.tool");
+  const tools = rows.filter((r) => r.name === SPAN.officeToolExecution || r.name === "claude_code.tool");
   const errors = rows.filter((r) => r.status.code === 2).length;
   const surface = rows.find((r) => r.surface)?.surface ?? null;
   const sessionId = rows.find((r) => r.sessionId)?.sessionId ?? null;
@@ -47,7 +47,7 @@ export default async function TracePage({ params }: { params: Promise<{ traceId:
       </h1>
       <p className="mt-1 flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-300">
         <SourceBadge source={root.source} />
-        {surface && <span className="font-medium">{SURFACE_LABELS[surface] ?? surface}</span>}
+        {surface && <span className="font-medium">{officeAppLabel(surface)}</span>}
         {email && <Link className="link" href={`/explore?user=${encodeURIComponent(email)}&range=all`}>{email}</Link>}
         <span>{formatTime(tree.start)}</span>
       </p>

@@ -1,0 +1,170 @@
+import { getPool } from "@/lib/db/pool";
+import { AGENT_SURFACES } from "@/lib/domain/vocabulary";
+import { agentKey, agentName, EVENT_SURFACES, isOfficeSurface, isSurfaceId, personDisplayName, surfaceLabel, type AgentRef, type PersonKind, type SurfaceId } from "./agent-ref";
+import { aggregate, OFFICE_PERSON_KIND_SQL, OFFICE_PERSON_SQL, officeTracesSql, PERSON_KIND_SQL, PERSON_SQL, timeConditions, type InventoryWindow } from "./sql";
+
+// The agent inventory, as a SOC expects it from an agent-security product: one agent per person
+// and surface ("Claude Code/jon.snow", "Excel/sansa.stark"), and the entities each agent was seen
+// with (working directories, tools, MCP servers and server:tool pairs, models, plugins, skills).
+//
+// Everything is aggregated in SQL with GROUP BY inside the console's time window, so the cost is
+// one pass over the window (events(tenant_id, time DESC), spans(tenant_id, start_time DESC)) for
+// the list, and one index range over one person's rows for an agent's page
+// (events(tenant_id, user_email|user_id, time), spans(tenant_id, user_email, start_time)).
+// The list aggregates in two levels: first by raw identity columns and session (hashable, and
+// few groups: a session has one person, device and version), then by agent; DISTINCT counts only
+// ever see the small first-level result. Measured on 2M events + 500k spans (30 days, 2 cores):
+// about 1 s each, against 4–7 s for the one-level GROUP BY.
+//
+// Definitions
+// - Surface: events.source for Claude Code / Cowork / Claude Desktop; for Office agents the
+//   Office application (spans.surface). An Office trace is one user turn and belongs to one
+//   agent as a whole: its surface, owner and session are read from the spans of the trace that
+//   carry them (agent.query; child spans whose agent.query arrived in another batch carry none),
+//   even when those spans fall outside the window; file.upload (a trace of its own) takes its
+//   surface from the session.
+// - Person: the ONE person key of lib/domain/person.ts (user.email, else enduser.id, else the
+//   account, else user.id, the anonymous per-install device id), as on every other page. Rows
+//   without any identity form an "unattributed" agent per surface: a coverage gap worth seeing,
+//   not hiding.
+// - Entities never include redaction placeholders (mcp_tool, custom, third-party, custom_skill,
+//   <REDACTED>): they are counted as "withheld" instead of being shown as names.
+export interface AgentSummary extends AgentRef {
+  key: string;
+  name: string;
+  displayName: string;
+  firstSeen: Date;
+  lastSeen: Date;
+  /** Claude Code / Cowork / Desktop: service.version; Office: office.version. */
+  versions: string[];
+  sessions: number;
+  /** Events (Claude Code, Cowork, Desktop) or spans (Office). */
+  events: number;
+  /** Distinct devices (user.id) behind this agent; 0 for Office. */
+  devices: number;
+  /** Earliest time this identity was ever observed for the product (all time, not the window). */
+  knownSince: Date | null;
+}
+
+export interface AgentFilter {
+  surface?: SurfaceId;
+  /** Case-insensitive text matched against the agent name, owner and surface. */
+  q?: string;
+}
+
+export interface AgentDbRow {
+  surface: string;
+  person_kind: PersonKind;
+  person: string;
+  first_seen: Date;
+  last_seen: Date;
+  events: number;
+  sessions: number;
+  versions: string[] | null;
+  devices: number;
+}
+
+async function eventAgents(tenantId: string, surfaces: string[], window: InventoryWindow): Promise<AgentDbRow[]> {
+  const params: unknown[] = [tenantId, surfaces];
+  const where = ["e.tenant_id = $1", "e.source = ANY($2::text[])", ...timeConditions("e.time", window, params)];
+  return aggregate<AgentDbRow>(
+    `WITH e AS (
+       SELECT e.source, e.user_email, e.enduser_id, e.account_id, e.account_uuid, e.user_id, e.session_id, e.service_version,
+              min(e.time) AS first_seen, max(e.time) AS last_seen, count(*) AS events
+       FROM events e WHERE ${where.join(" AND ")}
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+     )
+     SELECT e.source AS surface, ${PERSON_KIND_SQL} AS person_kind, ${PERSON_SQL} AS person,
+            min(e.first_seen) AS first_seen, max(e.last_seen) AS last_seen, sum(e.events)::int AS events,
+            count(DISTINCT e.session_id)::int AS sessions,
+            array_remove(array_agg(DISTINCT e.service_version), NULL) AS versions,
+            count(DISTINCT e.user_id)::int AS devices
+     FROM e GROUP BY 1, 2, 3`,
+    params,
+  );
+}
+
+async function officeAgents(tenantId: string, surfaces: string[], window: InventoryWindow): Promise<AgentDbRow[]> {
+  const params: unknown[] = [tenantId, surfaces];
+  const where = ["s.tenant_id = $1", "s.source = 'office'", ...timeConditions("s.start_time", window, params)];
+  return aggregate<AgentDbRow>(
+    `WITH ${officeTracesSql(where.join(" AND "))}
+     SELECT r.surface, ${OFFICE_PERSON_KIND_SQL} AS person_kind, ${OFFICE_PERSON_SQL} AS person,
+            min(r.first_seen) AS first_seen, max(r.last_seen) AS last_seen, sum(r.spans)::int AS events,
+            count(DISTINCT r.session_id)::int AS sessions,
+            array_remove(array_agg(DISTINCT r.version_min) || array_agg(DISTINCT r.version_max), NULL) AS versions,
+            0 AS devices
+     FROM r WHERE r.surface = ANY($2::text[])
+     GROUP BY 1, 2, 3`,
+    params,
+  );
+}
+
+/** All-time first observation per product and person, from the (small) identity table. */
+export async function knownSince(tenantId: string): Promise<Map<string, Date>> {
+  const { rows } = await getPool().query<{ source: string; person_kind: string; person: string; first_seen: Date }>(
+    `SELECT e.source, ${PERSON_KIND_SQL} AS person_kind, ${PERSON_SQL} AS person, min(e.first_seen) AS first_seen
+     FROM identity_observations e WHERE e.tenant_id = $1 GROUP BY 1, 2, 3`,
+    [tenantId],
+  );
+  return new Map(rows.map((r) => [`${r.source}\u0000${r.person_kind}\u0000${r.person}`, r.first_seen]));
+}
+
+/** Newest first, then most recent minor version first (versions compared numerically). */
+export function sortVersions(versions: string[]): string[] {
+  const parts = (v: string) => v.split(/[.\-+]/).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  return [...new Set(versions)].sort((a, b) => {
+    const pa = parts(a);
+    const pb = parts(b);
+    for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+      const x = pa[i];
+      const y = pb[i];
+      if (x === undefined) return 1;
+      if (y === undefined) return -1;
+      if (x === y) continue;
+      if (typeof x === "number" && typeof y === "number") return y - x;
+      return String(y).localeCompare(String(x));
+    }
+    return 0;
+  });
+}
+
+export function toSummary(r: AgentDbRow, known: Map<string, Date>): AgentSummary | null {
+  if (!isSurfaceId(r.surface)) return null;
+  const ref: AgentRef = { surface: r.surface, kind: r.person_kind, person: r.person };
+  const source = isOfficeSurface(ref.surface) ? "office" : ref.surface;
+  return {
+    ...ref,
+    key: agentKey(ref),
+    name: agentName(ref),
+    displayName: personDisplayName(ref.kind, ref.person),
+    firstSeen: r.first_seen,
+    lastSeen: r.last_seen,
+    versions: sortVersions(r.versions ?? []),
+    sessions: r.sessions,
+    events: r.events,
+    devices: r.devices,
+    knownSince: known.get(`${source}\u0000${ref.kind}\u0000${ref.person}`) ?? null,
+  };
+}
+
+export function matchesText(agent: AgentSummary, q: string): boolean {
+  const needle = q.trim().toLowerCase();
+  if (!needle) return true;
+  return [agent.name, agent.person, surfaceLabel(agent.surface), ...agent.versions].some((v) => v.toLowerCase().includes(needle));
+}
+
+/** Agents active in the window, most recently active first. */
+export async function listAgents(tenantId: string, window: InventoryWindow, filter: AgentFilter = {}): Promise<AgentSummary[]> {
+  const wanted = filter.surface ? [filter.surface] : AGENT_SURFACES.map((s) => s.id);
+  const eventSurfaces = wanted.filter((s) => EVENT_SURFACES.includes(s));
+  const officeSurfaces = wanted.filter((s) => !EVENT_SURFACES.includes(s));
+  // One pool connection at a time on the embedded engine anyway; sequential keeps it simple.
+  const eventRows = eventSurfaces.length ? await eventAgents(tenantId, eventSurfaces, window) : [];
+  const officeRows = officeSurfaces.length ? await officeAgents(tenantId, officeSurfaces, window) : [];
+  const known = await knownSince(tenantId);
+  return [...eventRows, ...officeRows]
+    .map((r) => toSummary(r, known))
+    .filter((a): a is AgentSummary => a !== null && matchesText(a, filter.q ?? ""))
+    .sort((a, b) => b.lastSeen.getTime() - a.lastSeen.getTime() || a.name.localeCompare(b.name));
+}
