@@ -25,6 +25,16 @@ export const EVENT = {
   skillActivated: "skill_activated",
   atMention: "at_mention",
   permissionModeChanged: "permission_mode_changed",
+  apiRetriesExhausted: "api_retries_exhausted",
+  hookRegistered: "hook_registered",
+  hookExecutionStart: "hook_execution_start",
+  hookExecutionComplete: "hook_execution_complete",
+  subagentCompleted: "subagent_completed",
+  /** Once per session since 2.1.332: which managed settings applied (OTEL_LOG_MANAGED_SETTINGS adds the policy). */
+  managedSettingsResolved: "managed_settings_resolved",
+  /** 2.1.332: sandbox violations and classifier blocks. */
+  safetyEvent: "safety_event",
+  retentionSweep: "retention_sweep",
 } as const;
 
 export type EventName = (typeof EVENT)[keyof typeof EVENT];
@@ -46,6 +56,10 @@ export const SPAN = {
 export function bareEventName(name: string): string {
   return name.replace(/^claude_code\./, "").replace(/^claude-desktop\./, "");
 }
+
+/** OTLP metric data point kinds (metric_points.metric_type). */
+export const METRIC_TYPES = ["gauge", "sum", "histogram", "exponential_histogram", "summary"] as const;
+export type MetricType = (typeof METRIC_TYPES)[number];
 
 // ---- sources ----------------------------------------------------------------------------------
 

@@ -1,11 +1,11 @@
 import type { EVENT_TABLE, METRIC_POINT_TABLE, RowOf, SPAN_TABLE, SpanEventJson, SpanLinkJson } from "@/lib/domain/fields";
+import type { SourceId } from "@/lib/domain/vocabulary";
 import type { Attributes } from "@/lib/otlp/values";
 
 // The common model every source normalizes into. The table rows are derived from the field
 // registry (lib/domain/fields); the batch writer (lib/ingest/writer.ts) inserts them as they are.
 
-/** Where a record came from, decided by resource service.name (and scope as a fallback). */
-export type SourceId = "claude_code" | "cowork" | "claude_desktop" | "office" | "otel";
+export type { SourceId } from "@/lib/domain/vocabulary";
 
 export interface ResourceRow {
   id: string; // uuid derived from the attribute set
@@ -19,8 +19,7 @@ export type SpanRow = RowOf<typeof SPAN_TABLE>;
 export type MetricPointRow = RowOf<typeof METRIC_POINT_TABLE>;
 export type { SpanEventJson, SpanLinkJson };
 
-/** OTLP metric data point kinds. */
-export type MetricType = "gauge" | "sum" | "histogram" | "exponential_histogram" | "summary";
+export type { MetricType } from "@/lib/domain/vocabulary";
 
 /** What one record says about the person behind it. */
 export interface IdentityClaims {

@@ -1,6 +1,6 @@
 import type { Attributes, JsonValue } from "@/lib/otlp/values";
 import type { SpanEventJson, SpanLinkJson } from "./json-shapes";
-import type { MetricType, SourceId } from "@/lib/sources/model";
+import type { MetricType, SourceId } from "@/lib/domain/vocabulary";
 
 // The field registry's building blocks. A table's fields are declared once (events.ts, spans.ts,
 // metric-points.ts); the batch writer's column lists, the SELECT lists, the normalized row types,
