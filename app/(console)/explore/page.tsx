@@ -4,22 +4,20 @@ import { EventsTable } from "@/components/explore/events-table";
 import { FilterBar, type FilterValues } from "@/components/explore/filter-bar";
 import { recordContentView } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
+import { InvalidCursorError } from "@/lib/db/sql";
+import { EXPLORE_SORTS, type ExploreSort } from "@/lib/explore/columns";
+import { exploreFacets } from "@/lib/explore/facets";
 import {
-  BadCursorError,
   canonicalQueryParams,
   DEFAULT_PAGE_SIZE,
-  EXPLORE_SORTS,
-  exploreEvents,
-  exploreFacets,
   FILTER_PARAMS,
   PAGE_SIZES,
   parseExploreParams,
   toSearchParams,
-  type ExplorePage,
   type ExploreQuery,
-  type ExploreSort,
   type SearchParamsRecord,
-} from "@/lib/queries/explore";
+} from "@/lib/explore/params";
+import { exploreEvents, type ExplorePage } from "@/lib/explore/query";
 import { RangeHint } from "@/components/shell/range-hint";
 import { stickyRange } from "@/lib/console-range";
 import { parseTimeParam, RANGE_PARAMS } from "@/lib/time-range";
@@ -63,7 +61,7 @@ async function readPage(tenantId: string, query: ExploreQuery, canReadContent: b
   try {
     return { page: await exploreEvents(tenantId, query, canReadContent), cursorInvalid: false };
   } catch (err) {
-    if (!(err instanceof BadCursorError)) throw err;
+    if (!(err instanceof InvalidCursorError)) throw err;
     return { page: await exploreEvents(tenantId, { ...query, cursor: undefined }, canReadContent), cursorInvalid: true };
   }
 }
