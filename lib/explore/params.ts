@@ -1,9 +1,10 @@
 import type { EventFilter } from "@/lib/queries/event-filter";
 import { parseTimeParam, timeWindow, type TimeWindow } from "@/lib/time-range";
 import { EXPLORE_SORTS, isExploreSort, type ExploreSort, type SortDir } from "./columns";
+import { QUERY_PARAMS } from "./url";
 
 // The Explorer's state lives in its URL: which events (filters, time range), in which order,
-// which page and how many rows. This reads it; lib/explore/href.ts writes it.
+// which page and how many rows. This reads it; lib/explore/url.ts writes it.
 
 export interface ExploreQuery extends EventFilter {
   sort: ExploreSort;
@@ -15,11 +16,6 @@ export interface ExploreQuery extends EventFilter {
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 500;
 export const PAGE_SIZES = [50, 100, 250, 500] as const;
-
-/** Filter parameters in the URL (page, export link and export route share them). */
-export const FILTER_PARAMS = ["source", "name", "user", "tool", "mcpServer", "decisionSource", "decision", "success", "from", "to"] as const;
-/** Everything that decides which rows, in which order (not which page, not how many). */
-export const QUERY_PARAMS = ["range", ...FILTER_PARAMS, "sort", "dir"] as const;
 
 export type SearchParamsRecord = Record<string, string | string[] | undefined>;
 

@@ -10,7 +10,6 @@ import { exploreFacets } from "@/lib/explore/facets";
 import {
   canonicalQueryParams,
   DEFAULT_PAGE_SIZE,
-  FILTER_PARAMS,
   PAGE_SIZES,
   parseExploreParams,
   toSearchParams,
@@ -18,6 +17,7 @@ import {
   type SearchParamsRecord,
 } from "@/lib/explore/params";
 import { exploreEvents, type ExplorePage } from "@/lib/explore/query";
+import { exploreHref, FILTER_PARAMS } from "@/lib/explore/url";
 import { RangeHint } from "@/components/shell/range-hint";
 import { stickyRange } from "@/lib/console-range";
 import { parseTimeParam, RANGE_PARAMS } from "@/lib/time-range";
@@ -39,11 +39,6 @@ const SORT_LABELS: Record<ExploreSort, string> = {
   duration_ms: "duration",
   cost_usd: "cost",
 };
-
-function href(params: URLSearchParams): string {
-  const qs = params.toString();
-  return qs ? `/explore?${qs}` : "/explore";
-}
 
 /** A from/to URL parameter as the filter shows it: "2026-11-22 10:15:03" (UTC), or as typed when it does not parse. */
 function timeInput(value: string | null): string {
@@ -94,10 +89,10 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
     const dir = key === query.sort ? (query.dir === "asc" ? "desc" : "asc") : EXPLORE_SORTS[key].defaultDir;
     if (key !== "time") p.set("sort", key);
     if (key !== "time" || dir !== "desc") p.set("dir", dir);
-    sortHrefs[key] = href(p);
+    sortHrefs[key] = exploreHref(p);
   }
-  const firstHref = href(base);
-  const nextHref = page.nextCursor ? href(new URLSearchParams([...base, ["cursor", page.nextCursor]])) : null;
+  const firstHref = exploreHref(base);
+  const nextHref = page.nextCursor ? exploreHref(new URLSearchParams([...base, ["cursor", page.nextCursor]])) : null;
   const exportParams = canonicalQueryParams(params);
   if (!exportParams.has("range") && !exportParams.has("from") && !exportParams.has("to")) exportParams.set("range", range.id);
   const exportHref = (format: string) => `/api/console/events/export?${new URLSearchParams([...exportParams, ["format", format]])}`;
@@ -181,7 +176,7 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
         {filtered && (
           <li>
             Loosen a filter, or{" "}
-            <Link prefetch={false} href={href(resetParams)} className="link">
+            <Link prefetch={false} href={exploreHref(resetParams)} className="link">
               clear all filters
             </Link>
             .
@@ -223,7 +218,7 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
         keep={keep}
         pageSizes={PAGE_SIZES}
         defaultPageSize={DEFAULT_PAGE_SIZE}
-        resetHref={href(resetParams)}
+        resetHref={exploreHref(resetParams)}
       />
 
       {badTimes.length > 0 && (
