@@ -1,4 +1,5 @@
 import { getPool, withTransaction } from "@/lib/db/pool";
+import { exploreHref, type ExploreLink } from "@/lib/explore/url";
 
 // The agent inventory, as a SOC expects it from an agent-security product: one agent per person
 // and surface ("Claude Code/jon.snow", "Excel/sansa.stark"), and the entities each agent was seen
@@ -685,13 +686,9 @@ async function operatingSystems(tenantId: string, resourceIds: string[]): Promis
 
 /** Where an entity was used: the Explorer filtered to the agent (and entity) for event sources. */
 /** `range`: a preset id, or a window's URL parameters (lib/time-range rangeParams). */
-export function exploreHref(ref: AgentRef, filter: Record<string, string>, range: string | [string, string][]): string {
-  const q = new URLSearchParams();
-  q.set("source", ref.surface);
-  if (ref.kind !== "none") q.set("user", ref.person);
-  for (const [k, v] of Object.entries(filter)) q.set(k, v);
-  for (const [k, v] of typeof range === "string" ? [["range", range]] : range) q.set(k, v);
-  return `/explore?${q.toString()}`;
+export function agentExploreHref(ref: AgentRef, view: ExploreLink, range: string | [string, string][]): string {
+  const window: ExploreLink = typeof range === "string" ? { range } : Object.fromEntries(range);
+  return exploreHref({ source: ref.surface, user: ref.kind !== "none" ? ref.person : undefined, ...view, ...window });
 }
 
 /** The link for one entity: Explorer filters for events; the latest session for Office spans. */
@@ -701,18 +698,18 @@ export function entityHref(ref: AgentRef, entity: InventoryEntity, range: string
   }
   switch (entity.kind) {
     case "tool":
-      return exploreHref(ref, { tool: entity.name }, range);
+      return agentExploreHref(ref, { tool: entity.name }, range);
     case "mcp_server":
     case "mcp_tool":
-      return exploreHref(ref, { mcpServer: entity.name }, range);
+      return agentExploreHref(ref, { mcpServer: entity.name }, range);
     case "model":
-      return exploreHref(ref, { name: "api_request" }, range);
+      return agentExploreHref(ref, { name: "api_request" }, range);
     case "plugin":
-      return exploreHref(ref, { name: "plugin_loaded" }, range);
+      return agentExploreHref(ref, { name: "plugin_loaded" }, range);
     case "skill":
-      return exploreHref(ref, { name: "skill_activated" }, range);
+      return agentExploreHref(ref, { name: "skill_activated" }, range);
     case "directory":
-      return exploreHref(ref, {}, range);
+      return agentExploreHref(ref, {}, range);
   }
 }
 
@@ -723,6 +720,6 @@ export function entityHref(ref: AgentRef, entity: InventoryEntity, range: string
 export function countHref(ref: AgentRef, entity: InventoryEntity, which: "rejected" | "failed", range: string | [string, string][]): string | null {
   if (isOfficeSurface(ref.surface) || entity.kind !== "tool" || entity[which] === 0) return null;
   return which === "rejected"
-    ? exploreHref(ref, { name: "tool_decision", tool: entity.name, decision: "reject" }, range)
-    : exploreHref(ref, { name: "tool_result", tool: entity.name, success: "false" }, range);
+    ? agentExploreHref(ref, { name: "tool_decision", tool: entity.name, decision: "reject" }, range)
+    : agentExploreHref(ref, { name: "tool_result", tool: entity.name, success: false }, range);
 }
