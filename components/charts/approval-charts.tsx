@@ -2,6 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { decisionSourceLabel } from "@/lib/domain/vocabulary";
+import { exploreHref, type ExploreLink } from "@/lib/explore/url";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
 // Approval charts. Every bar is a link to the events behind it (the Explorer, filtered).
@@ -20,18 +21,19 @@ export function DecisionsOverTime({
   data,
   sources,
   bucket,
-  baseQuery,
+  filter,
 }: {
   data: ({ bucket: string } & Record<string, number | string>)[];
   sources: string[];
   bucket: "hour" | "day";
-  baseQuery: string;
+  /** The page's filters, kept by the link to the decisions behind a bar. */
+  filter: ExploreLink;
 }) {
   const router = useRouter();
   const open = (bucketKey: string, source: string) => {
     const from = bucket === "hour" ? new Date(bucketKey) : new Date(`${bucketKey}T00:00:00Z`);
     const to = new Date(from.getTime() + (bucket === "hour" ? 3_600_000 : 86_400_000));
-    router.push(`/explore?name=tool_decision&decisionSource=${source}&from=${from.toISOString()}&to=${to.toISOString()}${baseQuery}`);
+    router.push(exploreHref({ ...filter, name: "tool_decision", decisionSource: source, from, to }));
   };
   return (
     <div className="h-72 w-full" role="img" aria-label={`Tool decisions per ${bucket}, stacked by who or what decided`}>

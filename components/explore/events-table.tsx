@@ -3,7 +3,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { columnVisibilityFeature, createColumnHelper, tableFeatures, useTable } from "@tanstack/react-table";
-import type { ExploreRow } from "@/lib/queries/explore";
+import type { ExploreRow } from "@/lib/explore/columns";
 import { useColumnVisibility, type Visibility } from "./column-visibility";
 import { sourceLabel } from "@/lib/domain/vocabulary";
 import { formatTime } from "@/lib/presentation/format";

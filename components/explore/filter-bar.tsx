@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import type { FormEvent, ReactNode } from "react";
 import { sourceLabel } from "@/lib/domain/vocabulary";
+import { exploreHref, EXPLORE_PATH } from "@/lib/explore/url";
 
 // The Explorer's filters: a GET form (it works without JavaScript too) whose submit becomes a
 // client navigation with the empty fields left out, so the URL carries exactly the state.
@@ -95,12 +96,11 @@ export function FilterBar({ values, options, keep, pageSizes, defaultPageSize, r
       if (value === "" || (k === "limit" && value === String(defaultPageSize))) continue;
       next.set(k, value);
     }
-    const qs = next.toString();
-    router.push(qs ? `/explore?${qs}` : "/explore");
+    router.push(exploreHref(next));
   };
 
   return (
-    <form method="get" action="/explore" onSubmit={onSubmit} role="search" aria-label="Filter events" className="rounded-lg border border-slate-200 bg-white px-3 py-2.5 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+    <form method="get" action={EXPLORE_PATH} onSubmit={onSubmit} role="search" aria-label="Filter events" className="rounded-lg border border-slate-200 bg-white px-3 py-2.5 shadow-sm dark:border-slate-800 dark:bg-slate-900">
       {Object.entries(keep).map(([k, v]) => (
         <input key={k} type="hidden" name={k} value={v} />
       ))}

@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import { RangeHint } from "@/components/shell/range-hint";
 import { Badge, DecisionBadge, SourceBadge } from "@/components/ui/badge";
 import { recordContentView } from "@/lib/audit";
+import { exploreHref } from "@/lib/explore/url";
 import type { ConsoleUser } from "@/lib/auth/session";
 import { labelOfPersonKey } from "@/lib/domain/person";
 import { formatCount, formatTime } from "@/lib/presentation/format";
@@ -76,7 +77,7 @@ function Sparkline({ hourly, label }: { hourly: number[]; label: string }) {
 function volumeHref(v: SurfaceVolume): string {
   if (v.id === "compliance") return "/compliance?range=24h";
   if (v.id === "office") return "/inventory?range=24h";
-  return `/explore?source=${encodeURIComponent(v.id)}&range=24h`;
+  return exploreHref({ source: v.id, range: "24h" });
 }
 
 function Volume({ volume, now }: { volume: SurfaceVolume[]; now: Date }) {
@@ -184,7 +185,7 @@ export async function HomeDashboard({ user, window: w, now = new Date() }: { use
       </div>
 
       <div className="mt-3 grid grid-cols-2 gap-2 sm:grid-cols-3 xl:grid-cols-6" aria-label="Needs attention">
-        <Tile label="Rejections" value={o.rejections.total} tone="amber" href={`/explore?name=tool_decision&decision=reject&${rq}`} detail="tool calls refused" />
+        <Tile label="Rejections" value={o.rejections.total} tone="amber" href={exploreHref({ name: "tool_decision", decision: "reject", window: w })} detail="tool calls refused" />
         <Tile label="Escalations" value={o.escalations.total} tone="red" href={`/approvals?${rq}#escalations`} detail="rejected, then auto-approved" />
         <Tile label="People silent" value={o.silentPeople.length} tone="amber" href={`/coverage?${rq}`} detail="silent in a surface they use" />
         <Tile label="Surfaces gone silent" value={o.silentSurfaces.length} tone="amber" href={`/coverage?${rq}`} detail="nothing for 24 h" />
@@ -199,7 +200,7 @@ export async function HomeDashboard({ user, window: w, now = new Date() }: { use
             id="rejections-heading"
             aside={
               o.rejections.total > 0 && (
-                <Link className="link text-xs" href={`/explore?name=tool_decision&decision=reject&${rq}`}>
+                <Link className="link text-xs" href={exploreHref({ name: "tool_decision", decision: "reject", window: w })}>
                   All {formatCount(o.rejections.total)} in Explore →
                 </Link>
               )
@@ -233,7 +234,7 @@ export async function HomeDashboard({ user, window: w, now = new Date() }: { use
                         </td>
                         <td className="whitespace-nowrap py-1.5 pr-3" title={r.person.query ?? undefined}>
                           {r.person.query ? (
-                            <Link className="link" href={`/explore?user=${encodeURIComponent(r.person.query)}&${rq}`}>
+                            <Link className="link" href={exploreHref({ user: r.person.query, window: w })}>
                               {r.person.label}
                             </Link>
                           ) : (

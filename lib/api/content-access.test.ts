@@ -5,7 +5,7 @@ import type { ExportLogsServiceRequest, ExportMetricsServiceRequest, KeyValue } 
 import { createReadStream } from "node:fs";
 import { importComplianceFile } from "@/lib/compliance/import";
 import { searchActivities } from "@/lib/queries/compliance-activities";
-import { exportResponse } from "@/lib/queries/explore";
+import { exportResponse } from "@/lib/explore/export-response";
 import { startAppServer } from "@/lib/testing/app-routes";
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
 import { FIXTURES_2_1_332_DIR, fixturesOf } from "@/lib/testing/fixtures";

@@ -3,6 +3,7 @@ import { canReadContent } from "@/lib/auth/roles";
 import { presentedSecret } from "@/lib/auth/secrets";
 import { urlHasNul } from "@/lib/db/postgres-values";
 import { prisma } from "@/lib/db/prisma";
+import { InvalidCursorError } from "@/lib/db/sql";
 import { config } from "@/lib/config";
 import { describeError, isRetryableDatabaseError, isStatementTimeout } from "@/lib/ingest/db-errors";
 
@@ -49,6 +50,8 @@ export async function withReadApi(request: Request, fn: (ctx: ApiContext) => Pro
     return json(200, body);
   } catch (err) {
     if (err instanceof HttpError) return json(err.status, { error: err.message });
+    // One answer for a tampered, truncated or foreign cursor on every paged endpoint.
+    if (err instanceof InvalidCursorError) return json(400, { error: err.message });
     if (isStatementTimeout(err)) {
       // Not a retry case: the same question would take as long again.
       const ms = config().BLINDSPOT_STATEMENT_TIMEOUT_MS;

@@ -1,6 +1,7 @@
 import { getPool } from "@/lib/db/pool";
 import { personColumns, personKeySql } from "@/lib/domain/person";
 import { AUTOMATIC_DECISION_SOURCES, EVENT, type DecisionSource } from "@/lib/domain/vocabulary";
+import { SqlBuilder } from "@/lib/db/sql";
 import type { JsonValue } from "@/lib/otlp/values";
 import { toolTarget } from "@/lib/presentation/tool-target";
 
@@ -61,28 +62,22 @@ interface AggRow {
  * aggregated by Postgres: the cost follows the number of rollup rows, never the raw events.
  */
 export async function approvalSummary(tenantId: string, f: ApprovalFilters): Promise<ApprovalSummary> {
-  const where = ["tenant_id = $1", "bucket >= date_trunc('hour', $2::timestamptz)", "bucket < $3"];
-  const params: unknown[] = [tenantId, f.from, f.to];
-  const add = (col: string, v: string | undefined) => {
-    if (!v) return;
-    params.push(v);
-    where.push(`${col} = $${params.length}`);
-  };
+  const sql = new SqlBuilder();
+  sql.where(`tenant_id = ${sql.param(tenantId)}`);
+  sql.where(`bucket >= date_trunc(\x27hour\x27, ${sql.param(f.from)}::timestamptz)`).where(`bucket < ${sql.param(f.to)}`);
   // A person key as listed (tagged account ids keep their case), or an email typed in any case.
   if (f.user) {
-    params.push(f.user);
-    where.push(`user_key IN ($${params.length}, lower($${params.length}))`);
+    const u = sql.param(f.user);
+    sql.where(`user_key IN (${u}, lower(${u}))`);
   }
-  add("team", f.team);
-  add("tool_name", f.tool);
-  add("mcp_server", f.mcpServer);
-  add("surface", f.surface);
+  sql.whereEquals("team", f.team);
+  sql.whereEquals("tool_name", f.tool);
+  sql.whereEquals("mcp_server", f.mcpServer);
+  sql.whereEquals("surface", f.surface);
   const spanDays = (f.to.getTime() - f.from.getTime()) / 86_400_000;
   const bucket: ApprovalSummary["bucket"] = spanDays <= 2 ? "hour" : "day";
-  params.push([...WRITE_TOOLS]);
-  const writeTools = `$${params.length}`;
-  params.push(AUTOMATIC_DECISION_SOURCES);
-  const automatic = `decision = 'accept' AND decision_source = ANY($${params.length}::text[])`;
+  const writeTools = sql.param([...WRITE_TOOLS]);
+  const automatic = `decision = \x27accept\x27 AND decision_source = ANY(${sql.param(AUTOMATIC_DECISION_SOURCES)}::text[])`;
   const pool = getPool();
   const [{ rows }, facetRows] = await Promise.all([
     pool.query<AggRow>(
@@ -96,7 +91,7 @@ export async function approvalSummary(tenantId: string, f: ApprovalFilters): Pro
               (sum(count) FILTER (WHERE decision = 'reject'))::float8 AS rejected,
               (sum(count) FILTER (WHERE surface <> 'office' AND ${automatic} AND tool_name = ANY(${writeTools})))::float8 AS auto_writes,
               (sum(count) FILTER (WHERE surface = 'office' AND decision = 'auto_accept'))::float8 AS office_auto
-       FROM (SELECT *, date_trunc('${bucket}', bucket) AS t FROM decision_rollups WHERE ${where.join(" AND ")}) r
+       FROM (SELECT *, date_trunc('${bucket}', bucket) AS t FROM decision_rollups WHERE ${sql.whereSql()}) r
        GROUP BY GROUPING SETS (
          (),                                      -- total
          (t, decision_source, surface),           -- over time (non-office filtered below)
@@ -106,7 +101,7 @@ export async function approvalSummary(tenantId: string, f: ApprovalFilters): Pro
          (surface, tool_name, mcp_server),        -- per tool
          (surface, tool_name, decision, decision_source, read_write) -- automatic approvals of writes
        )`,
-      params,
+      sql.values,
     ),
     pool.query<{ user_key: string; team: string; tool_name: string; mcp_server: string; surface: string }>(
       `SELECT DISTINCT user_key, team, tool_name, mcp_server, surface FROM decision_rollups

@@ -1,5 +1,6 @@
 import { activityDetailsFor } from "@/lib/compliance/activity-fields";
 import { getPool } from "@/lib/db/pool";
+import { cursorCodec, cursorField, SqlBuilder } from "@/lib/db/sql";
 import type { JsonValue } from "@/lib/otlp/values";
 
 // The Compliance API activity feed as stored: searchable by type, actor, organization and time,
@@ -40,49 +41,44 @@ export interface ActivitySearch {
 
 const ENVELOPE = new Set(["id", "created_at", "type", "organization_id", "organization_uuid", "actor"]);
 
-export class BadActivityCursorError extends Error {}
+/** Position after the last activity of a page, newest first: (created_at, id). */
+const activityCursor = cursorCodec("compliance-activities", { t: cursorField.time, id: cursorField.text });
 
 export async function searchActivities(
   tenantId: string,
   q: ActivitySearch,
   viewer: { canReadContent: boolean },
 ): Promise<{ rows: ActivityRow[]; nextCursor: string | null }> {
-  const where = ["tenant_id = $1"];
-  const params: unknown[] = [tenantId];
-  const add = (sql: (p: string) => string, v: unknown) => {
-    params.push(v);
-    where.push(sql(`$${params.length}`));
-  };
-  if (q.type) add((p) => `type = ${p}`, q.type);
+  const sql = new SqlBuilder();
+  sql.where(`tenant_id = ${sql.param(tenantId)}`);
+  sql.whereEquals("type", q.type);
   if (q.actor) {
     const a = q.actor.trim().toLowerCase();
-    if (a.startsWith("user_")) add((p) => `actor_user_id = ${p}`, q.actor.trim());
-    else add((p) => `actor_email LIKE ${p}`, `%${a.replace(/[%_\\]/g, (m) => `\\${m}`)}%`);
+    if (a.startsWith("user_")) sql.whereEquals("actor_user_id", q.actor.trim());
+    else sql.where(`actor_email LIKE ${sql.param(`%${a.replace(/[%_\\]/g, (m) => `\\${m}`)}%`)}`);
   }
-  if (q.organization) add((p) => `(organization_id = ${p} OR organization_uuid = lower(${p}))`, q.organization.trim());
-  if (q.actorEmails || q.actorIds) add((p) => `(actor_email = ANY(${p}) OR actor_user_id = ANY(${p}))`, [...(q.actorEmails ?? []), ...(q.actorIds ?? [])]);
-  if (q.from) add((p) => `created_at >= ${p}`, q.from);
-  if (q.to) add((p) => `created_at < ${p}`, q.to);
+  if (q.organization) {
+    const o = sql.param(q.organization.trim());
+    sql.where(`(organization_id = ${o} OR organization_uuid = lower(${o}))`);
+  }
+  if (q.actorEmails || q.actorIds) {
+    const who = sql.param([...(q.actorEmails ?? []), ...(q.actorIds ?? [])]);
+    sql.where(`(actor_email = ANY(${who}) OR actor_user_id = ANY(${who}))`);
+  }
+  if (q.from) sql.where(`created_at >= ${sql.param(q.from)}`);
+  if (q.to) sql.where(`created_at < ${sql.param(q.to)}`);
   if (q.cursor) {
-    let c: { t: string; id: string };
-    try {
-      c = JSON.parse(Buffer.from(q.cursor, "base64url").toString("utf8"));
-      if (typeof c.t !== "string" || typeof c.id !== "string") throw new Error();
-    } catch {
-      throw new BadActivityCursorError("invalid cursor");
-    }
-    params.push(c.t, c.id);
-    where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length})`);
+    const c = activityCursor.decode(q.cursor);
+    sql.where(`(created_at, id) < (${sql.param(c.t)}::timestamptz, ${sql.param(c.id)})`);
   }
   const limit = Math.min(Math.max(q.limit ?? 100, 1), 500);
-  params.push(limit + 1);
   const { rows } = await getPool().query<{
     id: string; created_at: Date; type: string; organization_id: string | null; organization_uuid: string | null; actor_type: string | null;
     actor_email: string | null; actor_user_id: string | null; actor_ip: string | null; actor_user_agent: string | null; origin: string; raw: Record<string, JsonValue>;
   }>(
     `SELECT id, created_at, type, organization_id, organization_uuid, actor_type, actor_email, actor_user_id, actor_ip, actor_user_agent, origin, raw
-     FROM compliance_activities WHERE ${where.join(" AND ")} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
-    params,
+     FROM compliance_activities WHERE ${sql.whereSql()} ORDER BY created_at DESC, id DESC LIMIT ${sql.param(limit + 1)}`,
+    sql.values,
   );
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
@@ -101,7 +97,7 @@ export async function searchActivities(
       origin: r.origin,
       ...activityDetailsFor(Object.fromEntries(Object.entries(r.raw).filter(([k]) => !ENVELOPE.has(k))), viewer.canReadContent),
     })),
-    nextCursor: rows.length > limit && last ? Buffer.from(JSON.stringify({ t: last.created_at.toISOString(), id: last.id })).toString("base64url") : null,
+    nextCursor: rows.length > limit && last ? activityCursor.encode({ t: last.created_at.toISOString(), id: last.id }) : null,
   };
 }
 

@@ -1,8 +1,9 @@
 import { keepMetadata } from "@/lib/auth/content";
 import { apiMapper, contentFilter, EVENT_TABLE, selectList, type ApiOf, type DbRowOf } from "@/lib/domain/fields";
 import { getPool } from "@/lib/db/pool";
-import { bareEventName } from "@/lib/domain/vocabulary";
+import { cursorCodec, cursorField, SqlBuilder } from "@/lib/db/sql";
 import type { JsonValue } from "@/lib/otlp/values";
+import { whereEvents, type EventFilter } from "./event-filter";
 
 // Event read model: one shape for an event wherever it is shown (prompt timeline, session,
 // search), with content removed for readers who may not see it.
@@ -36,40 +37,13 @@ export function toApiEvent(row: EventDbRow, canReadContent: boolean): ApiEvent {
 
 // ---- search ----------------------------------------------------------------------------
 
-export interface EventSearch {
-  source?: string;
-  name?: string;
-  /** Matches user email, user.id, account uuid or tagged account id. */
-  user?: string;
-  sessionId?: string;
-  promptId?: string;
-  toolName?: string;
-  from?: Date;
-  to?: Date;
+export interface EventSearch extends EventFilter {
   cursor?: string;
   limit?: number;
 }
 
-interface Cursor {
-  t: string; // ISO time
-  id: string;
-}
-
-export class BadCursorError extends Error {}
-
-function decodeCursor(cursor: string): Cursor {
-  try {
-    const c = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Cursor;
-    if (typeof c.t !== "string" || typeof c.id !== "string" || Number.isNaN(Date.parse(c.t))) throw new Error();
-    return c;
-  } catch {
-    throw new BadCursorError("invalid cursor");
-  }
-}
-
-function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify(c)).toString("base64url");
-}
+/** Position after the last event of a page, newest first: (time, id). */
+const searchCursor = cursorCodec("events", { t: cursorField.time, id: cursorField.uuid });
 
 export const MAX_PAGE = 1000;
 
@@ -79,40 +53,21 @@ export async function searchEvents(
   q: EventSearch,
   canReadContent: boolean,
 ): Promise<{ events: ApiEvent[]; nextCursor: string | null }> {
-  const where: string[] = ["e.tenant_id = $1"];
-  const params: unknown[] = [tenantId];
-  const add = (sql: string, value: unknown) => {
-    params.push(value);
-    where.push(sql.replace("?", `$${params.length}`));
-  };
-  if (q.source) add("e.source = ?", q.source);
-  if (q.name) add("e.event_name = ?", bareEventName(q.name));
-  if (q.sessionId) add("e.session_id = ?", q.sessionId);
-  if (q.promptId) add("e.prompt_id = ?", q.promptId);
-  if (q.toolName) add("e.tool_name = ?", q.toolName);
-  if (q.user) {
-    params.push(q.user);
-    const p = `$${params.length}`;
-    where.push(`(e.user_email = ${p} OR e.user_id = ${p} OR e.account_uuid = ${p} OR e.account_id = ${p} OR e.enduser_id = ${p})`);
-  }
-  if (q.from) add("e.time >= ?", q.from);
-  if (q.to) add("e.time < ?", q.to);
+  const sql = whereEvents(new SqlBuilder(), tenantId, q);
   if (q.cursor) {
-    const c = decodeCursor(q.cursor);
-    params.push(c.t, c.id);
-    where.push(`(e.time, e.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    const c = searchCursor.decode(q.cursor);
+    sql.where(`(e.time, e.id) < (${sql.param(c.t)}::timestamptz, ${sql.param(c.id)}::uuid)`);
   }
   const limit = Math.min(Math.max(q.limit ?? 100, 1), MAX_PAGE);
-  params.push(limit + 1);
   const { rows } = await getPool().query<EventDbRow>(
-    `SELECT ${EVENT_SELECT} FROM ${EVENT_FROM} WHERE ${where.join(" AND ")}
-     ORDER BY e.time DESC, e.id DESC LIMIT $${params.length}`,
-    params,
+    `SELECT ${EVENT_SELECT} FROM ${EVENT_FROM} WHERE ${sql.whereSql()}
+     ORDER BY e.time DESC, e.id DESC LIMIT ${sql.param(limit + 1)}`,
+    sql.values,
   );
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {
     events: page.map((r) => toApiEvent(r, canReadContent)),
-    nextCursor: rows.length > limit && last ? encodeCursor({ t: last.time.toISOString(), id: last.id }) : null,
+    nextCursor: rows.length > limit && last ? searchCursor.encode({ t: last.time.toISOString(), id: last.id }) : null,
   };
 }

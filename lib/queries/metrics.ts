@@ -1,5 +1,6 @@
 import { keepMetadata } from "@/lib/auth/content";
 import { getPool } from "@/lib/db/pool";
+import { SqlBuilder } from "@/lib/db/sql";
 import type { JsonValue } from "@/lib/otlp/values";
 
 // Metric data points as stored (one per OTLP data point), for usage charts and automation.
@@ -37,25 +38,20 @@ export async function metricPoints(
   q: { name?: string; sessionId?: string; from?: Date; to?: Date; limit: number },
   canReadContent: boolean,
 ): Promise<ApiMetricPoint[]> {
-  const where = ["m.tenant_id = $1"];
-  const params: unknown[] = [tenantId];
-  const add = (col: string, op: string, v: unknown) => {
-    params.push(v);
-    where.push(`${col} ${op} $${params.length}`);
-  };
-  if (q.name) add("m.metric_name", "=", q.name);
-  if (q.sessionId) add("m.session_id", "=", q.sessionId);
-  if (q.from) add("m.time", ">=", q.from);
-  if (q.to) add("m.time", "<", q.to);
-  params.push(q.limit);
+  const sql = new SqlBuilder();
+  sql.where(`m.tenant_id = ${sql.param(tenantId)}`);
+  sql.whereEquals("m.metric_name", q.name);
+  sql.whereEquals("m.session_id", q.sessionId);
+  if (q.from) sql.where(`m.time >= ${sql.param(q.from)}`);
+  if (q.to) sql.where(`m.time < ${sql.param(q.to)}`);
   const { rows } = await getPool().query(
     `SELECT m.id, m.metric_name, m.metric_type, m.unit, m.description, m.temporality, m.is_monotonic,
             m.start_ns::text AS start_ns, m.time_ns::text AS time_ns, m.time, m.value, m.count, m.source,
             m.session_id, m.user_id, m.user_email, m.account_uuid, m.organization_id, m.model, m.point_type,
             m.attributes, m.distribution, r.attributes AS resource_attributes
      FROM metric_points m LEFT JOIN resources r ON r.tenant_id = m.tenant_id AND r.id = m.resource_id
-     WHERE ${where.join(" AND ")} ORDER BY m.time DESC, m.id LIMIT $${params.length}`,
-    params,
+     WHERE ${sql.whereSql()} ORDER BY m.time DESC, m.id LIMIT ${sql.param(q.limit)}`,
+    sql.values,
   );
   return rows.map((r) => {
     const attributes = canReadContent ? { value: r.attributes ?? {}, hiddenKeys: [] } : keepMetadata(r.attributes);

@@ -1,4 +1,5 @@
 import { getPool } from "@/lib/db/pool";
+import { exploreHref } from "@/lib/explore/url";
 
 // The console's search box: one identifier in, the page that explains it out.
 
@@ -55,7 +56,7 @@ export async function resolveSearch(tenantId: string, raw: string): Promise<Sear
         );
     const isAccount = q.includes("@") || q.startsWith("user_") || UUID.test(q);
     if ((who.rowCount || compliance?.rowCount) && isAccount) out.push({ href: `/people/${encodeURIComponent(q)}?range=all`, label: `Person ${q}` });
-    else if (who.rowCount) out.push({ href: `/explore?user=${encodeURIComponent(q)}&range=all`, label: `Activity of device ${q}` });
+    else if (who.rowCount) out.push({ href: exploreHref({ user: q, range: "all" }), label: `Activity of device ${q}` });
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import { getPool } from "@/lib/db/pool";
 import { EVENT } from "@/lib/domain/vocabulary";
+import { cursorCodec, cursorField, SqlBuilder } from "@/lib/db/sql";
 import { EVENT_FROM, EVENT_SELECT, toApiEvent, type ApiEvent, type EventDbRow } from "./events";
 import type { PromptSummary } from "./prompts";
 
@@ -176,33 +177,26 @@ export interface SessionEventsPage {
   nextCursor: string | null;
 }
 
-export class BadSessionCursorError extends Error {}
+/** Position after the last event of a page, in session order: (time, sequence or -1, id). */
+const sessionCursor = cursorCodec("session-events", { t: cursorField.time, s: cursorField.int, id: cursorField.uuid });
 
 /** Events of a session in order (time, sequence, id), a page at a time. */
 export async function sessionEvents(tenantId: string, sessionId: string, canReadContent: boolean, cursor: string | undefined, limit = SESSION_PAGE): Promise<SessionEventsPage> {
-  const params: unknown[] = [tenantId, sessionId];
-  let after = "";
+  const sql = new SqlBuilder();
+  sql.where(`e.tenant_id = ${sql.param(tenantId)}`).where(`e.session_id = ${sql.param(sessionId)}`);
   if (cursor) {
-    let c: { t: string; s: number; id: string };
-    try {
-      c = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-      if (typeof c.t !== "string" || typeof c.s !== "number" || typeof c.id !== "string") throw new Error();
-    } catch {
-      throw new BadSessionCursorError("invalid cursor");
-    }
-    params.push(c.t, c.s, c.id);
-    after = `AND (e.time, COALESCE(e.sequence, -1), e.id) > ($3::timestamptz, $4::bigint, $5::uuid)`;
+    const c = sessionCursor.decode(cursor);
+    sql.where(`(e.time, COALESCE(e.sequence, -1), e.id) > (${sql.param(c.t)}::timestamptz, ${sql.param(c.s)}::bigint, ${sql.param(c.id)}::uuid)`);
   }
-  params.push(limit + 1);
   const { rows } = await getPool().query<EventDbRow>(
-    `SELECT ${EVENT_SELECT} FROM ${EVENT_FROM} WHERE e.tenant_id = $1 AND e.session_id = $2 ${after}
-     ORDER BY e.time, COALESCE(e.sequence, -1), e.id LIMIT $${params.length}`,
-    params,
+    `SELECT ${EVENT_SELECT} FROM ${EVENT_FROM} WHERE ${sql.whereSql()}
+     ORDER BY e.time, COALESCE(e.sequence, -1), e.id LIMIT ${sql.param(limit + 1)}`,
+    sql.values,
   );
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {
     events: page.map((r) => toApiEvent(r, canReadContent)),
-    nextCursor: rows.length > limit && last ? Buffer.from(JSON.stringify({ t: last.time.toISOString(), s: last.sequence ?? -1, id: last.id })).toString("base64url") : null,
+    nextCursor: rows.length > limit && last ? sessionCursor.encode({ t: last.time.toISOString(), s: last.sequence ?? -1, id: last.id }) : null,
   };
 }

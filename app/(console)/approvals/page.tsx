@@ -6,6 +6,7 @@ import { Stat, StatGrid } from "@/components/ui/stat";
 import { requireUser } from "@/lib/auth/session";
 import { labelOfPersonKey } from "@/lib/domain/person";
 import { DECISION_SOURCES, sourceLabel } from "@/lib/domain/vocabulary";
+import { exploreHref, type ExploreLink } from "@/lib/explore/url";
 import { formatCount, formatTime } from "@/lib/presentation/format";
 import { approvalSummary, escalations, withoutTargets } from "@/lib/queries/approvals";
 import { RangeFields } from "@/components/shell/range-fields";
@@ -32,9 +33,8 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
   const [s, escRaw] = await Promise.all([approvalSummary(user.tenantId, filters), escalations(user.tenantId, { from, to, windowMinutes })]);
   const esc = user.canReadContent ? escRaw : withoutTargets(escRaw);
   // Links to the events behind a number keep the page's window and filters.
-  const windowQuery = `&from=${from.toISOString()}&to=${to.toISOString()}`;
-  const filterQuery = `${p.user ? `&user=${encodeURIComponent(p.user)}` : ""}${p.tool ? `&tool=${encodeURIComponent(p.tool)}` : ""}${p.mcpServer ? `&mcpServer=${encodeURIComponent(p.mcpServer)}` : ""}${p.surface && p.surface !== "office" ? `&source=${p.surface}` : ""}`;
-  const explore = (q: string) => `/explore?name=tool_decision${q}${windowQuery}`;
+  const filterLink: ExploreLink = { user: p.user, tool: p.tool, mcpServer: p.mcpServer, source: p.surface !== "office" ? p.surface : undefined };
+  const explore = (view: ExploreLink) => exploreHref({ name: "tool_decision", ...view, from, to });
   const sources = DECISION_SOURCES.filter((x) => s.bySource[x]);
   const rejected = Object.values(s.byOutcome).reduce((n, o) => n + (o.reject ?? 0), 0);
   const autoWrites = s.autoApprovedWrites.reduce((n, x) => n + x.count, 0);
@@ -81,7 +81,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
       <div className="mt-4 grid gap-4 lg:grid-cols-3">
         <div className="lg:col-span-2">
           <Card title={`Decisions by source per ${s.bucket} (Claude Code and Cowork)`}>
-            {s.overTime.length ? <DecisionsOverTime data={s.overTime} sources={sources} bucket={s.bucket} baseQuery={filterQuery} /> : <p className="text-xs text-slate-500">No tool decisions in this window.</p>}
+            {s.overTime.length ? <DecisionsOverTime data={s.overTime} sources={sources} bucket={s.bucket} filter={filterLink} /> : <p className="text-xs text-slate-500">No tool decisions in this window.</p>}
           </Card>
         </div>
         <Card title="Outcome by surface">
@@ -91,8 +91,8 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
               {Object.entries(s.byOutcome).map(([surface, o]) => (
                 <tr key={surface} className="border-t border-slate-100 dark:border-slate-800">
                   <td className="py-1">{sourceLabel(surface)}</td>
-                  <td className="py-1 text-right"><NumLink n={o.accept ?? 0} href={explore(`&source=${surface}&decision=accept${filterQuery}`)} /></td>
-                  <td className="py-1 text-right"><NumLink n={o.reject ?? 0} href={explore(`&source=${surface}&decision=reject${filterQuery}`)} /></td>
+                  <td className="py-1 text-right"><NumLink n={o.accept ?? 0} href={explore({ ...filterLink, source: surface, decision: "accept" })} /></td>
+                  <td className="py-1 text-right"><NumLink n={o.reject ?? 0} href={explore({ ...filterLink, source: surface, decision: "reject" })} /></td>
                 </tr>
               ))}
             </tbody>
@@ -168,15 +168,15 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
             </thead>
             <tbody>
               {s.perUser.map((u) => {
-                const uq = `&user=${encodeURIComponent(u.user)}`;
+                const uq: ExploreLink = { user: u.user };
                 return (
                   <tr key={u.user} className="border-t border-slate-100 dark:border-slate-800">
                     <td className="py-1 [overflow-wrap:anywhere]" title={u.user}>{labelOfPersonKey(u.user)}</td>
-                    <td className="py-1 text-right"><NumLink n={u.userPermanent} href={explore(`${uq}&decisionSource=user_permanent`)} /></td>
-                    <td className="py-1 text-right"><NumLink n={u.userTemporary} href={explore(`${uq}&decisionSource=user_temporary`)} /></td>
-                    <td className="py-1 text-right"><NumLink n={u.config} href={explore(`${uq}&decisionSource=config`)} /></td>
+                    <td className="py-1 text-right"><NumLink n={u.userPermanent} href={explore({ ...uq, decisionSource: "user_permanent" })} /></td>
+                    <td className="py-1 text-right"><NumLink n={u.userTemporary} href={explore({ ...uq, decisionSource: "user_temporary" })} /></td>
+                    <td className="py-1 text-right"><NumLink n={u.config} href={explore({ ...uq, decisionSource: "config" })} /></td>
                     <td className="py-1 text-right tabular-nums">{formatCount(u.autoApprovedWrites)}</td>
-                    <td className="py-1 text-right"><NumLink n={u.rejected} href={explore(`${uq}&decision=reject`)} /></td>
+                    <td className="py-1 text-right"><NumLink n={u.rejected} href={explore({ ...uq, decision: "reject" })} /></td>
                     <td className="py-1 text-right tabular-nums">{formatCount(u.officeAutoAccept)}</td>
                   </tr>
                 );
@@ -198,14 +198,14 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
             </thead>
             <tbody>
               {s.perTool.map((t) => {
-                const tq = `&tool=${encodeURIComponent(t.tool)}${t.mcpServer ? `&mcpServer=${encodeURIComponent(t.mcpServer)}` : ""}`;
+                const tq: ExploreLink = { tool: t.tool, mcpServer: t.mcpServer };
                 return (
                   <tr key={`${t.tool}/${t.mcpServer}`} className="border-t border-slate-100 dark:border-slate-800">
                     <td className="py-1 font-mono">{t.tool || "(unknown)"}{t.mcpServer && <span className="text-slate-500"> · {t.mcpServer}</span>}</td>
-                    <td className="py-1 text-right"><NumLink n={t.config} href={explore(`${tq}&decisionSource=config`)} /></td>
-                    <td className="py-1 text-right"><NumLink n={t.hook} href={explore(`${tq}&decisionSource=hook`)} /></td>
-                    <td className="py-1 text-right"><NumLink n={t.userPermanent} href={explore(`${tq}&decisionSource=user_permanent`)} /></td>
-                    <td className="py-1 text-right"><NumLink n={t.rejected} href={explore(`${tq}&decision=reject`)} /></td>
+                    <td className="py-1 text-right"><NumLink n={t.config} href={explore({ ...tq, decisionSource: "config" })} /></td>
+                    <td className="py-1 text-right"><NumLink n={t.hook} href={explore({ ...tq, decisionSource: "hook" })} /></td>
+                    <td className="py-1 text-right"><NumLink n={t.userPermanent} href={explore({ ...tq, decisionSource: "user_permanent" })} /></td>
+                    <td className="py-1 text-right"><NumLink n={t.rejected} href={explore({ ...tq, decision: "reject" })} /></td>
                     <td className="py-1 text-right"><NumLink n={t.total} href={explore(tq)} /></td>
                   </tr>
                 );
@@ -229,7 +229,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
                   {x.surface === "office" ? (
                     <Link className="link" href={`/approvals/office?decision=auto_accept&readWrite=write&${rangeQuery(w)}`}>{formatCount(x.count)}</Link>
                   ) : (
-                    <NumLink n={x.count} href={explore(`&source=${x.surface}&tool=${encodeURIComponent(x.tool)}&decisionSource=${x.source}&decision=accept`)} />
+                    <NumLink n={x.count} href={explore({ source: x.surface, tool: x.tool, decisionSource: x.source, decision: "accept" })} />
                   )}
                 </li>
               ))}

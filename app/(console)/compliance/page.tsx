@@ -1,7 +1,8 @@
 import Link from "next/link";
 import { ActivityTable } from "@/components/compliance/activity-table";
 import { requireUser } from "@/lib/auth/session";
-import { activityTypes, BadActivityCursorError, searchActivities } from "@/lib/queries/compliance-activities";
+import { InvalidCursorError } from "@/lib/db/sql";
+import { activityTypes, searchActivities } from "@/lib/queries/compliance-activities";
 import { RangeFields } from "@/components/shell/range-fields";
 import { RangeHint } from "@/components/shell/range-hint";
 import { consoleWindow } from "@/lib/console-range";
@@ -18,7 +19,7 @@ export default async function CompliancePage({ searchParams }: { searchParams: P
   const [types, page] = await Promise.all([
     activityTypes(user.tenantId),
     searchActivities(user.tenantId, { type: p.type || undefined, actor: p.actor || undefined, organization: p.org || undefined, from: window.from, to: window.to, cursor: p.cursor || undefined, limit: 100 }, user).catch((err: unknown) => {
-      if (err instanceof BadActivityCursorError) return { rows: [], nextCursor: null };
+      if (err instanceof InvalidCursorError) return { rows: [], nextCursor: null };
       throw err;
     }),
   ]);

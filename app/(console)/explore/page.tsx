@@ -4,22 +4,20 @@ import { EventsTable } from "@/components/explore/events-table";
 import { FilterBar, type FilterValues } from "@/components/explore/filter-bar";
 import { recordContentView } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
+import { InvalidCursorError } from "@/lib/db/sql";
+import { EXPLORE_SORTS, type ExploreSort } from "@/lib/explore/columns";
+import { exploreFacets } from "@/lib/explore/facets";
 import {
-  BadCursorError,
   canonicalQueryParams,
   DEFAULT_PAGE_SIZE,
-  EXPLORE_SORTS,
-  exploreEvents,
-  exploreFacets,
-  FILTER_PARAMS,
   PAGE_SIZES,
   parseExploreParams,
   toSearchParams,
-  type ExplorePage,
   type ExploreQuery,
-  type ExploreSort,
   type SearchParamsRecord,
-} from "@/lib/queries/explore";
+} from "@/lib/explore/params";
+import { exploreEvents, type ExplorePage } from "@/lib/explore/query";
+import { exploreHref, FILTER_PARAMS } from "@/lib/explore/url";
 import { RangeHint } from "@/components/shell/range-hint";
 import { stickyRange } from "@/lib/console-range";
 import { parseTimeParam, RANGE_PARAMS } from "@/lib/time-range";
@@ -42,11 +40,6 @@ const SORT_LABELS: Record<ExploreSort, string> = {
   cost_usd: "cost",
 };
 
-function href(params: URLSearchParams): string {
-  const qs = params.toString();
-  return qs ? `/explore?${qs}` : "/explore";
-}
-
 /** A from/to URL parameter as the filter shows it: "2026-11-22 10:15:03" (UTC), or as typed when it does not parse. */
 function timeInput(value: string | null): string {
   const d = parseTimeParam(value);
@@ -63,7 +56,7 @@ async function readPage(tenantId: string, query: ExploreQuery, canReadContent: b
   try {
     return { page: await exploreEvents(tenantId, query, canReadContent), cursorInvalid: false };
   } catch (err) {
-    if (!(err instanceof BadCursorError)) throw err;
+    if (!(err instanceof InvalidCursorError)) throw err;
     return { page: await exploreEvents(tenantId, { ...query, cursor: undefined }, canReadContent), cursorInvalid: true };
   }
 }
@@ -96,10 +89,10 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
     const dir = key === query.sort ? (query.dir === "asc" ? "desc" : "asc") : EXPLORE_SORTS[key].defaultDir;
     if (key !== "time") p.set("sort", key);
     if (key !== "time" || dir !== "desc") p.set("dir", dir);
-    sortHrefs[key] = href(p);
+    sortHrefs[key] = exploreHref(p);
   }
-  const firstHref = href(base);
-  const nextHref = page.nextCursor ? href(new URLSearchParams([...base, ["cursor", page.nextCursor]])) : null;
+  const firstHref = exploreHref(base);
+  const nextHref = page.nextCursor ? exploreHref(new URLSearchParams([...base, ["cursor", page.nextCursor]])) : null;
   const exportParams = canonicalQueryParams(params);
   if (!exportParams.has("range") && !exportParams.has("from") && !exportParams.has("to")) exportParams.set("range", range.id);
   const exportHref = (format: string) => `/api/console/events/export?${new URLSearchParams([...exportParams, ["format", format]])}`;
@@ -183,7 +176,7 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
         {filtered && (
           <li>
             Loosen a filter, or{" "}
-            <Link prefetch={false} href={href(resetParams)} className="link">
+            <Link prefetch={false} href={exploreHref(resetParams)} className="link">
               clear all filters
             </Link>
             .
@@ -225,7 +218,7 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
         keep={keep}
         pageSizes={PAGE_SIZES}
         defaultPageSize={DEFAULT_PAGE_SIZE}
-        resetHref={href(resetParams)}
+        resetHref={exploreHref(resetParams)}
       />
 
       {badTimes.length > 0 && (

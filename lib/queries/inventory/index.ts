@@ -5,5 +5,5 @@
 export * from "./agent-ref";
 export { listAgents, matchesText, sortVersions, type AgentFilter, type AgentSummary } from "./agents";
 export { agentDetail, type AgentDetail, type AgentSession, type EntityKind, type IdentityFacet, type InventoryEntity } from "./detail";
-export { countHref, entityHref, exploreHref } from "./links";
+export { agentExploreHref, countHref, entityHref } from "./links";
 export type { InventoryWindow } from "./sql";

@@ -1,4 +1,5 @@
 import { EVENT } from "@/lib/domain/vocabulary";
+import { exploreHref, type ExploreLink } from "@/lib/explore/url";
 import { isOfficeSurface, type AgentRef } from "./agent-ref";
 import type { InventoryEntity } from "./detail";
 
@@ -7,13 +8,9 @@ import type { InventoryEntity } from "./detail";
 
 /** Where an entity was used: the Explorer filtered to the agent (and entity) for event sources. */
 /** `range`: a preset id, or a window's URL parameters (lib/time-range rangeParams). */
-export function exploreHref(ref: AgentRef, filter: Record<string, string>, range: string | [string, string][]): string {
-  const q = new URLSearchParams();
-  q.set("source", ref.surface);
-  if (ref.kind !== "none") q.set("user", ref.person);
-  for (const [k, v] of Object.entries(filter)) q.set(k, v);
-  for (const [k, v] of typeof range === "string" ? [["range", range]] : range) q.set(k, v);
-  return `/explore?${q.toString()}`;
+export function agentExploreHref(ref: AgentRef, view: ExploreLink, range: string | [string, string][]): string {
+  const window: ExploreLink = typeof range === "string" ? { range } : Object.fromEntries(range);
+  return exploreHref({ source: ref.surface, user: ref.kind !== "none" ? ref.person : undefined, ...view, ...window });
 }
 
 /** The link for one entity: Explorer filters for events; the latest session for Office spans. */
@@ -23,18 +20,18 @@ export function entityHref(ref: AgentRef, entity: InventoryEntity, range: string
   }
   switch (entity.kind) {
     case "tool":
-      return exploreHref(ref, { tool: entity.name }, range);
+      return agentExploreHref(ref, { tool: entity.name }, range);
     case "mcp_server":
     case "mcp_tool":
-      return exploreHref(ref, { mcpServer: entity.name }, range);
+      return agentExploreHref(ref, { mcpServer: entity.name }, range);
     case "model":
-      return exploreHref(ref, { name: EVENT.apiRequest }, range);
+      return agentExploreHref(ref, { name: EVENT.apiRequest }, range);
     case "plugin":
-      return exploreHref(ref, { name: EVENT.pluginLoaded }, range);
+      return agentExploreHref(ref, { name: EVENT.pluginLoaded }, range);
     case "skill":
-      return exploreHref(ref, { name: EVENT.skillActivated }, range);
+      return agentExploreHref(ref, { name: EVENT.skillActivated }, range);
     case "directory":
-      return exploreHref(ref, {}, range);
+      return agentExploreHref(ref, {}, range);
   }
 }
 
@@ -45,6 +42,6 @@ export function entityHref(ref: AgentRef, entity: InventoryEntity, range: string
 export function countHref(ref: AgentRef, entity: InventoryEntity, which: "rejected" | "failed", range: string | [string, string][]): string | null {
   if (isOfficeSurface(ref.surface) || entity.kind !== "tool" || entity[which] === 0) return null;
   return which === "rejected"
-    ? exploreHref(ref, { name: EVENT.toolDecision, tool: entity.name, decision: "reject" }, range)
-    : exploreHref(ref, { name: EVENT.toolResult, tool: entity.name, success: "false" }, range);
+    ? agentExploreHref(ref, { name: EVENT.toolDecision, tool: entity.name, decision: "reject" }, range)
+    : agentExploreHref(ref, { name: EVENT.toolResult, tool: entity.name, success: false }, range);
 }

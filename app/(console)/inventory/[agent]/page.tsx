@@ -8,10 +8,10 @@ import { requireUser } from "@/lib/auth/session";
 import {
   PERSON_KIND_LABELS,
   agentDetail,
+  agentExploreHref,
   agentName,
   countHref,
   entityHref,
-  exploreHref,
   isOfficeSurface,
   parseAgentKey,
   surfaceLabel,
@@ -142,7 +142,7 @@ export default async function AgentPage({
         <div className="flex items-center gap-2 text-xs">
           {office
             ? latestSession && <Link className="btn-secondary py-1 text-xs" href={`/sessions/${encodeURIComponent(latestSession)}`}>Latest session</Link>
-            : <Link className="btn-secondary py-1 text-xs" href={exploreHref(agent, {}, rangeParams(window))}>All events in Explore</Link>}
+            : <Link className="btn-secondary py-1 text-xs" href={agentExploreHref(agent, {}, rangeParams(window))}>All events in Explore</Link>}
         </div>
       </div>
 

@@ -5,6 +5,7 @@ import { Badge, SourceBadge } from "@/components/ui/badge";
 import { Stat, StatGrid } from "@/components/ui/stat";
 import { recordContentView } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
+import { exploreHref } from "@/lib/explore/url";
 import { formatCost, formatCount, formatDuration, formatTime, personLabel } from "@/lib/presentation/format";
 import { DECISION_SOURCE_INFO } from "@/lib/presentation/labels";
 import { promptConversation } from "@/lib/queries/conversation";
@@ -50,7 +51,7 @@ export default async function PromptPage({ params }: { params: Promise<{ promptI
           </h1>
           <p className="mt-1 flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-300">
             <SourceBadge source={timeline.source} />
-            {personQuery ? <Link className="link" href={`/explore?user=${encodeURIComponent(personQuery)}`}>{person}</Link> : <span>{person}</span>}
+            {personQuery ? <Link className="link" href={exploreHref({ user: personQuery })}>{person}</Link> : <span>{person}</span>}
             <span>·</span>
             <span>{formatTime(s.start)}</span>
             {first.service.version && (
@@ -106,7 +107,7 @@ export default async function PromptPage({ params }: { params: Promise<{ promptI
       {timeline.truncated && (
         <p role="status" className="mb-2 rounded-md bg-orange-50 px-3 py-2 text-xs text-orange-800 dark:bg-orange-950 dark:text-orange-200">
           Truncated: the first {formatCount(timeline.eventLimit)} of {formatCount(s.eventCount)} events are shown (the totals above count them all).{" "}
-          <Link className="link" href={`/explore?${new URLSearchParams({ from: s.start, to: new Date(Date.parse(s.end) + 1).toISOString(), sort: "time", dir: "asc", ...(personQuery ? { user: personQuery } : {}) }).toString()}`}>Explore</Link> lists every event of that time.
+          <Link className="link" href={exploreHref({ from: s.start, to: new Date(Date.parse(s.end) + 1), sort: "time", dir: "asc", user: personQuery || undefined })}>Explore</Link> lists every event of that time.
         </p>
       )}
       <TimelineView events={timeline.events} canReadContent={user.canReadContent} transcriptTools={conversation.tools} />

@@ -4,6 +4,7 @@ import { Badge, SourceBadge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { recordContentView } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
+import { exploreHref } from "@/lib/explore/url";
 import { formatCost, formatCount, formatDuration, formatTime, personLabel } from "@/lib/presentation/format";
 import type { ApiEvent } from "@/lib/queries/events";
 import { sessionOverview } from "@/lib/queries/sessions";
@@ -46,7 +47,7 @@ export default async function SessionPage({ params }: { params: Promise<{ sessio
             <dt className="text-slate-500">Source</dt>
             <dd>{first ? <SourceBadge source={first.source} /> : <SourceBadge source="office" />}</dd>
             <dt className="text-slate-500">User</dt>
-            <dd className="[overflow-wrap:anywhere]">{person?.query ? <Link className="link" href={`/explore?user=${encodeURIComponent(person.query)}&range=all`}>{person.label}</Link> : "–"}</dd>
+            <dd className="[overflow-wrap:anywhere]">{person?.query ? <Link className="link" href={exploreHref({ user: person.query, range: "all" })}>{person.label}</Link> : "–"}</dd>
             {first?.user.accountId && (<><dt className="text-slate-500">Account</dt><dd className="font-mono">{first.user.accountId}</dd></>)}
             {first?.user.organizationId && (<><dt className="text-slate-500">Organization</dt><dd className="font-mono">{first.user.organizationId}</dd></>)}
             {first?.user.id && (<><dt className="text-slate-500">Device</dt><dd className="font-mono" title={first.user.id}>{first.user.id.slice(0, 16)}…</dd></>)}

@@ -6,6 +6,7 @@ import { Stat, StatGrid } from "@/components/ui/stat";
 import { recordContentView } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
 import { officeAppLabel, SPAN } from "@/lib/domain/vocabulary";
+import { exploreHref } from "@/lib/explore/url";
 import { formatCount, formatDuration, formatTime } from "@/lib/presentation/format";
 import { flattenSpanTree } from "@/lib/presentation/span-rows";
 import { traceTree } from "@/lib/queries/traces";
@@ -48,7 +49,7 @@ export default async function TracePage({ params }: { params: Promise<{ traceId:
       <p className="mt-1 flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-300">
         <SourceBadge source={root.source} />
         {surface && <span className="font-medium">{officeAppLabel(surface)}</span>}
-        {email && <Link className="link" href={`/explore?user=${encodeURIComponent(email)}&range=all`}>{email}</Link>}
+        {email && <Link className="link" href={exploreHref({ user: email, range: "all" })}>{email}</Link>}
         <span>{formatTime(tree.start)}</span>
       </p>
       <div className="mt-4">

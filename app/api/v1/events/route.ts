@@ -1,12 +1,12 @@
 import { HttpError, parseDateParam, withReadApi } from "@/lib/api/read-api";
-import { BadCursorError, MAX_PAGE, searchEvents } from "@/lib/queries/events";
+import { MAX_PAGE, searchEvents } from "@/lib/queries/events";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 /**
  * GET /api/v1/events?source=&name=&user=&sessionId=&promptId=&tool=&from=&to=&cursor=&limit=
- * Newest first; follow `nextCursor` for the next page.
+ * Newest first; follow `nextCursor` for the next page (a cursor it did not make: 400).
  */
 export async function GET(request: Request): Promise<Response> {
   const url = new URL(request.url);
@@ -15,28 +15,23 @@ export async function GET(request: Request): Promise<Response> {
     const limitRaw = p.get("limit");
     const limit = limitRaw === null ? 100 : Number(limitRaw);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw new HttpError(400, `limit must be an integer from 1 to ${MAX_PAGE}`);
-    try {
-      const page = await searchEvents(
-        ctx.principal.tenantId,
-        {
-          source: p.get("source") ?? undefined,
-          name: p.get("name") ?? undefined,
-          user: p.get("user") ?? undefined,
-          sessionId: p.get("sessionId") ?? undefined,
-          promptId: p.get("promptId") ?? undefined,
-          toolName: p.get("tool") ?? undefined,
-          from: parseDateParam(p.get("from"), "from"),
-          to: parseDateParam(p.get("to"), "to"),
-          cursor: p.get("cursor") ?? undefined,
-          limit,
-        },
-        ctx.canReadContent,
-      );
-      if (page.events.length > 0) await ctx.auditContentView(`events:${url.search}`);
-      return page;
-    } catch (err) {
-      if (err instanceof BadCursorError) throw new HttpError(400, err.message);
-      throw err;
-    }
+    const page = await searchEvents(
+      ctx.principal.tenantId,
+      {
+        source: p.get("source") ?? undefined,
+        name: p.get("name") ?? undefined,
+        user: p.get("user") ?? undefined,
+        sessionId: p.get("sessionId") ?? undefined,
+        promptId: p.get("promptId") ?? undefined,
+        tool: p.get("tool") ?? undefined,
+        from: parseDateParam(p.get("from"), "from"),
+        to: parseDateParam(p.get("to"), "to"),
+        cursor: p.get("cursor") ?? undefined,
+        limit,
+      },
+      ctx.canReadContent,
+    );
+    if (page.events.length > 0) await ctx.auditContentView(`events:${url.search}`);
+    return page;
   });
 }

@@ -1,5 +1,5 @@
 import { userForApi } from "@/lib/auth/session";
-import { exportResponse } from "@/lib/queries/explore";
+import { exportResponse } from "@/lib/explore/export-response";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

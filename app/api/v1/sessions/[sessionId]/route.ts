@@ -1,5 +1,5 @@
 import { HttpError, withReadApi } from "@/lib/api/read-api";
-import { BadSessionCursorError, SESSION_PAGE, sessionEvents, sessionOverview } from "@/lib/queries/sessions";
+import { SESSION_PAGE, sessionEvents, sessionOverview } from "@/lib/queries/sessions";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -17,13 +17,8 @@ export async function GET(request: Request, { params }: { params: Promise<{ sess
     if (!Number.isInteger(limit) || limit < 1 || limit > SESSION_PAGE) throw new HttpError(400, `limit must be an integer from 1 to ${SESSION_PAGE}`);
     const overview = await sessionOverview(ctx.principal.tenantId, sessionId, ctx.canReadContent);
     if (!overview) throw new HttpError(404, `no events for session ${sessionId}`);
-    try {
-      const page = await sessionEvents(ctx.principal.tenantId, sessionId, ctx.canReadContent, cursor, limit);
-      await ctx.auditContentView(`session:${sessionId}`);
-      return { ...overview, ...page };
-    } catch (err) {
-      if (err instanceof BadSessionCursorError) throw new HttpError(400, err.message);
-      throw err;
-    }
+    const page = await sessionEvents(ctx.principal.tenantId, sessionId, ctx.canReadContent, cursor, limit);
+    await ctx.auditContentView(`session:${sessionId}`);
+    return { ...overview, ...page };
   });
 }

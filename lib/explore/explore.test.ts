@@ -5,24 +5,14 @@ import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
 import { listFixtureRequests } from "@/lib/testing/fixtures";
 import { createTestTenant, type TestTenant } from "@/lib/testing/tenants";
 import { parseTimeParam } from "@/lib/time-range";
-import {
-  BadCursorError,
-  csvField,
-  CSV_COLUMNS,
-  EXPLORE_SORTS,
-  exploreEvents,
-  exploreFacets,
-  exportChunks,
-  exportEventPages,
-  exportFilename,
-  exportResponse,
-  parseExploreParams,
-  type ExploreFilters,
-  type ExploreQuery,
-  type ExploreRow,
-  type ExploreSort,
-  type SortDir,
-} from "./explore";
+import { InvalidCursorError } from "@/lib/db/sql";
+import type { EventFilter } from "@/lib/queries/event-filter";
+import { CSV_COLUMNS, EXPLORE_SORTS, type ExploreRow, type ExploreSort, type SortDir } from "./columns";
+import { csvField, exportChunks, exportEventPages, exportFilename } from "./export";
+import { exportResponse } from "./export-response";
+import { exploreFacets } from "./facets";
+import { parseExploreParams, type ExploreQuery } from "./params";
+import { exploreEvents } from "./query";
 
 // The Explorer's query against real ingested telemetry: every captured Claude Code request of the
 // http-json variants (plus metrics and Office traces, which must not show up as events) goes
@@ -222,7 +212,7 @@ async function allPages(tenantId: string, q: ExploreQuery, canReadContent = true
 const rowKey = (r: ExploreRow) => keyOf(r.sessionId, r.sequence, r.eventName);
 const sortedKeys = (xs: Array<{ key: string }>) => xs.map((x) => x.key).sort();
 
-function matches(e: Expected, f: ExploreFilters): boolean {
+function matches(e: Expected, f: EventFilter): boolean {
   if (f.source && e.source !== f.source) return false;
   if (f.name && e.eventName !== f.name.replace(/^claude_code\./, "")) return false;
   if (f.user && !e.userClaims.includes(f.user)) return false;
@@ -310,7 +300,7 @@ describe("exploreEvents", () => {
     return { lo: new Date(times[Math.floor(times.length / 4)]), hi: new Date(times[Math.floor((3 * times.length) / 4)]) };
   };
 
-  const FILTERS: Array<[string, () => ExploreFilters]> = [
+  const FILTERS: Array<[string, () => EventFilter]> = [
     ["source", () => ({ source: "claude_code" })],
     ["source (none)", () => ({ source: "office" })],
     ["event name", () => ({ name: "tool_decision" })],
@@ -371,13 +361,13 @@ describe("exploreEvents", () => {
     });
 
     it("rejects a malformed cursor or one made for another sort", async () => {
-      await expect(exploreEvents(A.tenantId, query({ cursor: "not-a-cursor" }), true)).rejects.toBeInstanceOf(BadCursorError);
+      await expect(exploreEvents(A.tenantId, query({ cursor: "not-a-cursor" }), true)).rejects.toBeInstanceOf(InvalidCursorError);
       const first = await exploreEvents(A.tenantId, query({ limit: 2 }), true);
       expect(first.nextCursor).not.toBeNull();
-      await expect(exploreEvents(A.tenantId, query({ sort: "cost_usd", cursor: first.nextCursor! }), true)).rejects.toBeInstanceOf(BadCursorError);
-      await expect(exploreEvents(A.tenantId, query({ dir: "asc", cursor: first.nextCursor! }), true)).rejects.toBeInstanceOf(BadCursorError);
+      await expect(exploreEvents(A.tenantId, query({ sort: "cost_usd", cursor: first.nextCursor! }), true)).rejects.toBeInstanceOf(InvalidCursorError);
+      await expect(exploreEvents(A.tenantId, query({ dir: "asc", cursor: first.nextCursor! }), true)).rejects.toBeInstanceOf(InvalidCursorError);
       const forged = Buffer.from(JSON.stringify({ s: "time", d: "desc", v: null, t: "2020-01-01T00:00:00Z", id: "x'; DROP TABLE events; --" })).toString("base64url");
-      await expect(exploreEvents(A.tenantId, query({ cursor: forged }), true)).rejects.toBeInstanceOf(BadCursorError);
+      await expect(exploreEvents(A.tenantId, query({ cursor: forged }), true)).rejects.toBeInstanceOf(InvalidCursorError);
     });
   });
 

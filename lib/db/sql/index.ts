@@ -1,0 +1,2 @@
+export { SqlBuilder } from "./builder";
+export { cursorCodec, cursorField, InvalidCursorError, type CursorCodec } from "./cursor";
