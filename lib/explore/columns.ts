@@ -1,4 +1,7 @@
-import { METADATA_ATTRIBUTE_KEYS, METADATA_FIELD_KEYS } from "@/lib/auth/content";
+import { isMetadataAttribute, METADATA_ATTRIBUTE_KEYS, METADATA_FIELD_KEYS } from "@/lib/auth/content";
+import {
+  camel, csvColumns, EVENT_TABLE, PG_TYPE, type ApiTypes, type Camel, type ContentRule, type CsvValue, type DbTypes, type Nullable,
+} from "@/lib/domain/fields";
 import type { SqlBuilder } from "@/lib/db/sql";
 import type { ApiEvent } from "@/lib/queries/events";
 
@@ -8,22 +11,25 @@ import type { ApiEvent } from "@/lib/queries/events";
 // ---- sorting ------------------------------------------------------------------------------
 
 export type SortType = "timestamptz" | "text" | "float8";
-
-/** Sortable columns (each backed by an index on (tenant_id, column, time, id); see the migration). */
-export const EXPLORE_SORTS = {
-  time: { column: "e.time", type: "timestamptz", nullable: false, defaultDir: "desc" },
-  source: { column: "e.source", type: "text", nullable: false, defaultDir: "asc" },
-  event_name: { column: "e.event_name", type: "text", nullable: false, defaultDir: "asc" },
-  user_email: { column: "e.user_email", type: "text", nullable: true, defaultDir: "asc" },
-  tool_name: { column: "e.tool_name", type: "text", nullable: true, defaultDir: "asc" },
-  mcp_server: { column: "e.mcp_server", type: "text", nullable: true, defaultDir: "asc" },
-  decision_source: { column: "e.decision_source", type: "text", nullable: true, defaultDir: "asc" },
-  duration_ms: { column: "e.duration_ms", type: "float8", nullable: true, defaultDir: "desc" },
-  cost_usd: { column: "e.cost_usd", type: "float8", nullable: true, defaultDir: "desc" },
-} as const satisfies Record<string, { column: string; type: SortType; nullable: boolean; defaultDir: SortDir }>;
-
-export type ExploreSort = keyof typeof EXPLORE_SORTS;
 export type SortDir = "asc" | "desc";
+
+type EventField = (typeof EVENT_TABLE.fields)[number];
+type SortField = Extract<EventField, { sort: SortDir }>;
+export type ExploreSort = SortField["column"];
+
+interface SortSpec {
+  column: string;
+  type: SortType;
+  nullable: boolean;
+  defaultDir: SortDir;
+}
+
+/** Sortable columns: the registry's fields with a sort direction (each backed by an index on (tenant_id, column, time, id)). */
+export const EXPLORE_SORTS = Object.fromEntries(
+  EVENT_TABLE.fields.flatMap((f) => ("sort" in f ? [[f.column, {
+    column: `e.${f.column}`, type: PG_TYPE[f.type] as SortType, nullable: !("required" in f), defaultDir: f.sort,
+  }]] : [])),
+) as Record<ExploreSort, SortSpec>;
 
 export function isExploreSort(v: string): v is ExploreSort {
   return Object.prototype.hasOwnProperty.call(EXPLORE_SORTS, v);
@@ -31,88 +37,33 @@ export function isExploreSort(v: string): v is ExploreSort {
 
 // ---- table rows ---------------------------------------------------------------------------
 
-/** One table row: typed columns and, for readers allowed to see it, a short content preview. */
-export interface ExploreRow {
-  id: string;
-  /** ISO time (UTC). */
-  time: string;
-  source: string;
-  eventName: string;
-  sessionId: string | null;
-  promptId: string | null;
-  traceId: string | null;
-  sequence: number | null;
-  userEmail: string | null;
-  userId: string | null;
-  accountUuid: string | null;
-  accountId: string | null;
-  organizationId: string | null;
-  enduserId: string | null;
-  terminalType: string | null;
-  toolName: string | null;
-  toolUseId: string | null;
-  mcpServer: string | null;
-  mcpTool: string | null;
-  decision: string | null;
-  decisionSource: string | null;
-  success: boolean | null;
-  durationMs: number | null;
-  statusCode: number | null;
-  errorType: string | null;
-  model: string | null;
-  costUsd: number | null;
-  inputTokens: number | null;
-  outputTokens: number | null;
-  serviceVersion: string | null;
+type ExplorerField = Extract<EventField, { explorer: true }>;
+const EXPLORER_FIELDS = EVENT_TABLE.fields.filter((f): f is ExplorerField => "explorer" in f);
+
+// The table shows metadata only: a manager sees every cell, so no column of it may be content.
+for (const f of EXPLORER_FIELDS) {
+  const rule = f.content as ContentRule;
+  if (rule !== "metadata" && !(typeof rule === "object" && "derivedFrom" in rule && rule.derivedFrom.every(isMetadataAttribute))) {
+    throw new Error(`the Explorer table cannot show ${f.column}: it may hold content`);
+  }
+}
+
+/** One table row: the registry's Explorer columns and, for readers allowed to see it, a short content preview. */
+export type ExploreRow = { [F in ExplorerField as Camel<F["column"]>]: Nullable<F, ApiTypes[F["type"]]> } & {
   /** Prompt text, command, file path, tool input, response or error text; null when hidden or absent. */
   content: string | null;
   /** The event carries content this reader may not see. */
   contentHidden: boolean;
-}
+};
 
-export interface ExploreDbRow {
-  id: string;
-  time: Date;
-  source: string;
-  event_name: string;
-  session_id: string | null;
-  prompt_id: string | null;
-  trace_id: string | null;
-  sequence: number | null;
-  user_email: string | null;
-  user_id: string | null;
-  account_uuid: string | null;
-  account_id: string | null;
-  organization_id: string | null;
-  enduser_id: string | null;
-  terminal_type: string | null;
-  tool_name: string | null;
-  tool_use_id: string | null;
-  mcp_server: string | null;
-  mcp_tool: string | null;
-  decision: string | null;
-  decision_source: string | null;
-  success: boolean | null;
-  duration_ms: number | null;
-  status_code: number | null;
-  error_type: string | null;
-  model: string | null;
-  cost_usd: number | null;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  service_version: string | null;
+export type ExploreDbRow = { [F in ExplorerField as F["column"]]: Nullable<F, DbTypes[F["type"]]> } & {
   content: string | null;
   has_content: boolean;
-}
+};
 
 export const CONTENT_PREVIEW_CHARS = 300;
 
-const ROW_COLUMNS = `
-  e.id, e.time, e.source, e.event_name, e.session_id, e.prompt_id, e.trace_id, e.sequence,
-  e.user_email, e.user_id, e.account_uuid, e.account_id, e.organization_id, e.enduser_id,
-  e.terminal_type, e.tool_name, e.tool_use_id, e.mcp_server, e.mcp_tool, e.decision,
-  e.decision_source, e.success, e.duration_ms, e.status_code, e.error_type, e.model, e.cost_usd,
-  e.input_tokens, e.output_tokens, e.service_version`;
+const ROW_COLUMNS = EXPLORER_FIELDS.map((f) => `e.${f.column}`).join(", ");
 
 /** The preview: the most telling piece of content the event has (never selected for managers). */
 function contentPreviewSql(p: SqlBuilder): string {
@@ -143,41 +94,15 @@ export function rowSelect(canReadContent: boolean) {
   };
 }
 
+const ROW_PLAN = EXPLORER_FIELDS.map((f) => ({ column: f.column, key: camel(f.column), time: f.type === "time" }));
+
 export function toExploreRow(r: ExploreDbRow, canReadContent: boolean): ExploreRow {
-  return {
-    id: r.id,
-    time: r.time.toISOString(),
-    source: r.source,
-    eventName: r.event_name,
-    sessionId: r.session_id,
-    promptId: r.prompt_id,
-    traceId: r.trace_id,
-    sequence: r.sequence,
-    userEmail: r.user_email,
-    userId: r.user_id,
-    accountUuid: r.account_uuid,
-    accountId: r.account_id,
-    organizationId: r.organization_id,
-    enduserId: r.enduser_id,
-    terminalType: r.terminal_type,
-    toolName: r.tool_name,
-    toolUseId: r.tool_use_id,
-    mcpServer: r.mcp_server,
-    mcpTool: r.mcp_tool,
-    decision: r.decision,
-    decisionSource: r.decision_source,
-    success: r.success,
-    durationMs: r.duration_ms,
-    statusCode: r.status_code,
-    errorType: r.error_type,
-    model: r.model,
-    costUsd: r.cost_usd,
-    inputTokens: r.input_tokens,
-    outputTokens: r.output_tokens,
-    serviceVersion: r.service_version,
-    content: canReadContent ? r.content : null,
-    contentHidden: !canReadContent && r.has_content,
-  };
+  const row: Record<string, unknown> = {};
+  for (const { column, key, time } of ROW_PLAN) {
+    const v = (r as Record<string, unknown>)[column] ?? null;
+    row[key] = time && v instanceof Date ? v.toISOString() : v;
+  }
+  return { ...row, content: canReadContent ? r.content : null, contentHidden: !canReadContent && r.has_content } as ExploreRow;
 }
 
 // ---- filter menus -------------------------------------------------------------------------
@@ -188,51 +113,16 @@ export const FACET_COLUMNS = {
   tools: "tool_name",
   mcpServers: "mcp_server",
   decisionSources: "decision_source",
-} as const;
+} as const satisfies Record<string, ExplorerField["column"]>;
 
 export type ExploreFacets = Record<keyof typeof FACET_COLUMNS, string[]>;
 
 // ---- CSV export ---------------------------------------------------------------------------
 
-export type CsvValue = string | number | boolean | null | undefined;
+export type { CsvValue };
 
+/** The registry's CSV columns, then what the API adds: the keys hidden from this reader. */
 export const CSV_COLUMNS: Array<[string, (e: ApiEvent) => CsvValue]> = [
-  ["id", (e) => e.id],
-  ["time", (e) => e.timestamp],
-  ["time_unix_nano", (e) => e.timeUnixNano],
-  ["source", (e) => e.source],
-  ["event_name", (e) => e.name],
-  ["session_id", (e) => e.sessionId],
-  ["prompt_id", (e) => e.promptId],
-  ["sequence", (e) => e.sequence],
-  ["trace_id", (e) => e.traceId],
-  ["span_id", (e) => e.spanId],
-  ["user_email", (e) => e.user.email],
-  ["user_id", (e) => e.user.id],
-  ["account_uuid", (e) => e.user.accountUuid],
-  ["account_id", (e) => e.user.accountId],
-  ["organization_id", (e) => e.user.organizationId],
-  ["enduser_id", (e) => e.user.enduserId],
-  ["terminal_type", (e) => e.terminalType],
-  ["service_name", (e) => e.service.name],
-  ["service_version", (e) => e.service.version],
-  ["tool_name", (e) => e.toolName],
-  ["tool_use_id", (e) => e.toolUseId],
-  ["mcp_server", (e) => e.mcpServer],
-  ["mcp_tool", (e) => e.mcpTool],
-  ["decision", (e) => e.decision],
-  ["decision_source", (e) => e.decisionSource],
-  ["success", (e) => e.success],
-  ["duration_ms", (e) => e.durationMs],
-  ["status_code", (e) => e.statusCode],
-  ["error_type", (e) => e.errorType],
-  ["error", (e) => e.error],
-  ["model", (e) => e.model],
-  ["cost_usd", (e) => e.costUsd],
-  ["input_tokens", (e) => e.inputTokens],
-  ["output_tokens", (e) => e.outputTokens],
-  ["cache_read_tokens", (e) => e.cacheReadTokens],
-  ["cache_creation_tokens", (e) => e.cacheCreationTokens],
+  ...csvColumns(EVENT_TABLE),
   ["hidden_keys", (e) => e.hiddenKeys.join(" ")],
-  ["attributes", (e) => JSON.stringify(e.attributes)],
 ];

@@ -65,10 +65,13 @@ export interface FieldDef {
   /** Telemetry attribute keys the value is read from, in order of preference. */
   readonly attributes?: readonly string[];
   readonly content: ContentRule;
-  /** Offered as a filter / sort key / full-text field by the Explorer and the query language. */
+  /** Offered as a filter / full-text field by the Explorer and the query language. */
   readonly filter?: true;
-  readonly sort?: true;
   readonly text?: true;
+  /** The Explorer sorts by it, first in this direction (each sort has an index on (tenant_id, column, time, id)). */
+  readonly sort?: "asc" | "desc";
+  /** A column of the Explorer's table. */
+  readonly explorer?: true;
   /** A column of the CSV export, under the column's name (true) or this name. */
   readonly csv?: true | string;
   /** Where the value goes in an OCSF event (lib/ocsf), when one attribute fits. */
@@ -89,7 +92,7 @@ export const defineTable = <const F extends readonly FieldDef[]>(table: string, 
 
 export type Camel<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
 
-type Nullable<F extends FieldDef, V> = F["required"] extends true ? V : V | null;
+export type Nullable<F extends FieldDef, V> = F["required"] extends true ? V : V | null;
 
 /** The normalized row a source produces for this table (what the writer takes). A list is empty, never null, in a row. */
 export type RowOf<T extends TableDef> = {

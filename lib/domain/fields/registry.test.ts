@@ -69,6 +69,15 @@ describe("field registry", () => {
     });
   }
 
+  it("every Explorer sort column has its keyset index ((tenant_id, column, time, id); time: (tenant_id, time))", async () => {
+    const { rows } = await getPool().query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE tablename = 'events'`);
+    const keyColumns = rows.map((r) => /\((.*)\)/.exec(r.indexdef)![1].replace(/"/g, "").replace(/ (ASC|DESC)/g, ""));
+    for (const f of EVENT_TABLE.fields.filter((f) => "sort" in f)) {
+      const want = f.column === "time" ? "tenant_id, time" : `tenant_id, ${f.column}, time, id`;
+      expect({ column: f.column, indexed: keyColumns.some((k) => k.startsWith(want)) }).toEqual({ column: f.column, indexed: true });
+    }
+  });
+
   it("declares each column once, with a label, and API paths that do not collide", () => {
     for (const t of TABLES) {
       const columns = t.fields.map((f) => f.column);
