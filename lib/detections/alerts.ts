@@ -206,14 +206,18 @@ export async function alertHistory(tenantId: string, alertId: string, db: Db = g
   return r.rows.map((h) => ({ at: h.at.toISOString(), actor: h.actor, action: h.action, details: h.details }));
 }
 
+// Postgres text cannot hold NUL: refuse it as bad input rather than fail the write.
+const noNul = (s: string) => !s.includes("\u0000");
+const NUL_MESSAGE = "must not contain NUL (\\u0000)";
+
 /** A PATCH body: what may change about an alert. Unknown keys are refused, not ignored. */
 export const alertUpdateInput = z
   .object({
     status: z.enum(ALERT_STATUSES).optional(),
     resolution: z.enum(ALERT_RESOLUTIONS).optional(),
     /** An email of an active user of the tenant, or null to unassign. */
-    assignee: z.string().trim().toLowerCase().max(320).nullable().optional(),
-    note: z.string().trim().min(1, "note is empty").max(10_000).optional(),
+    assignee: z.string().trim().toLowerCase().max(320).refine(noNul, NUL_MESSAGE).nullable().optional(),
+    note: z.string().trim().min(1, "note is empty").max(10_000).refine(noNul, NUL_MESSAGE).optional(),
   })
   .strict()
   .refine((v) => Object.values(v).some((x) => x !== undefined), "nothing to change: send status, resolution, assignee or note");
