@@ -330,3 +330,12 @@ export function parseStatusParam(value: string | null | undefined): AlertStatus[
 
 export const parseSeverityParam = (v: string | null | undefined) => parseListParam(v, RULE_LEVELS, "severity");
 export const parseServiceParam = (v: string | null | undefined) => parseListParam(v, DETECTION_SERVICES, "service");
+
+/** Who an alert may be assigned to: the tenant's active analysts and admins. */
+export async function assignableUsers(tenantId: string, db: Db = getPool()): Promise<{ email: string; name: string | null }[]> {
+  const r = await db.query<{ email: string; name: string | null }>(
+    `SELECT lower(email) AS email, name FROM users WHERE tenant_id = $1 AND deactivated_at IS NULL AND role IN ('admin', 'analyst') ORDER BY lower(email)`,
+    [tenantId],
+  );
+  return r.rows;
+}
