@@ -5,7 +5,7 @@ import { insertTestAlert } from "@/lib/testing/alerts";
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
 import { createTestTenant, type TestTenant } from "@/lib/testing/tenants";
 import {
-  AlertInputError, AlertNotFoundError, AlertStateError, BadAlertCursorError, alertHistory, alertNotes, groupAlerts, listAlerts,
+  AlertInputError, AlertNotFoundError, AlertStateError, BadAlertCursorError, alertHistory, alertNotes, countAlertsBySeverity, groupAlerts, listAlerts,
   openAlertsBySeverity, parseStatusParam, updateAlert,
 } from "./alerts";
 
@@ -110,6 +110,7 @@ describe("listAlerts", () => {
     const byPerson = await groupAlerts(tenant.tenantId, {}, "person");
     expect(byPerson.map((g) => g.key)).toEqual(["dev@example.com", "ops@example.com", null]);
     expect(await openAlertsBySeverity(tenant.tenantId)).toEqual({ critical: 1, high: 2, medium: 0, low: 1, informational: 0 });
+    expect(await countAlertsBySeverity(tenant.tenantId, { person: "dev@example.com" })).toEqual({ critical: 1, high: 1, medium: 1, low: 0, informational: 0 });
   });
 });
 
@@ -171,6 +172,21 @@ describe("updateAlert", () => {
     const alert = (await listAlerts(tenant.tenantId, { rule: RULE_CURL }, { canReadContent: true })).alerts[0];
     expect(alert).toMatchObject({ status: "new", assignee: null });
     expect(await auditRows(id)).toEqual([]);
+  });
+
+  it("applies one of several simultaneous changes of the same alert, and audits only that one", async () => {
+    const id = await insertTestAlert(tenant.tenantId, { ruleId: RULE_CURL, ruleTitle: "Download and execute", level: "critical", firstSeen: at(70) });
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) => updateAlert(tenant.tenantId, `analyst${i}@example.com`, id, i % 2 ? { status: "acknowledged" } : { status: "closed", resolution: "benign" })),
+    );
+    // Whatever order the row lock gave them, each later request saw the state the earlier one left.
+    const audit = await auditRows(id);
+    let state = "new";
+    for (const row of audit) {
+      expect(row.details?.from).toBe(state);
+      state = String(row.details?.to);
+    }
+    expect(results.filter((r) => r.status === "fulfilled" && r.value.changed.length > 0)).toHaveLength(audit.length);
   });
 
   it("does not find another tenant's alert or a malformed id", async () => {

@@ -165,13 +165,18 @@ export async function groupAlerts(tenantId: string, filters: AlertFilters, by: "
   }));
 }
 
-/** Open (not closed) alerts per level, every level present (0 when none). */
-export async function openAlertsBySeverity(tenantId: string, db: Db = getPool()): Promise<Record<RuleLevel, number>> {
-  const r = await db.query<{ level: string; n: number }>(
-    `SELECT level, count(*)::int AS n FROM alerts WHERE tenant_id = $1 AND status <> 'closed' GROUP BY level`, [tenantId]);
+/** Alerts per level under the filters, every level present (0 when none). */
+export async function countAlertsBySeverity(tenantId: string, filters: AlertFilters, db: Db = getPool()): Promise<Record<RuleLevel, number>> {
+  const { sql, params } = whereOf(tenantId, filters);
+  const r = await db.query<{ level: string; n: number }>(`SELECT a.level, count(*)::int AS n FROM alerts a WHERE ${sql} GROUP BY a.level`, params);
   const out = Object.fromEntries(RULE_LEVELS.map((l) => [l, 0])) as Record<RuleLevel, number>;
   for (const row of r.rows) if ((RULE_LEVELS as readonly string[]).includes(row.level)) out[row.level as RuleLevel] = row.n;
   return out;
+}
+
+/** Open (not closed) alerts per level, whatever their time: open is open. */
+export function openAlertsBySeverity(tenantId: string, db: Db = getPool()): Promise<Record<RuleLevel, number>> {
+  return countAlertsBySeverity(tenantId, { status: ["new", "acknowledged"] }, db);
 }
 
 export interface AlertNote {

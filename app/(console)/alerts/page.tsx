@@ -5,10 +5,10 @@ import { recordContentView } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
 import { consoleWindow } from "@/lib/console-range";
 import {
-  AlertInputError, BadAlertCursorError, groupAlerts, listAlerts, parseServiceParam, parseSeverityParam, parseStatusParam,
+  AlertInputError, BadAlertCursorError, countAlertsBySeverity, groupAlerts, listAlerts, parseServiceParam, parseSeverityParam, parseStatusParam,
   type AlertFilters, type AlertGroup, type AlertPage,
 } from "@/lib/detections/alerts";
-import { DETECTION_SERVICES, type AlertStatus } from "@/lib/detections/types";
+import { DETECTION_SERVICES, type AlertStatus, type RuleLevel } from "@/lib/detections/types";
 import { LEVEL_INFO, LEVELS_HOTTEST_FIRST, SERVICE_LABELS } from "@/lib/presentation/alert-labels";
 import { formatCount, formatTime } from "@/lib/presentation/format";
 import { ageText, rangeParams, windowPhrase } from "@/lib/time-range";
@@ -25,7 +25,7 @@ type Params = {
 };
 
 const STATUS_CHOICES: { value: string; label: string }[] = [
-  { value: "open", label: "Open (new + acknowledged)" },
+  { value: "open", label: "Open" },
   { value: "new", label: "New" },
   { value: "acknowledged", label: "Acknowledged" },
   { value: "closed", label: "Closed" },
@@ -115,12 +115,15 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
   let page: AlertPage = { alerts: [], nextCursor: null };
   let groups: AlertGroup[] = [];
   let ruleChoices: AlertGroup[] = [];
+  let bySeverity: Record<RuleLevel, number> | null = null;
   if (!error) {
     try {
-      [page, groups, ruleChoices] = await Promise.all([
+      [page, groups, ruleChoices, bySeverity] = await Promise.all([
         group ? Promise.resolve(page) : listAlerts(user.tenantId, filters, { cursor: p.cursor || undefined, limit: 100, canReadContent: user.canReadContent }),
         group ? groupAlerts(user.tenantId, filters, group) : Promise.resolve([]),
         groupAlerts(user.tenantId, { from: window.from, to: window.to }, "rule"),
+        // Every severity's count under the other filters: the chips switch the severity filter.
+        countAlertsBySeverity(user.tenantId, { ...filters, severity: undefined }),
       ]);
     } catch (err) {
       if (!(err instanceof BadAlertCursorError)) throw err;
@@ -174,6 +177,30 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
           {filtered && <Link className="btn-secondary py-1 text-xs" href={`/alerts?${new URLSearchParams(range)}`}>Reset</Link>}
         </div>
       </form>
+
+      {bySeverity && (
+        <ul className="mt-3 flex flex-wrap items-center gap-2" aria-label="Alerts by severity">
+          {LEVELS_HOTTEST_FIRST.map((l) => {
+            const active = p.severity === l;
+            return (
+              <li key={l}>
+                <Link
+                  href={keep({ severity: active ? undefined : l, cursor: undefined })}
+                  aria-current={active ? "true" : undefined}
+                  data-testid={`severity-count-${l}`}
+                  className={`inline-flex items-center gap-2 rounded-md border px-2.5 py-1 text-xs shadow-sm ${
+                    active ? "border-sky-500 bg-sky-50 ring-2 ring-sky-500/30 dark:bg-sky-950" : "border-slate-200 bg-white hover:bg-slate-50 dark:border-slate-700 dark:bg-slate-900"
+                  } ${bySeverity[l] ? "" : "text-slate-400"}`}
+                >
+                  <span aria-hidden className={`h-2.5 w-2.5 rounded-full ${bySeverity[l] ? LEVEL_INFO[l].dot : "bg-slate-200 dark:bg-slate-700"}`} />
+                  {LEVEL_INFO[l].label}
+                  <span className="font-semibold tabular-nums">{formatCount(bySeverity[l])}</span>
+                </Link>
+              </li>
+            );
+          })}
+        </ul>
+      )}
 
       {error && <p role="alert" className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900 dark:bg-amber-950 dark:text-amber-100">{error}</p>}
 

@@ -114,7 +114,10 @@ export default async function PromptPage({ params, searchParams }: { params: Pro
       )}
       {highlight.size > 0 && (
         <p role="status" className="mb-2 rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900 dark:bg-amber-950 dark:text-amber-100">
-          {timeline.events.filter((e) => highlight.has(e.id)).length} of the events below are evidence of an alert (marked “Evidence”).
+          {(() => {
+            const n = timeline.events.filter((e) => highlight.has(e.id)).length;
+            return n === 0 ? "None of this prompt's events is the alert's evidence (the link may be older than the data)." : `${n === 1 ? "One event" : `${n} events`} below ${n === 1 ? "is" : "are"} evidence of an alert, marked “Evidence”.`;
+          })()}
         </p>
       )}
       <TimelineView events={timeline.events} canReadContent={user.canReadContent} transcriptTools={conversation.tools} highlight={highlight} />

@@ -73,7 +73,10 @@ export default async function TracePage({ params, searchParams }: { params: Prom
       <h2 className="mb-2 mt-6 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Span tree</h2>
       {highlight.length > 0 && (
         <p role="status" className="mb-2 rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900 dark:bg-amber-950 dark:text-amber-100">
-          {rows.filter((r) => highlight.includes(r.spanId)).length} of the spans below are evidence of an alert (marked “Evidence”, opened).
+          {(() => {
+            const n = rows.filter((r) => highlight.includes(r.spanId)).length;
+            return n === 0 ? "None of this trace's spans is the alert's evidence." : `${n === 1 ? "One span" : `${n} spans`} below ${n === 1 ? "is" : "are"} evidence of an alert, marked “Evidence” and opened.`;
+          })()}
         </p>
       )}
       <SpanTree rows={rows} totalMs={total} canReadContent={user.canReadContent} highlight={highlight} />
