@@ -140,6 +140,31 @@ test("a manager sees the alert without its content and cannot triage it", async 
   check();
 });
 
+test("the queue narrows by severity chip and groups by rule and by person", async ({ page }) => {
+  const check = watchForProblems(page);
+  await signIn(page, "analyst", "/alerts");
+  await page.goto("/alerts?range=all&status=any");
+  await page.getByTestId("severity-count-medium").click();
+  await page.waitForURL(/severity=medium/);
+  await expect(page.locator("table[aria-label='Alert queue'] tbody tr")).toHaveCount(1);
+  await expect(page.locator(`tr[data-alert-id="${seeded.office}"]`)).toBeVisible();
+
+  await page.goto("/alerts?range=all&status=any");
+  await page.getByLabel("Group by").selectOption("person");
+  await page.getByRole("button", { name: "Apply" }).click();
+  const byPerson = page.getByRole("table", { name: "Alerts grouped by person" });
+  // Arya has the Office and the Compliance alert; the Bash alert names nobody.
+  await expect(byPerson.getByRole("row", { name: /arya\.stark@westeros\.example/ })).toContainText("2");
+  await byPerson.getByRole("link", { name: "arya.stark@westeros.example" }).click();
+  await page.waitForURL(/person=arya/);
+  await expect(page.locator("table[aria-label='Alert queue'] tbody tr")).toHaveCount(2);
+
+  await page.goto("/alerts?range=all&status=any&group=rule");
+  await expect(page.getByRole("table", { name: "Alerts grouped by rule" }).getByRole("link", { name: "Destructive command attempted (refused by policy)" })).toBeVisible();
+  await shot(page, "queue-grouped-by-rule");
+  check();
+});
+
 test("the home page shows open alerts by severity", async ({ page }) => {
   const check = watchForProblems(page);
   await signIn(page, "analyst", "/");

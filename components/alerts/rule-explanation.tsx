@@ -21,8 +21,8 @@ export function RuleExplanation({ rule, ruleId }: { rule: RuleExplanationProps |
   if (!rule) {
     return (
       <p className="text-xs text-slate-500">
-        The rule <code className="font-mono">{ruleId}</code> is not in the loaded rule pack any more (renamed or removed); the alert keeps the title and
-        the matched values it had when it fired.
+        The rule <code className="font-mono">{ruleId}</code> is not in the loaded rule pack (renamed, removed, or its file failed to load: see Rules); the
+        alert keeps the title and the matched values it had when it fired.
       </p>
     );
   }

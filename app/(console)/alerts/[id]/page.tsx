@@ -105,6 +105,8 @@ export default async function AlertPage({ params }: { params: Promise<{ id: stri
         </p>
         <p className="mt-0.5 text-xs text-slate-500">
           Raised {formatTime(alert.createdAt)} · {alert.assignee ? `assigned to ${alert.assignee}` : "not assigned"}
+          {/* A correlation's group-by values may be content (a command, a path): content readers only. */}
+          {alert.groupKey && user.canReadContent && <> · correlated on <span className="font-mono">{alert.groupKey}</span></>}
           {alert.sessionId && (
             <>
               {" · "}
