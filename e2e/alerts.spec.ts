@@ -74,6 +74,7 @@ test("an analyst triages an alert from the queue to a false positive", async ({ 
   await expect(page.locator("h1 [data-status]")).toHaveText("Acknowledged");
   await expect(page.getByText(`${E2E.analystEmail} set it to acknowledged`)).toBeVisible();
   await expect(page.getByText(`assigned to ${E2E.analystEmail}`).first()).toBeVisible();
+  await expect(page.getByLabel("Assignee")).toHaveValue(E2E.analystEmail);
 
   // An exception from the matched command: this prefix is a routine clean-up.
   const prefix = seeded.command.split(" ").slice(0, 2).join(" ");

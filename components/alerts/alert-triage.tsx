@@ -46,7 +46,8 @@ export function AlertTriage({
         </form>
       )}
 
-      <form action={formAction} className="space-y-1">
+      {/* Keyed by the assignee: after a change elsewhere (acknowledge and take it) the select shows the new one. */}
+      <form key={assignee ?? ""} action={formAction} className="space-y-1">
         <input type="hidden" name="id" value={alertId} />
         <label className="block font-medium text-slate-700 dark:text-slate-200" htmlFor="assignee">Assignee</label>
         <div className="flex gap-2">

@@ -137,7 +137,7 @@ export default async function AlertPage({ params }: { params: Promise<{ id: stri
                   <tr>
                     <th scope="col" className="w-48 py-1 pr-3 font-medium">Field</th>
                     <th scope="col" className="py-1 pr-3 font-medium">Value that matched</th>
-                    {triage && <th scope="col" className="w-28 py-1 font-medium"><span className="sr-only">Tune</span></th>}
+                    {triage && <th scope="col" className="w-56 py-1 font-medium"><span className="sr-only">Tune</span></th>}
                   </tr>
                 </thead>
                 <tbody>
