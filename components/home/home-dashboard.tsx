@@ -2,6 +2,9 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { RangeHint } from "@/components/shell/range-hint";
 import { Badge, DecisionBadge, SourceBadge } from "@/components/ui/badge";
+import { openAlertsBySeverity } from "@/lib/detections/alerts";
+import { LEVEL_INFO, LEVELS_HOTTEST_FIRST } from "@/lib/presentation/alert-labels";
+import type { RuleLevel } from "@/lib/detections/types";
 import { recordContentView } from "@/lib/audit";
 import { exploreHref } from "@/lib/explore/url";
 import type { ConsoleUser } from "@/lib/auth/session";
@@ -54,6 +57,42 @@ function Section({ title, aside, children, id }: { title: string; aside?: ReactN
         {aside}
       </div>
       {children}
+    </section>
+  );
+}
+
+/** Open alerts per severity, each opening the queue at that severity (whatever the time range: open is open). */
+function OpenAlerts({ counts }: { counts: Record<RuleLevel, number> }) {
+  const total = LEVELS_HOTTEST_FIRST.reduce((s, l) => s + counts[l], 0);
+  return (
+    <section aria-labelledby="open-alerts-heading" className="mt-3 rounded-lg border border-slate-200 bg-white px-4 py-3 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+      <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
+        <h2 id="open-alerts-heading" className="text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">
+          Open alerts
+        </h2>
+        {total === 0 ? (
+          <span className="text-xs text-slate-500">None: every alert has been closed, or no rule has fired.</span>
+        ) : (
+          <ul className="flex flex-wrap items-center gap-2" aria-label="Open alerts by severity">
+            {LEVELS_HOTTEST_FIRST.filter((l) => l !== "informational" || counts[l] > 0).map((l) => (
+              <li key={l}>
+                <Link
+                  href={`/alerts?status=open&severity=${l}&range=all`}
+                  data-testid={`open-alerts-${l}`}
+                  className={`inline-flex items-center gap-2 rounded-md border px-2.5 py-1 text-xs hover:ring-2 hover:ring-sky-500/30 ${counts[l] ? "border-slate-200 dark:border-slate-700" : "border-slate-100 text-slate-400 dark:border-slate-800"}`}
+                >
+                  <span aria-hidden className={`h-2.5 w-2.5 rounded-full ${counts[l] ? LEVEL_INFO[l].dot : "bg-slate-200 dark:bg-slate-700"}`} />
+                  <span>{LEVEL_INFO[l].label}</span>
+                  <span className="font-semibold tabular-nums">{formatCount(counts[l])}</span>
+                </Link>
+              </li>
+            ))}
+          </ul>
+        )}
+        <Link className="link ml-auto text-xs" href="/alerts?status=open&range=all">
+          Alert queue →
+        </Link>
+      </div>
     </section>
   );
 }
@@ -157,7 +196,10 @@ function SetupChecklist({ setup, isAdmin }: { setup: SetupProgress; isAdmin: boo
 }
 
 export async function HomeDashboard({ user, window: w, now = new Date() }: { user: ConsoleUser; window: TimeWindow; now?: Date }) {
-  const o: HomeOverview = await homeOverview(user.tenantId, w, { withContent: user.canReadContent, now });
+  const [o, openAlerts]: [HomeOverview, Record<RuleLevel, number>] = await Promise.all([
+    homeOverview(user.tenantId, w, { withContent: user.canReadContent, now }),
+    openAlertsBySeverity(user.tenantId),
+  ]);
   if (user.canReadContent && o.rejections.rows.some((r) => r.target !== null)) {
     await recordContentView(user.tenantId, user.email, "home:rejections");
   }
@@ -183,6 +225,8 @@ export async function HomeDashboard({ user, window: w, now = new Date() }: { use
           {user.canReadContent ? "" : " · content hidden for your role"}
         </p>
       </div>
+
+      <OpenAlerts counts={openAlerts} />
 
       <div className="mt-3 grid grid-cols-2 gap-2 sm:grid-cols-3 xl:grid-cols-6" aria-label="Needs attention">
         <Tile label="Rejections" value={o.rejections.total} tone="amber" href={exploreHref({ name: "tool_decision", decision: "reject", window: w })} detail="tool calls refused" />

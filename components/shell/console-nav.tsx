@@ -6,6 +6,7 @@ import { RANGE_PARAMS } from "@/lib/time-range";
 
 const ITEMS = [
   { href: "/", label: "Home", match: [] as string[] },
+  { href: "/alerts", label: "Alerts", match: ["/alerts"] },
   { href: "/explore", label: "Explore", match: ["/explore", "/prompts", "/sessions", "/traces"] },
   { href: "/inventory", label: "Inventory", match: ["/inventory"] },
   { href: "/approvals", label: "Approvals", match: ["/approvals"] },

@@ -109,9 +109,19 @@ function SpanDetails({ row, canReadContent }: { row: SpanRow; canReadContent: bo
   );
 }
 
-export function SpanTree({ rows, totalMs, canReadContent }: { rows: SpanRow[]; totalMs: number; canReadContent: boolean }) {
+export function SpanTree({
+  rows, totalMs, canReadContent, highlight = [],
+}: {
+  rows: SpanRow[];
+  totalMs: number;
+  canReadContent: boolean;
+  /** Span ids to mark and open (an alert's evidence). */
+  highlight?: string[];
+}) {
+  const marked = new Set(highlight);
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(() => new Set());
-  const [open, setOpen] = useState<ReadonlySet<string>>(() => new Set());
+  // Evidence spans start opened: the analyst came for their details.
+  const [open, setOpen] = useState<ReadonlySet<string>>(() => new Set(highlight));
   const toggle = (set: ReadonlySet<string>, id: string) => {
     const next = new Set(set);
     if (next.has(id)) next.delete(id);
@@ -141,7 +151,15 @@ export function SpanTree({ rows, totalMs, canReadContent }: { rows: SpanRow[]; t
         const left = (r.offsetMs / total) * 100;
         const width = ((r.durationMs ?? 0) / total) * 100;
         return (
-          <div key={r.spanId} role="treeitem" aria-level={r.depth + 1} aria-expanded={r.childCount > 0 ? !collapsed.has(r.spanId) : undefined} aria-selected={isOpen} className="border-b border-slate-100 last:border-0 dark:border-slate-800">
+          <div
+            key={r.spanId}
+            role="treeitem"
+            aria-level={r.depth + 1}
+            aria-expanded={r.childCount > 0 ? !collapsed.has(r.spanId) : undefined}
+            aria-selected={isOpen}
+            data-highlighted={marked.has(r.spanId) ? "evidence" : undefined}
+            className={`border-b border-slate-100 last:border-0 dark:border-slate-800 ${marked.has(r.spanId) ? "bg-amber-50 ring-2 ring-inset ring-amber-400/70 dark:bg-amber-950/40" : ""}`}
+          >
             <div className="grid grid-cols-[minmax(18rem,2fr)_3fr_5rem] items-center gap-2 px-3 py-1 hover:bg-slate-50 dark:hover:bg-slate-800/50">
               <div className="flex min-w-0 items-center gap-1" style={{ paddingLeft: `${r.depth * 16}px` }}>
                 {r.childCount > 0 ? (
@@ -162,6 +180,7 @@ export function SpanTree({ rows, totalMs, canReadContent }: { rows: SpanRow[]; t
                   aria-expanded={isOpen}
                   onClick={() => setOpen((o) => toggle(o, r.spanId))}
                 >
+                  {marked.has(r.spanId) && <span className="rounded bg-amber-200 px-1 text-[10px] font-semibold uppercase tracking-wide text-amber-900 dark:bg-amber-800 dark:text-amber-100">Evidence</span>}
                   <span className={`truncate font-mono text-xs ${failed ? "text-red-700 dark:text-red-400" : ""}`}>{r.name}</span>
                   {r.toolName && <span className="truncate text-xs font-medium">{r.toolName}</span>}
                   {r.readWrite && <Badge tone={r.readWrite === "write" ? "orange" : "slate"}>{r.readWrite}</Badge>}

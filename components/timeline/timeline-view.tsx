@@ -316,7 +316,15 @@ const STANDARD_KEYS = new Set([
   "user.account_uuid", "user.account_id", "organization.id", "terminal.type", "app.version", "enduser.id",
 ]);
 
-export function TimelineView({ events, canReadContent, transcriptTools = [] }: { events: ApiEvent[]; canReadContent: boolean; transcriptTools?: ToolMatch[] }) {
+export function TimelineView({
+  events, canReadContent, transcriptTools = [], highlight,
+}: {
+  events: ApiEvent[];
+  canReadContent: boolean;
+  transcriptTools?: ToolMatch[];
+  /** Event ids to mark (an alert's evidence); a tool call is marked when any of its events is. */
+  highlight?: ReadonlySet<string>;
+}) {
   const byToolUse = new Map(transcriptTools.map((t) => [t.toolUseId, t]));
   const items = timelineItems(events);
   const times = events.flatMap((e) => {
@@ -336,15 +344,23 @@ export function TimelineView({ events, canReadContent, transcriptTools = [] }: {
         const seq = item.kind === "tool" ? [...item.decisions, ...(item.result ? [item.result] : [])].map((x) => x.sequence).join(", ") : String(e.sequence ?? "–");
         const rejected = item.kind === "tool" && item.decisions.some((d) => d.decision === "reject");
         const failed = (item.kind === "tool" && item.result?.success === false) || e.name === EVENT.apiError;
+        const ids = item.kind === "tool" ? [item.first, ...item.decisions, ...(item.result ? [item.result] : [])].map((x) => x.id) : [e.id];
+        const marked = highlight !== undefined && ids.some((id) => highlight.has(id));
         return (
           <li
             key={item.kind === "tool" ? `tool-${item.toolUseId}` : e.id}
             id={item.kind === "tool" ? item.toolUseId : `event-${e.id}`}
-            className={`grid grid-cols-[5.5rem_1fr] gap-3 rounded-md border bg-white px-3 py-2 dark:bg-slate-900 ${
-              rejected || failed ? "border-red-200 dark:border-red-900" : "border-slate-200 dark:border-slate-800"
+            data-highlighted={marked ? "evidence" : undefined}
+            className={`grid grid-cols-[5.5rem_1fr] gap-3 rounded-md border px-3 py-2 ${
+              marked
+                ? "border-amber-400 bg-amber-50 ring-2 ring-amber-400/60 dark:border-amber-500 dark:bg-amber-950/40"
+                : rejected || failed
+                  ? "border-red-200 bg-white dark:border-red-900 dark:bg-slate-900"
+                  : "border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900"
             }`}
           >
             <div className="text-right font-mono text-[11px] leading-5 text-slate-500 dark:text-slate-400">
+              {marked && <div className="mb-0.5 font-sans text-[10px] font-semibold uppercase tracking-wide text-amber-800 dark:text-amber-300">Evidence</div>}
               <div title="Time since the first event of the prompt">{formatOffset(offsetMs)}</div>
               <div title="event.sequence">#{seq}</div>
             </div>

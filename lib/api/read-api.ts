@@ -19,6 +19,8 @@ export class HttpError extends Error {
 export interface ApiContext {
   principal: ApiPrincipal;
   canReadContent: boolean;
+  /** How the audit log names this principal. */
+  actor: string;
   /** Records that this principal was shown content of `target`. */
   auditContentView(target: string): Promise<void>;
 }
@@ -36,13 +38,15 @@ export async function withReadApi(request: Request, fn: (ctx: ApiContext) => Pro
     if (urlHasNul(new URL(request.url))) return json(400, { error: "the URL must not contain NUL (%00)" });
     const principal = auth.principal;
     const content = canReadContent(principal.role);
+    const actor = `api_token:${principal.name} (${principal.id})`;
     const ctx: ApiContext = {
       principal,
       canReadContent: content,
+      actor,
       async auditContentView(target) {
         if (!content) return;
         await prisma().auditLog.create({
-          data: { tenantId: principal.tenantId, actor: `api_token:${principal.name} (${principal.id})`, action: "content.view", target },
+          data: { tenantId: principal.tenantId, actor, action: "content.view", target },
         });
       },
     };
@@ -68,4 +72,26 @@ export function parseDateParam(value: string | null, name: string): Date | undef
   const d = /^\d+$/.test(value) ? new Date(Number(value)) : new Date(value);
   if (Number.isNaN(d.getTime())) throw new HttpError(400, `${name} must be an ISO-8601 time or epoch milliseconds`);
   return d;
+}
+
+/** A JSON request body: 415 for another content type, 413 past maxBytes, 400 when it does not parse. */
+export async function readJsonBody(request: Request, maxBytes = 64 * 1024): Promise<unknown> {
+  const type = request.headers.get("content-type") ?? "";
+  if (!/^application\/json\s*(;|$)/i.test(type)) throw new HttpError(415, "send the body as application/json");
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw new HttpError(413, `the body is larger than ${maxBytes} bytes`);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (request.body) {
+    for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      if (size > maxBytes) throw new HttpError(413, `the body is larger than ${maxBytes} bytes`);
+      chunks.push(chunk);
+    }
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown;
+  } catch {
+    throw new HttpError(400, "the body is not valid JSON");
+  }
 }

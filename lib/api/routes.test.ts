@@ -12,6 +12,8 @@ const ROUTES: Record<string, Guard> = {
   "app/api/otlp/v1/logs/route.ts": "ingest-token",
   "app/api/otlp/v1/traces/route.ts": "ingest-token",
   "app/api/otlp/v1/metrics/route.ts": "ingest-token",
+  "app/api/v1/alerts/route.ts": "api-token",
+  "app/api/v1/alerts/[id]/route.ts": "api-token",
   "app/api/v1/events/route.ts": "api-token",
   "app/api/v1/identities/route.ts": "api-token",
   "app/api/v1/approvals/summary/route.ts": "api-token",

@@ -15,3 +15,8 @@ export function canReadContent(role: Role): boolean {
 export function canAdminister(role: Role): boolean {
   return role === "admin";
 }
+
+/** Alert triage (status, assignee, notes): the roles that read the evidence. Managers only read alerts. */
+export function canTriageAlerts(role: Role): boolean {
+  return role === "admin" || role === "analyst";
+}

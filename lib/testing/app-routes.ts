@@ -2,6 +2,8 @@ import * as health from "@/app/api/health/route";
 import * as otlpLogs from "@/app/api/otlp/v1/logs/route";
 import * as otlpMetrics from "@/app/api/otlp/v1/metrics/route";
 import * as otlpTraces from "@/app/api/otlp/v1/traces/route";
+import * as alert from "@/app/api/v1/alerts/[id]/route";
+import * as alerts from "@/app/api/v1/alerts/route";
 import * as approvals from "@/app/api/v1/approvals/summary/route";
 import * as coverage from "@/app/api/v1/coverage/route";
 import * as events from "@/app/api/v1/events/route";
@@ -18,6 +20,8 @@ export const APP_ROUTES: Record<string, RouteModule> = {
   "/api/otlp/v1/logs": otlpLogs as unknown as RouteModule,
   "/api/otlp/v1/traces": otlpTraces as unknown as RouteModule,
   "/api/otlp/v1/metrics": otlpMetrics as unknown as RouteModule,
+  "/api/v1/alerts": alerts as unknown as RouteModule,
+  "/api/v1/alerts/[id]": alert as unknown as RouteModule,
   "/api/v1/approvals/summary": approvals as unknown as RouteModule,
   "/api/v1/coverage": coverage as unknown as RouteModule,
   "/api/v1/events": events as unknown as RouteModule,

@@ -10,6 +10,7 @@ type Handler = (request: Request, context: { params: Promise<Record<string, stri
 export interface RouteModule {
   GET?: Handler;
   POST?: Handler;
+  PATCH?: Handler;
   OPTIONS?: Handler;
 }
 

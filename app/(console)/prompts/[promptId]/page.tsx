@@ -11,6 +11,8 @@ import { DECISION_SOURCE_INFO } from "@/lib/presentation/labels";
 import { promptConversation } from "@/lib/queries/conversation";
 import { promptNeighbors, promptTimeline } from "@/lib/queries/prompts";
 import { ConversationPanel } from "@/components/timeline/conversation-panel";
+import { ScrollToHighlight } from "@/components/ui/scroll-to-highlight";
+import { highlightIds } from "@/lib/presentation/highlight";
 
 export const dynamic = "force-dynamic";
 
@@ -18,8 +20,9 @@ export async function generateMetadata({ params }: { params: Promise<{ promptId:
   return { title: `Prompt ${(await params).promptId.slice(0, 8)} · Blindspot` };
 }
 
-export default async function PromptPage({ params }: { params: Promise<{ promptId: string }> }) {
+export default async function PromptPage({ params, searchParams }: { params: Promise<{ promptId: string }>; searchParams: Promise<{ highlight?: string | string[] }> }) {
   const { promptId } = await params;
+  const highlight = highlightIds((await searchParams).highlight);
   const user = await requireUser();
   const timeline = await promptTimeline(user.tenantId, promptId, user.canReadContent);
   if (!timeline) notFound();
@@ -110,7 +113,16 @@ export default async function PromptPage({ params }: { params: Promise<{ promptI
           <Link className="link" href={exploreHref({ from: s.start, to: new Date(Date.parse(s.end) + 1), sort: "time", dir: "asc", user: personQuery || undefined })}>Explore</Link> lists every event of that time.
         </p>
       )}
-      <TimelineView events={timeline.events} canReadContent={user.canReadContent} transcriptTools={conversation.tools} />
+      {highlight.size > 0 && (
+        <p role="status" className="mb-2 rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900 dark:bg-amber-950 dark:text-amber-100">
+          {(() => {
+            const n = timeline.events.filter((e) => highlight.has(e.id)).length;
+            return n === 0 ? "None of this prompt's events is the alert's evidence (the link may be older than the data)." : `${n === 1 ? "One event" : `${n} events`} below ${n === 1 ? "is" : "are"} evidence of an alert, marked “Evidence”.`;
+          })()}
+        </p>
+      )}
+      <TimelineView events={timeline.events} canReadContent={user.canReadContent} transcriptTools={conversation.tools} highlight={highlight} />
+      {highlight.size > 0 && <ScrollToHighlight />}
     </div>
   );
 }

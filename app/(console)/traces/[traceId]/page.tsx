@@ -2,6 +2,8 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { SpanTree } from "@/components/span-tree/span-tree";
 import { SourceBadge } from "@/components/ui/badge";
+import { ScrollToHighlight } from "@/components/ui/scroll-to-highlight";
+import { highlightIds } from "@/lib/presentation/highlight";
 import { Stat, StatGrid } from "@/components/ui/stat";
 import { recordContentView } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
@@ -13,8 +15,10 @@ import { traceTree } from "@/lib/queries/traces";
 
 export const dynamic = "force-dynamic";
 
-export default async function TracePage({ params }: { params: Promise<{ traceId: string }> }) {
+export default async function TracePage({ params, searchParams }: { params: Promise<{ traceId: string }>; searchParams: Promise<{ highlight?: string | string[] }> }) {
   const { traceId } = await params;
+  // Evidence ids are "<trace_id>/<span_id>" or a bare span id.
+  const highlight = [...highlightIds((await searchParams).highlight)].map((h) => h.split("/").pop()!);
   if (!/^[0-9a-fA-F]{32}$/.test(traceId)) notFound();
   const user = await requireUser();
   const tree = await traceTree(user.tenantId, traceId, user.canReadContent);
@@ -68,7 +72,16 @@ export default async function TracePage({ params }: { params: Promise<{ traceId:
         </p>
       )}
       <h2 className="mb-2 mt-6 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Span tree</h2>
-      <SpanTree rows={rows} totalMs={total} canReadContent={user.canReadContent} />
+      {highlight.length > 0 && (
+        <p role="status" className="mb-2 rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900 dark:bg-amber-950 dark:text-amber-100">
+          {(() => {
+            const n = rows.filter((r) => highlight.includes(r.spanId)).length;
+            return n === 0 ? "None of this trace's spans is the alert's evidence." : `${n === 1 ? "One span" : `${n} spans`} below ${n === 1 ? "is" : "are"} evidence of an alert, marked “Evidence” and opened.`;
+          })()}
+        </p>
+      )}
+      <SpanTree rows={rows} totalMs={total} canReadContent={user.canReadContent} highlight={highlight} />
+      {highlight.length > 0 && <ScrollToHighlight />}
     </div>
   );
 }
