@@ -4,7 +4,8 @@ import { revalidatePath } from "next/cache";
 import { recordAudit } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
 import { saveConnector } from "@/lib/compliance/connector-config";
-import { connectorStatus, SYNC_JOB_KIND, type ConnectorStatus } from "@/lib/compliance/sync";
+import { SYNC_JOB_KIND } from "@/lib/compliance/sync/catalog";
+import { connectorStatus, type ConnectorStatus } from "@/lib/compliance/sync/status";
 import { enqueueJob } from "@/lib/jobs/queue";
 
 export interface ConnectorFormState {
