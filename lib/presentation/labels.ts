@@ -15,7 +15,7 @@ export const SURFACE_LABELS: Record<string, string> = {
   outlook: "Outlook",
 };
 
-/** Who or what made an approval decision (TELEMETRY.md §1.7). */
+/** Who or what made an approval decision: `decision_source` of tool_decision (https://code.claude.com/docs/en/monitoring-usage). */
 export const DECISION_SOURCE_INFO: Record<string, { label: string; tone: Tone; help: string }> = {
   config: { label: "config", tone: "slate", help: "Decided by policy or settings without asking" },
   hook: { label: "hook", tone: "violet", help: "A PreToolUse or PermissionRequest hook decided" },

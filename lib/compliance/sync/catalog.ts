@@ -35,7 +35,7 @@ export const MIN_INTERVAL_SECONDS: Record<Stream, number> = { activities: 0, cha
 
 export const DEFAULT_PAGE_SIZE: Record<Stream, number> = { activities: 5000, chats: 50, sessions_local: 50, sessions_remote: 50, organizations: 1000, users: 1000 };
 
-/** Rows become queryable about a minute after they happen (TELEMETRY.md §4.1). */
+/** Activity Feed rows become queryable about a minute after they happen (https://platform.claude.com/docs/en/manage-claude/compliance-api). */
 export const DEFAULT_SETTLE_SECONDS = 60;
 
 /** The job kind that runs a tenant's sync (lib/jobs). */
