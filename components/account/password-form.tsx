@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
-import { changePasswordAction, type PasswordChangeState } from "@/app/(console)/account/actions";
+import { changePasswordAction, type PasswordChangeState } from "@/lib/actions/account";
 
 const FIELDS = [
   { name: "currentPassword", label: "Current password", autoComplete: "current-password" },

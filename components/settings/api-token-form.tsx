@@ -1,8 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
-import { createApiTokenAction } from "@/app/(console)/settings/api-tokens/actions";
-import type { TokenActionState } from "@/app/(console)/settings/tokens/actions";
+import { createApiTokenAction, type TokenActionState } from "@/lib/actions/tokens";
 import { SecretOnce } from "./secret-once";
 
 export function CreateApiTokenForm() {

@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
-import { saveComplianceConnectorAction, type ConnectorFormState } from "@/app/(console)/settings/compliance/actions";
+import { saveComplianceConnectorAction, type ConnectorFormState } from "@/lib/actions/compliance";
 
 export interface ConnectorFormSettings {
   baseUrl: string;

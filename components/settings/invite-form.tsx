@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
-import { inviteUserAction, type InviteState } from "@/app/(console)/settings/users/actions";
+import { inviteUserAction, type InviteState } from "@/lib/actions/users";
 import { SecretOnce } from "./secret-once";
 
 export function InviteUserForm() {

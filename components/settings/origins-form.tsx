@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
-import { saveOriginsAction, type OriginsState } from "@/app/(console)/settings/receiver/actions";
+import { saveOriginsAction, type OriginsState } from "@/lib/actions/receiver";
 
 export function OriginsForm({ initial }: { initial: string[] }) {
   const [state, action, pending] = useActionState<OriginsState, FormData>(saveOriginsAction, {});

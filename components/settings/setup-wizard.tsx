@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState, useEffect, useState } from "react";
-import { createIngestTokenAction, type TokenActionState } from "@/app/(console)/settings/tokens/actions";
+import { createIngestTokenAction, type TokenActionState } from "@/lib/actions/tokens";
 import { CodeBlock } from "@/components/ui/card";
 import { claudeCodeManagedSettings, claudeCodeShell, otlpBase } from "@/lib/setup/client-config";
 import { SecretOnce } from "./secret-once";

@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
-import { createIngestTokenAction, rotateIngestTokenAction, type TokenActionState } from "@/app/(console)/settings/tokens/actions";
+import { createIngestTokenAction, rotateIngestTokenAction, type TokenActionState } from "@/lib/actions/tokens";
 import { SecretOnce } from "./secret-once";
 
 export function CreateIngestTokenForm({ environments }: { environments: string[] }) {

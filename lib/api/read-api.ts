@@ -1,8 +1,8 @@
+import { recordContentView } from "@/lib/audit";
 import { authenticateApi, type ApiPrincipal } from "@/lib/auth/api-tokens";
 import { canReadContent } from "@/lib/auth/roles";
 import { presentedSecret } from "@/lib/auth/secrets";
 import { urlHasNul } from "@/lib/db/postgres-values";
-import { prisma } from "@/lib/db/prisma";
 import { config } from "@/lib/config";
 import { describeError, isRetryableDatabaseError, isStatementTimeout } from "@/lib/ingest/db-errors";
 
@@ -40,9 +40,7 @@ export async function withReadApi(request: Request, fn: (ctx: ApiContext) => Pro
       canReadContent: content,
       async auditContentView(target) {
         if (!content) return;
-        await prisma().auditLog.create({
-          data: { tenantId: principal.tenantId, actor: `api_token:${principal.name} (${principal.id})`, action: "content.view", target },
-        });
+        await recordContentView(principal.tenantId, `api_token:${principal.name} (${principal.id})`, target);
       },
     };
     const body = await fn(ctx);

@@ -56,8 +56,8 @@ export async function createApiToken(input: {
   return { token, secret };
 }
 
-export async function listApiTokens(tenantId?: string): Promise<ApiTokenInfo[]> {
-  const rows = await prisma().apiToken.findMany({ where: tenantId ? { tenantId } : undefined, orderBy: { createdAt: "asc" } });
+export async function listApiTokens(tenantId?: string, { newestFirst = false } = {}): Promise<ApiTokenInfo[]> {
+  const rows = await prisma().apiToken.findMany({ where: tenantId ? { tenantId } : undefined, orderBy: { createdAt: newestFirst ? "desc" : "asc" } });
   return rows.map(({ tokenHash: _h, ...t }) => t);
 }
 
@@ -77,4 +77,12 @@ export async function authenticateApi(secret: string | null): Promise<ApiAuth> {
 
 export function clearApiTokenCache(): void {
   store.clearCache();
+}
+
+/** The token with this id if it belongs to the tenant (what a tenant's admin may act on). */
+export async function tenantApiToken(tenantId: string, id: string): Promise<ApiTokenInfo | null> {
+  const row = await prisma().apiToken.findUnique({ where: { id } });
+  if (!row || row.tenantId !== tenantId) return null;
+  const { tokenHash: _h, ...token } = row;
+  return token;
 }

@@ -21,7 +21,7 @@ beforeAll(async () => {
   db = await startTestDatabase();
   tenantId = await ensureTenant("bearer");
   environmentId = await ensureEnvironment(tenantId, "test");
-}, 60_000);
+});
 
 afterAll(async () => {
   await db?.stop();

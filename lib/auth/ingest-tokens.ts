@@ -78,6 +78,12 @@ export async function listIngestTokens(tenantId?: string): Promise<IngestTokenIn
   return rows.map(strip);
 }
 
+/** A tenant's tokens, newest first, with their environment's name (Settings → Ingest tokens). */
+export async function listTenantIngestTokens(tenantId: string): Promise<(IngestTokenInfo & { environment: { name: string } })[]> {
+  const rows = await prisma().ingestToken.findMany({ where: { tenantId }, include: { environment: { select: { name: true } } }, orderBy: { createdAt: "desc" } });
+  return rows.map((r) => ({ ...strip(r), environment: r.environment }));
+}
+
 /** Finds a token by id or by its displayed prefix (what an admin can see). */
 export async function findIngestToken(idOrPrefix: string): Promise<IngestTokenInfo | null> {
   const rows = await prisma().ingestToken.findMany({
@@ -85,6 +91,12 @@ export async function findIngestToken(idOrPrefix: string): Promise<IngestTokenIn
   });
   if (rows.length > 1) throw new Error(`"${idOrPrefix}" matches ${rows.length} tokens; use the id`);
   return rows[0] ? strip(rows[0]) : null;
+}
+
+/** The token with this id if it belongs to the tenant (what a tenant's admin may act on). */
+export async function tenantIngestToken(tenantId: string, id: string): Promise<IngestTokenInfo | null> {
+  const row = await prisma().ingestToken.findUnique({ where: { id } });
+  return row && row.tenantId === tenantId ? strip(row) : null;
 }
 
 export async function revokeIngestToken(id: string, actor = "system"): Promise<IngestTokenInfo> {
