@@ -1,34 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { recordAudit } from "@/lib/audit";
 import { prisma } from "@/lib/db/prisma";
-import { bearerTokenStore } from "./bearer-tokens";
+import { bearerTokenStore, type BearerTokenInfo } from "./bearer-tokens";
 import { type Role, isRole } from "./roles";
 
 // Read-API tokens (/api/v1): bearer secrets bound to a tenant and a role.
 
 const DEFAULT_DAYS = 365;
 
-const store = bearerTokenStore({
-  kind: "api",
-  label: "API token",
-  missingMessage: "missing API token: send Authorization: Bearer <token>",
-  auditPrefix: "api_token",
-  table: {
-    findByHash: (hash) => prisma().apiToken.findUnique({ where: { tokenHash: hash } }),
-    markRevoked: (id, at) => prisma().apiToken.update({ where: { id }, data: { revokedAt: at } }),
-  },
-});
+const store = bearerTokenStore("api", () => prisma().apiToken);
 
-export interface ApiTokenInfo {
-  id: string;
-  tenantId: string;
-  name: string;
-  tokenPrefix: string;
+export interface ApiTokenInfo extends BearerTokenInfo {
   role: string;
-  createdAt: Date;
-  lastUsedAt: Date | null;
-  expiresAt: Date | null;
-  revokedAt: Date | null;
 }
 
 export interface ApiPrincipal {

@@ -6,7 +6,7 @@ import { assertStrongSecret, digestsEqual, displayPrefix, generateSecret, hashSe
 // (generated, or an operator's chosen one checked for strength), stored (SHA-256 and a display
 // prefix only), looked up (through a per-process cache, so a request is not a database round trip)
 // and refused (unknown, revoked, expired), and how a token is revoked. The token tables differ
-// (scope columns); each module supplies its table through BearerTokenTable.
+// (scope columns); each module names its table.
 
 const CACHE_TTL_MS = 10_000;
 const CACHE_MAX = 10_000;
@@ -20,9 +20,22 @@ export interface BearerTokenRow {
   expiresAt: Date | null;
 }
 
+/** What every token module shows of a token (never its hash). */
+export interface BearerTokenInfo {
+  id: string;
+  tenantId: string;
+  name: string;
+  tokenPrefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** The part of a token table's Prisma delegate the store uses (prisma().apiToken, prisma().ingestToken). */
 export interface BearerTokenTable<Row extends BearerTokenRow> {
-  findByHash(hash: string): Promise<Row | null>;
-  markRevoked(id: string, at: Date): Promise<Row>;
+  findUnique(args: { where: { tokenHash: string } }): PromiseLike<Row | null>;
+  update(args: { where: { id: string }; data: { revokedAt: Date } }): PromiseLike<Row>;
 }
 
 /** What is stored for a new secret; the secret itself is shown once and never stored. */
@@ -45,22 +58,21 @@ export interface BearerTokenStore<Row extends BearerTokenRow> {
   clearCache(): void;
 }
 
-export function bearerTokenStore<Row extends BearerTokenRow>(spec: {
-  kind: SecretKind;
-  /** How messages name it: "ingest token", "API token". */
-  label: string;
-  /** The missing-token message: how to send one. */
-  missingMessage: string;
-  /** Audit action prefix: "ingest_token" → ingest_token.revoke. */
-  auditPrefix: string;
-  table: BearerTokenTable<Row>;
-}): BearerTokenStore<Row> {
-  const cache = processSingleton(`bearerTokenCache:${spec.kind}`, () => new Map<string, { row: Row | null; at: number }>());
+/** How messages name each kind, how a client sends it, and its audit actions (<prefix>.revoke). */
+const KINDS: Record<SecretKind, { label: string; missingMessage: string; auditPrefix: string }> = {
+  ingest: { label: "ingest token", missingMessage: "missing ingest token: send Authorization: Bearer <token> or x-api-key", auditPrefix: "ingest_token" },
+  api: { label: "API token", missingMessage: "missing API token: send Authorization: Bearer <token>", auditPrefix: "api_token" },
+};
+
+/** `table` is looked up when used: the database client opens lazily. */
+export function bearerTokenStore<Row extends BearerTokenRow>(kind: SecretKind, table: () => BearerTokenTable<Row>): BearerTokenStore<Row> {
+  const spec = { kind, table, ...KINDS[kind] };
+  const cache = processSingleton(`bearerTokenCache:${kind}`, () => new Map<string, { row: Row | null; at: number }>());
 
   async function lookup(hash: string): Promise<Row | null> {
     const hit = cache.get(hash);
     if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.row;
-    const row = await spec.table.findByHash(hash);
+    const row = await spec.table().findUnique({ where: { tokenHash: hash } });
     if (cache.size >= CACHE_MAX) cache.clear();
     cache.set(hash, { row, at: Date.now() });
     return row;
@@ -89,7 +101,7 @@ export function bearerTokenStore<Row extends BearerTokenRow>(spec: {
     },
 
     async revoke(id, actor) {
-      const row = await spec.table.markRevoked(id, new Date());
+      const row = await spec.table().update({ where: { id }, data: { revokedAt: new Date() } });
       cache.clear();
       await recordAudit({ tenantId: row.tenantId, actor, action: `${spec.auditPrefix}.revoke`, target: id });
       return row;

@@ -3,7 +3,7 @@ import { recordAudit } from "@/lib/audit";
 import { prisma } from "@/lib/db/prisma";
 import { processSingleton } from "@/lib/process-singleton";
 import type { Signal } from "@/lib/otlp/types";
-import { bearerTokenStore } from "./bearer-tokens";
+import { bearerTokenStore, type BearerTokenInfo } from "./bearer-tokens";
 
 // Ingest tokens: what OTLP senders present. Each is scoped to one tenant and environment and,
 // optionally, to some signals. The receiver authenticates every request through a small cache
@@ -14,28 +14,11 @@ export const SIGNALS: readonly Signal[] = ["logs", "traces", "metrics"];
 export const DEFAULT_TOKEN_DAYS = 365;
 const LAST_USED_EVERY_MS = 60_000;
 
-const store = bearerTokenStore({
-  kind: "ingest",
-  label: "ingest token",
-  missingMessage: "missing ingest token: send Authorization: Bearer <token> or x-api-key",
-  auditPrefix: "ingest_token",
-  table: {
-    findByHash: (hash) => prisma().ingestToken.findUnique({ where: { tokenHash: hash } }),
-    markRevoked: (id, at) => prisma().ingestToken.update({ where: { id }, data: { revokedAt: at } }),
-  },
-});
+const store = bearerTokenStore("ingest", () => prisma().ingestToken);
 
-export interface IngestTokenInfo {
-  id: string;
-  tenantId: string;
+export interface IngestTokenInfo extends BearerTokenInfo {
   environmentId: string;
-  name: string;
-  tokenPrefix: string;
   signals: string[];
-  createdAt: Date;
-  lastUsedAt: Date | null;
-  expiresAt: Date | null;
-  revokedAt: Date | null;
   rotatedFromId: string | null;
 }
 
