@@ -29,3 +29,15 @@ export async function recordAudit(
 export function recordContentView(tenantId: string, actor: string, target: string): Promise<void> {
   return recordAudit({ tenantId, actor, action: "content.view", target });
 }
+
+/**
+ * The latest entries a console viewer may read: their tenant's, and for owners also the entries
+ * of no tenant (instance settings, ownership, failed sign-ins of unknown emails).
+ */
+export function auditEntriesFor(viewer: { tenantId: string; isOwner: boolean }, take = 500) {
+  return prisma().auditLog.findMany({
+    where: viewer.isOwner ? { OR: [{ tenantId: viewer.tenantId }, { tenantId: null }] } : { tenantId: viewer.tenantId },
+    orderBy: { id: "desc" },
+    take,
+  });
+}

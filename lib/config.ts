@@ -143,7 +143,7 @@ const envSchema = z.object({
     }),
   /** Console sessions end after this many hours. */
   BLINDSPOT_SESSION_HOURS: intFromEnv(8),
-  /** Compliance API connector of the default tenant, applied at start when set (TELEMETRY.md §4.1). */
+  /** Compliance API connector of the default tenant, applied at start when set (base URL https://api.anthropic.com). */
   BLINDSPOT_COMPLIANCE_API_URL: z.string().optional(),
   BLINDSPOT_COMPLIANCE_API_KEY: z.string().optional(),
   /** Seconds between Compliance API pulls, for connectors that do not set their own. */

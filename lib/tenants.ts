@@ -40,3 +40,8 @@ export async function resolveScope(tenantSlug: string, environmentName: string):
   if (!env) throw new Error(`tenant "${tenantSlug}" has no environment "${environmentName}"`);
   return { tenantId: tenant.id, environmentId: env.id };
 }
+
+/** A tenant's environments by name. */
+export function listEnvironments(tenantId: string) {
+  return prisma().environment.findMany({ where: { tenantId }, orderBy: { name: "asc" } });
+}

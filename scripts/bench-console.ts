@@ -418,7 +418,7 @@ CROSS JOIN LATERAL (
 ) m
 ORDER BY n.epoch`;
 
-// Office agent traces (TELEMETRY.md §3) as SQL: span 0 is the agent.query root; after it come
+// Office agent traces (https://support.claude.com/en/articles/14447276-configure-a-custom-opentelemetry-collector-for-office-agents) as SQL: span 0 is the agent.query root; after it come
 // groups of three, an agent.stream (child of the root) and two agent.tool_execution spans (children
 // of that stream). Five consecutive traces share a session. Attributes as in the fixtures.
 //   $1 tenant  $2 environment  $3/$4 trace range [from, to)  $5 spans per trace  $6 label

@@ -1,29 +1,22 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { renderToStaticMarkup } from "react-dom/server";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import AuditPage from "@/app/(console)/audit/page";
-import { selectTenant } from "@/app/(console)/actions";
+import { selectTenant } from "@/lib/actions/console";
 import * as exportRoute from "@/app/api/console/events/export/route";
 import * as connectorsRoute from "@/app/api/console/connectors/route";
-import { createApiTokenAction } from "@/app/(console)/settings/api-tokens/actions";
-import { saveComplianceConnectorAction } from "@/app/(console)/settings/compliance/actions";
-import { saveOriginsAction } from "@/app/(console)/settings/receiver/actions";
-import { changeRoleAction, inviteUserAction, setActiveAction, setOwnerAction } from "@/app/(console)/settings/users/actions";
+import { createApiTokenAction } from "@/lib/actions/tokens";
+import { saveComplianceConnectorAction } from "@/lib/actions/compliance";
+import { saveOriginsAction } from "@/lib/actions/receiver";
+import { changeRoleAction, inviteUserAction, setActiveAction, setOwnerAction } from "@/lib/actions/users";
 import { recordAudit } from "@/lib/audit";
 import { currentUser, TENANT_COOKIE } from "@/lib/auth/session";
 import { createUser } from "@/lib/auth/users";
-import { firstStart } from "@/lib/bootstrap";
 import { getConnector } from "@/lib/compliance/connector-config";
-import { config, resetConfigForTests } from "@/lib/config";
 import { prisma } from "@/lib/db/prisma";
-import { asBrowser, form, installNextHeaders, nextControlFlow, signedInBrowser, type CookieJar } from "@/lib/testing/console-request";
-import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
+import { startConsoleInstance, type ConsoleInstance } from "@/lib/testing/console-instance";
+import { asBrowser, form, nextControlFlow, signedInBrowser, type CookieJar } from "@/lib/testing/console-request";
 import { fixturesOf } from "@/lib/testing/fixtures";
 import { postFixture } from "@/lib/testing/otlp";
-import { startAppServer } from "@/lib/testing/app-routes";
-import type { RouteServer } from "@/lib/testing/route-server";
 import { createTestTenant, type TestTenant } from "@/lib/testing/tenants";
 import { ensureTenant } from "@/lib/tenants";
 
@@ -35,9 +28,7 @@ vi.mock("next/cache", () => ({ revalidatePath: () => undefined }));
 // changes instance settings, and alone reads audit entries of no tenant. Each case runs the
 // real server actions, pages and console routes with a real next-auth session cookie.
 
-let db: TestDatabase;
-let app: RouteServer;
-let dataDir: string;
+let instance: ConsoleInstance;
 let acme: string; // tenant A, administered by alice
 let globex: TestTenant; // tenant B, with telemetry
 let defaultTenant: string;
@@ -49,22 +40,10 @@ let ownerId: string;
 const PASSWORD = "a-long-enough-password-42";
 
 beforeAll(async () => {
-  process.env.NEXTAUTH_SECRET = "owner-access-test-secret-0123456789";
-  process.env.NEXTAUTH_URL = "http://127.0.0.1";
-  dataDir = mkdtempSync(path.join(os.tmpdir(), "bs-owner-"));
-  process.env.BLINDSPOT_DATA_DIR = dataDir;
   // The connectors below are saved, never called: their hosts only need to pass the allowlist.
   process.env.BLINDSPOT_COMPLIANCE_ALLOWED_HOSTS = "compliance.globex.example,attacker.example";
-  db = await startTestDatabase();
-  installNextHeaders();
-  app = await startAppServer();
-
-  const setup = await firstStart({ ...config(), BLINDSPOT_INIT_ADMIN_EMAIL: "root@example.com", BLINDSPOT_INIT_ADMIN_PASSWORD: PASSWORD }, true);
-  expect(setup.created).toBe(true);
-  const root = await prisma().user.findUniqueOrThrow({ where: { email: "root@example.com" } });
-  ownerId = root.id;
-  defaultTenant = root.tenantId;
-  owner = await signedInBrowser(root);
+  instance = await startConsoleInstance({ name: "owner-access", adminPassword: PASSWORD });
+  ({ ownerId, owner, tenantId: defaultTenant } = instance);
 
   acme = await ensureTenant("acme");
   globex = await createTestTenant("globex");
@@ -74,18 +53,14 @@ beforeAll(async () => {
   bob = await signedInBrowser(b);
 
   // Tenant B holds telemetry; its connector points at its own Compliance API.
-  for (const f of fixturesOf("b-tool-denied", "http-json")) expect((await postFixture(app.url, globex.ingestToken, f)).status).toBe(200);
+  for (const f of fixturesOf("b-tool-denied", "http-json")) expect((await postFixture(instance.app.url, globex.ingestToken, f)).status).toBe(200);
   const saved = await (await import("@/lib/compliance/connector-config")).saveConnector(globex.tenantId, { baseUrl: "https://compliance.globex.example", apiKey: "sk-ant-api01-globex-key-0123456789", enabled: false, pollSeconds: 60 });
   expect(saved.ok).toBe(true);
 });
 
 afterAll(async () => {
-  await app.close();
-  await db.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-  delete process.env.BLINDSPOT_DATA_DIR;
   delete process.env.BLINDSPOT_COMPLIANCE_ALLOWED_HOSTS;
-  resetConfigForTests();
+  await instance.stop();
 });
 
 /** The browser with its tenant cookie pointing at tenant B. */

@@ -1,7 +1,8 @@
 "use client";
 
 import { useActionState } from "react";
-import { changePasswordAction, type PasswordChangeState } from "@/app/(console)/account/actions";
+import { SettingsForm } from "@/components/settings/settings-form";
+import { changePasswordAction, type PasswordChangeState } from "@/lib/actions/account";
 
 const FIELDS = [
   { name: "currentPassword", label: "Current password", autoComplete: "current-password" },
@@ -13,7 +14,14 @@ export function PasswordForm() {
   const [state, action, pending] = useActionState<PasswordChangeState, FormData>(changePasswordAction, { status: "idle" });
   return (
     // A changed password clears the form (React resets uncontrolled fields after an action).
-    <form action={action} className="max-w-sm space-y-3 text-xs">
+    <SettingsForm
+      action={action}
+      className="max-w-sm space-y-3 text-xs"
+      submitLabel="Change password"
+      pendingLabel="Changing…"
+      pending={pending}
+      outcome={state.message ? { tone: state.status === "changed" ? "ok" : "error", message: state.message } : null}
+    >
       {FIELDS.map((f) => (
         <div key={f.name}>
           <label htmlFor={f.name} className="mb-1 block text-slate-500 dark:text-slate-400">{f.label}</label>
@@ -30,14 +38,6 @@ export function PasswordForm() {
           />
         </div>
       ))}
-      <div className="flex items-center gap-3">
-        <button type="submit" disabled={pending} className="btn-primary shrink-0 whitespace-nowrap">{pending ? "Changing…" : "Change password"}</button>
-        {state.message && (
-          <span role="status" className={state.status === "changed" ? "text-emerald-700 dark:text-emerald-400" : "text-red-700 dark:text-red-400"}>
-            {state.message}
-          </span>
-        )}
-      </div>
-    </form>
+    </SettingsForm>
   );
 }

@@ -1,7 +1,8 @@
 "use client";
 
 import { useActionState } from "react";
-import { saveComplianceConnectorAction, type ConnectorFormState } from "@/app/(console)/settings/compliance/actions";
+import { saveComplianceConnectorAction, type ConnectorFormState } from "@/lib/actions/compliance";
+import { SettingsForm } from "./settings-form";
 
 export interface ConnectorFormSettings {
   baseUrl: string;
@@ -29,7 +30,17 @@ export function ComplianceConnectorForm({ settings }: { settings: ConnectorFormS
   const errors = state.errors ?? {};
   return (
     // The key changes the form's identity so React's post-action reset shows the submitted values.
-    <form key={JSON.stringify(v)} action={action} className="space-y-4 text-sm" noValidate>
+    <SettingsForm
+      key={JSON.stringify(v)}
+      action={action}
+      className="space-y-4 text-sm"
+      noValidate
+      submitLabel="Save"
+      pendingLabel="Saving…"
+      pending={pending}
+      disabled={settings.managedByEnvironment}
+      outcome={state.message ? { tone: state.status === "error" ? "error" : "ok", message: state.message } : null}
+    >
       {/* The server refuses edits of an environment-configured connector; the form says so up front. */}
       <fieldset disabled={settings.managedByEnvironment} className="space-y-4">
       {settings.managedByEnvironment && (
@@ -110,16 +121,6 @@ export function ComplianceConnectorForm({ settings }: { settings: ConnectorFormS
       </div>
       <FieldError id="cc-poll-error" message={errors.pollSeconds} />
       </fieldset>
-      <div className="flex flex-wrap items-center gap-3">
-        <button type="submit" disabled={pending || settings.managedByEnvironment} className="btn-primary">
-          {pending ? "Saving…" : "Save"}
-        </button>
-        {state.message && (
-          <span role="status" className={`text-xs ${state.status === "error" ? "text-red-700 dark:text-red-400" : "text-emerald-700 dark:text-emerald-400"}`}>
-            {state.message}
-          </span>
-        )}
-      </div>
-    </form>
+    </SettingsForm>
   );
 }

@@ -1,10 +1,10 @@
 "use client";
 
 import { useActionState, useEffect, useState, type ReactNode } from "react";
-import { syncComplianceNowAction, type SyncNowState } from "@/app/(console)/settings/compliance/actions";
+import { syncComplianceNowAction, type SyncNowState } from "@/lib/actions/compliance";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
-import type { ConnectorStatus, JobStatusView, StreamStatus } from "@/lib/compliance/sync";
+import type { ConnectorStatus, JobStatusView, StreamStatus } from "@/lib/compliance/sync/status";
 import type { Tone } from "@/lib/presentation/labels";
 
 // The connector's sync state: a summary with "Sync now", and one row per stream. It polls

@@ -1,10 +1,11 @@
 "use client";
 
 import { useActionState, useEffect, useState } from "react";
-import { createIngestTokenAction, type TokenActionState } from "@/app/(console)/settings/tokens/actions";
+import { createIngestTokenAction, type TokenActionState } from "@/lib/actions/tokens";
 import { CodeBlock } from "@/components/ui/card";
 import { claudeCodeManagedSettings, claudeCodeShell, otlpBase } from "@/lib/setup/client-config";
 import { SecretOnce } from "./secret-once";
+import { outcomeOf, SettingsField, SettingsForm } from "./settings-form";
 
 type Client = "claude-code" | "cowork" | "office";
 
@@ -64,19 +65,23 @@ export function SetupWizard({ baseUrl }: { baseUrl: string }) {
         ))}
       </fieldset>
 
-      <form action={action} className="flex flex-wrap items-end gap-3 text-xs">
+      <SettingsForm
+        action={action}
+        layout="row"
+        description={`Scoped to ${chosen.signals.join(", ")}.`}
+        submitLabel={`Create a token for ${chosen.label}`}
+        pendingLabel="Creating…"
+        pending={pending}
+        outcome={outcomeOf(state.error)}
+        after={state.secret && <SecretOnce label={`Ingest token “${state.name}”`} secret={state.secret} />}
+      >
         <input type="hidden" name="environment" value="default" />
         <input type="hidden" name="expiresInDays" value="365" />
         {chosen.signals.map((s) => <input key={s} type="hidden" name={`signal-${s}`} value="on" />)}
-        <label className="flex flex-col gap-1">
-          <span className="text-slate-500">Token name</span>
+        <SettingsField label="Token name">
           <input name="name" required defaultValue={`${chosen.id}-${new Date().toISOString().slice(0, 10)}`} key={chosen.id} className="field w-64" />
-        </label>
-        <button type="submit" disabled={pending} className="btn-primary">{pending ? "Creating…" : `Create a token for ${chosen.label}`}</button>
-        <span className="text-slate-500">Scoped to {chosen.signals.join(", ")}.</span>
-      </form>
-      {state.error && <p role="status" className="text-xs text-red-700">{state.error}</p>}
-      {state.secret && <SecretOnce label={`Ingest token “${state.name}”`} secret={state.secret} />}
+        </SettingsField>
+      </SettingsForm>
 
       {client === "claude-code" && (
         <div className="grid gap-4 lg:grid-cols-2">

@@ -2,7 +2,7 @@
 
 import { usePathname, useSearchParams } from "next/navigation";
 import { useState, useTransition } from "react";
-import { chooseRange } from "@/app/(console)/actions";
+import { chooseRange } from "@/lib/actions/console";
 import { hasRange, parseTimeParam, RANGE_PARAMS, rangeQuery, RANGES, timeWindow, type RangeId } from "@/lib/time-range";
 
 // The console's time range: presets, or absolute From/To in UTC (the console shows every time in

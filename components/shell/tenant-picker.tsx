@@ -1,4 +1,4 @@
-import { selectTenant } from "@/app/(console)/actions";
+import { selectTenant } from "@/lib/actions/console";
 
 export function TenantPicker({ tenants, current, canSwitch }: { tenants: { id: string; slug: string; name: string }[]; current: string; canSwitch: boolean }) {
   const active = tenants.find((t) => t.id === current);

@@ -58,7 +58,7 @@ function metricsWithFutureKey(): ExportMetricsServiceRequest {
   return req;
 }
 
-/** A Claude Code beta trace (TELEMETRY.md §1.10): a Bash tool call that failed. */
+/** A Claude Code beta trace (claude_code.interaction → claude_code.tool): a Bash tool call that failed. */
 function claudeCodeTrace() {
   const t0 = 1_796_000_000_000_000_000n;
   const span = (spanId: string, parent: string | undefined, name: string, attrs: ReturnType<typeof kv>[], status?: { code: number; message?: string }) => ({

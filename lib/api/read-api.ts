@@ -1,8 +1,8 @@
+import { recordContentView } from "@/lib/audit";
 import { authenticateApi, type ApiPrincipal } from "@/lib/auth/api-tokens";
 import { canReadContent } from "@/lib/auth/roles";
 import { presentedSecret } from "@/lib/auth/secrets";
 import { urlHasNul } from "@/lib/db/postgres-values";
-import { prisma } from "@/lib/db/prisma";
 import { InvalidCursorError } from "@/lib/db/sql";
 import { config } from "@/lib/config";
 import { describeError, isRetryableDatabaseError, isStatementTimeout } from "@/lib/ingest/db-errors";
@@ -45,9 +45,7 @@ export async function withReadApi(request: Request, fn: (ctx: ApiContext) => Pro
       actor,
       async auditContentView(target) {
         if (!content) return;
-        await prisma().auditLog.create({
-          data: { tenantId: principal.tenantId, actor, action: "content.view", target },
-        });
+        await recordContentView(principal.tenantId, actor, target);
       },
     };
     const body = await fn(ctx);

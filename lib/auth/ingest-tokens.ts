@@ -1,31 +1,24 @@
 import { randomUUID } from "node:crypto";
+import { recordAudit } from "@/lib/audit";
 import { prisma } from "@/lib/db/prisma";
 import { processSingleton } from "@/lib/process-singleton";
 import type { Signal } from "@/lib/otlp/types";
-import { assertStrongSecret, digestsEqual, displayPrefix, generateSecret, hashSecret } from "./secrets";
+import { bearerTokenStore, type BearerTokenInfo } from "./bearer-tokens";
 
 // Ingest tokens: what OTLP senders present. Each is scoped to one tenant and environment and,
 // optionally, to some signals. The receiver authenticates every request through a small cache
-// so a lookup is not a database round trip per request; revocation reaches a running server
-// within CACHE_TTL_MS (at once when revoked through this process).
+// (lib/auth/bearer-tokens) so a lookup is not a database round trip per request; revocation
+// reaches a running server within 10 s (at once when revoked through this process).
 
 export const SIGNALS: readonly Signal[] = ["logs", "traces", "metrics"];
 export const DEFAULT_TOKEN_DAYS = 365;
-const CACHE_TTL_MS = 10_000;
-const CACHE_MAX = 10_000;
 const LAST_USED_EVERY_MS = 60_000;
 
-export interface IngestTokenInfo {
-  id: string;
-  tenantId: string;
+const store = bearerTokenStore("ingest", () => prisma().ingestToken);
+
+export interface IngestTokenInfo extends BearerTokenInfo {
   environmentId: string;
-  name: string;
-  tokenPrefix: string;
   signals: string[];
-  createdAt: Date;
-  lastUsedAt: Date | null;
-  expiresAt: Date | null;
-  revokedAt: Date | null;
   rotatedFromId: string | null;
 }
 
@@ -43,24 +36,20 @@ export interface CreateIngestTokenInput {
 }
 
 export async function createIngestToken(input: CreateIngestTokenInput): Promise<{ token: IngestTokenInfo; secret: string }> {
-  const secret = input.secret ?? generateSecret("ingest");
-  if (input.secret) assertStrongSecret(input.secret, "ingest token");
-  const days = input.expiresInDays ?? DEFAULT_TOKEN_DAYS;
+  const { secret, ...stored } = store.issue({ chosen: input.secret, expiresInDays: input.expiresInDays ?? DEFAULT_TOKEN_DAYS });
   const token = await prisma().ingestToken.create({
     data: {
       id: randomUUID(),
       tenantId: input.tenantId,
       environmentId: input.environmentId,
       name: input.name,
-      tokenHash: hashSecret(secret),
-      tokenPrefix: displayPrefix(secret),
+      ...stored,
       signals: input.signals ?? [],
-      expiresAt: days > 0 ? new Date(Date.now() + days * 86_400_000) : null,
       createdBy: input.createdBy ?? null,
       rotatedFromId: input.rotatedFromId ?? null,
     },
   });
-  await audit(input.tenantId, input.createdBy ?? "system", "ingest_token.create", token.id, { name: input.name });
+  await recordAudit({ tenantId: input.tenantId, actor: input.createdBy ?? "system", action: "ingest_token.create", target: token.id, details: { name: input.name } });
   return { token: strip(token), secret };
 }
 
@@ -72,6 +61,12 @@ export async function listIngestTokens(tenantId?: string): Promise<IngestTokenIn
   return rows.map(strip);
 }
 
+/** A tenant's tokens, newest first, with their environment's name (Settings → Ingest tokens). */
+export async function listTenantIngestTokens(tenantId: string): Promise<(IngestTokenInfo & { environment: { name: string } })[]> {
+  const rows = await prisma().ingestToken.findMany({ where: { tenantId }, include: { environment: { select: { name: true } } }, orderBy: { createdAt: "desc" } });
+  return rows.map((r) => ({ ...strip(r), environment: r.environment }));
+}
+
 /** Finds a token by id or by its displayed prefix (what an admin can see). */
 export async function findIngestToken(idOrPrefix: string): Promise<IngestTokenInfo | null> {
   const rows = await prisma().ingestToken.findMany({
@@ -81,11 +76,14 @@ export async function findIngestToken(idOrPrefix: string): Promise<IngestTokenIn
   return rows[0] ? strip(rows[0]) : null;
 }
 
+/** The token with this id if it belongs to the tenant (what a tenant's admin may act on). */
+export async function tenantIngestToken(tenantId: string, id: string): Promise<IngestTokenInfo | null> {
+  const row = await prisma().ingestToken.findUnique({ where: { id } });
+  return row && row.tenantId === tenantId ? strip(row) : null;
+}
+
 export async function revokeIngestToken(id: string, actor = "system"): Promise<IngestTokenInfo> {
-  const token = await prisma().ingestToken.update({ where: { id }, data: { revokedAt: new Date() } });
-  cache.clear();
-  await audit(token.tenantId, actor, "ingest_token.revoke", id);
-  return strip(token);
+  return strip(await store.revoke(id, actor));
 }
 
 /** A new secret with the same scope; the old token keeps working until it is revoked. */
@@ -108,45 +106,22 @@ function strip(row: IngestTokenInfo & { tokenHash?: string }): IngestTokenInfo {
   return rest;
 }
 
-async function audit(tenantId: string, actor: string, action: string, target: string, details?: Record<string, string>) {
-  await prisma().auditLog.create({ data: { tenantId, actor, action, target, details } });
-}
-
 // ---- authentication on the ingest path -------------------------------------------------
 
 export type IngestAuth =
   | { ok: true; token: IngestTokenInfo }
   | { ok: false; status: 401 | 403; message: string };
 
-interface CachedToken {
-  row: (IngestTokenInfo & { tokenHash: string }) | null;
-  at: number;
-}
-const cache = processSingleton("ingestTokenCache", () => new Map<string, CachedToken>());
 const lastUsedWritten = processSingleton("ingestTokenLastUsed", () => new Map<string, number>());
 
 export function clearIngestTokenCache(): void {
-  cache.clear();
-}
-
-async function lookup(hash: string): Promise<CachedToken["row"]> {
-  const hit = cache.get(hash);
-  if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.row;
-  const row = await prisma().ingestToken.findUnique({ where: { tokenHash: hash } });
-  if (cache.size >= CACHE_MAX) cache.clear();
-  cache.set(hash, { row, at: Date.now() });
-  return row;
+  store.clearCache();
 }
 
 export async function authenticateIngest(secret: string | null, signal: Signal): Promise<IngestAuth> {
-  if (!secret) {
-    return { ok: false, status: 401, message: "missing ingest token: send Authorization: Bearer <token> or x-api-key" };
-  }
-  const hash = hashSecret(secret);
-  const row = await lookup(hash);
-  if (!row || !digestsEqual(row.tokenHash, hash)) return { ok: false, status: 401, message: "unknown ingest token" };
-  if (row.revokedAt) return { ok: false, status: 403, message: "ingest token has been revoked" };
-  if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) return { ok: false, status: 403, message: "ingest token has expired" };
+  const auth = await store.authenticate(secret);
+  if (!auth.ok) return auth;
+  const row = auth.row;
   if (row.signals.length > 0 && !row.signals.includes(signal)) {
     return { ok: false, status: 403, message: `ingest token is not allowed to send ${signal} (allowed: ${row.signals.join(", ")})` };
   }

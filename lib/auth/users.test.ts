@@ -3,20 +3,17 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { changePasswordAction } from "@/app/(console)/account/actions";
-import { createApiTokenAction } from "@/app/(console)/settings/api-tokens/actions";
-import { setActiveAction } from "@/app/(console)/settings/users/actions";
+import { changePasswordAction } from "@/lib/actions/account";
+import { createApiTokenAction } from "@/lib/actions/tokens";
+import { setActiveAction } from "@/lib/actions/users";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import bcrypt from "bcryptjs";
 import { currentUser } from "@/lib/auth/session";
-import { firstStart } from "@/lib/bootstrap";
-import { config, resetConfigForTests } from "@/lib/config";
 import { openEmbeddedDatabase } from "@/lib/db/embedded";
 import { defaultMigrationsDir, migrate, readMigrations } from "@/lib/db/migrate";
 import { prisma } from "@/lib/db/prisma";
-import { startAppServer } from "@/lib/testing/app-routes";
-import { asBrowser, form, installNextHeaders, signedInBrowser, type CookieJar } from "@/lib/testing/console-request";
-import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
+import { startConsoleInstance, type ConsoleInstance } from "@/lib/testing/console-instance";
+import { asBrowser, form, signedInBrowser, type CookieJar } from "@/lib/testing/console-request";
 import type { RouteServer } from "@/lib/testing/route-server";
 import { createUser, deactivateUser, setPassword } from "./users";
 
@@ -28,7 +25,7 @@ vi.mock("next/cache", () => ({ revalidatePath: () => undefined }));
 // password, ends the user's other sessions and deletes the first-start password file once that
 // password is replaced; and the owner migration gives an existing installation one owner.
 
-let db: TestDatabase;
+let instance: ConsoleInstance;
 let app: RouteServer;
 let dataDir: string;
 let tenantId: string;
@@ -37,28 +34,14 @@ let owner: CookieJar;
 const PASSWORD = "first-password-0123456789";
 
 beforeAll(async () => {
-  process.env.NEXTAUTH_SECRET = "users-test-secret-0123456789";
-  process.env.NEXTAUTH_URL = "http://127.0.0.1";
-  dataDir = mkdtempSync(path.join(os.tmpdir(), "bs-users-"));
-  process.env.BLINDSPOT_DATA_DIR = dataDir;
-  delete process.env.BLINDSPOT_INIT_ADMIN_PASSWORD;
-  db = await startTestDatabase();
-  installNextHeaders();
-  app = await startAppServer();
   // First start with a generated password: it lands in <data dir>/initial-admin-password.
-  const setup = await firstStart({ ...config(), BLINDSPOT_INIT_ADMIN_EMAIL: "root@example.com" }, true);
-  expect(setup.adminPasswordFile).toBe(path.join(dataDir, "initial-admin-password"));
-  const root = await prisma().user.findUniqueOrThrow({ where: { email: "root@example.com" } });
-  tenantId = root.tenantId;
-  owner = await signedInBrowser(root);
+  instance = await startConsoleInstance({ name: "users" });
+  ({ app, dataDir, tenantId, owner } = instance);
+  expect(instance.setup.adminPasswordFile).toBe(path.join(dataDir, "initial-admin-password"));
 });
 
 afterAll(async () => {
-  await app.close();
-  await db.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-  delete process.env.BLINDSPOT_DATA_DIR;
-  resetConfigForTests();
+  await instance.stop();
 });
 
 function events(token: string): Promise<Response> {

@@ -16,6 +16,38 @@ export function activeOwnerCount(exceptUserId?: string): Promise<number> {
   return prisma().user.count({ where: { isOwner: true, role: "admin", deactivatedAt: null, ...(exceptUserId ? { NOT: { id: exceptUserId } } : {}) } });
 }
 
+export function findUserByEmail(email: string) {
+  return prisma().user.findUnique({ where: { email } });
+}
+
+/** The user with this id if they belong to the tenant. */
+export async function tenantUser(tenantId: string, id: string) {
+  const user = await prisma().user.findUnique({ where: { id } });
+  return user && user.tenantId === tenantId ? user : null;
+}
+
+/** The tenant's users, by email (Settings → Users). */
+export function listTenantUsers(tenantId: string) {
+  return prisma().user.findMany({ where: { tenantId }, orderBy: { email: "asc" } });
+}
+
+/** Whether the user can sign in with a password (SSO users may have none). */
+export async function hasPassword(userId: string): Promise<boolean> {
+  const row = await prisma().user.findUnique({ where: { id: userId }, select: { passwordHash: true } });
+  return Boolean(row?.passwordHash);
+}
+
+/** Whether an active admin other than this user remains (changes must not leave a tenant without one). */
+export async function keepsAnAdmin(tenantId: string, changingUserId: string): Promise<boolean> {
+  const others = await prisma().user.count({ where: { tenantId, role: "admin", deactivatedAt: null, NOT: { id: changingUserId } } });
+  return others > 0;
+}
+
+export async function setUserRole(user: { id: string; tenantId: string; email: string; role: string }, role: Role, actor: string): Promise<void> {
+  await prisma().user.update({ where: { id: user.id }, data: { role } });
+  await recordAudit({ tenantId: user.tenantId, actor, action: "user.role", target: user.email, details: { from: user.role, to: role } });
+}
+
 export async function createUser(input: { tenantId: string; email: string; role: Role; name?: string; password?: string; owner?: boolean; actor: string }) {
   const email = input.email.trim().toLowerCase();
   if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw new Error(`"${input.email}" is not an email address`);

@@ -1,7 +1,7 @@
 import type { JsonValue } from "@/lib/otlp/values";
 
 // What a manager may see of a Compliance activity's type-specific fields. Default deny: only the
-// fields named here (identifiers, kinds, states, counts; TELEMETRY.md §4.5) reach a manager;
+// fields named here (identifiers, kinds, states, counts of the documented activity types) reach a manager;
 // everything else — request URLs and bodies, file names, titles, names people typed, emails,
 // sharing audiences, free-form `updates`, and any field the API adds later — is removed on the
 // server and listed in `hiddenKeys`. Analysts and admins see every field.

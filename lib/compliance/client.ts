@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ComplianceDestinationError, destinationPolicy, type DestinationPolicy, type Resolver } from "./destination";
 import { guardedGet, MAX_RESPONSE_BYTES, UnreadableResponseError } from "./transport";
 
-// HTTP client for the Anthropic Compliance API (TELEMETRY.md §4): x-api-key + anthropic-version
+// HTTP client for the Anthropic Compliance API (https://platform.claude.com/docs/en/manage-claude/compliance-api): x-api-key + anthropic-version
 // headers, bracket array parameters, a per-connector token bucket under the shared 600
 // requests/minute budget, and the documented retry rules (429 → wait `retry-after`; 5xx →
 // exponential backoff unless `x-should-retry: false`). Errors carry the API's error.type and
@@ -102,7 +102,7 @@ export class TokenBucket {
   }
 }
 
-/** The shared budget (TELEMETRY.md §4.1): 600 requests/minute per parent organization. */
+/** The documented budget: 600 requests/minute per parent organization, shared by every key and endpoint. */
 export const COMPLIANCE_REQUESTS_PER_MINUTE = 600;
 
 const buckets = (globalThis as unknown as { __blindspotComplianceBuckets?: Map<string, TokenBucket> });
@@ -374,7 +374,7 @@ export class ComplianceClient {
     if (!Number.isNaN(reset)) this.opts.bucket.pauseUntil(reset);
   }
 
-  // ---- endpoints (TELEMETRY.md §4.2) -------------------------------------------------------
+  // ---- endpoints (https://platform.claude.com/docs/en/api/compliance) ----------
 
   listActivities(query: ActivityQuery): Promise<CursorPage> {
     return this.get("/v1/compliance/activities", { ...query }, cursorPageSchema);

@@ -22,7 +22,8 @@ import {
   saveConnector,
 } from "./connector-config";
 import { claimJobs, completeJob, enqueueJob } from "@/lib/jobs/queue";
-import { runComplianceSync, SYNC_JOB_KIND } from "./sync";
+import { SYNC_JOB_KIND } from "./sync/catalog";
+import { runComplianceSync } from "./sync/engine";
 
 // The stub Compliance API listens on http://127.0.0.1: allowed only under the test flag.
 process.env.BLINDSPOT_COMPLIANCE_ALLOW_LOOPBACK = "1";

@@ -259,3 +259,13 @@ async function readAll(stream: Readable, onBytes: (n: number) => void): Promise<
   }
   return Buffer.concat(chunks).toString("utf8");
 }
+
+/** A tenant's imports, newest first (20), or the one with `id`; byte counts as numbers (JSON-safe). */
+export async function listComplianceImports(tenantId: string, id?: string | null) {
+  const rows = await prisma().complianceImport.findMany({
+    where: { tenantId, ...(id ? { id } : {}) },
+    orderBy: { createdAt: "desc" },
+    take: id ? 1 : 20,
+  });
+  return rows.map((r) => ({ ...r, bytesTotal: r.bytesTotal === null ? null : Number(r.bytesTotal), bytesRead: Number(r.bytesRead) }));
+}

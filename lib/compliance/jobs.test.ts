@@ -8,7 +8,7 @@ import { loadComplianceFixtures, startComplianceStub, type ComplianceStub } from
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
 import { ensureTenant } from "@/lib/tenants";
 import { saveConnector } from "./connector-config";
-import { SYNC_JOB_KIND } from "./sync";
+import { SYNC_JOB_KIND } from "./sync/catalog";
 
 // The stub Compliance API listens on http://127.0.0.1: allowed only under the test flag.
 process.env.BLINDSPOT_COMPLIANCE_ALLOW_LOOPBACK = "1";

@@ -6,7 +6,9 @@ import { faults, loadComplianceFixtures, SCOPES, startComplianceStub, type Compl
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
 import { ensureTenant } from "@/lib/tenants";
 import { saveConnector } from "./connector-config";
-import { connectorStatus, runComplianceSync, type Stream, type SyncOptions } from "./sync";
+import type { Stream } from "./sync/catalog";
+import { runComplianceSync, type SyncOptions } from "./sync/engine";
+import { connectorStatus } from "./sync/status";
 
 // The stub Compliance API listens on http://127.0.0.1: allowed only under the test flag.
 process.env.BLINDSPOT_COMPLIANCE_ALLOW_LOOPBACK = "1";

@@ -29,7 +29,7 @@ const content = (note: string, typing?: Typing): FieldRule => ({ kind: "content"
 
 export const ATTRIBUTE_CATALOG = {
   attributes: {
-    // ---- envelope and identity (every event, span and metric point; TELEMETRY.md §1.4, §1.5) ----
+    // ---- envelope and identity (every event, span and metric point; https://code.claude.com/docs/en/monitoring-usage) ----
     "event.name": metadata("event type"),
     "event.sequence": metadata("per-session counter", { type: "number" }),
     "event.timestamp": metadata("ISO time"),
@@ -60,7 +60,7 @@ export const ATTRIBUTE_CATALOG = {
     cost_center: metadata("custom resource attribute"),
     "deployment.environment": metadata("custom resource attribute"),
 
-    // ---- resource (TELEMETRY.md §1.3, §2.2, §3.2) ----
+    // ---- resource (Claude Code, Cowork https://claude.com/docs/cowork/monitoring, Office agents: service.*, os.*, host.*) ----
     "service.name": metadata("client"),
     "service.version": metadata("client version"),
     "os.type": metadata("operating system"),

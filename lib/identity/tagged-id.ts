@@ -1,7 +1,8 @@
-// Anthropic tagged ids ⇄ UUIDs (TELEMETRY.md §4.10). The Compliance API names people and
+// Anthropic tagged ids ⇄ UUIDs. The Compliance API names people and
 // organizations `user_01…` / `org_01…`; OpenTelemetry carries the same accounts as UUIDs
 // (`user.account_uuid`, `organization.id`). tagged = tag + "_01" + base58(uuid as a 128-bit
-// integer), left-padded with "1" to 22 characters.
+// integer), left-padded with "1" to 22 characters. Anthropic does not document this conversion;
+// tagged-id.test.ts checks it against a pair published in a Compliance API sample record.
 
 const ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 const BASE = 58n;

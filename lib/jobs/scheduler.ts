@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import { applyEnvironmentConnector, enabledConnectors } from "@/lib/compliance/connector-config";
-import { runComplianceSync, SYNC_JOB_KIND, type SyncReport } from "@/lib/compliance/sync";
+import { SYNC_JOB_KIND } from "@/lib/compliance/sync/catalog";
+import { runComplianceSync, type SyncReport } from "@/lib/compliance/sync/engine";
 import { describeError } from "@/lib/ingest/db-errors";
 import { claimJobs, completeJob, enqueueJob, ensureScheduled, failJob, heartbeat, lastFinishedAt, pruneFinishedJobs, releaseJob, type Job } from "./queue";
 

@@ -1,5 +1,5 @@
 import { getConnector } from "@/lib/compliance/connector-config";
-import { connectorStatus } from "@/lib/compliance/sync";
+import { connectorStatus } from "@/lib/compliance/sync/status";
 import { getPool } from "@/lib/db/pool";
 import { prisma } from "@/lib/db/prisma";
 import type { JsonValue } from "@/lib/otlp/values";

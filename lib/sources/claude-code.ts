@@ -16,7 +16,7 @@ import {
   truncatedKeysOf,
 } from "./common";
 
-// Claude Code events (OTLP logs; TELEMETRY.md §1.5–1.8, §1.12) and beta spans (§1.10).
+// Claude Code events (OTLP logs) and beta spans (https://code.claude.com/docs/en/monitoring-usage).
 // The same engine runs inside Cowork and the Desktop Code tab, so cowork.ts builds on this.
 // Values arrive loosely typed ("37", "true", JSON in strings) and keys drifted across versions
 // (decision|decision_type, source|decision_source, tool|tool_name): read them all here, once.

@@ -123,7 +123,7 @@ export function parseJsonString(v: JsonValue | undefined): { value: JsonValue; p
 
 // ---- redaction and truncation -----------------------------------------------------------
 
-/** Values senders put in place of content they withhold (TELEMETRY.md §1.8, §3.1). */
+/** Values senders put in place of content they withhold: Claude Code without OTEL_LOG_TOOL_DETAILS, Office agents' `mcp_tool`. */
 const PLACEHOLDERS_BY_KEY = new Map<string, readonly string[]>(Object.entries({
   tool_name: ["mcp_tool"],
   command_name: ["custom", "mcp"],

@@ -5,7 +5,7 @@ import { insertUnnest, type Cell, type PgType } from "@/lib/db/unnest-insert";
 import type { JsonValue } from "@/lib/otlp/values";
 import { fromTaggedId, isUuid, orgTaggedId } from "@/lib/identity/tagged-id";
 
-// Compliance API records (TELEMETRY.md §4) → the compliance_* tables. One path for the
+// Compliance API records (https://platform.claude.com/docs/en/manage-claude/compliance-api) → the compliance_* tables. One path for the
 // connector and for file imports, so both write the same rows and deduplicate on the same ids.
 // Records are validated loosely (unknown fields and activity types pass through into `raw`)
 // but the fields we key, join and sort on must be present and well formed.

@@ -2,7 +2,7 @@ import type { Attributes } from "@/lib/otlp/values";
 import { claudeEngineEventFields, type EngineEventFields } from "./claude-code";
 import { str } from "./common";
 
-// Claude Cowork events (TELEMETRY.md §2). Cowork runs the Claude Code engine inside a VM and
+// Claude Cowork events (https://claude.com/docs/cowork/monitoring). Cowork runs the Claude Code engine inside a VM and
 // sends the same envelope (service.name = "cowork"), with these differences:
 //  - tool_result carries decision_type / decision_source, including reject sources;
 //  - MCP identity arrives as dotted mcp_server.name / mcp_tool.name as well as in tool_parameters;

@@ -2,7 +2,7 @@ import { SPAN } from "@/lib/domain/vocabulary";
 import type { Attributes, JsonValue } from "@/lib/otlp/values";
 import { bool, int, looksTruncated, parseJsonString, pick, redactedKeysOf, str, truncatedKeysOf } from "./common";
 
-// Claude for Microsoft 365 ("Office agents") traces (TELEMETRY.md §3): agent.query (one per user
+// Claude for Microsoft 365 ("Office agents") traces (https://support.claude.com/en/articles/14447276-configure-a-custom-opentelemetry-collector-for-office-agents): agent.query (one per user
 // turn) → agent.stream (one per model call) → agent.tool_execution (the action record), plus
 // agent.compaction and file.upload. Content arrives unredacted and capped (default 4000 chars,
 // "…[truncated]"); tool.output_chars and user.message_chars give the full lengths.

@@ -6,8 +6,8 @@ import type { EventRow } from "./model";
 import { normalizeTraces } from "./traces";
 
 // Normalization of what real clients send beyond the fixtures: every event type documented in
-// TELEMETRY.md §1.6 and §2.4, legacy key names, string-typed values, redaction placeholders,
-// truncation markers, Cowork's differences, Office spans and metric shapes.
+// https://code.claude.com/docs/en/monitoring-usage and https://claude.com/docs/cowork/monitoring,
+// legacy key names, string-typed values, redaction placeholders, truncation markers, Cowork's differences, Office spans and metric shapes.
 
 type Attr = string | number | boolean | string[];
 

@@ -4,7 +4,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 
-// A stand-in for the Anthropic Compliance API (TELEMETRY.md §4) that follows the documented
+// A stand-in for the Anthropic Compliance API (https://platform.claude.com/docs/en/manage-claude/compliance-api) that follows the documented
 // contract, for integration tests and the e2e run: x-api-key auth with scopes (401/403 bodies as
 // documented), activities newest first with after_id/before_id cursors, first_id/last_id/has_more,
 // limit 1..5000, created_at.gte|gt|lte|lt, activity_types[] / exclude_activity_types[], order;

@@ -1,14 +1,14 @@
 import { PasswordForm } from "@/components/account/password-form";
 import { Card } from "@/components/ui/card";
 import { requireUser } from "@/lib/auth/session";
-import { prisma } from "@/lib/db/prisma";
+import { hasPassword } from "@/lib/auth/users";
 
 export const dynamic = "force-dynamic";
 
 // Every signed-in person: who they are here, and their password.
 export default async function AccountPage() {
   const user = await requireUser();
-  const row = await prisma().user.findUnique({ where: { id: user.id }, select: { passwordHash: true } });
+  const passwordSet = await hasPassword(user.id);
   return (
     <div className="mx-auto max-w-3xl space-y-4">
       <h1 className="text-lg font-semibold tracking-tight">Account</h1>
@@ -21,7 +21,7 @@ export default async function AccountPage() {
         </dl>
       </Card>
       <Card title="Password">
-        {row?.passwordHash ? (
+        {passwordSet ? (
           <>
             <p className="mb-3 text-xs text-slate-600 dark:text-slate-300">Changing it ends your sessions in other browsers; this one continues.</p>
             <PasswordForm />

@@ -1,5 +1,5 @@
+import { auditEntriesFor } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
-import { prisma } from "@/lib/db/prisma";
 import { formatTime } from "@/lib/presentation/format";
 
 export const dynamic = "force-dynamic";
@@ -8,11 +8,7 @@ export const dynamic = "force-dynamic";
 // (instance settings, ownership, failed sign-ins of unknown emails) are for owners only.
 export default async function AuditPage() {
   const user = await requireUser({ roles: ["admin"] });
-  const entries = await prisma().auditLog.findMany({
-    where: user.isOwner ? { OR: [{ tenantId: user.tenantId }, { tenantId: null }] } : { tenantId: user.tenantId },
-    orderBy: { id: "desc" },
-    take: 500,
-  });
+  const entries = await auditEntriesFor(user);
   return (
     <div className="mx-auto max-w-6xl">
       <h1 className="text-lg font-semibold tracking-tight">Audit log</h1>

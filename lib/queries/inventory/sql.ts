@@ -7,7 +7,7 @@ import { personColumns, personKeySql, personKindSql } from "@/lib/domain/person"
 
 // ---- placeholders -------------------------------------------------------------------------
 
-// Values senders put in place of names they withhold (TELEMETRY.md §1.8, §3.1). The ingest side
+// Values senders put in place of names they withhold: Claude Code without OTEL_LOG_TOOL_DETAILS ("mcp_tool", "custom", "third-party"), Office agents' "mcp_tool". The ingest side
 // also lists such keys in redacted_keys; both are checked, so data ingested before a placeholder
 // was known is still filtered.
 export const TOOL_PLACEHOLDERS = ["mcp_tool", "<REDACTED>"];

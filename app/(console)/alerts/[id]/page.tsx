@@ -15,7 +15,7 @@ import { formatCount, formatTime } from "@/lib/presentation/format";
 import { RESOLUTION_INFO, SERVICE_LABELS, STATUS_INFO } from "@/lib/presentation/alert-labels";
 import { promptConversation } from "@/lib/queries/conversation";
 import { promptTimeline } from "@/lib/queries/prompts";
-import { addExceptionFromAlertAction, triageAlertAction } from "../actions";
+import { addExceptionFromAlertAction, triageAlertAction } from "@/lib/actions/alerts";
 
 export const dynamic = "force-dynamic";
 

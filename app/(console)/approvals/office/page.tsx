@@ -1,9 +1,9 @@
 import Link from "next/link";
 import { AcceptDecisionBadge, Badge } from "@/components/ui/badge";
 import { requireUser } from "@/lib/auth/session";
-import { getPool } from "@/lib/db/pool";
 import { officeAppLabel } from "@/lib/domain/vocabulary";
 import { formatTime } from "@/lib/presentation/format";
+import { officeToolExecutions } from "@/lib/queries/office-executions";
 import { consoleWindow } from "@/lib/console-range";
 import { rangeQuery } from "@/lib/time-range";
 
@@ -14,16 +14,7 @@ export default async function OfficeDecisionsPage({ searchParams }: { searchPara
   const user = await requireUser();
   const p = await searchParams;
   const w = await consoleWindow(p);
-  const { rows } = await getPool().query<{ trace_id: string; span_id: string; start_time: Date; tool_name: string | null; decision: string | null; read_write: string | null; success: boolean | null; user_email: string | null; surface: string | null }>(
-    `SELECT s.trace_id, s.span_id, s.start_time, s.tool_name, s.decision, s.read_write, s.success,
-            COALESCE(s.user_email, q.user_email) AS user_email, COALESCE(s.surface, q.surface) AS surface
-     FROM spans s
-     LEFT JOIN LATERAL (SELECT user_email, surface FROM spans r WHERE r.tenant_id = s.tenant_id AND r.trace_id = s.trace_id AND r.name = 'agent.query' LIMIT 1) q ON true
-     WHERE s.tenant_id = $1 AND s.name = 'agent.tool_execution' AND ($2::text IS NULL OR s.decision = $2) AND ($3::text IS NULL OR s.read_write = $3)
-       AND ($4::timestamptz IS NULL OR s.start_time >= $4) AND ($5::timestamptz IS NULL OR s.start_time < $5)
-     ORDER BY s.start_time DESC LIMIT 500`,
-    [user.tenantId, p.decision || null, p.readWrite || null, w.from ?? null, w.to ?? null],
-  );
+  const rows = await officeToolExecutions(user.tenantId, { decision: p.decision, readWrite: p.readWrite, from: w.from, to: w.to });
   return (
     <div className="mx-auto max-w-6xl">
       <nav aria-label="Breadcrumb" className="mb-2 text-xs text-slate-500"><Link className="link" href={`/approvals?${rangeQuery(w)}`}>Approvals</Link> / Office tool executions</nav>

@@ -1,14 +1,14 @@
 import Link from "next/link";
 import { ImportForm } from "@/components/compliance/import-form";
 import { requireUser } from "@/lib/auth/session";
-import { prisma } from "@/lib/db/prisma";
+import { listComplianceImports } from "@/lib/compliance/import";
 import { formatTime } from "@/lib/presentation/format";
 
 export const dynamic = "force-dynamic";
 
 export default async function ComplianceImportPage() {
   const user = await requireUser({ roles: ["admin"] });
-  const recent = await prisma().complianceImport.findMany({ where: { tenantId: user.tenantId }, orderBy: { createdAt: "desc" }, take: 20 });
+  const recent = await listComplianceImports(user.tenantId);
   return (
     <div className="mx-auto max-w-5xl">
       <nav aria-label="Breadcrumb" className="mb-2 text-xs text-slate-500 dark:text-slate-400">

@@ -1,15 +1,15 @@
 import { CreateApiTokenForm } from "@/components/settings/api-token-form";
 import { Badge } from "@/components/ui/badge";
 import { requireUser } from "@/lib/auth/session";
-import { prisma } from "@/lib/db/prisma";
+import { listApiTokens } from "@/lib/auth/api-tokens";
 import { formatTime } from "@/lib/presentation/format";
-import { revokeApiTokenAction } from "./actions";
+import { revokeApiTokenAction } from "@/lib/actions/tokens";
 
 export const dynamic = "force-dynamic";
 
 export default async function ApiTokensPage() {
   const user = await requireUser({ roles: ["admin"] });
-  const tokens = await prisma().apiToken.findMany({ where: { tenantId: user.tenantId }, orderBy: { createdAt: "desc" } });
+  const tokens = await listApiTokens(user.tenantId, { newestFirst: true });
   return (
     <div className="space-y-4">
       <p className="max-w-3xl text-xs text-slate-500 dark:text-slate-400">

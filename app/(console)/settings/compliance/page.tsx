@@ -1,7 +1,7 @@
 import { ComplianceConnectorForm } from "@/components/settings/compliance-form";
 import { ComplianceSyncPanel } from "@/components/settings/compliance-status";
 import { requireUser } from "@/lib/auth/session";
-import { connectorStatus } from "@/lib/compliance/sync";
+import { connectorStatus } from "@/lib/compliance/sync/status";
 
 export const dynamic = "force-dynamic";
 

@@ -1,9 +1,10 @@
 import { RotateTokenButton, CreateIngestTokenForm } from "@/components/settings/token-forms";
 import { Badge } from "@/components/ui/badge";
 import { requireUser } from "@/lib/auth/session";
-import { prisma } from "@/lib/db/prisma";
+import { listTenantIngestTokens } from "@/lib/auth/ingest-tokens";
+import { listEnvironments } from "@/lib/tenants";
 import { formatTime } from "@/lib/presentation/format";
-import { revokeIngestTokenAction } from "./actions";
+import { revokeIngestTokenAction } from "@/lib/actions/tokens";
 
 export const dynamic = "force-dynamic";
 
@@ -16,8 +17,8 @@ function status(t: { revokedAt: Date | null; expiresAt: Date | null }) {
 export default async function IngestTokensPage() {
   const user = await requireUser({ roles: ["admin"] });
   const [tokens, environments] = await Promise.all([
-    prisma().ingestToken.findMany({ where: { tenantId: user.tenantId }, include: { environment: true }, orderBy: { createdAt: "desc" } }),
-    prisma().environment.findMany({ where: { tenantId: user.tenantId }, orderBy: { name: "asc" } }),
+    listTenantIngestTokens(user.tenantId),
+    listEnvironments(user.tenantId),
   ]);
   return (
     <div className="space-y-4">

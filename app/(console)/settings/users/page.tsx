@@ -2,15 +2,15 @@ import { InviteUserForm } from "@/components/settings/invite-form";
 import { Badge } from "@/components/ui/badge";
 import { ROLES } from "@/lib/auth/roles";
 import { requireUser } from "@/lib/auth/session";
-import { prisma } from "@/lib/db/prisma";
+import { listTenantUsers } from "@/lib/auth/users";
 import { formatTime } from "@/lib/presentation/format";
-import { changeRoleAction, setActiveAction, setOwnerAction } from "./actions";
+import { changeRoleAction, setActiveAction, setOwnerAction } from "@/lib/actions/users";
 
 export const dynamic = "force-dynamic";
 
 export default async function UsersPage() {
   const admin = await requireUser({ roles: ["admin"] });
-  const users = await prisma().user.findMany({ where: { tenantId: admin.tenantId }, orderBy: { email: "asc" } });
+  const users = await listTenantUsers(admin.tenantId);
   return (
     <div className="space-y-4">
       <p className="max-w-3xl text-xs text-slate-500 dark:text-slate-400">

@@ -1,5 +1,5 @@
 import { userForApi } from "@/lib/auth/session";
-import { connectorStatus } from "@/lib/compliance/sync";
+import { connectorStatus } from "@/lib/compliance/sync/status";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

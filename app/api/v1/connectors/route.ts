@@ -1,6 +1,6 @@
 import { withReadApi } from "@/lib/api/read-api";
 import { canAdminister } from "@/lib/auth/roles";
-import { connectorStatus } from "@/lib/compliance/sync";
+import { connectorStatus } from "@/lib/compliance/sync/status";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

@@ -2,8 +2,7 @@ import { Readable } from "node:stream";
 import { recordAudit } from "@/lib/audit";
 import { crossOriginRefused, isSameOrigin } from "@/lib/auth/same-origin";
 import { userForApi } from "@/lib/auth/session";
-import { importComplianceFile } from "@/lib/compliance/import";
-import { prisma } from "@/lib/db/prisma";
+import { importComplianceFile, listComplianceImports } from "@/lib/compliance/import";
 import { describeError } from "@/lib/ingest/db-errors";
 
 export const runtime = "nodejs";
@@ -45,10 +44,5 @@ export async function GET(request: Request): Promise<Response> {
   if (!user) return Response.json({ error: "sign in required" }, { status: 401 });
   if (!user.isAdmin) return Response.json({ error: "only admins see Compliance imports" }, { status: 403 });
   const id = new URL(request.url).searchParams.get("id");
-  const rows = await prisma().complianceImport.findMany({
-    where: { tenantId: user.tenantId, ...(id ? { id } : {}) },
-    orderBy: { createdAt: "desc" },
-    take: id ? 1 : 20,
-  });
-  return Response.json({ imports: rows.map((r) => ({ ...r, bytesTotal: r.bytesTotal === null ? null : Number(r.bytesTotal), bytesRead: Number(r.bytesRead) })) });
+  return Response.json({ imports: await listComplianceImports(user.tenantId, id) });
 }
