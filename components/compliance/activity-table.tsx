@@ -35,14 +35,15 @@ export function ActivityTable({ rows }: { rows: ActivityRow[] }) {
           return (
             <Tr key={a.id}>
               <Td nowrap mono muted>{formatTime(a.createdAt)}</Td>
-              <Td mono>{a.type}</Td>
+              <Td nowrap mono>{a.type}</Td>
               <Td>
                 {person ? <Link className="link" href={`/people/${encodeURIComponent(person)}`}>{person}</Link> : <NoValue />}
                 {a.actorType && a.actorType !== "user_actor" && <> <Badge>{a.actorType.replace(/_actor$/, "")}</Badge></>}
               </Td>
               <Td mono>{a.organizationId ?? "–"}</Td>
               <Td mono>{a.actorIp ?? "–"}</Td>
-              <Td className="max-w-xl">
+              {/* Last and elastic: the width the other columns leave, the summary cut to it (as the Explorer's Content). */}
+              <Td className="w-full min-w-48 max-w-0">
                 <details>
                   <summary className="cursor-pointer truncate text-slate-600 dark:text-slate-300">
                     {compact(a.details) || (a.hiddenKeys.length ? "" : "(no extra fields)")}

@@ -77,7 +77,7 @@ export function AgentsTable({
                   <Owner agent={a} />
                 </span>
               </Td>
-              <Td className="hidden max-w-72 xl:table-cell">
+              <Td className="hidden max-w-64 xl:table-cell">
                 <Owner agent={a} />
               </Td>
               <Td muted className="hidden xl:table-cell"><Time value={a.firstSeen} /></Td>

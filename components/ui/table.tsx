@@ -138,12 +138,12 @@ export function Th({ numeric, align = numeric ? "right" : "left", sort, classNam
           prefetch={false}
           href={sort.href}
           title={sort.title ?? (typeof children === "string" ? `Sort by ${children.toLowerCase()}` : undefined)}
-          className={`group inline-flex items-center gap-1 hover:text-slate-900 dark:hover:text-white ${align === "right" ? "flex-row-reverse" : ""} ${
+          className={`group relative inline-flex items-center gap-1 hover:text-slate-900 dark:hover:text-white ${align === "right" ? "flex-row-reverse" : ""} ${
             sort.active ? "text-slate-900 dark:text-white" : ""
           }`}
         >
           {children}
-          <SortIndicator active={sort.active} dir={sort.dir} />
+          <SortIndicator active={sort.active} dir={sort.dir} side={align === "right" ? "left" : "right"} />
         </Link>
       ) : (
         children
@@ -152,8 +152,15 @@ export function Th({ numeric, align = numeric ? "right" : "left", sort, classNam
   );
 }
 
-function SortIndicator({ active, dir }: { active: boolean; dir: "asc" | "desc" }) {
-  if (!active) return <span aria-hidden className="text-slate-300 opacity-0 group-hover:opacity-100 dark:text-slate-600">↕</span>;
+/** ▲/▼ on the sorted column; elsewhere a ↕ on hover that takes no width (headers stay as narrow as their text). */
+function SortIndicator({ active, dir, side }: { active: boolean; dir: "asc" | "desc"; side: "left" | "right" }) {
+  if (!active) {
+    return (
+      <span aria-hidden className={`absolute ${side === "right" ? "left-full ml-0.5" : "right-full mr-0.5"} text-slate-300 opacity-0 group-hover:opacity-100 dark:text-slate-600`}>
+        ↕
+      </span>
+    );
+  }
   return <span aria-hidden className="text-sky-700 dark:text-sky-400">{dir === "asc" ? "▲" : "▼"}</span>;
 }
 
@@ -199,9 +206,9 @@ export function RowTh({ numeric, align, mono, muted, nowrap, className = "", ...
 }
 
 /** A long value on one line, cut at the cell's width (or `max`), in full on hover. */
-export function Truncate({ value, max = "max-w-xs", className = "" }: { value: string; max?: string; className?: string }) {
+export function Truncate({ value, title = value, max = "max-w-xs", className = "" }: { value: string; title?: string; max?: string; className?: string }) {
   return (
-    <span className={`block truncate ${max} ${className}`} title={value}>
+    <span className={`block truncate ${max} ${className}`} title={title}>
       {value}
     </span>
   );

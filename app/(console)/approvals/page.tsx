@@ -2,7 +2,7 @@ import Link from "next/link";
 import { DecisionsOverTime, OfficeDecisions } from "@/components/charts/approval-charts";
 import { Badge, DecisionBadge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
-import { TBody, THead, Table, Td, Th, Tr } from "@/components/ui/table";
+import { TBody, THead, Table, Td, Th, Tr, Truncate } from "@/components/ui/table";
 import { Stat, StatGrid } from "@/components/ui/stat";
 import { requireUser } from "@/lib/auth/session";
 import { formatCount, formatTime, userKeyLabel } from "@/lib/presentation/format";
@@ -169,7 +169,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
                 const uq = `&user=${encodeURIComponent(u.user)}`;
                 return (
                   <Tr key={u.user}>
-                    <Td className="[overflow-wrap:anywhere]" title={u.user}>{userKeyLabel(u.user)}</Td>
+                    <Td><Truncate value={userKeyLabel(u.user)} title={u.user} max="max-w-40" /></Td>
                     <Td numeric><NumLink n={u.userPermanent} href={explore(`${uq}&decisionSource=user_permanent`)} /></Td>
                     <Td numeric><NumLink n={u.userTemporary} href={explore(`${uq}&decisionSource=user_temporary`)} /></Td>
                     <Td numeric><NumLink n={u.config} href={explore(`${uq}&decisionSource=config`)} /></Td>
