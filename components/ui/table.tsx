@@ -26,7 +26,7 @@ const TABLE_VARS: Record<Variant | "dense", string> = {
   // Many columns (the Explorer): tighter cells, still a 20 px line.
   dense: "[--cell-px:0.5rem] [--cell-edge:0.5rem] [--cell-py:0.25rem]",
   // The header band takes the Card's own background, so the table reads as part of the Card.
-  bare: "[--cell-px:0.5rem] [--cell-edge:0rem] [--cell-py:0.3125rem] [&_thead_th]:bg-white dark:[&_thead_th]:bg-slate-900",
+  bare: "[--cell-px:0.375rem] [--cell-edge:0rem] [--cell-py:0.3125rem] [&_thead_th]:bg-white dark:[&_thead_th]:bg-slate-900",
 };
 
 export interface TableProps {
@@ -121,16 +121,18 @@ export interface ThProps extends Omit<ComponentProps<"th">, "align"> {
   numeric?: boolean;
   align?: Align;
   sort?: SortState;
+  /** Keep the header on one line (default); false lets a long header wrap in a narrow table. */
+  nowrap?: boolean;
 }
 
 /** A column header: sticky in a scrolling table, optionally a sort link with its indicator. */
-export function Th({ numeric, align = numeric ? "right" : "left", sort, className = "", children, scope = "col", ...rest }: ThProps) {
+export function Th({ numeric, align = numeric ? "right" : "left", sort, nowrap = true, className = "", children, scope = "col", ...rest }: ThProps) {
   const ariaSort = sort?.active ? (sort.dir === "asc" ? "ascending" : "descending") : undefined;
   return (
     <th
       scope={scope}
       aria-sort={ariaSort}
-      className={`sticky top-0 z-10 whitespace-nowrap border-b border-slate-200 bg-slate-50 dark:bg-slate-900 py-(--cell-py) font-medium text-slate-500 dark:border-slate-800 dark:text-slate-400 ${EDGES} ${ALIGN[align]} ${className}`}
+      className={`sticky top-0 z-10 ${nowrap ? "whitespace-nowrap" : "align-bottom"} border-b border-slate-200 bg-slate-50 dark:bg-slate-900 py-(--cell-py) font-medium text-slate-500 dark:border-slate-800 dark:text-slate-400 ${EDGES} ${ALIGN[align]} ${className}`}
       {...rest}
     >
       {sort ? (

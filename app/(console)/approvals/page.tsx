@@ -156,12 +156,12 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
             <THead>
               <tr>
                 <Th>User</Th>
-                <Th numeric>Always allow</Th>
-                <Th numeric>Allow once</Th>
+                <Th numeric nowrap={false}>Always allow</Th>
+                <Th numeric nowrap={false}>Allow once</Th>
                 <Th numeric>Config</Th>
-                <Th numeric>Auto writes</Th>
+                <Th numeric nowrap={false}>Auto writes</Th>
                 <Th numeric>Rejected</Th>
-                <Th numeric>Office auto</Th>
+                <Th numeric nowrap={false}>Office auto</Th>
               </tr>
             </THead>
             <TBody>
@@ -169,7 +169,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
                 const uq = `&user=${encodeURIComponent(u.user)}`;
                 return (
                   <Tr key={u.user}>
-                    <Td><Truncate value={userKeyLabel(u.user)} title={u.user} max="max-w-40" /></Td>
+                    <Td><Truncate value={userKeyLabel(u.user)} title={u.user} max="max-w-32" /></Td>
                     <Td numeric><NumLink n={u.userPermanent} href={explore(`${uq}&decisionSource=user_permanent`)} /></Td>
                     <Td numeric><NumLink n={u.userTemporary} href={explore(`${uq}&decisionSource=user_temporary`)} /></Td>
                     <Td numeric><NumLink n={u.config} href={explore(`${uq}&decisionSource=config`)} /></Td>
