@@ -4,6 +4,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { columnVisibilityFeature, createColumnHelper, tableFeatures, useTable } from "@tanstack/react-table";
 import type { ExploreRow } from "@/lib/explore/columns";
+import { TBody, THead, Table, Td, Th, Tr } from "@/components/ui/table";
 import { useColumnVisibility, type Visibility } from "./column-visibility";
 import { sourceLabel } from "@/lib/domain/vocabulary";
 import { formatTime } from "@/lib/presentation/format";
@@ -258,11 +259,6 @@ const columns = helper.columns([
   helper.accessor("serviceVersion", { id: "version", header: COLUMN_INFO.version.label, cell: (c) => c.getValue() ?? <Empty /> }),
 ]);
 
-function SortIndicator({ active, dir }: { active: boolean; dir: "asc" | "desc" }) {
-  if (!active) return <span aria-hidden className="text-slate-300 opacity-0 group-hover:opacity-100 dark:text-slate-600">↕</span>;
-  return <span aria-hidden className="text-sky-700 dark:text-sky-400">{dir === "asc" ? "▲" : "▼"}</span>;
-}
-
 export interface EventsTableProps {
   rows: ExploreRow[];
   sort: string;
@@ -291,107 +287,82 @@ export function EventsTable({ rows, sort, dir, sortHrefs, summary, actions, empt
   const visibleCount = table.getVisibleLeafColumns().length;
 
   return (
-    <section aria-label="Events" className="rounded-lg border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900">
-      <div className="flex flex-wrap items-center gap-x-4 gap-y-2 border-b border-slate-200 px-3 py-2 dark:border-slate-800">
-        <div className="min-w-0 flex-1 text-xs text-slate-600 dark:text-slate-400">{summary}</div>
-        <div className="flex flex-wrap items-center gap-2">
-          <details className="group/cols relative">
-            <summary className="btn-secondary cursor-pointer list-none py-1 text-xs [&::-webkit-details-marker]:hidden">
-              Columns <span className="ml-1 text-slate-400">{visibleCount}</span>
-            </summary>
-            <div className="absolute right-0 z-30 mt-1 w-64 rounded-md border border-slate-200 bg-white p-2 shadow-lg dark:border-slate-700 dark:bg-slate-900">
-              <fieldset>
-                <legend className="px-1 pb-1 text-[11px] font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">
-                  Show columns
-                </legend>
-                <div className="grid grid-cols-2 gap-x-2">
-                  {hideable.map((column) => (
-                    <label
-                      key={column.id}
-                      className="flex cursor-pointer items-center gap-1.5 rounded px-1 py-0.5 text-xs hover:bg-slate-50 dark:hover:bg-slate-800"
-                    >
-                      <input
-                        type="checkbox"
-                        className="accent-sky-700"
-                        checked={column.getIsVisible()}
-                        onChange={(e) => column.toggleVisibility(e.target.checked)}
-                      />
-                      {COLUMN_INFO[column.id]?.label ?? column.id}
-                    </label>
-                  ))}
-                </div>
-              </fieldset>
-              <button type="button" className="link mt-2 px-1 text-xs" onClick={resetColumns}>
-                Reset to default columns
-              </button>
-            </div>
-          </details>
-          {actions}
-        </div>
+    <Table
+      region={{ label: "Events" }}
+      className="shadow-sm"
+      maxHeight="max-h-[calc(100vh-17rem)] min-h-72"
+      empty={rows.length === 0 ? empty : undefined}
+      toolbar={
+        <>
+          <div className="min-w-0 flex-1 text-xs text-slate-600 dark:text-slate-400">{summary}</div>
+          <div className="flex flex-wrap items-center gap-2">
+            <ColumnChooser hideable={hideable} visibleCount={visibleCount} reset={resetColumns} />
+            {actions}
+          </div>
+        </>
+      }
+      dense
+    >
+      <THead>
+        {table.getHeaderGroups().map((group) => (
+          <tr key={group.id}>
+            {group.headers.map((header) => {
+              const info = COLUMN_INFO[header.column.id];
+              const sortKey = info?.sort;
+              const href = sortKey ? sortHrefs[sortKey] : undefined;
+              return (
+                <Th
+                  key={header.id}
+                  numeric={info?.align === "right"}
+                  sort={href ? { href, active: sortKey === sort, dir, title: `Sort by ${info.label.toLowerCase()}` } : undefined}
+                >
+                  <table.FlexRender header={header} />
+                </Th>
+              );
+            })}
+          </tr>
+        ))}
+      </THead>
+      <TBody>
+        {table.getRowModel().rows.map((row) => (
+          <Tr key={row.id}>
+            {row.getVisibleCells().map((cell) => {
+              const info = COLUMN_INFO[cell.column.id];
+              return (
+                <Td key={cell.id} nowrap numeric={info?.align === "right"} className={info?.className}>
+                  <table.FlexRender cell={cell} />
+                </Td>
+              );
+            })}
+          </Tr>
+        ))}
+      </TBody>
+    </Table>
+  );
+}
+
+function ColumnChooser({ hideable, visibleCount, reset }: { hideable: { id: string; getIsVisible(): boolean; toggleVisibility(v: boolean): void }[]; visibleCount: number; reset: () => void }) {
+  return (
+    <details className="group/cols relative">
+      <summary className="btn-secondary cursor-pointer list-none py-1 text-xs [&::-webkit-details-marker]:hidden">
+        Columns <span className="ml-1 text-slate-400">{visibleCount}</span>
+      </summary>
+      <div className="absolute right-0 z-30 mt-1 w-64 rounded-md border border-slate-200 bg-white p-2 shadow-lg dark:border-slate-700 dark:bg-slate-900">
+        <fieldset>
+          <legend className="px-1 pb-1 text-[11px] font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Show columns</legend>
+          <div className="grid grid-cols-2 gap-x-2">
+            {hideable.map((column) => (
+              <label key={column.id} className="flex cursor-pointer items-center gap-1.5 rounded px-1 py-0.5 text-xs hover:bg-slate-50 dark:hover:bg-slate-800">
+                <input type="checkbox" className="accent-sky-700" checked={column.getIsVisible()} onChange={(e) => column.toggleVisibility(e.target.checked)} />
+                {COLUMN_INFO[column.id]?.label ?? column.id}
+              </label>
+            ))}
+          </div>
+        </fieldset>
+        <button type="button" className="link mt-2 px-1 text-xs" onClick={reset}>
+          Reset to default columns
+        </button>
       </div>
-      {rows.length === 0 ? (
-        empty
-      ) : (
-        <div className="max-h-[calc(100vh-17rem)] min-h-72 overflow-auto">
-          <table className="w-full border-separate border-spacing-0 text-xs">
-            <thead>
-              {table.getHeaderGroups().map((group) => (
-                <tr key={group.id}>
-                  {group.headers.map((header) => {
-                    const info = COLUMN_INFO[header.column.id];
-                    const sortKey = info?.sort;
-                    const active = sortKey !== undefined && sortKey === sort;
-                    const href = sortKey ? sortHrefs[sortKey] : undefined;
-                    return (
-                      <th
-                        key={header.id}
-                        scope="col"
-                        aria-sort={active ? (dir === "asc" ? "ascending" : "descending") : undefined}
-                        className={`sticky top-0 z-10 whitespace-nowrap border-b border-slate-200 bg-slate-50 px-2 py-1.5 font-semibold text-slate-600 dark:border-slate-800 dark:bg-slate-900 dark:text-slate-300 ${
-                          info?.align === "right" ? "text-right" : "text-left"
-                        }`}
-                      >
-                        {href ? (
-                          <Link
-                            prefetch={false}
-                            href={href}
-                            className={`group inline-flex items-center gap-1 hover:text-slate-900 dark:hover:text-white ${info?.align === "right" ? "flex-row-reverse" : ""}`}
-                            title={`Sort by ${info.label.toLowerCase()}`}
-                          >
-                            <table.FlexRender header={header} />
-                            <SortIndicator active={active} dir={dir} />
-                          </Link>
-                        ) : (
-                          <table.FlexRender header={header} />
-                        )}
-                      </th>
-                    );
-                  })}
-                </tr>
-              ))}
-            </thead>
-            <tbody>
-              {table.getRowModel().rows.map((row) => (
-                <tr key={row.id} className="hover:bg-sky-50/60 dark:hover:bg-slate-800/60">
-                  {row.getVisibleCells().map((cell) => {
-                    const info = COLUMN_INFO[cell.column.id];
-                    return (
-                      <td
-                        key={cell.id}
-                        className={`whitespace-nowrap border-b border-slate-100 px-2 py-1 leading-5 text-slate-700 dark:border-slate-800/80 dark:text-slate-300 ${
-                          info?.align === "right" ? "text-right tabular-nums" : ""
-                        } ${info?.className ?? ""}`}
-                      >
-                        <table.FlexRender cell={cell} />
-                      </td>
-                    );
-                  })}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </section>
+    </details>
   );
 }

@@ -5,6 +5,7 @@ import { Badge, DecisionBadge, SourceBadge } from "@/components/ui/badge";
 import { openAlertsBySeverity } from "@/lib/detections/alerts";
 import { LEVEL_INFO, LEVELS_HOTTEST_FIRST } from "@/lib/presentation/alert-labels";
 import type { RuleLevel } from "@/lib/detections/types";
+import { NoValue, TBody, THead, Table, Td, Th, Tr } from "@/components/ui/table";
 import { recordContentView } from "@/lib/audit";
 import { exploreHref } from "@/lib/explore/url";
 import type { ConsoleUser } from "@/lib/auth/session";
@@ -253,54 +254,52 @@ export async function HomeDashboard({ user, window: w, now = new Date() }: { use
             {o.rejections.rows.length === 0 ? (
               <p className="text-xs text-slate-500">No tool call was rejected in {period}.</p>
             ) : (
-              <div className="overflow-x-auto">
-                <table className="w-full text-left text-xs" aria-labelledby="rejections-heading">
-                  <thead className="text-slate-500">
-                    <tr>
-                      <th scope="col" className="py-1 pr-3 font-medium">Time (prompt)</th>
-                      <th scope="col" className="py-1 pr-3 font-medium">Person</th>
-                      <th scope="col" className="py-1 pr-3 font-medium">Tool</th>
-                      {user.canReadContent && <th scope="col" className="py-1 pr-3 font-medium">Command or target</th>}
-                      <th scope="col" className="py-1 font-medium">Decided by</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {o.rejections.rows.map((r) => (
-                      <tr key={r.eventId} className="border-t border-slate-100 align-top dark:border-slate-800">
-                        <td className="whitespace-nowrap py-1.5 pr-3 tabular-nums">
-                          {r.promptId ? (
-                            <Link className="link" href={`/prompts/${r.promptId}`} title="Open the prompt">
-                              {time(r.time)}
-                            </Link>
-                          ) : (
-                            time(r.time)
-                          )}
-                        </td>
-                        <td className="whitespace-nowrap py-1.5 pr-3" title={r.person.query ?? undefined}>
-                          {r.person.query ? (
-                            <Link className="link" href={exploreHref({ user: r.person.query, window: w })}>
-                              {r.person.label}
-                            </Link>
-                          ) : (
-                            r.person.label
-                          )}
-                        </td>
-                        <td className="whitespace-nowrap py-1.5 pr-3">
-                          <span className="font-mono">{r.tool}</span>
-                          {r.mcpServer && <span className="text-slate-500"> · {r.mcpServer}</span>}
-                          <span className="ml-1.5">
-                            <SourceBadge source={r.source} />
-                          </span>
-                        </td>
-                        {user.canReadContent && <td className="max-w-md py-1.5 pr-3 font-mono [overflow-wrap:anywhere]">{r.target ?? <span className="text-slate-400">–</span>}</td>}
-                        <td className="py-1.5">
-                          <DecisionBadge decision={null} source={r.decisionSource} />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table variant="bare" labelledBy="rejections-heading">
+                <THead>
+                  <tr>
+                    <Th>Time (prompt)</Th>
+                    <Th>Person</Th>
+                    <Th>Tool</Th>
+                    {user.canReadContent && <Th>Command or target</Th>}
+                    <Th>Decided by</Th>
+                  </tr>
+                </THead>
+                <TBody>
+                  {o.rejections.rows.map((r) => (
+                    <Tr key={r.eventId}>
+                      <Td nowrap className="tabular-nums">
+                        {r.promptId ? (
+                          <Link className="link" href={`/prompts/${r.promptId}`} title="Open the prompt">
+                            {time(r.time)}
+                          </Link>
+                        ) : (
+                          time(r.time)
+                        )}
+                      </Td>
+                      <Td nowrap title={r.person.query ?? undefined}>
+                        {r.person.query ? (
+                          <Link className="link" href={exploreHref({ user: r.person.query, window: w })}>
+                            {r.person.label}
+                          </Link>
+                        ) : (
+                          r.person.label
+                        )}
+                      </Td>
+                      <Td nowrap>
+                        <span className="font-mono">{r.tool}</span>
+                        {r.mcpServer && <span className="text-slate-500"> · {r.mcpServer}</span>}
+                        <span className="ml-1.5">
+                          <SourceBadge source={r.source} />
+                        </span>
+                      </Td>
+                      {user.canReadContent && <Td mono className="max-w-md [overflow-wrap:anywhere]">{r.target ?? <NoValue />}</Td>}
+                      <Td>
+                        <DecisionBadge decision={null} source={r.decisionSource} />
+                      </Td>
+                    </Tr>
+                  ))}
+                </TBody>
+              </Table>
             )}
           </Section>
 

@@ -4,6 +4,7 @@ import { useActionState, useEffect, useState, type ReactNode } from "react";
 import { syncComplianceNowAction, type SyncNowState } from "@/lib/actions/compliance";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
+import { RowTh, TBody, THead, Table, Td, Th, Tr } from "@/components/ui/table";
 import type { ConnectorStatus, JobStatusView, StreamStatus } from "@/lib/compliance/sync/status";
 import type { Tone } from "@/lib/presentation/labels";
 
@@ -155,42 +156,40 @@ export function ComplianceSyncPanel({ initial, form }: { initial: ConnectorStatu
         </Card>
       </div>
       <Card title="Streams">
-        <div className="overflow-x-auto">
-          <table className="w-full text-left text-xs">
-            <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800 dark:text-slate-400">
-              <tr>
-                <th scope="col" className="px-2 py-2 font-medium">Stream</th>
-                <th scope="col" className="px-2 py-2 font-medium">Last run (UTC)</th>
-                <th scope="col" className="px-2 py-2 font-medium">Last success (UTC)</th>
-                <th scope="col" className="px-2 py-2 text-right font-medium">Records pulled</th>
-                <th scope="col" className="px-2 py-2 font-medium">Newest record (UTC)</th>
-                <th scope="col" className="px-2 py-2 text-right font-medium">Lag</th>
-                <th scope="col" className="px-2 py-2 font-medium">State</th>
-              </tr>
-            </thead>
-            <tbody>
-              {status.streams.map((s) => (
-                <tr key={s.stream} data-stream={s.stream} className="border-b border-slate-100 align-top last:border-0 dark:border-slate-800">
-                  <th scope="row" className="px-2 py-2 font-medium">
-                    {s.label}
-                    <span className="block font-normal text-slate-500 dark:text-slate-400">{s.description}</span>
-                  </th>
-                  <td className="whitespace-nowrap px-2 py-2 tabular-nums text-slate-600 dark:text-slate-300">{when(s.lastRunAt, false)}</td>
-                  <td className="whitespace-nowrap px-2 py-2 tabular-nums text-slate-600 dark:text-slate-300">{when(s.lastSuccessAt, false)}</td>
-                  <td className="px-2 py-2 text-right tabular-nums">
-                    {count(s.recordsPulled)}
-                    {s.rejected > 0 && <span className="block text-amber-700 dark:text-amber-400">{count(s.rejected)} malformed</span>}
-                  </td>
-                  <td className="whitespace-nowrap px-2 py-2 tabular-nums text-slate-600 dark:text-slate-300">{when(s.newestRecordAt, false)}</td>
-                  <td className="whitespace-nowrap px-2 py-2 text-right tabular-nums">{lag(s.lagSeconds)}</td>
-                  <td className="min-w-[9rem] px-2 py-2">
-                    <StreamState s={s} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table variant="bare">
+          <THead>
+            <tr>
+              <Th>Stream</Th>
+              <Th>Last run (UTC)</Th>
+              <Th>Last success (UTC)</Th>
+              <Th numeric>Records pulled</Th>
+              <Th>Newest record (UTC)</Th>
+              <Th numeric>Lag</Th>
+              <Th>State</Th>
+            </tr>
+          </THead>
+          <TBody>
+            {status.streams.map((s) => (
+              <Tr key={s.stream} data-stream={s.stream} hover={false}>
+                <RowTh>
+                  {s.label}
+                  <span className="block font-normal text-slate-500 dark:text-slate-400">{s.description}</span>
+                </RowTh>
+                <Td nowrap muted className="tabular-nums">{when(s.lastRunAt, false)}</Td>
+                <Td nowrap muted className="tabular-nums">{when(s.lastSuccessAt, false)}</Td>
+                <Td numeric>
+                  {count(s.recordsPulled)}
+                  {s.rejected > 0 && <span className="block text-amber-700 dark:text-amber-400">{count(s.rejected)} malformed</span>}
+                </Td>
+                <Td nowrap muted className="tabular-nums">{when(s.newestRecordAt, false)}</Td>
+                <Td nowrap numeric>{lag(s.lagSeconds)}</Td>
+                <Td className="min-w-[9rem]">
+                  <StreamState s={s} />
+                </Td>
+              </Tr>
+            ))}
+          </TBody>
+        </Table>
       </Card>
     </div>
   );

@@ -2,6 +2,7 @@ import Link from "next/link";
 import { DecisionsOverTime, OfficeDecisions } from "@/components/charts/approval-charts";
 import { Badge, DecisionBadge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
+import { TBody, THead, Table, Td, Th, Tr, Truncate } from "@/components/ui/table";
 import { Stat, StatGrid } from "@/components/ui/stat";
 import { requireUser } from "@/lib/auth/session";
 import { labelOfPersonKey } from "@/lib/domain/person";
@@ -85,18 +86,18 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
           </Card>
         </div>
         <Card title="Outcome by surface">
-          <table className="w-full text-xs">
-            <thead className="text-slate-500"><tr><th scope="col" className="py-1 text-left font-medium">Surface</th><th scope="col" className="py-1 text-right font-medium">Accepted</th><th scope="col" className="py-1 text-right font-medium">Rejected</th></tr></thead>
-            <tbody>
+          <Table variant="bare">
+            <THead><tr><Th>Surface</Th><Th numeric>Accepted</Th><Th numeric>Rejected</Th></tr></THead>
+            <TBody>
               {Object.entries(s.byOutcome).map(([surface, o]) => (
-                <tr key={surface} className="border-t border-slate-100 dark:border-slate-800">
-                  <td className="py-1">{sourceLabel(surface)}</td>
-                  <td className="py-1 text-right"><NumLink n={o.accept ?? 0} href={explore({ ...filterLink, source: surface, decision: "accept" })} /></td>
-                  <td className="py-1 text-right"><NumLink n={o.reject ?? 0} href={explore({ ...filterLink, source: surface, decision: "reject" })} /></td>
-                </tr>
+                <Tr key={surface}>
+                  <Td>{sourceLabel(surface)}</Td>
+                  <Td numeric><NumLink n={o.accept ?? 0} href={explore({ ...filterLink, source: surface, decision: "accept" })} /></Td>
+                  <Td numeric><NumLink n={o.reject ?? 0} href={explore({ ...filterLink, source: surface, decision: "reject" })} /></Td>
+                </Tr>
               ))}
-            </tbody>
-          </table>
+            </TBody>
+          </Table>
           <h3 className="mb-1 mt-4 text-[11px] font-semibold uppercase tracking-wide text-slate-500">Office accept decisions (tool executions)</h3>
           {s.office.length ? <OfficeDecisions data={s.office} baseQuery={`&${rangeQuery(w)}`} /> : <p className="text-xs text-slate-500">No Office tool executions in this window.</p>}
         </Card>
@@ -115,103 +116,101 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
         {esc.length === 0 ? (
           <p className="rounded-md border border-dashed border-slate-300 px-3 py-3 text-xs text-slate-500 dark:border-slate-700">None in this window.</p>
         ) : (
-          <div className="overflow-x-auto rounded-md border border-red-200 bg-white dark:border-red-900 dark:bg-slate-900">
-            <table className="w-full text-left text-xs">
-              <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800">
-                <tr>
-                  <th scope="col" className="px-3 py-2 font-medium">User</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Tool</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Rejected</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Then approved</th>
-                  <th scope="col" className="px-3 py-2 font-medium">After</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Match</th>
-                </tr>
-              </thead>
-              <tbody>
-                {esc.map((e) => (
-                  <tr key={e.rejected.eventId} className="border-b border-slate-100 align-top last:border-0 dark:border-slate-800">
-                    <td className="px-3 py-2" title={e.user}>{labelOfPersonKey(e.user)}</td>
-                    <td className="px-3 py-2 font-mono">{e.tool}</td>
-                    <td className="px-3 py-2">
-                      <DecisionBadge decision="reject" source={e.rejected.source} />
-                      {e.rejected.target && <div className="mt-1 font-mono [overflow-wrap:anywhere]">{e.rejected.target}</div>}
-                      <div className="mt-1">{e.rejected.promptId ? <Link className="link" href={`/prompts/${e.rejected.promptId}`}>{formatTime(e.rejected.time)}</Link> : formatTime(e.rejected.time)}</div>
-                    </td>
-                    <td className="px-3 py-2">
-                      <DecisionBadge decision="accept" source={e.accepted.source} />
-                      {e.accepted.target && <div className="mt-1 font-mono [overflow-wrap:anywhere]">{e.accepted.target}</div>}
-                      <div className="mt-1">{e.accepted.promptId ? <Link className="link" href={`/prompts/${e.accepted.promptId}`}>{formatTime(e.accepted.time)}</Link> : formatTime(e.accepted.time)}</div>
-                    </td>
-                    <td className="px-3 py-2 tabular-nums">{e.gapSeconds} s</td>
-                    <td className="px-3 py-2"><Badge tone={e.similarity === "same tool" ? "slate" : "red"}>{e.similarity}</Badge></td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table tone="red">
+            <THead>
+              <tr>
+                <Th>User</Th>
+                <Th>Tool</Th>
+                <Th>Rejected</Th>
+                <Th>Then approved</Th>
+                <Th>After</Th>
+                <Th>Match</Th>
+              </tr>
+            </THead>
+            <TBody>
+              {esc.map((e) => (
+                <Tr key={e.rejected.eventId}>
+                  <Td title={e.user}>{labelOfPersonKey(e.user)}</Td>
+                  <Td mono>{e.tool}</Td>
+                  <Td>
+                    <DecisionBadge decision="reject" source={e.rejected.source} />
+                    {e.rejected.target && <div className="mt-1 font-mono [overflow-wrap:anywhere]">{e.rejected.target}</div>}
+                    <div className="mt-1">{e.rejected.promptId ? <Link className="link" href={`/prompts/${e.rejected.promptId}`}>{formatTime(e.rejected.time)}</Link> : formatTime(e.rejected.time)}</div>
+                  </Td>
+                  <Td>
+                    <DecisionBadge decision="accept" source={e.accepted.source} />
+                    {e.accepted.target && <div className="mt-1 font-mono [overflow-wrap:anywhere]">{e.accepted.target}</div>}
+                    <div className="mt-1">{e.accepted.promptId ? <Link className="link" href={`/prompts/${e.accepted.promptId}`}>{formatTime(e.accepted.time)}</Link> : formatTime(e.accepted.time)}</div>
+                  </Td>
+                  <Td className="tabular-nums">{e.gapSeconds} s</Td>
+                  <Td><Badge tone={e.similarity === "same tool" ? "slate" : "red"}>{e.similarity}</Badge></Td>
+                </Tr>
+              ))}
+            </TBody>
+          </Table>
         )}
       </section>
 
       <div className="mt-6 grid gap-4 lg:grid-cols-2">
         <Card title="Per user (most “always allow” first)">
-          <table className="w-full text-xs">
-            <thead className="text-slate-500">
+          <Table variant="bare">
+            <THead>
               <tr>
-                <th scope="col" className="py-1 text-left font-medium">User</th>
-                <th scope="col" className="py-1 text-right font-medium">Always allow</th>
-                <th scope="col" className="py-1 text-right font-medium">Allow once</th>
-                <th scope="col" className="py-1 text-right font-medium">Config</th>
-                <th scope="col" className="py-1 text-right font-medium">Auto writes</th>
-                <th scope="col" className="py-1 text-right font-medium">Rejected</th>
-                <th scope="col" className="py-1 text-right font-medium">Office auto</th>
+                <Th>User</Th>
+                <Th numeric nowrap={false}>Always allow</Th>
+                <Th numeric nowrap={false}>Allow once</Th>
+                <Th numeric>Config</Th>
+                <Th numeric nowrap={false}>Auto writes</Th>
+                <Th numeric>Rejected</Th>
+                <Th numeric nowrap={false}>Office auto</Th>
               </tr>
-            </thead>
-            <tbody>
+            </THead>
+            <TBody>
               {s.perUser.map((u) => {
                 const uq: ExploreLink = { user: u.user };
                 return (
-                  <tr key={u.user} className="border-t border-slate-100 dark:border-slate-800">
-                    <td className="py-1 [overflow-wrap:anywhere]" title={u.user}>{labelOfPersonKey(u.user)}</td>
-                    <td className="py-1 text-right"><NumLink n={u.userPermanent} href={explore({ ...uq, decisionSource: "user_permanent" })} /></td>
-                    <td className="py-1 text-right"><NumLink n={u.userTemporary} href={explore({ ...uq, decisionSource: "user_temporary" })} /></td>
-                    <td className="py-1 text-right"><NumLink n={u.config} href={explore({ ...uq, decisionSource: "config" })} /></td>
-                    <td className="py-1 text-right tabular-nums">{formatCount(u.autoApprovedWrites)}</td>
-                    <td className="py-1 text-right"><NumLink n={u.rejected} href={explore({ ...uq, decision: "reject" })} /></td>
-                    <td className="py-1 text-right tabular-nums">{formatCount(u.officeAutoAccept)}</td>
-                  </tr>
+                  <Tr key={u.user}>
+                    <Td><Truncate value={labelOfPersonKey(u.user)} title={u.user} max="max-w-32" /></Td>
+                    <Td numeric><NumLink n={u.userPermanent} href={explore({ ...uq, decisionSource: "user_permanent" })} /></Td>
+                    <Td numeric><NumLink n={u.userTemporary} href={explore({ ...uq, decisionSource: "user_temporary" })} /></Td>
+                    <Td numeric><NumLink n={u.config} href={explore({ ...uq, decisionSource: "config" })} /></Td>
+                    <Td numeric>{formatCount(u.autoApprovedWrites)}</Td>
+                    <Td numeric><NumLink n={u.rejected} href={explore({ ...uq, decision: "reject" })} /></Td>
+                    <Td numeric>{formatCount(u.officeAutoAccept)}</Td>
+                  </Tr>
                 );
               })}
-            </tbody>
-          </table>
+            </TBody>
+          </Table>
         </Card>
         <Card title="Per tool (most approved by policy first)">
-          <table className="w-full text-xs">
-            <thead className="text-slate-500">
+          <Table variant="bare">
+            <THead>
               <tr>
-                <th scope="col" className="py-1 text-left font-medium">Tool</th>
-                <th scope="col" className="py-1 text-right font-medium">Config</th>
-                <th scope="col" className="py-1 text-right font-medium">Hook</th>
-                <th scope="col" className="py-1 text-right font-medium">Always allow</th>
-                <th scope="col" className="py-1 text-right font-medium">Rejected</th>
-                <th scope="col" className="py-1 text-right font-medium">All</th>
+                <Th>Tool</Th>
+                <Th numeric>Config</Th>
+                <Th numeric>Hook</Th>
+                <Th numeric>Always allow</Th>
+                <Th numeric>Rejected</Th>
+                <Th numeric>All</Th>
               </tr>
-            </thead>
-            <tbody>
+            </THead>
+            <TBody>
               {s.perTool.map((t) => {
                 const tq: ExploreLink = { tool: t.tool, mcpServer: t.mcpServer };
                 return (
-                  <tr key={`${t.tool}/${t.mcpServer}`} className="border-t border-slate-100 dark:border-slate-800">
-                    <td className="py-1 font-mono">{t.tool || "(unknown)"}{t.mcpServer && <span className="text-slate-500"> · {t.mcpServer}</span>}</td>
-                    <td className="py-1 text-right"><NumLink n={t.config} href={explore({ ...tq, decisionSource: "config" })} /></td>
-                    <td className="py-1 text-right"><NumLink n={t.hook} href={explore({ ...tq, decisionSource: "hook" })} /></td>
-                    <td className="py-1 text-right"><NumLink n={t.userPermanent} href={explore({ ...tq, decisionSource: "user_permanent" })} /></td>
-                    <td className="py-1 text-right"><NumLink n={t.rejected} href={explore({ ...tq, decision: "reject" })} /></td>
-                    <td className="py-1 text-right"><NumLink n={t.total} href={explore(tq)} /></td>
-                  </tr>
+                  <Tr key={`${t.tool}/${t.mcpServer}`}>
+                    <Td mono>{t.tool || "(unknown)"}{t.mcpServer && <span className="text-slate-500"> · {t.mcpServer}</span>}</Td>
+                    <Td numeric><NumLink n={t.config} href={explore({ ...tq, decisionSource: "config" })} /></Td>
+                    <Td numeric><NumLink n={t.hook} href={explore({ ...tq, decisionSource: "hook" })} /></Td>
+                    <Td numeric><NumLink n={t.userPermanent} href={explore({ ...tq, decisionSource: "user_permanent" })} /></Td>
+                    <Td numeric><NumLink n={t.rejected} href={explore({ ...tq, decision: "reject" })} /></Td>
+                    <Td numeric><NumLink n={t.total} href={explore(tq)} /></Td>
+                  </Tr>
                 );
               })}
-            </tbody>
-          </table>
+            </TBody>
+          </Table>
         </Card>
       </div>
 

@@ -1,5 +1,6 @@
 import { auditEntriesFor } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
+import { TBody, THead, Table, Td, Th, Tr } from "@/components/ui/table";
 import { formatTime } from "@/lib/presentation/format";
 
 export const dynamic = "force-dynamic";
@@ -13,31 +14,29 @@ export default async function AuditPage() {
     <div className="mx-auto max-w-6xl">
       <h1 className="text-lg font-semibold tracking-tight">Audit log</h1>
       <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">The latest {entries.length} entries for tenant {user.tenantSlug}{user.isOwner ? " and the instance" : ""}.</p>
-      <div className="mt-4 overflow-x-auto rounded-md border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-        <table className="w-full text-left text-xs">
-          <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800 dark:text-slate-400">
-            <tr>
-              <th scope="col" className="px-3 py-2 font-medium">Time</th>
-              <th scope="col" className="px-3 py-2 font-medium">Actor</th>
-              <th scope="col" className="px-3 py-2 font-medium">Action</th>
-              <th scope="col" className="px-3 py-2 font-medium">Target</th>
-            </tr>
-          </thead>
-          <tbody>
-            {entries.map((e) => (
-              <tr key={String(e.id)} className="border-b border-slate-100 last:border-0 dark:border-slate-800">
-                <td className="whitespace-nowrap px-3 py-1.5 font-mono text-slate-500">{formatTime(e.at)}</td>
-                <td className="px-3 py-1.5">{e.actor}</td>
-                <td className="px-3 py-1.5 font-mono">
-                  {e.action}
-                  {e.tenantId === null && <span className="ml-1.5 font-sans text-[11px] text-slate-500">(instance)</span>}
-                </td>
-                <td className="px-3 py-1.5 font-mono [overflow-wrap:anywhere]">{e.target ?? ""}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table className="mt-4">
+        <THead>
+          <tr>
+            <Th>Time</Th>
+            <Th>Actor</Th>
+            <Th>Action</Th>
+            <Th>Target</Th>
+          </tr>
+        </THead>
+        <TBody>
+          {entries.map((e) => (
+            <Tr key={String(e.id)}>
+              <Td nowrap mono muted>{formatTime(e.at)}</Td>
+              <Td>{e.actor}</Td>
+              <Td mono>
+                {e.action}
+                {e.tenantId === null && <span className="ml-1.5 font-sans text-[11px] text-slate-500">(instance)</span>}
+              </Td>
+              <Td mono className="[overflow-wrap:anywhere]">{e.target ?? ""}</Td>
+            </Tr>
+          ))}
+        </TBody>
+      </Table>
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
+import { RowTh, TBody, THead, Table, Td, Th, Tr } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/session";
 import { COVERAGE_SURFACES, sourceLabel } from "@/lib/domain/vocabulary";
 import { formatCount, formatTime } from "@/lib/presentation/format";
@@ -39,94 +40,90 @@ export default async function CoveragePage({ searchParams }: { searchParams: Pro
         {" "}<em>partial</em>: older, or the layer covers the surface only in part; <em>silent</em>: the layer can report here but nothing arrived; <em>n/a</em>: the layer cannot see this surface.
       </p>
 
-      <div className="mt-4 overflow-x-auto rounded-md border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-        <table className="w-full min-w-[60rem] text-left text-xs" aria-label="Coverage matrix">
-          <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800 dark:text-slate-400">
-            <tr>
-              <th scope="col" className="px-3 py-2 font-medium">Layer</th>
-              {COVERAGE_SURFACES.map((s) => <th key={s.id} scope="col" className="px-2 py-2 font-medium">{s.label}</th>)}
-            </tr>
-          </thead>
-          <tbody>
-            {LAYERS.map((l) => (
-              <tr key={l.id} className="border-b border-slate-100 last:border-0 dark:border-slate-800">
-                <th scope="row" className="whitespace-nowrap px-3 py-2 font-medium">{l.label}</th>
-                {COVERAGE_SURFACES.map((s) => {
-                  const x = cell(l.id, s.id);
-                  return (
-                    <td key={s.id} className="px-1.5 py-1.5">
-                      <div data-cell={`${l.id}:${s.id}`} className={`rounded px-2 py-1 ring-1 ring-inset ${CELL_STYLE[x.status]}`} title={x.capability === "partial" ? "This layer covers the surface only in part" : undefined}>
-                        <div className="font-medium">{CELL_LABEL[x.status]}</div>
-                        {x.records > 0 && <div className="tabular-nums">{formatCount(x.records)}</div>}
-                        {x.lastSeen && <div className="text-[10px] opacity-80">{formatTime(x.lastSeen).slice(0, 16)}</div>}
-                      </div>
-                    </td>
-                  );
-                })}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table className="mt-4" dense label="Coverage matrix" tableClassName="min-w-[60rem]">
+        <THead>
+          <tr>
+            <Th>Layer</Th>
+            {COVERAGE_SURFACES.map((s) => <Th key={s.id}>{s.label}</Th>)}
+          </tr>
+        </THead>
+        <TBody>
+          {LAYERS.map((l) => (
+            <Tr key={l.id} hover={false}>
+              <RowTh nowrap className="align-middle">{l.label}</RowTh>
+              {COVERAGE_SURFACES.map((s) => {
+                const x = cell(l.id, s.id);
+                return (
+                  <Td key={s.id}>
+                    <div data-cell={`${l.id}:${s.id}`} className={`rounded px-2 py-1 ring-1 ring-inset ${CELL_STYLE[x.status]}`} title={x.capability === "partial" ? "This layer covers the surface only in part" : undefined}>
+                      <div className="font-medium">{CELL_LABEL[x.status]}</div>
+                      {x.records > 0 && <div className="tabular-nums">{formatCount(x.records)}</div>}
+                      {x.lastSeen && <div className="text-[10px] opacity-80">{formatTime(x.lastSeen).slice(0, 16)}</div>}
+                    </div>
+                  </Td>
+                );
+              })}
+            </Tr>
+          ))}
+        </TBody>
+      </Table>
 
       <section className="mt-6">
         <h2 className="mb-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">People with a gap ({c.people.length})</h2>
         {c.people.length === 0 ? (
           <p className="rounded-md border border-dashed border-slate-300 px-3 py-3 text-xs text-slate-500 dark:border-slate-700">Nobody seen in one source is silent in another.</p>
         ) : (
-          <div className="overflow-x-auto rounded-md border border-amber-200 bg-white dark:border-amber-900 dark:bg-slate-900">
-            <table className="w-full text-left text-xs">
-              <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800">
-                <tr>
-                  <th scope="col" className="px-3 py-2 font-medium">Person</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Gap</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Last seen per source</th>
-                </tr>
-              </thead>
-              <tbody>
-                {c.people.map((p) => (
-                  <tr key={p.person} data-person={p.person} className="border-b border-slate-100 align-top last:border-0 dark:border-slate-800">
-                    <td className="px-3 py-2"><Link className="link" href={`/people/${encodeURIComponent(p.person)}?${rangeQuery(w)}`}>{p.person}</Link></td>
-                    <td className="px-3 py-2"><ul className="space-y-1">{p.gaps.map((g) => <li key={g}><Badge tone="amber">silent</Badge> {g}</li>)}</ul></td>
-                    <td className="px-3 py-2 font-mono text-[11px] text-slate-500">
-                      {Object.entries(p.lastSeen).map(([k, v]) => <div key={k}>{k}: {v ? formatTime(v).slice(0, 16) : "–"}</div>)}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table tone="amber">
+            <THead>
+              <tr>
+                <Th>Person</Th>
+                <Th>Gap</Th>
+                <Th>Last seen per source</Th>
+              </tr>
+            </THead>
+            <TBody>
+              {c.people.map((p) => (
+                <Tr key={p.person} data-person={p.person}>
+                  <Td><Link className="link" href={`/people/${encodeURIComponent(p.person)}?${rangeQuery(w)}`}>{p.person}</Link></Td>
+                  <Td><ul className="space-y-1">{p.gaps.map((g) => <li key={g}><Badge tone="amber">silent</Badge> {g}</li>)}</ul></Td>
+                  <Td mono muted className="text-[11px]">
+                    {Object.entries(p.lastSeen).map(([k, v]) => <div key={k}>{k}: {v ? formatTime(v).slice(0, 16) : "–"}</div>)}
+                  </Td>
+                </Tr>
+              ))}
+            </TBody>
+          </Table>
         )}
       </section>
 
       <div className="mt-6 grid gap-4 lg:grid-cols-2">
         <Card title="Content gates per source">
-          <table className="w-full text-xs">
-            <thead className="text-slate-500">
+          <Table variant="bare">
+            <THead>
               <tr>
-                <th scope="col" className="py-1 text-left font-medium">Source</th>
-                <th scope="col" className="py-1 text-right font-medium">Prompts captured</th>
-                <th scope="col" className="py-1 text-right font-medium">Tool details</th>
-                <th scope="col" className="py-1 text-right font-medium">Raw bodies</th>
-                <th scope="col" className="py-1 text-right font-medium">Truncated</th>
-                <th scope="col" className="py-1 text-right font-medium">Identified</th>
+                <Th>Source</Th>
+                <Th numeric>Prompts captured</Th>
+                <Th numeric>Tool details</Th>
+                <Th numeric>Raw bodies</Th>
+                <Th numeric>Truncated</Th>
+                <Th numeric>Identified</Th>
               </tr>
-            </thead>
-            <tbody>
+            </THead>
+            <TBody>
               {c.contentGates.map((g) => (
-                <tr key={g.source} className="border-t border-slate-100 dark:border-slate-800">
-                  <td className="py-1">{sourceLabel(g.source)}</td>
-                  <td className="py-1 text-right tabular-nums" title={`${g.promptsCaptured} captured, ${g.promptsRedacted} redacted`}>
+                <Tr key={g.source}>
+                  <Td>{sourceLabel(g.source)}</Td>
+                  <Td numeric title={`${g.promptsCaptured} captured, ${g.promptsRedacted} redacted`}>
                     {g.promptsCaptured + g.promptsRedacted === 0 ? "–" : `${g.promptsCaptured} of ${g.promptsCaptured + g.promptsRedacted}`}
-                  </td>
-                  <td className="py-1 text-right tabular-nums">{percent(g.toolDetailsShare)}</td>
-                  <td className="py-1 text-right tabular-nums">{g.rawBodies ? formatCount(g.rawBodies) : "off"}</td>
-                  <td className="py-1 text-right tabular-nums">{percent(g.truncatedShare)}</td>
-                  <td className={`py-1 text-right tabular-nums ${g.identifiedShare < 0.5 ? "text-amber-700 dark:text-amber-400" : ""}`}>{percent(g.identifiedShare)}</td>
-                </tr>
+                  </Td>
+                  <Td numeric>{percent(g.toolDetailsShare)}</Td>
+                  <Td numeric>{g.rawBodies ? formatCount(g.rawBodies) : "off"}</Td>
+                  <Td numeric>{percent(g.truncatedShare)}</Td>
+                  <Td numeric className={g.identifiedShare < 0.5 ? "text-amber-700 dark:text-amber-400" : ""}>{percent(g.identifiedShare)}</Td>
+                </Tr>
               ))}
-            </tbody>
-          </table>
+            </TBody>
+          </Table>
           <p className="mt-2 text-[11px] text-slate-500">Identified: records carrying an email or Claude account (OAuth). API-key, Bedrock and Vertex clients are anonymous unless OTEL_RESOURCE_ATTRIBUTES names the user.</p>
         </Card>
         <Card title="Ingest tokens that went quiet (24 h)">

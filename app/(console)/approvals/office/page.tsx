@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { AcceptDecisionBadge, Badge } from "@/components/ui/badge";
+import { TBody, THead, Table, Td, Th, Tr } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/session";
 import { officeAppLabel } from "@/lib/domain/vocabulary";
 import { formatTime } from "@/lib/presentation/format";
@@ -20,34 +21,32 @@ export default async function OfficeDecisionsPage({ searchParams }: { searchPara
       <nav aria-label="Breadcrumb" className="mb-2 text-xs text-slate-500"><Link className="link" href={`/approvals?${rangeQuery(w)}`}>Approvals</Link> / Office tool executions</nav>
       <h1 className="text-lg font-semibold tracking-tight">Office tool executions{p.decision ? `: ${p.decision}` : ""}{p.readWrite ? `, ${p.readWrite}` : ""}</h1>
       <p className="mt-1 text-xs text-slate-500">{rows.length} shown, {w.label.toLowerCase()}.</p>
-      <div className="mt-4 overflow-x-auto rounded-md border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-        <table className="w-full text-left text-xs">
-          <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800">
-            <tr>
-              <th scope="col" className="px-3 py-2 font-medium">Time</th>
-              <th scope="col" className="px-3 py-2 font-medium">User</th>
-              <th scope="col" className="px-3 py-2 font-medium">App</th>
-              <th scope="col" className="px-3 py-2 font-medium">Tool</th>
-              <th scope="col" className="px-3 py-2 font-medium">Decision</th>
-              <th scope="col" className="px-3 py-2 font-medium">Read/write</th>
-              <th scope="col" className="px-3 py-2 font-medium">Result</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={`${r.trace_id}/${r.span_id}`} className="border-b border-slate-100 last:border-0 dark:border-slate-800">
-                <td className="whitespace-nowrap px-3 py-1.5 font-mono"><Link className="link" href={`/traces/${r.trace_id}`}>{formatTime(r.start_time)}</Link></td>
-                <td className="px-3 py-1.5">{r.user_email ?? "–"}</td>
-                <td className="px-3 py-1.5">{r.surface ? officeAppLabel(r.surface) : "–"}</td>
-                <td className="px-3 py-1.5 font-mono">{r.tool_name ?? "–"}</td>
-                <td className="px-3 py-1.5"><AcceptDecisionBadge decision={r.decision} /></td>
-                <td className="px-3 py-1.5">{r.read_write ?? "–"}</td>
-                <td className="px-3 py-1.5">{r.success === false ? <Badge tone="red">failed</Badge> : r.success ? <Badge tone="emerald">ok</Badge> : "–"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table className="mt-4">
+        <THead>
+          <tr>
+            <Th>Time</Th>
+            <Th>User</Th>
+            <Th>App</Th>
+            <Th>Tool</Th>
+            <Th>Decision</Th>
+            <Th>Read/write</Th>
+            <Th>Result</Th>
+          </tr>
+        </THead>
+        <TBody>
+          {rows.map((r) => (
+            <Tr key={`${r.trace_id}/${r.span_id}`}>
+              <Td nowrap mono><Link className="link" href={`/traces/${r.trace_id}`}>{formatTime(r.start_time)}</Link></Td>
+              <Td>{r.user_email ?? "–"}</Td>
+              <Td>{r.surface ? officeAppLabel(r.surface) : "–"}</Td>
+              <Td mono>{r.tool_name ?? "–"}</Td>
+              <Td><AcceptDecisionBadge decision={r.decision} /></Td>
+              <Td>{r.read_write ?? "–"}</Td>
+              <Td>{r.success === false ? <Badge tone="red">failed</Badge> : r.success ? <Badge tone="emerald">ok</Badge> : "–"}</Td>
+            </Tr>
+          ))}
+        </TBody>
+      </Table>
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { ImportForm } from "@/components/compliance/import-form";
+import { TBody, THead, Table, TableEmpty, Td, Th, Tr } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/session";
 import { listComplianceImports } from "@/lib/compliance/import";
 import { formatTime } from "@/lib/presentation/format";
@@ -23,37 +24,35 @@ export default async function ComplianceImportPage() {
         <ImportForm />
       </div>
       <h2 className="mb-2 mt-8 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Recent imports</h2>
-      <div className="overflow-x-auto rounded-md border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-        <table className="w-full text-left text-xs">
-          <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800 dark:text-slate-400">
-            <tr>
-              <th scope="col" className="px-3 py-2 font-medium">Started</th>
-              <th scope="col" className="px-3 py-2 font-medium">File</th>
-              <th scope="col" className="px-3 py-2 font-medium">Status</th>
-              <th scope="col" className="px-3 py-2 text-right font-medium">New</th>
-              <th scope="col" className="px-3 py-2 text-right font-medium">Already stored</th>
-              <th scope="col" className="px-3 py-2 text-right font-medium">Rejected</th>
-              <th scope="col" className="px-3 py-2 font-medium">By</th>
-            </tr>
-          </thead>
-          <tbody>
-            {recent.length === 0 && (
-              <tr><td colSpan={7} className="px-3 py-3 text-center text-slate-500">No imports yet.</td></tr>
-            )}
-            {recent.map((r) => (
-              <tr key={r.id} className="border-b border-slate-100 last:border-0 dark:border-slate-800">
-                <td className="whitespace-nowrap px-3 py-1.5 font-mono text-slate-500">{formatTime(r.createdAt)}</td>
-                <td className="px-3 py-1.5">{r.filename}</td>
-                <td className="px-3 py-1.5">{r.status}</td>
-                <td className="px-3 py-1.5 text-right tabular-nums">{r.accepted}</td>
-                <td className="px-3 py-1.5 text-right tabular-nums">{r.duplicates}</td>
-                <td className={`px-3 py-1.5 text-right tabular-nums ${r.rejected ? "text-red-700 dark:text-red-400" : ""}`}>{r.rejected}</td>
-                <td className="px-3 py-1.5">{r.createdBy}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table>
+        <THead>
+          <tr>
+            <Th>Started</Th>
+            <Th>File</Th>
+            <Th>Status</Th>
+            <Th numeric>New</Th>
+            <Th numeric>Already stored</Th>
+            <Th numeric>Rejected</Th>
+            <Th>By</Th>
+          </tr>
+        </THead>
+        <TBody>
+          {recent.length === 0 && (
+            <TableEmpty colSpan={7}>No imports yet.</TableEmpty>
+          )}
+          {recent.map((r) => (
+            <Tr key={r.id}>
+              <Td nowrap mono muted>{formatTime(r.createdAt)}</Td>
+              <Td>{r.filename}</Td>
+              <Td>{r.status}</Td>
+              <Td numeric>{r.accepted}</Td>
+              <Td numeric>{r.duplicates}</Td>
+              <Td numeric className={r.rejected ? "text-red-700 dark:text-red-400" : ""}>{r.rejected}</Td>
+              <Td>{r.createdBy}</Td>
+            </Tr>
+          ))}
+        </TBody>
+      </Table>
     </div>
   );
 }

@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 import { EntitySection, type EntityColumns } from "@/components/inventory/entity-section";
 import { SurfaceBadge } from "@/components/inventory/surface-badge";
 import { Time, Value, ago, count, visible } from "@/components/inventory/text";
+import { TBody, THead, Table, TableEmpty, Td, Th, Tr } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/session";
 import {
   PERSON_KIND_LABELS,
@@ -184,37 +185,37 @@ export default async function AgentPage({
         </div>
         <aside className="flex min-w-0 flex-col gap-3" aria-label="Identity and sessions">
           <IdentityPanel facets={detail.identity} />
-          <section aria-labelledby="sessions-heading" className="rounded-md border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-            <h2 id="sessions-heading" className="border-b border-slate-100 px-3 py-2 text-xs font-semibold uppercase tracking-wider text-slate-600 dark:border-slate-800 dark:text-slate-300">
-              Latest sessions <span className="ml-1 font-normal text-slate-400">{count(detail.sessions.length)} of {count(agent.sessions)}</span>
-            </h2>
-            {detail.sessions.length === 0 ? (
-              <p className="px-3 py-2.5 text-xs text-slate-500">No session id in this telemetry.</p>
-            ) : (
-              <table className="w-full table-fixed text-left text-xs">
-                <thead className="text-[11px] text-slate-500 dark:text-slate-400">
-                  <tr>
-                    <th scope="col" className="px-3 py-1.5 font-medium">Session</th>
-                    <th scope="col" className="w-28 px-1 py-1.5 font-medium">Last seen</th>
-                    <th scope="col" className="w-14 px-3 py-1.5 text-right font-medium">{office ? "Spans" : "Events"}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {detail.sessions.map((s) => (
-                    <tr key={s.sessionId} className="border-t border-slate-100 dark:border-slate-800">
-                      <td className="truncate px-3 py-1">
-                        <Link href={`/sessions/${encodeURIComponent(s.sessionId)}`} className="link font-mono text-[11px]" title={visible(s.sessionId, 200)}>
-                          <Value value={s.sessionId} max={40} />
-                        </Link>
-                      </td>
-                      <td className="px-1 py-1 text-[11px] text-slate-600 dark:text-slate-300"><Time value={s.lastSeen} /></td>
-                      <td className="px-3 py-1 text-right tabular-nums">{count(s.events)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-          </section>
+          <Table
+            region={{ labelledBy: "sessions-heading" }}
+            tableClassName="table-fixed"
+            toolbar={
+              <h2 id="sessions-heading" className="text-xs font-semibold uppercase tracking-wider text-slate-600 dark:text-slate-300">
+                Latest sessions <span className="ml-1 font-normal text-slate-400">{count(detail.sessions.length)} of {count(agent.sessions)}</span>
+              </h2>
+            }
+            empty={detail.sessions.length === 0 ? <TableEmpty>No session id in this telemetry.</TableEmpty> : undefined}
+          >
+            <THead>
+              <tr>
+                <Th>Session</Th>
+                <Th className="w-32">Last seen</Th>
+                <Th numeric className="w-16">{office ? "Spans" : "Events"}</Th>
+              </tr>
+            </THead>
+            <TBody>
+              {detail.sessions.map((s) => (
+                <Tr key={s.sessionId}>
+                  <Td className="truncate">
+                    <Link href={`/sessions/${encodeURIComponent(s.sessionId)}`} className="link font-mono text-[11px]" title={visible(s.sessionId, 200)}>
+                      <Value value={s.sessionId} max={40} />
+                    </Link>
+                  </Td>
+                  <Td muted nowrap className="text-[11px]"><Time value={s.lastSeen} /></Td>
+                  <Td numeric>{count(s.events)}</Td>
+                </Tr>
+              ))}
+            </TBody>
+          </Table>
         </aside>
       </div>
     </div>

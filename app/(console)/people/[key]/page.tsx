@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import { ActivityTable } from "@/components/compliance/activity-table";
 import { Badge, SourceBadge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
+import { TBody, THead, Table, Td, Th, Tr } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/session";
 import { resolvePerson } from "@/lib/identity/resolve";
 import { formatCount, formatTime } from "@/lib/presentation/format";
@@ -90,30 +91,28 @@ export default async function PersonPage({ params, searchParams }: { params: Pro
         {otel.length === 0 ? (
           <p className="text-xs text-slate-500">No OpenTelemetry from this person in this window.</p>
         ) : (
-          <div className="overflow-x-auto rounded-md border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-            <table className="w-full text-left text-xs">
-              <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800 dark:text-slate-400">
-                <tr>
-                  <th scope="col" className="px-3 py-2 font-medium">Source</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Session</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Last activity</th>
-                  <th scope="col" className="px-3 py-2 text-right font-medium">Prompts</th>
-                  <th scope="col" className="px-3 py-2 text-right font-medium">Records</th>
-                </tr>
-              </thead>
-              <tbody>
-                {otel.map((s) => (
-                  <tr key={`${s.source}-${s.sessionId}`} className="border-b border-slate-100 last:border-0 dark:border-slate-800">
-                    <td className="px-3 py-1.5"><SourceBadge source={s.source} /></td>
-                    <td className="px-3 py-1.5 font-mono"><Link className="link" href={`/sessions/${encodeURIComponent(s.sessionId)}`}>{s.sessionId}</Link></td>
-                    <td className="px-3 py-1.5 font-mono text-slate-500">{formatTime(s.end)}</td>
-                    <td className="px-3 py-1.5 text-right tabular-nums">{s.prompts}</td>
-                    <td className="px-3 py-1.5 text-right tabular-nums">{s.events}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table>
+            <THead>
+              <tr>
+                <Th>Source</Th>
+                <Th>Session</Th>
+                <Th>Last activity</Th>
+                <Th numeric>Prompts</Th>
+                <Th numeric>Records</Th>
+              </tr>
+            </THead>
+            <TBody>
+              {otel.map((s) => (
+                <Tr key={`${s.source}-${s.sessionId}`}>
+                  <Td><SourceBadge source={s.source} /></Td>
+                  <Td mono><Link className="link" href={`/sessions/${encodeURIComponent(s.sessionId)}`}>{s.sessionId}</Link></Td>
+                  <Td mono muted>{formatTime(s.end)}</Td>
+                  <Td numeric>{s.prompts}</Td>
+                  <Td numeric>{s.events}</Td>
+                </Tr>
+              ))}
+            </TBody>
+          </Table>
         )}
       </section>
 

@@ -2,6 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { Badge, SourceBadge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
+import { TBody, THead, Table, Td, Th, Tr } from "@/components/ui/table";
 import { recordContentView } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
 import { exploreHref } from "@/lib/explore/url";
@@ -90,38 +91,36 @@ export default async function SessionPage({ params }: { params: Promise<{ sessio
       {prompts.length > 0 && (
         <section className="mt-6">
           <h2 className="mb-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Prompts ({prompts.length}{session.truncated.prompts ? ", truncated: the first by time" : ""})</h2>
-          <div className="overflow-x-auto rounded-md border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-            <table className="w-full text-left text-xs">
-              <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800 dark:text-slate-400">
-                <tr>
-                  <th scope="col" className="px-3 py-2 font-medium">Started</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Prompt</th>
-                  <th scope="col" className="px-3 py-2 text-right font-medium">Tools</th>
-                  <th scope="col" className="px-3 py-2 text-right font-medium">Rejected</th>
-                  <th scope="col" className="px-3 py-2 text-right font-medium">Errors</th>
-                  <th scope="col" className="px-3 py-2 text-right font-medium">Cost</th>
-                  <th scope="col" className="px-3 py-2 text-right font-medium">Duration</th>
-                </tr>
-              </thead>
-              <tbody>
-                {prompts.map((p) => (
-                  <tr key={p.promptId} className="border-b border-slate-100 last:border-0 hover:bg-slate-50 dark:border-slate-800 dark:hover:bg-slate-800/50">
-                    <td className="whitespace-nowrap px-3 py-2 font-mono text-slate-500">{formatTime(p.start)}</td>
-                    <td className="max-w-xl px-3 py-2">
-                      <Link className="link" href={`/prompts/${p.promptId}`}>
-                        {p.text && p.text !== "<REDACTED>" ? <span className="line-clamp-2">{p.text}</span> : <span className="font-mono">{p.promptId}</span>}
-                      </Link>
-                    </td>
-                    <td className="px-3 py-2 text-right tabular-nums">{p.summary.toolCalls}</td>
-                    <td className={`px-3 py-2 text-right tabular-nums ${p.summary.rejectedDecisions ? "font-semibold text-red-700 dark:text-red-400" : ""}`}>{p.summary.rejectedDecisions}</td>
-                    <td className={`px-3 py-2 text-right tabular-nums ${p.summary.apiErrors + p.summary.failedToolCalls ? "text-red-700 dark:text-red-400" : ""}`}>{p.summary.apiErrors + p.summary.failedToolCalls}</td>
-                    <td className="px-3 py-2 text-right tabular-nums">{formatCost(p.summary.costUsd)}</td>
-                    <td className="px-3 py-2 text-right tabular-nums">{formatDuration(p.summary.durationMs)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table>
+            <THead>
+              <tr>
+                <Th>Started</Th>
+                <Th>Prompt</Th>
+                <Th numeric>Tools</Th>
+                <Th numeric>Rejected</Th>
+                <Th numeric>Errors</Th>
+                <Th numeric>Cost</Th>
+                <Th numeric>Duration</Th>
+              </tr>
+            </THead>
+            <TBody>
+              {prompts.map((p) => (
+                <Tr key={p.promptId}>
+                  <Td nowrap mono muted>{formatTime(p.start)}</Td>
+                  <Td className="max-w-xl">
+                    <Link className="link" href={`/prompts/${p.promptId}`}>
+                      {p.text && p.text !== "<REDACTED>" ? <span className="line-clamp-2">{p.text}</span> : <span className="font-mono">{p.promptId}</span>}
+                    </Link>
+                  </Td>
+                  <Td numeric>{p.summary.toolCalls}</Td>
+                  <Td numeric className={p.summary.rejectedDecisions ? "font-semibold text-red-700 dark:text-red-400" : ""}>{p.summary.rejectedDecisions}</Td>
+                  <Td numeric className={p.summary.apiErrors + p.summary.failedToolCalls ? "text-red-700 dark:text-red-400" : ""}>{p.summary.apiErrors + p.summary.failedToolCalls}</Td>
+                  <Td numeric>{formatCost(p.summary.costUsd)}</Td>
+                  <Td numeric>{formatDuration(p.summary.durationMs)}</Td>
+                </Tr>
+              ))}
+            </TBody>
+          </Table>
         </section>
       )}
 

@@ -1,5 +1,6 @@
 import { InviteUserForm } from "@/components/settings/invite-form";
 import { Badge } from "@/components/ui/badge";
+import { TBody, THead, Table, Td, Th, Tr } from "@/components/ui/table";
 import { ROLES } from "@/lib/auth/roles";
 import { requireUser } from "@/lib/auth/session";
 import { listTenantUsers } from "@/lib/auth/users";
@@ -19,64 +20,62 @@ export default async function UsersPage() {
         Changes apply at the user&apos;s next request.
       </p>
       <InviteUserForm />
-      <div className="overflow-x-auto rounded-md border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-        <table className="w-full text-left text-xs">
-          <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800 dark:text-slate-400">
-            <tr>
-              <th scope="col" className="px-3 py-2 font-medium">User</th>
-              <th scope="col" className="px-3 py-2 font-medium">Role</th>
-              <th scope="col" className="px-3 py-2 font-medium">Status</th>
-              <th scope="col" className="px-3 py-2 font-medium">Last sign-in</th>
-              <th scope="col" className="px-3 py-2 font-medium"><span className="sr-only">Actions</span></th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((u) => {
-              // The server actions check the same: nobody changes themselves, only owners change owners.
-              const editable = u.id !== admin.id && (!u.isOwner || admin.isOwner);
-              return (
-                <tr key={u.id} className="border-b border-slate-100 last:border-0 dark:border-slate-800">
-                  <td className="px-3 py-2">
-                    <div className="font-medium">{u.name ?? u.email}</div>
-                    {u.name && <div className="text-slate-500">{u.email}</div>}
-                  </td>
-                  <td className="px-3 py-2">
-                    <form action={changeRoleAction} className="flex items-center gap-1">
-                      <input type="hidden" name="id" value={u.id} />
-                      <label className="sr-only" htmlFor={`role-${u.id}`}>Role of {u.email}</label>
-                      <select id={`role-${u.id}`} name="role" defaultValue={u.role} className="field py-0.5 text-xs" disabled={!editable || u.isOwner}>
-                        {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
-                      </select>
-                      {editable && !u.isOwner && <button type="submit" className="btn-secondary py-0.5 text-xs">Save</button>}
-                      {u.isOwner && <Badge tone="sky">owner</Badge>}
-                    </form>
-                  </td>
-                  <td className="px-3 py-2">{u.deactivatedAt ? <Badge tone="red">deactivated</Badge> : <Badge tone="emerald">active</Badge>}</td>
-                  <td className="whitespace-nowrap px-3 py-2 font-mono text-slate-500">{u.lastLoginAt ? formatTime(u.lastLoginAt) : "never"}</td>
-                  <td className="px-3 py-2">
-                    {editable && (
-                      <div className="flex items-center gap-1">
-                        <form action={setActiveAction}>
+      <Table>
+        <THead>
+          <tr>
+            <Th>User</Th>
+            <Th>Role</Th>
+            <Th>Status</Th>
+            <Th>Last sign-in</Th>
+            <Th><span className="sr-only">Actions</span></Th>
+          </tr>
+        </THead>
+        <TBody>
+          {users.map((u) => {
+            // The server actions check the same: nobody changes themselves, only owners change owners.
+            const editable = u.id !== admin.id && (!u.isOwner || admin.isOwner);
+            return (
+              <Tr key={u.id}>
+                <Td>
+                  <div className="font-medium">{u.name ?? u.email}</div>
+                  {u.name && <div className="text-slate-500">{u.email}</div>}
+                </Td>
+                <Td>
+                  <form action={changeRoleAction} className="flex items-center gap-1">
+                    <input type="hidden" name="id" value={u.id} />
+                    <label className="sr-only" htmlFor={`role-${u.id}`}>Role of {u.email}</label>
+                    <select id={`role-${u.id}`} name="role" defaultValue={u.role} className="field py-0.5 text-xs" disabled={!editable || u.isOwner}>
+                      {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+                    </select>
+                    {editable && !u.isOwner && <button type="submit" className="btn-secondary py-0.5 text-xs">Save</button>}
+                    {u.isOwner && <Badge tone="sky">owner</Badge>}
+                  </form>
+                </Td>
+                <Td>{u.deactivatedAt ? <Badge tone="red">deactivated</Badge> : <Badge tone="emerald">active</Badge>}</Td>
+                <Td nowrap mono muted>{u.lastLoginAt ? formatTime(u.lastLoginAt) : "never"}</Td>
+                <Td>
+                  {editable && (
+                    <div className="flex items-center gap-1">
+                      <form action={setActiveAction}>
+                        <input type="hidden" name="id" value={u.id} />
+                        <input type="hidden" name="active" value={u.deactivatedAt ? "true" : "false"} />
+                        <button type="submit" className="btn-secondary py-0.5 text-xs">{u.deactivatedAt ? "Reactivate" : "Deactivate"}</button>
+                      </form>
+                      {admin.isOwner && u.role === "admin" && !u.deactivatedAt && (
+                        <form action={setOwnerAction}>
                           <input type="hidden" name="id" value={u.id} />
-                          <input type="hidden" name="active" value={u.deactivatedAt ? "true" : "false"} />
-                          <button type="submit" className="btn-secondary py-0.5 text-xs">{u.deactivatedAt ? "Reactivate" : "Deactivate"}</button>
+                          <input type="hidden" name="owner" value={u.isOwner ? "false" : "true"} />
+                          <button type="submit" className="btn-secondary py-0.5 text-xs">{u.isOwner ? "Remove owner" : "Make owner"}</button>
                         </form>
-                        {admin.isOwner && u.role === "admin" && !u.deactivatedAt && (
-                          <form action={setOwnerAction}>
-                            <input type="hidden" name="id" value={u.id} />
-                            <input type="hidden" name="owner" value={u.isOwner ? "false" : "true"} />
-                            <button type="submit" className="btn-secondary py-0.5 text-xs">{u.isOwner ? "Remove owner" : "Make owner"}</button>
-                          </form>
-                        )}
-                      </div>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+                      )}
+                    </div>
+                  )}
+                </Td>
+              </Tr>
+            );
+          })}
+        </TBody>
+      </Table>
     </div>
   );
 }
