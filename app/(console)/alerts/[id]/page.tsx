@@ -16,6 +16,7 @@ import { RESOLUTION_INFO, SERVICE_LABELS, STATUS_INFO } from "@/lib/presentation
 import { promptConversation } from "@/lib/queries/conversation";
 import { promptTimeline } from "@/lib/queries/prompts";
 import { addExceptionFromAlertAction, triageAlertAction } from "@/lib/actions/alerts";
+import { exploreHref } from "@/lib/explore/url";
 
 export const dynamic = "force-dynamic";
 
@@ -100,7 +101,7 @@ export default async function AlertPage({ params }: { params: Promise<{ id: stri
         </h1>
         <p className="mt-1 text-sm text-slate-700 dark:text-slate-200" data-testid="alert-summary">
           {alert.hits === 1 ? "Fired once" : `Fired ${formatCount(alert.hits)} times`} for{" "}
-          {alert.person ? <Link className="link" href={`/explore?user=${encodeURIComponent(alert.person)}&range=all`}>{who}</Link> : who} in {service}
+          {alert.person ? <Link className="link" href={exploreHref({ user: alert.person, range: "all" })}>{who}</Link> : who} in {service}
           {alert.hits === 1 ? `, at ${formatTime(alert.firstSeen)}` : `, from ${formatTime(alert.firstSeen)} to ${formatTime(alert.lastSeen)}`}.
         </p>
         <p className="mt-0.5 text-xs text-slate-500">
