@@ -31,13 +31,13 @@ interface Received {
   attempt: string | undefined;
   raw: Buffer;
   signatureValid: boolean;
-  answered: number | "hang";
+  answered: number | "hang" | "big";
 }
 
 /** A webhook receiver: answers with the queued statuses first ("hang" never answers), then 200. */
 class Receiver {
   received: Received[] = [];
-  script: (number | "hang")[] = [];
+  script: (number | "hang" | "big")[] = [];
   secret = SECRET;
   private server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -56,6 +56,10 @@ class Receiver {
         answered: answer,
       });
       if (answer === "hang") return; // the client's timeout ends it
+      if (answer === "big") {
+        res.writeHead(200, { "content-type": "text/plain" }).end("x".repeat(200_000));
+        return;
+      }
       res.writeHead(answer, { "content-type": "text/plain" }).end("ok");
     });
   });
@@ -70,7 +74,7 @@ class Receiver {
   /** Alerts the receiver accepted (answered 2xx), by alert id. */
   accepted(): Map<string, Received[]> {
     const out = new Map<string, Received[]>();
-    for (const r of this.received.filter((x) => x.answered === 200 && x.event === "alert")) {
+    for (const r of this.received.filter((x) => (x.answered === 200 || x.answered === "big") && x.event === "alert")) {
       const id = (JSON.parse(r.raw.toString("utf8")) as { alert: { id: string } }).alert.id;
       out.set(id, [...(out.get(id) ?? []), r]);
     }
@@ -202,6 +206,17 @@ describe(`alert webhooks (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite
     expect(report.stoppedOn).toBe("no answer within 300 ms");
     expect((await deliveryState(tenantId)).lastError?.error).toMatch(/^no answer within/);
     await deliverAlerts(tenantId, undefined, FAST);
+    expect(receiver.accepted().get(id)).toHaveLength(1);
+  });
+
+  it("a 2xx with an answer longer than what is read (64 KiB) counts as delivered", async () => {
+    const tenantId = await webhookTenant("hooks-big-answer");
+    const id = await insertAlert(tenantId);
+    receiver.script = ["big"];
+    const report = await deliverAlerts(tenantId, undefined, FAST);
+    expect(report).toMatchObject({ delivered: 1, failed: 0 });
+    expect(report.stoppedOn).toBeUndefined();
+    expect(receiver.received).toHaveLength(1);
     expect(receiver.accepted().get(id)).toHaveLength(1);
   });
 

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { ComplianceDestinationError, type Resolver } from "@/lib/compliance/destination";
-import { guardedPost } from "@/lib/compliance/transport";
+import { guardedPost, ResponseTooLargeError } from "@/lib/compliance/transport";
 import { getApiAlert, type ApiAlert } from "@/lib/detections/alert-read";
 import { describeError } from "@/lib/ingest/db-errors";
 import { enqueueJob, ensureScheduled } from "@/lib/jobs/queue";
@@ -81,7 +81,8 @@ async function post(url: string, body: Buffer, headers: Record<string, string>, 
     return { ok: false, status: res.status, error: res.status >= 300 && res.status < 400 ? `HTTP ${res.status} (redirects are not followed)` : `HTTP ${res.status}` };
   } catch (err) {
     if (signal?.aborted) return "aborted";
-    // A receiver whose answer is larger than we read still took the delivery.
+    // A receiver that accepted the delivery with a long answer took it all the same (we read 64 KiB at most).
+    if (err instanceof ResponseTooLargeError && err.status !== null && err.status >= 200 && err.status < 300) return { ok: true, status: err.status, ms: Date.now() - started };
     return { ok: false, status: null, error: failureText(err, timeout.signal.aborted, timeoutMs) };
   } finally {
     clearTimeout(timer);

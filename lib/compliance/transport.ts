@@ -19,6 +19,8 @@ export class UnreadableResponseError extends Error {
 
 /** The body went past the cap; the connection was closed. */
 export class ResponseTooLargeError extends UnreadableResponseError {
+  /** The HTTP status of the response whose body was too large (set by the request that read it). */
+  status: number | null = null;
   constructor(readonly maxBytes: number) {
     super(`the response is larger than ${maxBytes} bytes`);
     this.name = "ResponseTooLargeError";
@@ -119,6 +121,7 @@ function guardedRequest(method: "GET" | "POST", url: string, payload: Buffer | n
       readCapped(body, maxBytes).then(
         (buf) => resolve({ status: res.statusCode ?? 0, headers: toHeaders(res.headers), text: buf.toString("utf8") }),
         (err: unknown) => {
+          if (err instanceof ResponseTooLargeError) err.status = res.statusCode ?? null;
           // Past the cap (or a broken body): stop reading and drop the connection.
           res.destroy();
           req.destroy();
