@@ -127,7 +127,7 @@ export default async function AlertsDeliveryPage() {
                 {state.recent.map((d) => (
                   <tr key={d.id}>
                     <td className="py-1.5 pr-3">
-                      <Link href={`/alerts/${d.alertId}`} className="text-sky-700 hover:underline dark:text-sky-400">
+                      <Link href={`/alerts/${d.alertId}`} prefetch={false} className="text-sky-700 hover:underline dark:text-sky-400">
                         {d.ruleTitle ?? d.alertId}
                       </Link>
                       {d.level && <span className="ml-2 text-slate-500 dark:text-slate-400">{d.level}</span>}
