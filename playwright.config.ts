@@ -56,6 +56,8 @@ export default defineConfig({
       DATABASE_URL: "",
       // e2e/compliance.spec.ts points the connector at a stub Compliance API on http://127.0.0.1.
       BLINDSPOT_COMPLIANCE_ALLOW_LOOPBACK: "1",
+      // e2e/alerts-delivery.spec.ts sends alerts to a receiver on http://127.0.0.1.
+      BLINDSPOT_ALERT_WEBHOOK_ALLOW_LOOPBACK: "1",
     },
   },
 });

@@ -1,4 +1,5 @@
 import path from "node:path";
+import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { publicUrlProblem } from "./public-url";
 import { weakSecretReason } from "@/lib/auth/secrets";
@@ -72,6 +73,17 @@ const hostName = z.string().transform((v, ctx) => {
   }
   return host;
 });
+/** A network in CIDR notation (10.20.0.0/16, fd00::/8), normalised. */
+const cidr = z.string().transform((v, ctx) => {
+  try {
+    const [addr, bits] = ipaddr.parseCIDR(v);
+    return `${addr.toString()}/${bits}`;
+  } catch {
+    ctx.addIssue({ code: "custom", message: `"${v}" is not a network in CIDR notation (write 10.20.0.0/16)` });
+    return z.NEVER;
+  }
+});
+
 // Checked when the configuration is read, so a weak secret stops the start with a clear message
 // (also once the database exists, where the value is ignored: it is still a misconfiguration).
 const initSecret = z
@@ -152,6 +164,13 @@ const envSchema = z.object({
   BLINDSPOT_COMPLIANCE_ALLOWED_HOSTS: listFromEnv([]).pipe(z.array(hostName)),
   /** Tests only: lets the connector use http:// and loopback addresses (a local stand-in API). */
   BLINDSPOT_COMPLIANCE_ALLOW_LOOPBACK: flagFromEnv,
+  /** Alert webhook of the default tenant, applied at start when set (lib/alerts-delivery/webhook-config.ts). */
+  BLINDSPOT_ALERT_WEBHOOK_URL: z.string().optional(),
+  BLINDSPOT_ALERT_WEBHOOK_SECRET: z.string().optional(),
+  /** Private networks webhooks may reach (an on-premises SIEM); public addresses are always allowed. */
+  BLINDSPOT_ALERT_WEBHOOK_ALLOWED_NETWORKS: listFromEnv([]).pipe(z.array(cidr)),
+  /** Tests only: lets webhooks use http:// and loopback addresses (a local receiver). */
+  BLINDSPOT_ALERT_WEBHOOK_ALLOW_LOOPBACK: flagFromEnv,
 });
 
 export type Config = z.infer<typeof envSchema> & { dataDir: string };

@@ -9,6 +9,7 @@ const TABS = [
   { href: "/settings/api-tokens", label: "API tokens" },
   { href: "/settings/users", label: "Users" },
   { href: "/settings/compliance", label: "Compliance API" },
+  { href: "/settings/alerts-delivery", label: "Alerts delivery" },
 ];
 /** Instance settings: owners only. */
 const OWNER_TABS = [{ href: "/settings/receiver", label: "Receiver" }];

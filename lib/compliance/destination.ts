@@ -21,6 +21,13 @@ export interface DestinationPolicy {
   allowedHosts: ReadonlySet<string>;
   /** http:// and loopback addresses (127.0.0.0/8, ::1, localhost): tests only. */
   allowLoopback: boolean;
+  /**
+   * Non-public networks (CIDR) that may be connected to anyway, e.g. an on-premises SIEM for
+   * alert webhooks (BLINDSPOT_ALERT_WEBHOOK_ALLOWED_NETWORKS). Empty for the Compliance connector.
+   */
+  allowedNetworks?: readonly string[];
+  /** Who connects, in error messages (default "the connector"). */
+  subject?: string;
 }
 
 export function destinationPolicy(): DestinationPolicy {
@@ -49,13 +56,24 @@ function isLoopbackHost(host: string): boolean {
   return ipaddr.isValid(host) && ipaddr.process(host).range() === "loopback";
 }
 
+function inNetwork(address: ipaddr.IPv4 | ipaddr.IPv6, cidr: string): boolean {
+  try {
+    const [net, bits] = ipaddr.parseCIDR(cidr);
+    return address.kind() === net.kind() && address.match([net, bits] as [typeof address, number]);
+  } catch {
+    return false;
+  }
+}
+
 /** Why an address may not be connected to, or null when it may. */
 export function blockedAddressReason(address: string, policy: DestinationPolicy): string | null {
   if (!ipaddr.isValid(address)) return `${address} is not an IP address`;
   // IPv4-mapped IPv6 (::ffff:10.0.0.1) is judged as the IPv4 address it is.
-  const range = ipaddr.process(address).range();
+  const parsed = ipaddr.process(address);
+  const range = parsed.range();
   if (range === "unicast") return null;
   if (range === "loopback" && policy.allowLoopback) return null;
+  if (policy.allowedNetworks?.some((cidr) => inNetwork(parsed, cidr))) return null;
   return `${address} (a ${range} address)`;
 }
 
@@ -100,7 +118,7 @@ export function guardedLookup(policy: DestinationPolicy, resolve: Resolver = sys
       if (err) return callback(err, []);
       const blocked = addresses.map((a) => blockedAddressReason(a.address, policy)).find((r) => r !== null);
       if (blocked || addresses.length === 0) {
-        return callback(new ComplianceDestinationError(`${hostname} resolves to an address the connector may not connect to: ${blocked ?? "none"}`), []);
+        return callback(new ComplianceDestinationError(`${hostname} resolves to an address ${policy.subject ?? "the connector"} may not connect to: ${blocked ?? "none"}`), []);
       }
       if (options.all) return callback(null, addresses);
       callback(null, addresses[0].address, addresses[0].family);

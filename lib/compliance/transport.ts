@@ -4,9 +4,10 @@ import type { Readable } from "node:stream";
 import zlib from "node:zlib";
 import { baseUrlProblem, ComplianceDestinationError, guardedLookup, type DestinationPolicy, type Resolver } from "./destination";
 
-// One GET to the Compliance API over node:http(s), never following redirects, through the
-// destination guard (URL policy before, address check at connect time), reading at most
-// `maxBytes` of (decompressed) body: past that the response is aborted, not buffered.
+// One GET to the Compliance API (or one POST to an alert webhook) over node:http(s), never
+// following redirects, through the destination guard (URL policy before, address check at
+// connect time), reading at most `maxBytes` of (decompressed) body: past that the response is
+// aborted, not buffered.
 
 /** Largest response body read (after gzip). A full activities page (5000 records) is a few MiB. */
 export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -18,6 +19,8 @@ export class UnreadableResponseError extends Error {
 
 /** The body went past the cap; the connection was closed. */
 export class ResponseTooLargeError extends UnreadableResponseError {
+  /** The HTTP status of the response whose body was too large (set by the request that read it). */
+  status: number | null = null;
   constructor(readonly maxBytes: number) {
     super(`the response is larger than ${maxBytes} bytes`);
     this.name = "ResponseTooLargeError";
@@ -50,7 +53,7 @@ function makeAgents(policy: DestinationPolicy, resolve: Resolver | undefined, ke
 /** Keep-alive agents, one pair per policy: each socket is checked when it connects, then reused. */
 function agentsFor(policy: DestinationPolicy, resolve?: Resolver): AgentPair {
   if (resolve) return makeAgents(policy, resolve, false);
-  const key = `${[...policy.allowedHosts].sort().join(",")}|${policy.allowLoopback}`;
+  const key = `${[...policy.allowedHosts].sort().join(",")}|${policy.allowLoopback}|${(policy.allowedNetworks ?? []).join(",")}|${policy.subject ?? ""}`;
   let pair = systemAgents.get(key);
   if (!pair) systemAgents.set(key, (pair = makeAgents(policy, undefined, true)));
   return pair;
@@ -79,13 +82,32 @@ async function readCapped(body: Readable, maxBytes: number): Promise<Buffer> {
 export function guardedGet(url: string, opts: GuardedGetOptions): Promise<GuardedResponse> {
   const problem = baseUrlProblem(url, opts.policy);
   if (problem) return Promise.reject(new ComplianceDestinationError(problem));
+  return guardedRequest("GET", url, null, opts);
+}
+
+export interface GuardedPostOptions extends GuardedGetOptions {
+  /**
+   * The caller's URL check (scheme, host policy), run first; the address check runs at connect
+   * time either way.
+   */
+  urlProblem: (url: string) => string | null;
+}
+
+/** One POST of `body` through the same guard (alert webhooks). */
+export function guardedPost(url: string, body: Buffer, opts: GuardedPostOptions): Promise<GuardedResponse> {
+  const problem = opts.urlProblem(url);
+  if (problem) return Promise.reject(new ComplianceDestinationError(problem));
+  return guardedRequest("POST", url, body, { ...opts, headers: { ...opts.headers, "content-length": String(body.length) } });
+}
+
+function guardedRequest(method: "GET" | "POST", url: string, payload: Buffer | null, opts: GuardedGetOptions): Promise<GuardedResponse> {
   const u = new URL(url);
   const maxBytes = opts.maxBytes ?? MAX_RESPONSE_BYTES;
   const pair = agentsFor(opts.policy, opts.resolve);
   const client = u.protocol === "https:" ? https : http;
   const agent = u.protocol === "https:" ? pair.https : pair.http;
   return new Promise<GuardedResponse>((resolve, reject) => {
-    const req = client.request(u, { method: "GET", agent, headers: { ...opts.headers, "accept-encoding": "gzip" }, signal: opts.signal });
+    const req = client.request(u, { method, agent, headers: { ...opts.headers, "accept-encoding": "gzip" }, signal: opts.signal });
     req.once("error", reject);
     req.once("response", (res) => {
       const encoding = (res.headers["content-encoding"] ?? "identity").toLowerCase();
@@ -99,6 +121,7 @@ export function guardedGet(url: string, opts: GuardedGetOptions): Promise<Guarde
       readCapped(body, maxBytes).then(
         (buf) => resolve({ status: res.statusCode ?? 0, headers: toHeaders(res.headers), text: buf.toString("utf8") }),
         (err: unknown) => {
+          if (err instanceof ResponseTooLargeError) err.status = res.statusCode ?? null;
           // Past the cap (or a broken body): stop reading and drop the connection.
           res.destroy();
           req.destroy();
@@ -106,6 +129,6 @@ export function guardedGet(url: string, opts: GuardedGetOptions): Promise<Guarde
         },
       );
     });
-    req.end();
+    req.end(payload ?? undefined);
   });
 }

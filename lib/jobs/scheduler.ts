@@ -1,5 +1,8 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
+import { ALERT_DELIVERY_JOB_KIND, alertDeliveryHandler, scheduleAlertDeliveries } from "@/lib/alert-delivery/deliver";
+import { pruneDelivered } from "@/lib/alert-delivery/outbox";
+import { applyEnvironmentWebhook } from "@/lib/alert-delivery/webhook-config";
 import { applyEnvironmentConnector, enabledConnectors } from "@/lib/compliance/connector-config";
 import { SYNC_JOB_KIND } from "@/lib/compliance/sync/catalog";
 import { runComplianceSync, type SyncReport } from "@/lib/compliance/sync/engine";
@@ -68,7 +71,7 @@ export const complianceSyncHandler: JobHandler = async ({ job, signal, progress 
   return { done: true, streams: summarize(report) };
 };
 
-export const DEFAULT_HANDLERS: Record<string, JobHandler> = { [SYNC_JOB_KIND]: complianceSyncHandler };
+export const DEFAULT_HANDLERS: Record<string, JobHandler> = { [SYNC_JOB_KIND]: complianceSyncHandler, [ALERT_DELIVERY_JOB_KIND]: alertDeliveryHandler() };
 
 export function createScheduler(options: SchedulerOptions = {}): Scheduler {
   const workerId = options.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
@@ -140,6 +143,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
   async function tick(): Promise<void> {
     if (stopped) return;
     await scheduleConnectors();
+    if (handlers[ALERT_DELIVERY_JOB_KIND]) await scheduleAlertDeliveries();
     const free = concurrency - running.size;
     if (free > 0) {
       const jobs = await claimJobs({ workerId, kinds: Object.keys(handlers), limit: free, leaseMs });
@@ -148,6 +152,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     if (Date.now() - lastPrune > 3600_000) {
       lastPrune = Date.now();
       await pruneFinishedJobs();
+      await pruneDelivered();
     }
   }
 
@@ -202,6 +207,11 @@ export function startBackgroundWork(options: SchedulerOptions = {}): { stop(): P
       if (tenant) log("Compliance API connector of the default tenant configured from BLINDSPOT_COMPLIANCE_API_*");
     } catch (err) {
       log(err instanceof Error ? err.message : "invalid Compliance API configuration");
+    }
+    try {
+      if (await applyEnvironmentWebhook()) log("alert webhook of the default tenant configured from BLINDSPOT_ALERT_WEBHOOK_*");
+    } catch (err) {
+      log(err instanceof Error ? err.message : "invalid alert webhook configuration");
     }
     if (options.pullOnStart !== false) {
       try {
