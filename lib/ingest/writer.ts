@@ -28,6 +28,11 @@ export interface WriteResult {
   duplicates: number;
 }
 
+/** A write and the records it stored (not those stored before), for the detection rules. */
+export interface WrittenBatch extends WriteResult {
+  fresh: { events: EventRow[]; spans: SpanRow[] };
+}
+
 interface Column<R> {
   name: string;
   type: PgType;
@@ -257,7 +262,7 @@ export async function writeBatch(
   ctx: WriteContext,
   batch: NormalizedBatch,
   method: BulkMethod = "insert",
-): Promise<WriteResult> {
+): Promise<WrittenBatch> {
   const tenant = { tenant_id: ctx.tenantId };
   const scoped = { tenant_id: ctx.tenantId, environment_id: ctx.environmentId, ingest_token_id: ctx.ingestTokenId };
   await insertRows(client, "resources", tenant, RESOURCE_COLUMNS, batch.resources, "ON CONFLICT DO NOTHING");
@@ -282,5 +287,5 @@ export async function writeBatch(
   );
 
   const total = batch.events.length + batch.spans.length + batch.points.length;
-  return { inserted, duplicates: total - inserted };
+  return { inserted, duplicates: total - inserted, fresh: { events, spans } };
 }
