@@ -67,9 +67,10 @@ export function clearTuningCache(tenantId?: string): void {
 export function toRecords(engine: DetectionEngine, fresh: FreshRecords): { records: DetectionRecord[]; unreadable: number } {
   const records: DetectionRecord[] = [];
   let unreadable = 0;
-  const add = (make: () => DetectionRecord) => {
+  const add = (make: () => DetectionRecord | null) => {
     try {
-      records.push(make());
+      const record = make();
+      if (record) records.push(record);
     } catch {
       unreadable += 1;
     }

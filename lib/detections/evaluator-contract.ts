@@ -2,12 +2,13 @@ import type { EventRow, SpanRow } from "@/lib/sources/model";
 import type { DetectionRecord, DetectionService, RuleHit, RuleLevel, TenantTuning } from "./types";
 
 // What the evaluators (ingest hook, correlation job, backfill) need of the Sigma engine, as named
-// in the issue #13 plan (lib/detections/pack.ts, sigma/, record.ts are another branch). The
-// evaluators only ever reach the engine through detectionEngine() below.
+// in the issue #13 plan and as the pack branch exports them (eventRecord/spanRecord may return
+// null; correlation.timespanMs); lib/detections/pack.ts, sigma/ and record.ts are another branch.
+// The evaluators only ever reach the engine through detectionEngine() below.
 // MERGE: point `shipped` at the real modules —
-//   import { loadPack, matchRecord, correlate, isEnabled, effectiveLevel } from "./pack";
+//   import { compilePack, loadPack, matchRecord, correlate, isEnabled, effectiveLevel } from "./pack";
 //   import { eventRecord, spanRecord, complianceRecord } from "./record";
-//   const shipped: DetectionEngine = { loadPack, matchRecord, correlate, isEnabled, effectiveLevel, eventRecord, spanRecord, complianceRecord };
+//   const shipped: DetectionEngine = { loadPack, compilePack, matchRecord, correlate, isEnabled, effectiveLevel, eventRecord, spanRecord, complianceRecord };
 
 export interface RuleLoadError {
   file: string;
@@ -29,6 +30,8 @@ export interface CompiledRule {
   falsepositives: string[];
   references: string[];
   conditionText: string;
+  /** Correlation rules: the Sigma correlation's timespan (pack.ts: CompiledCorrelation.timespanMs). */
+  correlation?: { timespanMs: number };
 }
 
 export interface RulePack {
@@ -36,7 +39,7 @@ export interface RulePack {
   errors: RuleLoadError[];
 }
 
-/** A stored Compliance activity (compliance_activities), as complianceRecord reads it. */
+/** A stored Compliance activity (compliance_activities); record.ts's ActivityRow reads id, createdAt, type, raw of it. */
 export interface ComplianceActivityRow {
   id: string;
   createdAt: Date;
@@ -60,9 +63,12 @@ export interface DetectionEngine {
   correlate(rule: CompiledRule, records: DetectionRecord[], tuning: TenantTuning): RuleHit[];
   isEnabled(rule: CompiledRule, tuning: TenantTuning): boolean;
   effectiveLevel(rule: CompiledRule, tuning: TenantTuning): RuleLevel;
-  eventRecord(row: EventRow, person: string | null): DetectionRecord;
-  spanRecord(row: SpanRow, person: string | null): DetectionRecord;
+  /** null: a record no rule is about (another OTLP sender). */
+  eventRecord(row: EventRow, person: string | null): DetectionRecord | null;
+  spanRecord(row: SpanRow, person: string | null): DetectionRecord | null;
   complianceRecord(row: ComplianceActivityRow, person: string | null): DetectionRecord;
+  /** Compiles rule files outside the pack (a rule previewed before it is added); pack.ts's compilePack. */
+  compilePack?(files: { file: string; source: string }[]): RulePack;
 }
 
 /** The engine the app ships with; null until the rule pack is merged (evaluation is then a no-op). */
