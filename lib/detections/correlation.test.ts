@@ -4,7 +4,7 @@ import { enqueueJob } from "@/lib/jobs/queue";
 import { createScheduler, type JobHandler } from "@/lib/jobs/scheduler";
 import { startAppServer } from "@/lib/testing/app-routes";
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
-import { BURST_RULE_ID, createTestEngine } from "@/lib/testing/detection-engine";
+import { BURST_RULE_ID, createTestEngine, toolDecisionLogs } from "@/lib/testing/detection-engine";
 import type { RouteServer } from "@/lib/testing/route-server";
 import { createTestTenant, type TestTenant } from "@/lib/testing/tenants";
 import { CORRELATE_JOB_KIND, correlateHandler, runCorrelations } from "./correlation";
@@ -29,32 +29,10 @@ afterAll(async () => {
 });
 
 const T0 = Date.parse("2026-12-01T10:00:00Z");
-let seq = 0;
 
-/** Claude Code tool_decision events of one person at the given minutes after T0, as OTLP/JSON. */
+/** Tool decisions of one person at the given minutes after T0, through the real OTLP receiver. */
 async function postDecisions(tenant: TestTenant, email: string, minutes: number[]): Promise<void> {
-  const kv = (key: string, v: string | number) => ({ key, value: typeof v === "number" ? { intValue: v } : { stringValue: v } });
-  const body = {
-    resourceLogs: [{
-      resource: { attributes: [kv("service.name", "claude-code"), kv("service.version", "2.1.197")] },
-      scopeLogs: [{
-        scope: { name: "com.anthropic.claude_code.events", version: "2.1.197" },
-        logRecords: minutes.map((m) => {
-          const t = new Date(T0 + m * 60_000);
-          seq += 1;
-          return {
-            timeUnixNano: `${t.getTime()}000000`,
-            body: { stringValue: "claude_code.tool_decision" },
-            attributes: [
-              kv("user.email", email), kv("session.id", `session-${email}`), kv("event.name", "tool_decision"),
-              kv("event.timestamp", t.toISOString()), kv("event.sequence", seq), kv("prompt.id", `prompt-${seq}`),
-              kv("decision", "accept"), kv("source", "config"), kv("tool_name", "Read"),
-            ],
-          };
-        }),
-      }],
-    }],
-  };
+  const body = toolDecisionLogs(email, minutes.map((m) => new Date(T0 + m * 60_000)));
   const res = await fetch(`${app.url}/api/otlp/v1/logs`, {
     method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${tenant.ingestToken}` }, body: JSON.stringify(body),
   });

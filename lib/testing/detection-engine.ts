@@ -102,3 +102,30 @@ export function createTestEngine(opts: TestEngineOptions = {}): DetectionEngine 
   };
   return engine;
 }
+
+let decisionSeq = 0;
+
+/** Claude Code tool_decision events of one person at the given times, as an OTLP/JSON logs request. */
+export function toolDecisionLogs(email: string, times: Date[], tool = "Read"): unknown {
+  const kv = (key: string, v: string | number) => ({ key, value: typeof v === "number" ? { intValue: v } : { stringValue: v } });
+  return {
+    resourceLogs: [{
+      resource: { attributes: [kv("service.name", "claude-code"), kv("service.version", "2.1.197")] },
+      scopeLogs: [{
+        scope: { name: "com.anthropic.claude_code.events", version: "2.1.197" },
+        logRecords: times.map((t) => {
+          decisionSeq += 1;
+          return {
+            timeUnixNano: `${t.getTime()}000000`,
+            body: { stringValue: "claude_code.tool_decision" },
+            attributes: [
+              kv("user.email", email), kv("session.id", `session-${email}`), kv("event.name", "tool_decision"),
+              kv("event.timestamp", t.toISOString()), kv("event.sequence", decisionSeq), kv("prompt.id", `prompt-${decisionSeq}`),
+              kv("decision", "accept"), kv("source", "config"), kv("tool_name", tool),
+            ],
+          };
+        }),
+      }],
+    }],
+  };
+}
