@@ -16,6 +16,7 @@ import {
 } from "@/lib/auth/ingest-tokens";
 import { isRole } from "@/lib/auth/roles";
 import { importComplianceFile } from "@/lib/compliance/import";
+import { backfill } from "@/lib/detections/backfill";
 import { createUser, deactivateUser, setOwner, setPassword, unlinkSso } from "@/lib/auth/users";
 import { loadConfig } from "@/lib/config";
 import { backupEmbedded, backupPath, backupServer, restoreEmbedded } from "@/lib/db/backup";
@@ -49,6 +50,9 @@ const USAGE = `Blindspot admin CLI
   npm run blindspot -- users deactivate <email>       also revokes the API tokens they created
   npm run blindspot -- users unlink-sso <email>       the next SSO sign-in (verified email) binds the user anew
   npm run blindspot -- compliance import <file.json|file.ndjson> [--tenant <slug>] [--organization <org uuid for user records>]
+  npm run blindspot -- rules backfill --from <date> --to <date> [--rule <id>]... [--tenant <slug>]
+                                    run the pack's enabled rules (or the given ones) over stored history
+                                    and raise their alerts (deduplicated with those already raised)
   npm run blindspot -- tenants create <slug> [--name <display name>]
   npm run blindspot -- environments create <tenant-slug> <name>
   npm run blindspot -- migrate
@@ -75,6 +79,9 @@ const { values: opts, positionals } = parseArgs({
     json: { type: "boolean", default: false },
     owner: { type: "boolean", default: false },
     remove: { type: "boolean", default: false },
+    from: { type: "string" },
+    to: { type: "string" },
+    rule: { type: "string", multiple: true },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -234,6 +241,21 @@ async function run(): Promise<void> {
       process.stderr.write("\n");
       console.log(`Imported ${arg}: ${report.accepted} new, ${report.duplicates} already stored, ${report.rejected} rejected (${Object.entries(report.kinds).map(([k, n]) => `${n} ${k}`).join(", ") || "nothing recognised"}).`);
       for (const e of report.errors) console.log(`  rejected: ${e}`);
+      return;
+    }
+    case "rules backfill": {
+      const date = (name: "from" | "to") => {
+        const v = opts[name];
+        const d = v ? new Date(v) : null;
+        if (!d || Number.isNaN(d.getTime())) throw new UsageError(`--${name} must be a date (e.g. 2026-11-01 or 2026-11-01T12:00:00Z)`);
+        return d;
+      };
+      const from = date("from");
+      const to = date("to");
+      if (from >= to) throw new UsageError("--from must be before --to");
+      const report = await backfill(await tenantIdOf(opts.tenant!), opts.rule?.length ? opts.rule : "all", from, to);
+      console.log(`Backfilled ${report.rules} rule(s) over ${report.scanned} record(s) from ${from.toISOString()} to ${to.toISOString()} ` +
+        `in ${(report.ms / 1000).toFixed(1)} s: ${report.hits} hit(s), ${report.created} new alert(s).`);
       return;
     }
     case "tenants create": {

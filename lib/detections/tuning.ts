@@ -40,15 +40,14 @@ const levelOrNull = (v: unknown): RuleLevel | null => (RULE_LEVELS as readonly u
 
 /** Everything the evaluators need of a tenant's tuning, in three queries. */
 export async function loadTuning(tenantId: string, db: Db = getPool()): Promise<TenantTuning> {
-  const [settings, exceptions, allow] = await Promise.all([
-    db.query<{ rule_id: string; enabled: boolean; level: string | null }>(
-      `SELECT rule_id, enabled, level FROM detection_rule_settings WHERE tenant_id = $1`, [tenantId]),
-    db.query<{ id: string; rule_id: string | null; field: string; operator: string; value: string; reason: string; created_by: string; created_at: Date }>(
-      `SELECT id, rule_id, field, operator, value, reason, created_by, created_at FROM detection_exceptions
-        WHERE tenant_id = $1 ORDER BY created_at, id`, [tenantId]),
-    db.query<{ list: string; value: string }>(
-      `SELECT list, value FROM detection_allowlist WHERE tenant_id = $1 ORDER BY list, value`, [tenantId]),
-  ]);
+  // Sequential: db may be one connection in a transaction (the ingest evaluator's), which runs one query at a time.
+  const settings = await db.query<{ rule_id: string; enabled: boolean; level: string | null }>(
+    `SELECT rule_id, enabled, level FROM detection_rule_settings WHERE tenant_id = $1`, [tenantId]);
+  const exceptions = await db.query<{ id: string; rule_id: string | null; field: string; operator: string; value: string; reason: string; created_by: string; created_at: Date }>(
+    `SELECT id, rule_id, field, operator, value, reason, created_by, created_at FROM detection_exceptions
+      WHERE tenant_id = $1 ORDER BY created_at, id`, [tenantId]);
+  const allow = await db.query<{ list: string; value: string }>(
+    `SELECT list, value FROM detection_allowlist WHERE tenant_id = $1 ORDER BY list, value`, [tenantId]);
   const tuning: TenantTuning = {
     settings: new Map<string, RuleSetting>(settings.rows.map((r) => [r.rule_id, { enabled: r.enabled, level: levelOrNull(r.level) }])),
     exceptions: exceptions.rows.map((r) => ({

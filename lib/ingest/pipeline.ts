@@ -19,6 +19,7 @@ import { normalizeLogs } from "@/lib/sources/logs";
 import { normalizeMetrics } from "@/lib/sources/metrics";
 import type { NormalizedBatch } from "@/lib/sources/model";
 import { normalizeTraces } from "@/lib/sources/traces";
+import { evaluateFresh } from "@/lib/detections/evaluate";
 import { processSingleton } from "@/lib/process-singleton";
 import { allowedOrigins } from "@/lib/settings/cors-origins";
 import { corsHeaders, preflightResponse } from "./cors";
@@ -118,9 +119,18 @@ export async function ingestPayload(
   return { ...written, rejected: batch.rejected, rejections: batch.rejections };
 }
 
-/** One transaction with COPY; again with INSERT … ON CONFLICT when some record was stored before. */
+/**
+ * One transaction with COPY; again with INSERT … ON CONFLICT when some record was stored before.
+ * The single-event detection rules run on the freshly stored records in the same transaction
+ * (their failures never fail the write: lib/detections/evaluate.ts).
+ */
 async function store(batch: NormalizedBatch, scope: Parameters<typeof writeBatch>[1]): Promise<WriteResult> {
-  const write = (method: BulkMethod) => withTransaction((client) => writeBatch(client, scope, batch, method), WITHOUT_STATEMENT_TIMEOUT);
+  const write = (method: BulkMethod) =>
+    withTransaction(async (client) => {
+      const { fresh, ...result } = await writeBatch(client, scope, batch, method);
+      await evaluateFresh(client, scope.tenantId, fresh);
+      return result;
+    }, WITHOUT_STATEMENT_TIMEOUT);
   try {
     return await write("copy");
   } catch (err) {

@@ -5,7 +5,7 @@ import type { JsonValue } from "@/lib/otlp/values";
 import { EVENT_TABLE, METRIC_POINT_TABLE, SPAN_TABLE, writeColumns, type RowOf, type TableDef, type WriteColumn } from "@/lib/domain/fields";
 import { deterministicUuid } from "@/lib/sources/common";
 import { updateRollups } from "./rollups";
-import type { IdentityRow, NormalizedBatch, ResourceRow } from "@/lib/sources/model";
+import type { EventRow, IdentityRow, NormalizedBatch, ResourceRow, SpanRow } from "@/lib/sources/model";
 
 // The batch writer: a handful of statements per batch whatever its size. Deterministic keys make
 // a re-sent batch a no-op. Records go in one of two ways (BulkMethod):
@@ -30,6 +30,11 @@ export interface WriteResult {
 }
 
 type Column<R> = WriteColumn<R>;
+
+/** A write and the records it stored (not those stored before), for the detection rules. */
+export interface WrittenBatch extends WriteResult {
+  fresh: { events: EventRow[]; spans: SpanRow[] };
+}
 
 function insertRows<R>(
   client: Pick<pg.ClientBase, "query">,
@@ -145,7 +150,7 @@ export async function writeBatch(
   ctx: WriteContext,
   batch: NormalizedBatch,
   method: BulkMethod = "insert",
-): Promise<WriteResult> {
+): Promise<WrittenBatch> {
   const tenant = { tenant_id: ctx.tenantId };
   const scoped = { tenant_id: ctx.tenantId, environment_id: ctx.environmentId, ingest_token_id: ctx.ingestTokenId };
   await insertRows(client, "resources", tenant, RESOURCE_COLUMNS, batch.resources, "ON CONFLICT DO NOTHING");
@@ -169,5 +174,5 @@ export async function writeBatch(
   );
 
   const total = batch.events.length + batch.spans.length + batch.points.length;
-  return { inserted, duplicates: total - inserted };
+  return { inserted, duplicates: total - inserted, fresh: { events, spans } };
 }

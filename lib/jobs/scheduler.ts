@@ -6,12 +6,16 @@ import { applyEnvironmentWebhook } from "@/lib/alert-delivery/webhook-config";
 import { applyEnvironmentConnector, enabledConnectors } from "@/lib/compliance/connector-config";
 import { SYNC_JOB_KIND } from "@/lib/compliance/sync/catalog";
 import { runComplianceSync, type SyncReport } from "@/lib/compliance/sync/engine";
+import { CORRELATE_JOB_KIND, CORRELATION_INTERVAL_MS, correlateHandler } from "@/lib/detections/correlation";
+import { detectionEngine } from "@/lib/detections/evaluator-contract";
+import { getPool } from "@/lib/db/pool";
 import { describeError } from "@/lib/ingest/db-errors";
 import { claimJobs, completeJob, enqueueJob, ensureScheduled, failJob, heartbeat, lastFinishedAt, pruneFinishedJobs, releaseJob, type Job } from "./queue";
 
 // The in-process background loop, started by instrumentation.ts in every app instance. Every
 // tick it (1) makes sure each enabled Compliance connector has its next pull queued (one poll
-// interval after the last one finished) and (2) claims due jobs from the shared Postgres queue
+// interval after the last one finished), (2) that each tenant has its detection correlation run
+// queued (lib/detections/correlation.ts) and (3) claims due jobs from the shared Postgres queue
 // and runs them, extending their lease while they run. Instances coordinate only through the
 // jobs table, so adding instances never pulls a tenant twice. stop() aborts running jobs and
 // hands them back to the queue.
@@ -71,7 +75,11 @@ export const complianceSyncHandler: JobHandler = async ({ job, signal, progress 
   return { done: true, streams: summarize(report) };
 };
 
-export const DEFAULT_HANDLERS: Record<string, JobHandler> = { [SYNC_JOB_KIND]: complianceSyncHandler, [ALERT_DELIVERY_JOB_KIND]: alertDeliveryHandler() };
+export const DEFAULT_HANDLERS: Record<string, JobHandler> = {
+  [SYNC_JOB_KIND]: complianceSyncHandler,
+  [ALERT_DELIVERY_JOB_KIND]: alertDeliveryHandler(),
+  [CORRELATE_JOB_KIND]: correlateHandler,
+};
 
 export function createScheduler(options: SchedulerOptions = {}): Scheduler {
   const workerId = options.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
@@ -82,6 +90,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
   const log = options.log ?? ((line: string) => console.log(`[jobs] ${line}`));
   const running = new Map<number, { abort: AbortController; done: Promise<void> }>();
   let lastPrune = 0;
+  let lastDetectionSchedule = 0;
   let stopped = false;
 
   async function scheduleConnectors(): Promise<void> {
@@ -89,6 +98,20 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       const last = await lastFinishedAt(c.tenantId, SYNC_JOB_KIND);
       const runAt = last ? new Date(last.getTime() + c.pollSeconds * 1000) : new Date();
       await ensureScheduled({ tenantId: c.tenantId, kind: SYNC_JOB_KIND, runAt });
+    }
+  }
+
+  /** Each tenant's correlation rules run every CORRELATION_INTERVAL_MS (when the pack has any). */
+  async function scheduleDetections(): Promise<void> {
+    if (!handlers[CORRELATE_JOB_KIND] || Date.now() - lastDetectionSchedule < CORRELATION_INTERVAL_MS / 2) return;
+    lastDetectionSchedule = Date.now();
+    const engine = detectionEngine();
+    if (!engine || !engine.loadPack().rules.some((r) => r.kind === "correlation")) return;
+    const tenants = await getPool().query<{ id: string }>(`SELECT id FROM tenants ORDER BY id`);
+    for (const t of tenants.rows) {
+      const last = await lastFinishedAt(t.id, CORRELATE_JOB_KIND);
+      const runAt = last ? new Date(last.getTime() + CORRELATION_INTERVAL_MS) : new Date();
+      await ensureScheduled({ tenantId: t.id, kind: CORRELATE_JOB_KIND, runAt });
     }
   }
 
@@ -144,6 +167,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     if (stopped) return;
     await scheduleConnectors();
     if (handlers[ALERT_DELIVERY_JOB_KIND]) await scheduleAlertDeliveries();
+    await scheduleDetections();
     const free = concurrency - running.size;
     if (free > 0) {
       const jobs = await claimJobs({ workerId, kinds: Object.keys(handlers), limit: free, leaseMs });

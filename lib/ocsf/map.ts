@@ -4,7 +4,7 @@ import { keepMetadata } from "@/lib/auth/content";
 import type { ApiAlert } from "@/lib/detections/alert-read";
 import type { RuleLevel } from "@/lib/detections/types";
 import type { JsonValue } from "@/lib/otlp/values";
-import { SOURCE_LABELS } from "@/lib/presentation/labels";
+import { sourceLabel } from "@/lib/domain/vocabulary";
 
 // Blindspot records → OCSF 1.8.0 (https://schema.ocsf.io/1.8.0). The ONE place that decides
 // which OCSF class a record becomes and how its fields land; each mapping below says why.
@@ -232,7 +232,7 @@ function userOf(r: { user_email: string | null; account_uuid: string | null; use
  * of this file).
  */
 export function eventToOcsf(r: OcsfEventRow, tenantId: string, canReadContent: boolean): OcsfRecord {
-  const app = SOURCE_LABELS[r.source] ?? r.source;
+  const app = sourceLabel(r.source);
   const attrs = canReadContent ? { value: r.attributes, hiddenKeys: [] as string[] } : keepMetadata(r.attributes, undefined, "attributes.");
   const hidden = [...attrs.hiddenKeys];
   const content = <T>(value: T | null, key: string): T | null => {

@@ -1,7 +1,9 @@
 import type pg from "pg";
 import { z } from "zod";
 import { toPostgresJson, toPostgresParams } from "@/lib/db/postgres-values";
-import { insertUnnest, type Cell, type PgType } from "@/lib/db/unnest-insert";
+import { insertUnnest, insertUnnestReturning, type Cell, type PgType } from "@/lib/db/unnest-insert";
+import { evaluateFresh } from "@/lib/detections/evaluate";
+import type { ComplianceActivityRow } from "@/lib/detections/evaluator-contract";
 import type { JsonValue } from "@/lib/otlp/values";
 import { fromTaggedId, isUuid, orgTaggedId } from "@/lib/identity/tagged-id";
 
@@ -97,6 +99,16 @@ export const activitySchema = z
   })
   .passthrough();
 
+/** A stored activity row (the cells above, in column order) as the detection rules read it. */
+function activityRow(r: Cell[]): ComplianceActivityRow {
+  const text = (v: Cell) => (typeof v === "string" ? v : null);
+  return {
+    id: r[0] as string, createdAt: new Date(r[1] as string), type: r[2] as string, organizationId: text(r[3]), organizationUuid: text(r[4]),
+    actorType: text(r[5]), actorEmail: text(r[6]), actorUserId: text(r[7]), actorAccountUuid: text(r[8]), actorIp: text(r[9]),
+    actorUserAgent: text(r[10]), raw: r[11],
+  };
+}
+
 export async function storeActivities(db: Db, tenantId: string, records: unknown[], origin: Origin): Promise<StoreResult> {
   const result = emptyResult();
   const rows: Cell[][] = [];
@@ -119,12 +131,15 @@ export async function storeActivities(db: Db, tenantId: string, records: unknown
     ]);
   });
   if (rows.length === 0) return result;
-  const inserted = await insertUnnest(db, "compliance_activities", { tenant_id: tenantId, origin },
+  const inserted = await insertUnnestReturning<{ id: string }>(db, "compliance_activities", { tenant_id: tenantId, origin },
     cols(["id", "text"], ["created_at", "timestamptz"], ["type", "text"], ["organization_id", "text"], ["organization_uuid", "text"], ["actor_type", "text"],
       ["actor_email", "text"], ["actor_user_id", "text"], ["actor_account_uuid", "text"], ["actor_ip", "text"], ["actor_user_agent", "text"], ["raw", "jsonb"]),
-    rows, "ON CONFLICT DO NOTHING");
-  result.accepted += inserted;
-  result.duplicates += rows.length - inserted;
+    rows, "ON CONFLICT DO NOTHING", "id");
+  result.accepted += inserted.length;
+  result.duplicates += rows.length - inserted.length;
+  // The detection rules see each activity once, when it is first stored (same transaction).
+  const fresh = new Set(inserted.map((r) => r.id));
+  await evaluateFresh(db, tenantId, { activities: rows.filter((r) => fresh.has(r[0] as string)).map(activityRow) });
   return result;
 }
 

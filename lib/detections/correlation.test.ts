@@ -1,0 +1,106 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { getPool } from "@/lib/db/pool";
+import { enqueueJob } from "@/lib/jobs/queue";
+import { createScheduler, type JobHandler } from "@/lib/jobs/scheduler";
+import { startAppServer } from "@/lib/testing/app-routes";
+import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
+import { BURST_RULE_ID, createTestEngine, toolDecisionLogs } from "@/lib/testing/detection-engine";
+import type { RouteServer } from "@/lib/testing/route-server";
+import { createTestTenant, type TestTenant } from "@/lib/testing/tenants";
+import { CORRELATE_JOB_KIND, correlateHandler, runCorrelations } from "./correlation";
+import { setDetectionEngine } from "./evaluator-contract";
+
+// Correlation rules as jobs: records go in through the real OTLP receiver; the stand-in engine's
+// correlation rule raises an alert for 3 tool decisions of one person within a 10-minute window.
+
+let db: TestDatabase;
+let app: RouteServer;
+
+beforeAll(async () => {
+  db = await startTestDatabase();
+  app = await startAppServer();
+});
+
+afterEach(() => setDetectionEngine(null));
+
+afterAll(async () => {
+  await app?.close();
+  await db?.stop();
+});
+
+const T0 = Date.parse("2026-12-01T10:00:00Z");
+
+/** Tool decisions of one person at the given minutes after T0, through the real OTLP receiver. */
+async function postDecisions(tenant: TestTenant, email: string, minutes: number[]): Promise<void> {
+  const body = toolDecisionLogs(email, minutes.map((m) => new Date(T0 + m * 60_000)));
+  const res = await fetch(`${app.url}/api/otlp/v1/logs`, {
+    method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${tenant.ingestToken}` }, body: JSON.stringify(body),
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
+}
+
+async function burstAlerts(tenantId: string) {
+  const r = await getPool().query<{ id: string; hits: number; person: string; evidence: number }>(
+    `SELECT a.id::text, a.hits, a.person, (SELECT count(*)::int FROM alert_evidence ev WHERE ev.tenant_id = a.tenant_id AND ev.alert_id = a.id) AS evidence
+       FROM alerts a WHERE a.tenant_id = $1 AND a.rule_id = $2 ORDER BY a.person`, [tenantId, BURST_RULE_ID]);
+  return r.rows;
+}
+
+describe(`correlation jobs (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
+  it("advances a watermark by arrival, and correlates a record that arrives late with those before it, once", async () => {
+    setDetectionEngine(createTestEngine({ burst: true }));
+    const tenant = await createTestTenant("corr-late");
+    await postDecisions(tenant, "alice@example.com", [1, 2]);
+    const first = await runCorrelations(tenant.tenantId, { settleMs: 0 });
+    expect(first).toMatchObject({ rules: 1, newRecords: 2, hits: 0 });
+    const mark = await getPool().query<{ watermark: Date }>(`SELECT watermark FROM detection_rule_state WHERE tenant_id = $1 AND rule_id = $2`, [tenant.tenantId, BURST_RULE_ID]);
+    expect(mark.rows[0].watermark).not.toBeNull();
+
+    // The third decision happened at minute 3 but arrives after the run: still correlated.
+    await postDecisions(tenant, "alice@example.com", [3]);
+    const second = await runCorrelations(tenant.tenantId, { settleMs: 0 });
+    expect(second).toMatchObject({ newRecords: 1, hits: 1, created: 1 });
+    expect(await burstAlerts(tenant.tenantId)).toMatchObject([{ person: "alice@example.com", hits: 1, evidence: 3 }]);
+
+    // Nothing new arrived: nothing is evaluated again.
+    expect(await runCorrelations(tenant.tenantId, { settleMs: 0 })).toMatchObject({ newRecords: 0, hits: 0 });
+    expect(await burstAlerts(tenant.tenantId)).toMatchObject([{ hits: 1 }]);
+  });
+
+  it("two workers running the same tenant at once never evaluate the same records twice", async () => {
+    setDetectionEngine(createTestEngine({ burst: true }));
+    const tenant = await createTestTenant("corr-twice");
+    await runCorrelations(tenant.tenantId, { settleMs: 0 }); // places the watermark
+    await postDecisions(tenant, "bob@example.com", [11, 12, 13]);
+    const reports = await Promise.all([runCorrelations(tenant.tenantId, { settleMs: 0 }), runCorrelations(tenant.tenantId, { settleMs: 0 })]);
+    expect(reports.map((r) => r.newRecords).sort()).toEqual([0, 3]);
+    expect(reports.reduce((n, r) => n + r.hits, 0)).toBe(1);
+    expect(await burstAlerts(tenant.tenantId)).toMatchObject([{ person: "bob@example.com", hits: 1, evidence: 3 }]);
+  });
+
+  it("runs as a queued job: of two schedulers ticking at once only one runs the tenant's correlation", async () => {
+    setDetectionEngine(createTestEngine({ burst: true }));
+    const tenant = await createTestTenant("corr-queue");
+    await postDecisions(tenant, "carol@example.com", [21, 22, 23]);
+    const ran: string[] = [];
+    const counting = (worker: string): JobHandler => async (ctx) => {
+      if (ctx.job.tenantId === tenant.tenantId) ran.push(worker);
+      return correlateHandler(ctx);
+    };
+    const a = createScheduler({ workerId: "a", handlers: { [CORRELATE_JOB_KIND]: counting("a") }, log: () => undefined });
+    const b = createScheduler({ workerId: "b", handlers: { [CORRELATE_JOB_KIND]: counting("b") }, log: () => undefined });
+    await enqueueJob({ tenantId: tenant.tenantId, kind: CORRELATE_JOB_KIND });
+    await Promise.all([a.tick(), b.tick()]);
+    await Promise.all([a.idle(), b.idle()]);
+    const mine = await getPool().query<{ status: string }>(`SELECT status FROM jobs WHERE tenant_id = $1 AND kind = $2 AND status <> 'queued'`, [tenant.tenantId, CORRELATE_JOB_KIND]);
+    expect(mine.rows.map((r) => r.status)).toEqual(["done"]);
+    expect(ran).toHaveLength(1);
+    // The job stops SETTLE_MS short of now (batches still committing): these records wait for the
+    // next run, which (a minute later) raises the alert.
+    expect(await burstAlerts(tenant.tenantId)).toEqual([]);
+    expect(await runCorrelations(tenant.tenantId, { now: new Date(Date.now() + 60_000) })).toMatchObject({ newRecords: 3, hits: 1 });
+    expect(await burstAlerts(tenant.tenantId)).toMatchObject([{ person: "carol@example.com", evidence: 3 }]);
+    await a.stop();
+    await b.stop();
+  });
+});
