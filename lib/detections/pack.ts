@@ -167,9 +167,14 @@ function contextFor(record: DetectionRecord, allowlists: Record<AllowlistName, s
   return ctx;
 }
 
+/** Cowork runs the Claude Code engine and sends its events: claude_code rules see them too. */
+export function serviceApplies(ruleService: DetectionService, recordService: DetectionService): boolean {
+  return ruleService === recordService || (ruleService === "claude_code" && recordService === "cowork");
+}
+
 /** Field → value that made a single-event rule match the record, or null (exceptions applied). */
 export function matchRecord(rule: CompiledRule, record: DetectionRecord, tuning: TenantTuning): Record<string, string> | null {
-  if (rule.kind !== "event" || !rule.detection || record.service !== rule.service) return null;
+  if (rule.kind !== "event" || !rule.detection || !serviceApplies(rule.service, record.service)) return null;
   const matched = rule.detection.match(record.fields, contextFor(record, tuning.allowlists));
   if (!matched || excepted([rule.id], record, tuning)) return null;
   return matched;
@@ -185,7 +190,7 @@ export const EVENT_WINDOW_MS = 3_600_000;
 /** The RuleHit of a single-event match (the evaluators may use this or build their own). */
 export function eventHit(rule: CompiledRule, record: DetectionRecord, matched: Record<string, string>, tuning: TenantTuning): RuleHit {
   return {
-    ruleId: rule.id, ruleTitle: rule.title, level: effectiveLevel(rule, tuning), service: rule.service,
+    ruleId: rule.id, ruleTitle: rule.title, level: effectiveLevel(rule, tuning), service: record.service,
     groupKey: `${record.person ?? ""}|${record.sessionId ?? ""}`,
     windowStart: windowStartOf(record.time, EVENT_WINDOW_MS),
     person: record.person, sessionId: record.sessionId, promptId: record.promptId, traceId: record.traceId,
@@ -203,7 +208,7 @@ export function correlate(rule: CompiledRule, records: DetectionRecord[], tuning
     const hitRules: number[] = [];
     const matched: Record<string, string> = {};
     c.rules.forEach((base, i) => {
-      if (base.service !== record.service) return;
+      if (!serviceApplies(base.service, record.service)) return;
       const m = base.detection.match(record.fields, ctx);
       if (m) {
         hitRules.push(i);
@@ -227,7 +232,7 @@ export function correlate(rule: CompiledRule, records: DetectionRecord[], tuning
       return vals.size === 1 ? ([...vals][0] as string) : (last[k] ?? null);
     };
     return {
-      ruleId: rule.id, ruleTitle: rule.title, level: effectiveLevel(rule, tuning), service: rule.service,
+      ruleId: rule.id, ruleTitle: rule.title, level: effectiveLevel(rule, tuning), service: last.service,
       groupKey: g.groupKey, windowStart: windowStartOf(first.time, c.timespanMs),
       person: one("person"), sessionId: one("sessionId"), promptId: one("promptId"), traceId: one("traceId"),
       firstSeen: first.time, lastSeen: last.time, matched,
