@@ -135,6 +135,15 @@ export function positiveIdentifiers(c: Condition, out = new Set<string>(), negat
   return out;
 }
 
+/** Every identifier the condition names, directly or through a quantifier. */
+export function referencedIdentifiers(c: Condition, out = new Set<string>()): Set<string> {
+  if (c.op === "id") out.add(c.name);
+  else if (c.op === "not") referencedIdentifiers(c.arg, out);
+  else if (c.op === "of") for (const n of c.names) out.add(n);
+  else for (const a of c.args) referencedIdentifiers(a, out);
+  return out;
+}
+
 /** The condition in words, each identifier replaced by its own description. */
 export function conditionWords(c: Condition, describe: (name: string) => string, top = true): string {
   switch (c.op) {

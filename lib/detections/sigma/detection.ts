@@ -1,5 +1,5 @@
 import type { JsonValue } from "@/lib/otlp/values";
-import { conditionWords, evaluate, parseCondition, positiveIdentifiers, type Condition } from "./condition";
+import { conditionWords, evaluate, parseCondition, positiveIdentifiers, referencedIdentifiers, type Condition } from "./condition";
 import { SigmaError } from "./errors";
 import { scalarText } from "./fields";
 import { compileFieldTest, type FieldTest, type MatchContext } from "./modifiers";
@@ -81,6 +81,9 @@ export function compileDetection(detection: unknown, path: (string | number)[] =
     condition = parts.length === 1 ? parts[0] : { op: "or", args: parts };
   } else throw new SigmaError("detection needs a condition", condPath);
 
+  const referenced = referencedIdentifiers(condition);
+  const unused = identifiers.find((n) => !referenced.has(n));
+  if (unused) throw new SigmaError(`"${unused}" is not used by the condition`, [...path, unused]);
   const positive = positiveIdentifiers(condition);
   const describe = (name: string): string => {
     const s = searches.get(name)!;

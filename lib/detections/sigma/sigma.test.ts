@@ -156,8 +156,6 @@ describe("Sigma conditions", () => {
     b: 1
   filter:
     c: 1
-  _helper:
-    d: 1
   condition: (sel_a or sel_b) and not filter
 `);
   it("gives not, and, or and parentheses their precedence", () => {
@@ -168,16 +166,17 @@ describe("Sigma conditions", () => {
     expect(m(p, { b: 1, c: 1 })).toBeNull();
   });
   it("supports 1 of / all of with patterns and them (without _ identifiers)", () => {
-    const q = rule("detection:\n  sel_a:\n    a: 1\n  sel_b:\n    b: 1\n  _x:\n    d: 1\n  condition: all of sel_* or all of them\n");
+    const q = rule("detection:\n  sel_a:\n    a: 1\n  sel_b:\n    b: 1\n  _x:\n    d: 1\n  condition: all of sel_* or all of them or _x\n");
     expect(m(q, { a: 1 })).toBeNull();
+    expect(m(q, { d: 1 })).not.toBeNull();
     expect(m(q, { a: 1, b: 1 })).not.toBeNull();
   });
   it("refuses malformed conditions with a reason", () => {
     for (const [cond, reason] of [
       ["sel and", "missing"], ["(sel", '")" is missing'], ["sel | count() > 5", "correlation"], ["1 of nothing*", "names no selection"],
-      ["sel_*", "wildcard"], ["sel sel", "unexpected"], ["sel; drop", "unexpected"],
+      ["sel_*", "wildcard"], ["sel sel", "unexpected"], ["sel; drop", "unexpected"], ["other", "not used by the condition"],
     ] as const) {
-      const res = compileRuleFile("rules/c.yml", header() + `detection:\n  sel:\n    a: 1\n  condition: '${cond}'\n`);
+      const res = compileRuleFile("rules/c.yml", header() + `detection:\n  sel:\n    a: 1\n  other:\n    b: 1\n  condition: '${cond}'\n`);
       expect(res.errors[0]?.reason, cond).toContain(reason);
     }
     const deep = "not ".repeat(200) + "sel";
