@@ -51,23 +51,23 @@ export default async function RulesPage() {
       )}
 
       {DETECTION_SERVICES.map((service) => {
-        const rules = pack.rules.filter((r) => r.service === service);
+        const rules = pack.rules.filter((r) => r.service === service).sort((a, b) => a.title.localeCompare(b.title));
         if (rules.length === 0) return null;
         return (
           <section key={service} aria-labelledby={`svc-${service}`} className="overflow-x-auto rounded-md border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
             <h2 id={`svc-${service}`} className="border-b border-slate-200 px-3 py-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:border-slate-800 dark:text-slate-400">
               {SERVICE_LABELS[service]} · {rules.length}
             </h2>
-            <table className="w-full text-left text-xs">
+            <table className="w-full table-fixed text-left text-xs">
               <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800 dark:text-slate-400">
                 <tr>
                   <th scope="col" className="px-3 py-2 font-medium">Rule</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Level</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Kind</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Status</th>
-                  <th scope="col" className="px-3 py-2 font-medium">State</th>
-                  <th scope="col" className="px-3 py-2 text-right font-medium">Hits ({ACTIVITY_DAYS} d)</th>
-                  <th scope="col" className="px-3 py-2 font-medium"><span className="sr-only">Hits per day</span></th>
+                  <th scope="col" className="w-28 px-3 py-2 font-medium">Level</th>
+                  <th scope="col" className="w-52 px-3 py-2 font-medium">Kind</th>
+                  <th scope="col" className="w-28 px-3 py-2 font-medium">Status</th>
+                  <th scope="col" className="w-36 px-3 py-2 font-medium">State</th>
+                  <th scope="col" className="w-24 px-3 py-2 text-right font-medium">Hits ({ACTIVITY_DAYS} d)</th>
+                  <th scope="col" className="w-28 px-3 py-2 font-medium"><span className="sr-only">Hits per day</span></th>
                 </tr>
               </thead>
               <tbody>

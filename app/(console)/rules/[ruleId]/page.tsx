@@ -116,13 +116,13 @@ export default async function RulePage({ params }: { params: Promise<{ ruleId: s
 
       <Card title={`Test cases (${tests.filter((t) => t.ok).length}/${tests.length} pass)`}>
         <table className="mb-3 w-full text-left text-xs">
-          <thead className="text-slate-500"><tr><th className="py-1 font-medium">Case</th><th className="py-1 text-right font-medium">Expected hits</th><th className="py-1 text-right font-medium">Hits</th><th className="py-1 font-medium">Result</th></tr></thead>
+          <thead className="text-slate-500"><tr><th className="py-1 pr-3 font-medium">Case</th><th className="w-28 py-1 pr-3 text-right font-medium">Expected hits</th><th className="w-20 py-1 pr-3 text-right font-medium">Hits</th><th className="w-20 py-1 font-medium">Result</th></tr></thead>
           <tbody>
             {tests.map((t, i) => (
               <tr key={i} className="border-t border-slate-100 dark:border-slate-800">
                 <td className="py-1">{t.name}</td>
-                <td className="py-1 text-right font-mono">{t.expected}</td>
-                <td className="py-1 text-right font-mono">{t.actual}</td>
+                <td className="py-1 pr-3 text-right font-mono">{t.expected}</td>
+                <td className="py-1 pr-3 text-right font-mono">{t.actual}</td>
                 <td className="py-1">{t.ok ? <Badge tone="emerald">pass</Badge> : <Badge tone="red" title={t.error}>fail</Badge>}</td>
               </tr>
             ))}
