@@ -19,6 +19,8 @@ import { importComplianceFile } from "@/lib/compliance/import";
 import { backfill } from "@/lib/detections/backfill";
 import { createUser, deactivateUser, setOwner, setPassword, unlinkSso } from "@/lib/auth/users";
 import { loadConfig } from "@/lib/config";
+import { rulesCheck, rulesExport } from "@/lib/detections/cli";
+import { loadTuning } from "@/lib/detections/tuning";
 import { backupEmbedded, backupPath, backupServer, restoreEmbedded } from "@/lib/db/backup";
 import { openEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
@@ -55,6 +57,10 @@ const USAGE = `Blindspot admin CLI
                                     and raise their alerts (deduplicated with those already raised)
   npm run blindspot -- tenants create <slug> [--name <display name>]
   npm run blindspot -- environments create <tenant-slug> <name>
+  npm run blindspot -- rules check                 every rule file loads (else file:line reason) and passes its cases
+  npm run blindspot -- rules export --format sigma [--tenant <slug>] [--out <dir>]
+                                    the pack as Sigma files (default ./sigma-export); with --tenant, its tuning
+                                    applied: disabled rules left out, levels, exceptions, allowlists
   npm run blindspot -- migrate
   npm run blindspot -- backup [--out <dir|file>]   embedded database: a consistent copy, also while the server
                                     runs; with DATABASE_URL: pg_dump when it is on PATH
@@ -75,6 +81,7 @@ const { values: opts, positionals } = parseArgs({
     signals: { type: "string" },
     "expires-days": { type: "string" },
     role: { type: "string" },
+    format: { type: "string" },
     out: { type: "string" },
     json: { type: "boolean", default: false },
     owner: { type: "boolean", default: false },
@@ -272,6 +279,17 @@ async function run(): Promise<void> {
       console.log(`Environment ${arg}/${name} (${id}).`);
       return;
     }
+    case "rules export": {
+      if (opts.format !== "sigma") throw new UsageError("rules export needs --format sigma");
+      // The default tenant always exists: without an explicit --tenant the pack is exported as shipped.
+      const tenantGiven = process.argv.some((a) => a === "--tenant" || a.startsWith("--tenant="));
+      const tuning = tenantGiven ? await loadTuning(await tenantIdOf(opts.tenant!)) : null;
+      const out = path.resolve(opts.out ?? "sigma-export");
+      const { written, skipped } = rulesExport(out, tuning);
+      console.log(`Wrote ${written.length} Sigma rule file(s) to ${out}${tuning ? ` with the tuning of tenant ${opts.tenant}` : ""}.`);
+      for (const f of skipped) console.log(`  left out (disabled for ${opts.tenant}): ${f}`);
+      return;
+    }
     case "migrate undefined":
       return; // migrations already ran on connect
     default:
@@ -322,6 +340,8 @@ async function main(): Promise<number> {
   }
   const cfg = loadConfig();
   if (positionals[0] === "backup" || positionals[0] === "restore") return backupOrRestore(cfg);
+  // Checking rule files needs no database.
+  if (positionals[0] === "rules" && positionals[1] === "check") return rulesCheck();
   let embedded: EmbeddedDatabase | undefined;
   try {
     let url = cfg.DATABASE_URL;

@@ -10,6 +10,7 @@ const ITEMS = [
   { href: "/explore", label: "Explore", match: ["/explore", "/prompts", "/sessions", "/traces"] },
   { href: "/inventory", label: "Inventory", match: ["/inventory"] },
   { href: "/approvals", label: "Approvals", match: ["/approvals"] },
+  { href: "/rules", label: "Rules", match: ["/rules"] },
   { href: "/coverage", label: "Coverage", match: ["/coverage"] },
   { href: "/compliance", label: "Compliance activity", match: ["/compliance", "/people"] },
 ];

@@ -207,19 +207,20 @@ const PERSON_R = personKeySql(personColumns("r"));
 const PERSON_A = personKeySql(personColumns("a"));
 export const MAX_ESCALATION_WINDOW_DAYS = 31;
 
-function normalize(s: string): string {
+/** An action as compared for "near-identical": quotes dropped, spaces collapsed, lower case. */
+export function normalizeAction(s: string): string {
   return s.replace(/["'`]/g, "").replace(/\s+/g, " ").trim().toLowerCase();
 }
 
 function tokens(s: string): Set<string> {
-  return new Set(normalize(s).split(/[\s/=:,;|&]+/).filter(Boolean));
+  return new Set(normalizeAction(s).split(/[\s/=:,;|&]+/).filter(Boolean));
 }
 
 /** How alike two actions are, from their command or path. */
 export function similarity(a: string | null, b: string | null): Escalation["similarity"] | null {
   if (a === null || b === null) return a === b ? "same tool" : null;
   if (a === b) return "identical";
-  if (normalize(a) === normalize(b)) return "near-identical";
+  if (normalizeAction(a) === normalizeAction(b)) return "near-identical";
   const x = tokens(a);
   const y = tokens(b);
   const inter = [...x].filter((t) => y.has(t)).length;

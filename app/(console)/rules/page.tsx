@@ -1,0 +1,176 @@
+import Link from "next/link";
+import { AllowlistForm, ExceptionForm } from "@/components/rules/rule-forms";
+import { EnabledBadge, EXCEPTION_FIELDS, LevelBadge, SERVICE_LABELS } from "@/components/rules/rule-badges";
+import { Sparkline } from "@/components/rules/sparkline";
+import { Badge } from "@/components/ui/badge";
+import { Card } from "@/components/ui/card";
+import { requireUser } from "@/lib/auth/session";
+import { effectiveLevel, isEnabled, loadPack } from "@/lib/detections/pack";
+import { loadTuning } from "@/lib/detections/tuning";
+import { DETECTION_SERVICES } from "@/lib/detections/types";
+import { formatTime } from "@/lib/presentation/format";
+import { ACTIVITY_DAYS, allowlistEntries, ruleActivity, ruleHealth } from "@/lib/queries/rules";
+import { removeAllowlistAction, removeExceptionAction } from "./actions";
+
+export const dynamic = "force-dynamic";
+
+// The detection rules: every rule of the pack with its level, status, hits over the last 30 days
+// and health, the files that did not load, and the tenant's allowlists and exceptions. Admins
+// change them; analysts and managers read (managers without exception values, which may be content).
+export default async function RulesPage() {
+  const user = await requireUser();
+  const pack = loadPack();
+  const [tuning, activity, health, allowlist] = await Promise.all([
+    loadTuning(user.tenantId), ruleActivity(user.tenantId), ruleHealth(user.tenantId), allowlistEntries(user.tenantId),
+  ]);
+  const enabledCount = pack.rules.filter((r) => isEnabled(r, tuning)).length;
+  const titles = new Map(pack.rules.map((r) => [r.id, r.title]));
+
+  return (
+    <div className="mx-auto max-w-6xl space-y-4">
+      <div>
+        <h1 className="text-lg font-semibold tracking-tight">Detection rules</h1>
+        <p className="mt-1 max-w-3xl text-xs text-slate-500 dark:text-slate-400">
+          {pack.rules.length} Sigma rules ({enabledCount} enabled for {user.tenantSlug}), evaluated on every batch as it is stored and, for
+          correlations, over a moving window. Hits are the last {ACTIVITY_DAYS} days of alerts. Rules live in <code>rules/</code> of the repository;
+          <code> npm run blindspot -- rules check</code> validates them.
+        </p>
+      </div>
+
+      {pack.errors.length > 0 && (
+        <Card title={`Rule files that did not load (${pack.errors.length})`}>
+          <p className="mb-2 text-xs text-slate-600 dark:text-slate-300">These files are skipped; every other rule runs.</p>
+          <ul className="space-y-1 text-xs">
+            {pack.errors.map((e, i) => (
+              <li key={i} className="font-mono text-red-700 dark:text-red-400">
+                {e.file}{e.line !== null ? `:${e.line}` : ""}: <span className="font-sans">{e.reason}</span>
+              </li>
+            ))}
+          </ul>
+        </Card>
+      )}
+
+      {DETECTION_SERVICES.map((service) => {
+        const rules = pack.rules.filter((r) => r.service === service).sort((a, b) => a.title.localeCompare(b.title));
+        if (rules.length === 0) return null;
+        return (
+          <section key={service} aria-labelledby={`svc-${service}`} className="overflow-x-auto rounded-md border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+            <h2 id={`svc-${service}`} className="border-b border-slate-200 px-3 py-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:border-slate-800 dark:text-slate-400">
+              {SERVICE_LABELS[service]} · {rules.length}
+            </h2>
+            <table className="w-full table-fixed text-left text-xs">
+              <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800 dark:text-slate-400">
+                <tr>
+                  <th scope="col" className="px-3 py-2 font-medium">Rule</th>
+                  <th scope="col" className="w-28 px-3 py-2 font-medium">Level</th>
+                  <th scope="col" className="w-52 px-3 py-2 font-medium">Kind</th>
+                  <th scope="col" className="w-28 px-3 py-2 font-medium">Status</th>
+                  <th scope="col" className="w-36 px-3 py-2 font-medium">State</th>
+                  <th scope="col" className="w-24 px-3 py-2 text-right font-medium">Hits ({ACTIVITY_DAYS} d)</th>
+                  <th scope="col" className="w-28 px-3 py-2 font-medium"><span className="sr-only">Hits per day</span></th>
+                </tr>
+              </thead>
+              <tbody>
+                {rules.map((r) => {
+                  const a = activity.get(r.id);
+                  const h = health.get(r.id);
+                  return (
+                    <tr key={r.id} className="border-b border-slate-100 last:border-0 dark:border-slate-800">
+                      <td className="px-3 py-1.5">
+                        <Link href={`/rules/${r.id}`} className="link">{r.title}</Link>
+                      </td>
+                      <td className="px-3 py-1.5"><LevelBadge level={effectiveLevel(r, tuning)} shipped={r.level} /></td>
+                      <td className="px-3 py-1.5 text-slate-600 dark:text-slate-300">{r.kind === "correlation" ? `correlation (${r.correlation!.type})` : "single event"}</td>
+                      <td className="px-3 py-1.5 text-slate-600 dark:text-slate-300">{r.status}</td>
+                      <td className="px-3 py-1.5">
+                        <span className="inline-flex gap-1">
+                          <EnabledBadge enabled={isEnabled(r, tuning)} />
+                          {h?.lastError && <Badge tone="red" title={h.lastError}>failing</Badge>}
+                        </span>
+                      </td>
+                      <td className="px-3 py-1.5 text-right font-mono">{a ? a.hits.toLocaleString("en") : 0}</td>
+                      <td className="px-3 py-1.5"><Sparkline values={a?.perDay ?? new Array(ACTIVITY_DAYS).fill(0)} label={`${a?.hits ?? 0} hits in ${ACTIVITY_DAYS} days`} /></td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </section>
+        );
+      })}
+
+      <Card title="Allowlists">
+        <p className="mb-2 max-w-3xl text-xs text-slate-600 dark:text-slate-300">
+          Rules refer to these lists as <code>%mcp_servers%</code>, <code>%plugin_marketplaces%</code> and <code>%network_destinations%</code>: an
+          allowlisted MCP server, marketplace or host raises no alert in those rules.
+        </p>
+        {allowlist.length === 0 ? (
+          <p className="text-xs text-slate-500">No entries: every MCP server, third-party marketplace and egress destination counts as unknown.</p>
+        ) : (
+          <table className="mb-3 w-full text-left text-xs">
+            <thead className="text-slate-500"><tr><th className="py-1 font-medium">List</th><th className="py-1 font-medium">Value</th><th className="py-1 font-medium">Why</th><th className="py-1 font-medium">Added</th><th /></tr></thead>
+            <tbody>
+              {allowlist.map((e) => (
+                <tr key={`${e.list}:${e.value}`} className="border-t border-slate-100 dark:border-slate-800">
+                  <td className="py-1 font-mono">{e.list}</td>
+                  <td className="py-1 font-mono">{e.value}</td>
+                  <td className="py-1">{e.reason}</td>
+                  <td className="py-1 text-slate-500">{e.createdBy}, {formatTime(e.createdAt)}</td>
+                  <td className="py-1 text-right">
+                    {user.isAdmin && (
+                      <form action={removeAllowlistAction}>
+                        <input type="hidden" name="list" value={e.list} />
+                        <input type="hidden" name="value" value={e.value} />
+                        <button type="submit" className="link text-red-700 dark:text-red-400">Remove</button>
+                      </form>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {user.isAdmin && <AllowlistForm />}
+      </Card>
+
+      <Card title="Exceptions">
+        <p className="mb-2 max-w-3xl text-xs text-slate-600 dark:text-slate-300">
+          A record whose field matches an exception raises no alert in that rule (or in any rule). Exceptions for one rule are added on its page.
+        </p>
+        {tuning.exceptions.length === 0 ? (
+          <p className="text-xs text-slate-500">No exceptions.</p>
+        ) : (
+          <table className="mb-3 w-full text-left text-xs">
+            <thead className="text-slate-500"><tr><th className="py-1 font-medium">Rule</th><th className="py-1 font-medium">Match</th><th className="py-1 font-medium">Why</th><th className="py-1 font-medium">Added</th><th /></tr></thead>
+            <tbody>
+              {tuning.exceptions.map((e) => (
+                <tr key={e.id} className="border-t border-slate-100 dark:border-slate-800">
+                  <td className="py-1">{e.ruleId ? <Link className="link" href={`/rules/${e.ruleId}`}>{titles.get(e.ruleId) ?? e.ruleId}</Link> : "every rule"}</td>
+                  <td className="py-1 font-mono [overflow-wrap:anywhere]">
+                    {e.field} {e.operator} {user.canReadContent ? `"${e.value}"` : <span className="font-sans italic text-slate-500">value hidden</span>}
+                  </td>
+                  <td className="py-1">{e.reason}</td>
+                  <td className="py-1 text-slate-500">{e.createdBy}, {formatTime(e.createdAt)}</td>
+                  <td className="py-1 text-right">
+                    {user.isAdmin && (
+                      <form action={removeExceptionAction}>
+                        <input type="hidden" name="id" value={e.id} />
+                        <button type="submit" className="link text-red-700 dark:text-red-400">Remove</button>
+                      </form>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {user.isAdmin && (
+          <>
+            <h3 className="mb-2 mt-3 text-xs font-medium">Add an exception for every rule</h3>
+            <ExceptionForm ruleId={null} fields={EXCEPTION_FIELDS} />
+          </>
+        )}
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,139 @@
+import type { JsonValue } from "@/lib/otlp/values";
+import { conditionWords, evaluate, parseCondition, positiveIdentifiers, referencedIdentifiers, type Condition } from "./condition";
+import { SigmaError } from "./errors";
+import { scalarText } from "./fields";
+import { compileFieldTest, type FieldTest, type MatchContext } from "./modifiers";
+
+// A Sigma `detection` block compiled: search identifiers (a map = all its fields match, a list of
+// maps = any of them, a list of plain values = keywords found in any field) and the condition.
+
+type Search =
+  | { kind: "map"; alternatives: FieldTest[][] }
+  | { kind: "keywords"; tests: FieldTest[] };
+
+export interface CompiledDetection {
+  identifiers: string[];
+  condition: Condition;
+  /** The condition in words, for analysts. */
+  words: string;
+  /** Field → value of the selections that made the condition true, or null. */
+  match(fields: Record<string, JsonValue>, ctx: MatchContext): Record<string, string> | null;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const MAX_IDENTIFIERS = 64;
+const MAX_ENTRIES = 256;
+
+function compileMap(map: Record<string, unknown>, path: (string | number)[]): FieldTest[] {
+  const keys = Object.keys(map);
+  if (keys.length === 0) throw new SigmaError("a selection needs at least one field", path);
+  if (keys.length > MAX_ENTRIES) throw new SigmaError(`a selection holds at most ${MAX_ENTRIES} fields`, path);
+  return keys.map((k) => compileFieldTest(k, map[k], [...path, k]));
+}
+
+/** Keywords: the value anywhere in the record's text fields (top level and one level down). */
+function keywordTest(value: string | number, path: (string | number)[]): FieldTest {
+  const inner = compileFieldTest("keyword|contains", String(value), path);
+  return {
+    field: "keyword",
+    words: `any field contains '${value}'`,
+    test(fields, ctx) {
+      for (const [k, v] of Object.entries(fields)) {
+        const values = Array.isArray(v) ? v : v !== null && typeof v === "object" ? Object.values(v) : [v];
+        for (const x of values) {
+          if (scalarText(x) === null) continue;
+          const hit = inner.test({ keyword: x }, ctx);
+          if (hit !== null) return `${k}: ${hit}`;
+        }
+      }
+      return null;
+    },
+  };
+}
+
+export function compileDetection(detection: unknown, path: (string | number)[] = ["detection"]): CompiledDetection {
+  if (!isPlainObject(detection)) throw new SigmaError("detection must be a map of selections and a condition", path);
+  const searches = new Map<string, Search>();
+  for (const [name, body] of Object.entries(detection)) {
+    if (name === "condition" || name === "timeframe") continue;
+    const p = [...path, name];
+    if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new SigmaError(`"${name}": identifiers are letters, digits, _ and -`, p);
+    if (isPlainObject(body)) searches.set(name, { kind: "map", alternatives: [compileMap(body, p)] });
+    else if (Array.isArray(body) && body.length > 0 && body.every(isPlainObject)) {
+      if (body.length > MAX_ENTRIES) throw new SigmaError(`"${name}" holds more than ${MAX_ENTRIES} alternatives`, p);
+      searches.set(name, { kind: "map", alternatives: body.map((m, i) => compileMap(m as Record<string, unknown>, [...p, i])) });
+    } else if (Array.isArray(body) && body.length > 0 && body.every((v) => typeof v === "string" || typeof v === "number")) {
+      searches.set(name, { kind: "keywords", tests: body.map((v, i) => keywordTest(v as string | number, [...p, i])) });
+    } else throw new SigmaError(`"${name}" must be a map of fields, a list of maps, or a list of keywords`, p);
+  }
+  if ("timeframe" in detection) throw new SigmaError("timeframe is not supported here: write a correlation rule with a timespan", [...path, "timeframe"]);
+  if (searches.size === 0) throw new SigmaError("detection has no selection", path);
+  if (searches.size > MAX_IDENTIFIERS) throw new SigmaError(`detection holds more than ${MAX_IDENTIFIERS} selections`, path);
+  const identifiers = [...searches.keys()];
+
+  const rawCondition = detection.condition;
+  const condPath = [...path, "condition"];
+  let condition: Condition;
+  if (typeof rawCondition === "string") condition = parseCondition(rawCondition, identifiers, condPath);
+  else if (Array.isArray(rawCondition) && rawCondition.length > 0 && rawCondition.every((c) => typeof c === "string")) {
+    // Sigma 1 allowed a list of conditions: any of them.
+    const parts = rawCondition.map((c, i) => parseCondition(c as string, identifiers, [...condPath, i]));
+    condition = parts.length === 1 ? parts[0] : { op: "or", args: parts };
+  } else throw new SigmaError("detection needs a condition", condPath);
+
+  const referenced = referencedIdentifiers(condition);
+  const unused = identifiers.find((n) => !referenced.has(n));
+  if (unused) throw new SigmaError(`"${unused}" is not used by the condition`, [...path, unused]);
+  const positive = positiveIdentifiers(condition);
+  const describe = (name: string): string => {
+    const s = searches.get(name)!;
+    if (s.kind === "keywords") return s.tests.length === 1 ? s.tests[0].words : `any field contains one of ${s.tests.map((t) => t.words.replace("any field contains ", "")).join(", ")}`;
+    const alt = s.alternatives.map((tests) => tests.map((t) => t.words).join(" and "));
+    return alt.length === 1 ? `(${alt[0]})` : `(${alt.map((a) => `(${a})`).join(" or ")})`;
+  };
+  const words = conditionWords(condition, describe);
+
+  const runSearch = (s: Search, fields: Record<string, JsonValue>, ctx: MatchContext): Record<string, string> | null => {
+    if (s.kind === "keywords") {
+      for (const t of s.tests) {
+        const hit = t.test(fields, ctx);
+        if (hit !== null) return { keyword: hit };
+      }
+      return null;
+    }
+    for (const tests of s.alternatives) {
+      const out: Record<string, string> = {};
+      let ok = true;
+      for (const t of tests) {
+        const hit = t.test(fields, ctx);
+        if (hit === null) {
+          ok = false;
+          break;
+        }
+        out[t.field] = hit;
+      }
+      if (ok) return out;
+    }
+    return null;
+  };
+
+  return {
+    identifiers,
+    condition,
+    words,
+    match(fields, ctx) {
+      const results = new Map<string, Record<string, string> | null>();
+      const get = (name: string) => {
+        if (!results.has(name)) results.set(name, runSearch(searches.get(name)!, fields, ctx));
+        return results.get(name)!;
+      };
+      if (!evaluate(condition, (n) => get(n) !== null)) return null;
+      const matched: Record<string, string> = {};
+      for (const n of positive) {
+        const r = results.get(n);
+        if (r) Object.assign(matched, r);
+      }
+      return matched;
+    },
+  };
+}
