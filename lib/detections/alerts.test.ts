@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { InvalidCursorError } from "@/lib/db/sql";
 import { createUser } from "@/lib/auth/users";
 import { getPool } from "@/lib/db/pool";
 import { insertTestAlert } from "@/lib/testing/alerts";
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
 import { createTestTenant, type TestTenant } from "@/lib/testing/tenants";
 import {
-  AlertInputError, AlertNotFoundError, AlertStateError, BadAlertCursorError, alertHistory, alertNotes, countAlertsBySeverity, groupAlerts, listAlerts,
+  AlertInputError, AlertNotFoundError, AlertStateError, alertHistory, alertNotes, countAlertsBySeverity, groupAlerts, listAlerts,
   openAlertsBySeverity, parseStatusParam, updateAlert,
 } from "./alerts";
 
@@ -97,7 +98,7 @@ describe("listAlerts", () => {
 
   it("refuses a cursor it did not issue", async () => {
     for (const cursor of ["garbage", Buffer.from(JSON.stringify([9, 1, "x"])).toString("base64url"), Buffer.from("[1,2]").toString("base64url")]) {
-      await expect(listAlerts(tenant.tenantId, {}, { canReadContent: true, cursor })).rejects.toBeInstanceOf(BadAlertCursorError);
+      await expect(listAlerts(tenant.tenantId, {}, { canReadContent: true, cursor })).rejects.toBeInstanceOf(InvalidCursorError);
     }
   });
 

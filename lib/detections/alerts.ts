@@ -3,6 +3,7 @@ import type pg from "pg";
 import { z } from "zod";
 import { recordAudit } from "@/lib/audit";
 import { getPool, withTransaction } from "@/lib/db/pool";
+import { cursorCodec, cursorField } from "@/lib/db/sql";
 import { ALERT_SELECT, evidenceOf, toApiAlert, type AlertDbRow, type ApiAlert } from "./alert-read";
 import {
   ALERT_RESOLUTIONS,
@@ -41,12 +42,6 @@ export interface AlertFilters {
   service?: DetectionService[];
 }
 
-export class BadAlertCursorError extends Error {
-  constructor() {
-    super("cursor is not one this API returned (follow nextCursor unchanged)");
-  }
-}
-
 /** Input the caller got wrong (400). */
 export class AlertInputError extends Error {}
 /** The change does not fit the alert's current state (409). */
@@ -57,30 +52,15 @@ export class AlertNotFoundError extends Error {
   }
 }
 
-interface CursorKey {
-  rank: number;
-  lastSeenUs: number;
-  id: string;
-}
-
-function encodeCursor(k: CursorKey): string {
-  return Buffer.from(JSON.stringify([k.rank, k.lastSeenUs, k.id])).toString("base64url");
-}
-
-function decodeCursor(cursor: string): CursorKey {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (
-      Array.isArray(v) && v.length === 3 && Number.isInteger(v[0]) && v[0] >= 0 && v[0] <= 4 &&
-      Number.isSafeInteger(v[1]) && typeof v[2] === "string" && /^[0-9a-f-]{36}$/i.test(v[2])
-    ) {
-      return { rank: v[0], lastSeenUs: v[1], id: v[2] };
-    }
-  } catch {
-    // fall through
-  }
-  throw new BadAlertCursorError();
-}
+/** The queue's keyset position: severity rank, last hit in whole microseconds, id. */
+const alertCursor = cursorCodec("alerts", {
+  rank: z.number().int().min(0).max(4),
+  lastSeenUs: cursorField.int,
+  id: cursorField.uuid,
+});
+type CursorKey = ReturnType<typeof alertCursor.decode>;
+const encodeCursor = (k: CursorKey): string => alertCursor.encode(k);
+const decodeCursor = (cursor: string): CursorKey => alertCursor.decode(cursor);
 
 function whereOf(tenantId: string, f: AlertFilters): { sql: string; params: unknown[] } {
   const params: unknown[] = [tenantId];

@@ -1,43 +1,14 @@
+import type { JsonValue } from "@/lib/otlp/values";
 import type { EventRow, SpanRow } from "@/lib/sources/model";
-import type { DetectionRecord, DetectionService, RuleHit, RuleLevel, TenantTuning } from "./types";
+import { compilePack, correlate, effectiveLevel, isEnabled, loadPack, matchRecord, type CompiledRule, type RulePack } from "./pack";
+import { complianceRecord, eventRecord, spanRecord } from "./record";
+import type { DetectionRecord, RuleHit, RuleLevel, TenantTuning } from "./types";
 
-// What the evaluators (ingest hook, correlation job, backfill) need of the Sigma engine, as named
-// in the issue #13 plan and as the pack branch exports them (eventRecord/spanRecord may return
-// null; correlation.timespanMs); lib/detections/pack.ts, sigma/ and record.ts are another branch.
-// The evaluators only ever reach the engine through detectionEngine() below.
-// MERGE: point `shipped` at the real modules —
-//   import { compilePack, loadPack, matchRecord, correlate, isEnabled, effectiveLevel } from "./pack";
-//   import { eventRecord, spanRecord, complianceRecord } from "./record";
-//   const shipped: DetectionEngine = { loadPack, compilePack, matchRecord, correlate, isEnabled, effectiveLevel, eventRecord, spanRecord, complianceRecord };
+// What the evaluators (ingest hook, correlation job, backfill) need of the Sigma engine. They only
+// ever reach it through detectionEngine(), so tests and benchmarks can run them with an engine of
+// their own (setDetectionEngine); the app ships the pack's (lib/detections/pack.ts, record.ts).
 
-export interface RuleLoadError {
-  file: string;
-  line: number | null;
-  reason: string;
-}
-
-export interface CompiledRule {
-  id: string;
-  title: string;
-  description: string;
-  level: RuleLevel;
-  status: string;
-  tags: string[];
-  service: DetectionService;
-  kind: "event" | "correlation";
-  file: string;
-  yaml: string;
-  falsepositives: string[];
-  references: string[];
-  conditionText: string;
-  /** Correlation rules: the Sigma correlation's timespan (pack.ts: CompiledCorrelation.timespanMs). */
-  correlation?: { timespanMs: number };
-}
-
-export interface RulePack {
-  rules: CompiledRule[];
-  errors: RuleLoadError[];
-}
+export type { CompiledRule, RuleLoadError, RulePack } from "./pack";
 
 /** A stored Compliance activity (compliance_activities); record.ts's ActivityRow reads id, createdAt, type, raw of it. */
 export interface ComplianceActivityRow {
@@ -52,7 +23,7 @@ export interface ComplianceActivityRow {
   actorAccountUuid: string | null;
   actorIp: string | null;
   actorUserAgent: string | null;
-  raw: unknown;
+  raw: JsonValue;
 }
 
 export interface DetectionEngine {
@@ -71,8 +42,8 @@ export interface DetectionEngine {
   compilePack?(files: { file: string; source: string }[]): RulePack;
 }
 
-/** The engine the app ships with; null until the rule pack is merged (evaluation is then a no-op). */
-const shipped: DetectionEngine | null = null;
+/** The engine the app ships with: the Sigma pack of rules/. */
+const shipped: DetectionEngine = { loadPack, compilePack, matchRecord, correlate, isEnabled, effectiveLevel, eventRecord, spanRecord, complianceRecord };
 
 const holder = globalThis as unknown as { __blindspotDetectionEngine?: DetectionEngine | null };
 

@@ -4,10 +4,10 @@ import type { DetectionRecord, DetectionService, RuleHit, TenantTuning } from "@
 import type { JsonValue } from "@/lib/otlp/values";
 import type { EventRow, SpanRow } from "@/lib/sources/model";
 
-// FOR TESTS AND BENCHMARKS ONLY: a tiny stand-in for the Sigma engine (lib/detections/pack.ts and
-// record.ts live in another branch), implementing the evaluator contract with a few hand-written
-// rules so the evaluators (ingest hook, correlation job, backfill, alert store) are exercised
-// end to end. The lead swaps in the real pack at merge.
+// FOR TESTS AND BENCHMARKS ONLY: a small rule engine with a few hand-written rules, including a
+// rule that always throws and a burst correlation with a known span, so the evaluators (ingest hook,
+// correlation job, backfill, alert store) are tested on behaviours the shipped pack does not have on
+// purpose. lib/detections/replay.test.ts runs the evaluators with the shipped Sigma pack.
 
 export const BASH_RULE_ID = "0b5e6d1a-0000-4000-8000-00000000ba51";
 export const THROWING_RULE_ID = "0b5e6d1a-0000-4000-8000-0000000000e1";
@@ -21,7 +21,7 @@ export const BURST_SPAN_MS = 10 * 60_000;
 function rule(id: string, title: string, service: DetectionService, kind: "event" | "correlation", level: CompiledRule["level"] = "high"): CompiledRule {
   return {
     id, title, description: title, level, status: "test", tags: [], service, kind, file: `test/${id}.yml`, yaml: "", falsepositives: [],
-    references: [], conditionText: title,
+    references: [], conditionText: title, name: null, author: null, date: null, tests: null, testsFile: null,
   };
 }
 

@@ -1,11 +1,12 @@
 import Link from "next/link";
+import { InvalidCursorError } from "@/lib/db/sql";
 import { SeverityBadge, StatusBadge } from "@/components/alerts/alert-badges";
 import { RangeHint } from "@/components/shell/range-hint";
 import { recordContentView } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
 import { consoleWindow } from "@/lib/console-range";
 import {
-  AlertInputError, BadAlertCursorError, countAlertsBySeverity, groupAlerts, listAlerts, parseServiceParam, parseSeverityParam, parseStatusParam,
+  AlertInputError, countAlertsBySeverity, groupAlerts, listAlerts, parseServiceParam, parseSeverityParam, parseStatusParam,
   type AlertFilters, type AlertGroup, type AlertPage,
 } from "@/lib/detections/alerts";
 import { DETECTION_SERVICES, type AlertStatus, type RuleLevel } from "@/lib/detections/types";
@@ -126,7 +127,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
         countAlertsBySeverity(user.tenantId, { ...filters, severity: undefined }),
       ]);
     } catch (err) {
-      if (!(err instanceof BadAlertCursorError)) throw err;
+      if (!(err instanceof InvalidCursorError)) throw err;
       error = "That page link is no longer valid; showing the first page.";
       page = await listAlerts(user.tenantId, filters, { limit: 100, canReadContent: user.canReadContent });
     }

@@ -16,6 +16,7 @@ import { RESOLUTION_INFO, SERVICE_LABELS, STATUS_INFO } from "@/lib/presentation
 import { promptConversation } from "@/lib/queries/conversation";
 import { promptTimeline } from "@/lib/queries/prompts";
 import { addExceptionFromAlertAction, triageAlertAction } from "@/lib/actions/alerts";
+import { ruleById } from "@/lib/detections/pack";
 import { exploreHref } from "@/lib/explore/url";
 
 export const dynamic = "force-dynamic";
@@ -83,8 +84,11 @@ export default async function AlertPage({ params }: { params: Promise<{ id: stri
   // Evidence events of one prompt are highlighted together on its timeline.
   const byPrompt = new Map<string, string[]>();
   for (const e of alert.evidence) if (e.kind === "event" && e.promptId) byPrompt.set(e.promptId, [...(byPrompt.get(e.promptId) ?? []), e.id]);
-  // Wired at merge to the pack's ruleById(alert.rule.id) (lib/detections/pack.ts, on the pack branch).
-  const rule: RuleExplanationProps | null = null;
+  const packed = ruleById(alert.rule.id);
+  const rule: RuleExplanationProps | null = packed && {
+    id: packed.id, title: packed.title, description: packed.description, conditionText: packed.conditionText, tags: packed.tags,
+    falsepositives: packed.falsepositives, references: packed.references, file: packed.file,
+  };
   const who = alert.person ?? "an unknown person";
   const service = SERVICE_LABELS[alert.service] ?? alert.service;
 

@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import { EnabledBadge, EXCEPTION_FIELDS, LevelBadge, SERVICE_LABELS } from "@/components/rules/rule-badges";
 import { ExceptionForm, RuleSettingForm } from "@/components/rules/rule-forms";
 import { RulePreview } from "@/components/rules/rule-preview";
+import { previewRuleAction } from "@/lib/actions/alerts";
 import { Sparkline } from "@/components/rules/sparkline";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
@@ -84,7 +85,7 @@ export default async function RulePage({ params }: { params: Promise<{ ruleId: s
       <Card title={`Hits, last ${ACTIVITY_DAYS} days`} aside={<span className="text-xs text-slate-500">{a ? `${a.hits} hits in ${a.alerts} alerts` : "none"}</span>}>
         <Sparkline values={a?.perDay ?? new Array(ACTIVITY_DAYS).fill(0)} label={`${a?.hits ?? 0} hits in ${ACTIVITY_DAYS} days`} />
         <div className="mt-3">
-          <RulePreview ruleId={rule.id} />
+          <RulePreview ruleId={rule.id} onPreview={previewRuleAction} />
         </div>
       </Card>
 

@@ -1,6 +1,6 @@
 import { HttpError, parseDateParam, withReadApi } from "@/lib/api/read-api";
 import {
-  AlertInputError, BadAlertCursorError, MAX_ALERT_PAGE, listAlerts, parseServiceParam, parseSeverityParam, parseStatusParam,
+  AlertInputError, MAX_ALERT_PAGE, listAlerts, parseServiceParam, parseSeverityParam, parseStatusParam,
 } from "@/lib/detections/alerts";
 
 export const runtime = "nodejs";
@@ -34,7 +34,7 @@ export async function GET(request: Request): Promise<Response> {
       if (page.alerts.length > 0) await ctx.auditContentView(`alerts:${url.search}`);
       return page;
     } catch (err) {
-      if (err instanceof BadAlertCursorError || err instanceof AlertInputError) throw new HttpError(400, err.message);
+      if (err instanceof AlertInputError) throw new HttpError(400, err.message);
       throw err;
     }
   });
