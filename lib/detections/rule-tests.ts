@@ -1,3 +1,4 @@
+import { personKey, type PersonIdentifiers } from "@/lib/domain/person";
 import { parse } from "yaml";
 import type { JsonValue } from "@/lib/otlp/values";
 import { decodeJsonRequest } from "@/lib/otlp/json";
@@ -71,9 +72,9 @@ function caseRecord(rule: CompiledRule, raw: Record<string, JsonValue>, i: numbe
   };
 }
 
-/** The person key as the evaluators use it (lower-cased email, else account id, else user id). */
-export function personOfRow(row: { userEmail: string | null; accountId?: string | null; accountUuid?: string | null; userId?: string | null }): string | null {
-  return row.userEmail?.toLowerCase() ?? row.accountId ?? row.accountUuid ?? row.userId ?? null;
+/** The person key as the evaluators use it (lib/domain/person.ts). */
+export function personOfRow(row: PersonIdentifiers): string | null {
+  return personKey(row) || null;
 }
 
 const fixtureCache = new Map<string, DetectionRecord[]>();
