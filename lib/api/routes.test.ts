@@ -15,6 +15,7 @@ const ROUTES: Record<string, Guard> = {
   "app/api/v1/alerts/route.ts": "api-token",
   "app/api/v1/alerts/[id]/route.ts": "api-token",
   "app/api/v1/events/route.ts": "api-token",
+  "app/api/v1/export/ocsf/route.ts": "api-token",
   "app/api/v1/identities/route.ts": "api-token",
   "app/api/v1/approvals/summary/route.ts": "api-token",
   "app/api/v1/coverage/route.ts": "api-token",
@@ -36,7 +37,8 @@ const ROUTES: Record<string, Guard> = {
 /** What each guard looks like in source. */
 const GUARD_MARKERS: Record<Guard, RegExp> = {
   "ingest-token": /handleExport\(/,
-  "api-token": /withReadApi\(/,
+  // The OCSF export streams its answer, so it authenticates before it starts the stream.
+  "api-token": /withReadApi\(|authenticateApi\(presentedSecret/,
   "console-session": /userForApi\(\)|requireUser\(/,
   public: /.*/,
   "next-auth": /NextAuth\(/,
