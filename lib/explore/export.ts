@@ -1,4 +1,4 @@
-import { describeError } from "@/lib/ingest/db-errors";
+import { textStream } from "@/lib/util/text-stream";
 import { EVENT_FROM, EVENT_SELECT, toApiEvent, type ApiEvent, type EventDbRow } from "@/lib/queries/events";
 import { CSV_COLUMNS, type CsvValue } from "./columns";
 import type { ExploreQuery } from "./params";
@@ -87,23 +87,7 @@ export function exportStream(
   canReadContent: boolean,
   options: ExportOptions = {},
 ): ReadableStream<Uint8Array> {
-  const chunks = exportChunks(tenantId, q, format, canReadContent, options);
-  const encoder = new TextEncoder();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const next = await chunks.next();
-        if (next.done) controller.close();
-        else if (next.value.length > 0) controller.enqueue(encoder.encode(next.value));
-      } catch (err) {
-        console.error(`[explore] export failed: ${describeError(err)}`);
-        controller.error(err);
-      }
-    },
-    async cancel() {
-      await chunks.return(undefined);
-    },
-  });
+  return textStream(exportChunks(tenantId, q, format, canReadContent, options), "explore");
 }
 
 /** `blindspot-events-20261122T101500Z.csv` */

@@ -1,6 +1,6 @@
 import { getPool } from "@/lib/db/pool";
+import { textStream } from "@/lib/util/text-stream";
 import { ALERT_SELECT, evidenceOf, toApiAlert, type AlertDbRow } from "@/lib/detections/alert-read";
-import { describeError } from "@/lib/ingest/db-errors";
 import { activityToOcsf, alertToFinding, eventToOcsf, type OcsfActivityRow, type OcsfEventRow } from "./map";
 
 // GET /api/v1/export/ocsf as NDJSON, one OCSF record a line, read page by page in keyset order
@@ -83,21 +83,5 @@ async function* events(q: OcsfExportQuery): AsyncGenerator<string> {
 
 /** The export as a byte stream; a failure mid-way ends the stream with an error (logged without data). */
 export function ocsfStream(q: OcsfExportQuery): ReadableStream<Uint8Array> {
-  const chunks = q.kind === "findings" ? findings(q) : events(q);
-  const encoder = new TextEncoder();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const next = await chunks.next();
-        if (next.done) controller.close();
-        else controller.enqueue(encoder.encode(next.value));
-      } catch (err) {
-        console.error(`[ocsf] export failed: ${describeError(err)}`);
-        controller.error(err);
-      }
-    },
-    async cancel() {
-      await chunks.return(undefined);
-    },
-  });
+  return textStream(q.kind === "findings" ? findings(q) : events(q), "ocsf");
 }
