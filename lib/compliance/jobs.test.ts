@@ -3,7 +3,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getPool } from "@/lib/db/pool";
 import { activeJobs, claimJobs, completeJob, enqueueJob, ensureScheduled, failJob, heartbeat, type Job } from "@/lib/jobs/queue";
-import { createScheduler, type JobHandler } from "@/lib/jobs/scheduler";
+import { complianceSyncHandler, createScheduler, type JobHandler } from "@/lib/jobs/scheduler";
 import { loadComplianceFixtures, startComplianceStub, type ComplianceStub } from "@/lib/testing/compliance-stub";
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
 import { ensureTenant } from "@/lib/tenants";
@@ -137,7 +137,8 @@ describe("scheduler", () => {
   it("pulls for an enabled connector, schedules the next pull one interval later, and runs 'sync now' at once", async () => {
     const tenantId = await ensureTenant(`sched-${randomUUID().slice(0, 6)}`);
     await saveConnector(tenantId, { baseUrl: stub.url, apiKey: KEY, enabled: true, pollSeconds: 600 });
-    const scheduler = createScheduler({ workerId: "sched-test", log: () => undefined });
+    // The Compliance pull alone (the default handlers also run detections and alert deliveries).
+    const scheduler = createScheduler({ workerId: "sched-test", handlers: { [SYNC_JOB_KIND]: complianceSyncHandler }, log: () => undefined });
     await scheduler.tick();
     expect(scheduler.running()).toHaveLength(1);
     await scheduler.idle();
