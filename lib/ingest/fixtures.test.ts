@@ -12,7 +12,7 @@ import type {
 import { attributesToJson } from "@/lib/otlp/values";
 import { startAppServer } from "@/lib/testing/app-routes";
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
-import { listFixtureRequests, type FixtureRequest } from "@/lib/testing/fixtures";
+import { FIXTURES_2_1_332_DIR, FIXTURES_DIR, listFixtureRequests, type FixtureRequest } from "@/lib/testing/fixtures";
 import type { RouteServer } from "@/lib/testing/route-server";
 import { createTestTenant, type TestTenant } from "@/lib/testing/tenants";
 
@@ -86,16 +86,20 @@ async function allEvents(tenant: TestTenant): Promise<ApiEventLite[]> {
   return out;
 }
 
+// Both capture sets: Claude Code 2.1.197 (with the OTel JS SDK's Office traces) and 2.1.332.
 const captures = new Map<string, FixtureRequest[]>();
-for (const f of listFixtureRequests()) {
-  const key = `${f.scenario}/${f.variant}`;
-  captures.set(key, [...(captures.get(key) ?? []), f]);
+for (const [version, dir] of [["2.1.197", FIXTURES_DIR], ["2.1.332", FIXTURES_2_1_332_DIR]] as const) {
+  for (const f of listFixtureRequests(dir)) {
+    const key = `${version}/${f.scenario}/${f.variant}`;
+    captures.set(key, [...(captures.get(key) ?? []), f]);
+  }
 }
 
 describe("every fixture capture round-trips through the receivers and the read API", () => {
-  it("finds all 26 captures and 93 requests", () => {
-    expect(captures.size).toBe(26);
-    expect([...captures.values()].flat().length).toBe(93);
+  it("finds all 26 + 23 captures and 93 + 86 requests", () => {
+    const of = (version: string) => [...captures].filter(([k]) => k.startsWith(`${version}/`)).map(([, v]) => v);
+    expect([of("2.1.197").length, of("2.1.332").length]).toEqual([26, 23]);
+    expect([of("2.1.197").flat().length, of("2.1.332").flat().length]).toEqual([93, 86]);
   });
 
   let n = 0;
