@@ -2,6 +2,7 @@ import Link from "next/link";
 import { InvalidCursorError } from "@/lib/db/sql";
 import { SeverityBadge, StatusBadge } from "@/components/alerts/alert-badges";
 import { RangeHint } from "@/components/shell/range-hint";
+import { NoValue, Table, TableEmpty, TBody, Td, Th, THead, Tr, Truncate } from "@/components/ui/table";
 import { recordContentView } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
 import { consoleWindow } from "@/lib/console-range";
@@ -54,30 +55,30 @@ function Select({ id, name, label, value, options }: { id: string; name: string;
 
 function GroupTable({ groups, by, hrefFor }: { groups: AlertGroup[]; by: "rule" | "person"; hrefFor: (g: AlertGroup) => string }) {
   return (
-    <table className="w-full text-left text-xs" aria-label={`Alerts grouped by ${by}`}>
-      <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800">
+    <>
+      <THead>
         <tr>
-          <th scope="col" className="w-24 px-3 py-1.5 font-medium">Highest</th>
-          <th scope="col" className="px-3 py-1.5 font-medium">{by === "rule" ? "Rule" : "Person"}</th>
-          <th scope="col" className="px-3 py-1.5 text-right font-medium">Alerts</th>
-          <th scope="col" className="px-3 py-1.5 text-right font-medium">Open</th>
-          <th scope="col" className="px-3 py-1.5 text-right font-medium">Hits</th>
-          <th scope="col" className="px-3 py-1.5 font-medium">Last hit</th>
+          <Th className="w-24">Highest</Th>
+          <Th>{by === "rule" ? "Rule" : "Person"}</Th>
+          <Th numeric>Alerts</Th>
+          <Th numeric>Open</Th>
+          <Th numeric>Hits</Th>
+          <Th>Last hit</Th>
         </tr>
-      </thead>
-      <tbody>
+      </THead>
+      <TBody>
         {groups.map((g) => (
-          <tr key={g.key ?? "none"} className="border-b border-slate-100 hover:bg-slate-50 dark:border-slate-800 dark:hover:bg-slate-800/50">
-            <td className="px-3 py-1.5"><SeverityBadge level={g.level} /></td>
-            <td className="px-3 py-1.5"><Link className="link font-medium" href={hrefFor(g)}>{g.label}</Link></td>
-            <td className="px-3 py-1.5 text-right tabular-nums">{formatCount(g.alerts)}</td>
-            <td className="px-3 py-1.5 text-right tabular-nums">{formatCount(g.open)}</td>
-            <td className="px-3 py-1.5 text-right tabular-nums">{formatCount(g.hits)}</td>
-            <td className="whitespace-nowrap px-3 py-1.5 tabular-nums text-slate-600 dark:text-slate-300">{formatTime(g.lastSeen).replace(/\.\d{3} UTC$/, " UTC")}</td>
-          </tr>
+          <Tr key={g.key ?? "none"}>
+            <Td><SeverityBadge level={g.level} /></Td>
+            <Td><Link className="link font-medium" href={hrefFor(g)}>{g.label}</Link></Td>
+            <Td numeric>{formatCount(g.alerts)}</Td>
+            <Td numeric>{formatCount(g.open)}</Td>
+            <Td numeric>{formatCount(g.hits)}</Td>
+            <Td numeric align="left" muted nowrap>{formatTime(g.lastSeen).replace(/\.\d{3} UTC$/, " UTC")}</Td>
+          </Tr>
         ))}
-      </tbody>
-    </table>
+      </TBody>
+    </>
   );
 }
 
@@ -205,58 +206,69 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
 
       {error && <p role="alert" className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900 dark:bg-amber-950 dark:text-amber-100">{error}</p>}
 
-      <div className="mt-3 overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900">
-        {group ? (
-          groups.length === 0 ? (
-            <p className="px-3 py-6 text-center text-xs text-slate-500">No alerts match these filters in {windowPhrase(window)}.</p>
-          ) : (
-            <GroupTable groups={groups} by={group} hrefFor={(g) => keep(group === "rule" ? { rule: g.key ?? undefined, group: undefined } : { person: g.key ?? undefined, group: undefined })} />
-          )
-        ) : page.alerts.length === 0 ? (
-          <p className="px-3 py-6 text-center text-xs text-slate-500">
-            No {statusParam === "open" ? "open " : ""}alerts match these filters in {windowPhrase(window)}.
-            {statusParam === "open" && <> <Link className="link" href={keep({ status: "any" })}>Include closed alerts</Link>.</>}
-          </p>
-        ) : (
-          <table className="w-full text-left text-xs" aria-label="Alert queue">
-            <thead className="border-b border-slate-200 bg-slate-50 text-slate-500 dark:border-slate-800 dark:bg-slate-950">
-              <tr>
-                <th scope="col" className="w-20 px-3 py-1.5 font-medium">Severity</th>
-                <th scope="col" className="px-3 py-1.5 font-medium">Alert</th>
-                <th scope="col" className="w-36 px-3 py-1.5 font-medium">Status</th>
-                <th scope="col" className="px-3 py-1.5 font-medium">Person</th>
-                <th scope="col" className="px-3 py-1.5 font-medium">Surface</th>
-                <th scope="col" className="px-3 py-1.5 text-right font-medium">Hits</th>
-                <th scope="col" className="px-3 py-1.5 font-medium">Last hit</th>
-                <th scope="col" className="px-3 py-1.5 font-medium">Assignee</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.alerts.map((a) => {
-                const summary = matchedSummary(a.matched);
-                const closed = a.status === "closed";
-                return (
-                  <tr key={a.id} className={`border-b border-slate-100 align-top hover:bg-sky-50/50 dark:border-slate-800 dark:hover:bg-slate-800/50 ${closed ? "text-slate-500" : ""}`} data-alert-id={a.id}>
-                    <td className={`border-l-4 px-3 py-1.5 ${closed ? "border-l-transparent" : borderFor(a.rule.level)}`}><SeverityBadge level={a.rule.level} /></td>
-                    <td className="max-w-xl px-3 py-1.5">
-                      <Link className="font-medium text-slate-900 hover:underline dark:text-slate-100" href={`/alerts/${a.id}`}>{a.rule.title}</Link>
-                      {summary && <div className="mt-0.5 truncate font-mono text-[11px] text-slate-500" title={summary}>{summary}</div>}
-                    </td>
-                    <td className="px-3 py-1.5"><StatusBadge status={a.status as AlertStatus} resolution={a.resolution} /></td>
-                    <td className="max-w-[14rem] truncate px-3 py-1.5" title={a.person ?? undefined}>
-                      {a.person ? <Link className="link" href={keep({ person: a.person, cursor: undefined })}>{a.person}</Link> : <span className="text-slate-400">unknown</span>}
-                    </td>
-                    <td className="whitespace-nowrap px-3 py-1.5">{SERVICE_LABELS[a.service] ?? a.service}</td>
-                    <td className="px-3 py-1.5 text-right tabular-nums">{formatCount(a.hits)}</td>
-                    <td className="whitespace-nowrap px-3 py-1.5 tabular-nums" title={formatTime(a.lastSeen)}>{ageText(new Date(a.lastSeen), now)}</td>
-                    <td className="max-w-[12rem] truncate px-3 py-1.5 text-slate-600 dark:text-slate-300">{a.assignee ?? <span className="text-slate-400">–</span>}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        )}
-      </div>
+      {group ? (
+        <Table
+          className="mt-3"
+          label={`Alerts grouped by ${group}`}
+          empty={groups.length === 0 && <TableEmpty>No alerts match these filters in {windowPhrase(window)}.</TableEmpty>}
+        >
+          <GroupTable groups={groups} by={group} hrefFor={(g) => keep(group === "rule" ? { rule: g.key ?? undefined, group: undefined } : { person: g.key ?? undefined, group: undefined })} />
+        </Table>
+      ) : (
+        <Table
+          className="mt-3"
+          label="Alert queue"
+          empty={
+            page.alerts.length === 0 && (
+              <TableEmpty>
+                No {statusParam === "open" ? "open " : ""}alerts match these filters in {windowPhrase(window)}.
+                {statusParam === "open" && <> <Link className="link" href={keep({ status: "any" })}>Include closed alerts</Link>.</>}
+              </TableEmpty>
+            )
+          }
+        >
+          <THead>
+            <tr>
+              <Th className="w-20">Severity</Th>
+              <Th>Alert</Th>
+              <Th className="w-36">Status</Th>
+              <Th>Person</Th>
+              <Th>Surface</Th>
+              <Th numeric>Hits</Th>
+              <Th>Last hit</Th>
+              <Th>Assignee</Th>
+            </tr>
+          </THead>
+          <TBody>
+            {page.alerts.map((a) => {
+              const summary = matchedSummary(a.matched);
+              const closed = a.status === "closed";
+              return (
+                <Tr key={a.id} className={closed ? "text-slate-500 dark:text-slate-400" : ""} data-alert-id={a.id}>
+                  {/* The severity stripe: open alerts only, so closed ones recede. */}
+                  <Td className={`border-l-4 ${closed ? "border-l-transparent" : borderFor(a.rule.level)}`}><SeverityBadge level={a.rule.level} /></Td>
+                  <Td className="max-w-xl">
+                    <Link className="font-medium text-slate-900 hover:underline dark:text-slate-100" href={`/alerts/${a.id}`}>{a.rule.title}</Link>
+                    {summary && <Truncate value={summary} max="max-w-xl" className="mt-0.5 font-mono text-[11px] text-slate-500 dark:text-slate-400" />}
+                  </Td>
+                  <Td><StatusBadge status={a.status as AlertStatus} resolution={a.resolution} /></Td>
+                  <Td className="max-w-[14rem]">
+                    {a.person ? (
+                      <Link className="link block truncate" title={a.person} href={keep({ person: a.person, cursor: undefined })}>{a.person}</Link>
+                    ) : (
+                      <span className="text-slate-400">unknown</span>
+                    )}
+                  </Td>
+                  <Td nowrap>{SERVICE_LABELS[a.service] ?? a.service}</Td>
+                  <Td numeric>{formatCount(a.hits)}</Td>
+                  <Td nowrap className="tabular-nums" title={formatTime(a.lastSeen)}>{ageText(new Date(a.lastSeen), now)}</Td>
+                  <Td muted className="max-w-[12rem]">{a.assignee ? <Truncate value={a.assignee} max="max-w-[12rem]" /> : <NoValue />}</Td>
+                </Tr>
+              );
+            })}
+          </TBody>
+        </Table>
+      )}
       {!group && (page.nextCursor || p.cursor) && (
         <div className="mt-2 flex justify-end gap-2 text-xs">
           {p.cursor && <Link className="btn-secondary py-1 text-xs" href={keep({ cursor: undefined })}>First page</Link>}

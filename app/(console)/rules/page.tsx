@@ -4,11 +4,12 @@ import { EnabledBadge, EXCEPTION_FIELDS, LevelBadge, SERVICE_LABELS } from "@/co
 import { Sparkline } from "@/components/rules/sparkline";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
+import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/session";
 import { effectiveLevel, isEnabled, loadPack } from "@/lib/detections/pack";
 import { loadTuning } from "@/lib/detections/tuning";
 import { DETECTION_SERVICES } from "@/lib/detections/types";
-import { formatTime } from "@/lib/presentation/format";
+import { formatCount, formatTime } from "@/lib/presentation/format";
 import { ACTIVITY_DAYS, allowlistEntries, ruleActivity, ruleHealth } from "@/lib/queries/rules";
 import { removeAllowlistAction, removeExceptionAction } from "./actions";
 
@@ -54,48 +55,53 @@ export default async function RulesPage() {
         const rules = pack.rules.filter((r) => r.service === service).sort((a, b) => a.title.localeCompare(b.title));
         if (rules.length === 0) return null;
         return (
-          <section key={service} aria-labelledby={`svc-${service}`} className="overflow-x-auto rounded-md border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-            <h2 id={`svc-${service}`} className="border-b border-slate-200 px-3 py-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:border-slate-800 dark:text-slate-400">
-              {SERVICE_LABELS[service]} · {rules.length}
-            </h2>
-            <table className="w-full table-fixed text-left text-xs">
-              <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800 dark:text-slate-400">
-                <tr>
-                  <th scope="col" className="px-3 py-2 font-medium">Rule</th>
-                  <th scope="col" className="w-28 px-3 py-2 font-medium">Level</th>
-                  <th scope="col" className="w-52 px-3 py-2 font-medium">Kind</th>
-                  <th scope="col" className="w-28 px-3 py-2 font-medium">Status</th>
-                  <th scope="col" className="w-36 px-3 py-2 font-medium">State</th>
-                  <th scope="col" className="w-24 px-3 py-2 text-right font-medium">Hits ({ACTIVITY_DAYS} d)</th>
-                  <th scope="col" className="w-28 px-3 py-2 font-medium"><span className="sr-only">Hits per day</span></th>
-                </tr>
-              </thead>
-              <tbody>
-                {rules.map((r) => {
-                  const a = activity.get(r.id);
-                  const h = health.get(r.id);
-                  return (
-                    <tr key={r.id} className="border-b border-slate-100 last:border-0 dark:border-slate-800">
-                      <td className="px-3 py-1.5">
-                        <Link href={`/rules/${r.id}`} className="link">{r.title}</Link>
-                      </td>
-                      <td className="px-3 py-1.5"><LevelBadge level={effectiveLevel(r, tuning)} shipped={r.level} /></td>
-                      <td className="px-3 py-1.5 text-slate-600 dark:text-slate-300">{r.kind === "correlation" ? `correlation (${r.correlation!.type})` : "single event"}</td>
-                      <td className="px-3 py-1.5 text-slate-600 dark:text-slate-300">{r.status}</td>
-                      <td className="px-3 py-1.5">
-                        <span className="inline-flex gap-1">
-                          <EnabledBadge enabled={isEnabled(r, tuning)} />
-                          {h?.lastError && <Badge tone="red" title={h.lastError}>failing</Badge>}
-                        </span>
-                      </td>
-                      <td className="px-3 py-1.5 text-right font-mono">{a ? a.hits.toLocaleString("en") : 0}</td>
-                      <td className="px-3 py-1.5"><Sparkline values={a?.perDay ?? new Array(ACTIVITY_DAYS).fill(0)} label={`${a?.hits ?? 0} hits in ${ACTIVITY_DAYS} days`} /></td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </section>
+          <Table
+            key={service}
+            region={{ labelledBy: `svc-${service}` }}
+            labelledBy={`svc-${service}`}
+            tableClassName="table-fixed"
+            toolbar={
+              <h2 id={`svc-${service}`} className="text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">
+                {SERVICE_LABELS[service]} · {rules.length}
+              </h2>
+            }
+          >
+            <THead>
+              <tr>
+                <Th>Rule</Th>
+                <Th className="w-28">Level</Th>
+                <Th className="w-52">Kind</Th>
+                <Th className="w-28">Status</Th>
+                <Th className="w-36">State</Th>
+                <Th numeric className="w-28">Hits ({ACTIVITY_DAYS} d)</Th>
+                <Th className="w-32"><span className="sr-only">Hits per day</span></Th>
+              </tr>
+            </THead>
+            <TBody>
+              {rules.map((r) => {
+                const a = activity.get(r.id);
+                const h = health.get(r.id);
+                return (
+                  <Tr key={r.id}>
+                    <Td>
+                      <Link href={`/rules/${r.id}`} className="link">{r.title}</Link>
+                    </Td>
+                    <Td><LevelBadge level={effectiveLevel(r, tuning)} shipped={r.level} /></Td>
+                    <Td muted>{r.kind === "correlation" ? `correlation (${r.correlation!.type})` : "single event"}</Td>
+                    <Td muted>{r.status}</Td>
+                    <Td>
+                      <span className="inline-flex gap-1">
+                        <EnabledBadge enabled={isEnabled(r, tuning)} />
+                        {h?.lastError && <Badge tone="red" title={h.lastError}>failing</Badge>}
+                      </span>
+                    </Td>
+                    <Td numeric>{formatCount(a?.hits ?? 0)}</Td>
+                    <Td><Sparkline values={a?.perDay ?? new Array(ACTIVITY_DAYS).fill(0)} label={`${a?.hits ?? 0} hits in ${ACTIVITY_DAYS} days`} /></Td>
+                  </Tr>
+                );
+              })}
+            </TBody>
+          </Table>
         );
       })}
 
@@ -107,16 +113,24 @@ export default async function RulesPage() {
         {allowlist.length === 0 ? (
           <p className="text-xs text-slate-500">No entries: every MCP server, third-party marketplace and egress destination counts as unknown.</p>
         ) : (
-          <table className="mb-3 w-full text-left text-xs">
-            <thead className="text-slate-500"><tr><th className="py-1 font-medium">List</th><th className="py-1 font-medium">Value</th><th className="py-1 font-medium">Why</th><th className="py-1 font-medium">Added</th><th /></tr></thead>
-            <tbody>
+          <Table variant="bare" label="Allowlist entries" className="mb-3">
+            <THead>
+              <tr>
+                <Th>List</Th>
+                <Th>Value</Th>
+                <Th>Why</Th>
+                <Th>Added</Th>
+                <Th><span className="sr-only">Actions</span></Th>
+              </tr>
+            </THead>
+            <TBody>
               {allowlist.map((e) => (
-                <tr key={`${e.list}:${e.value}`} className="border-t border-slate-100 dark:border-slate-800">
-                  <td className="py-1 font-mono">{e.list}</td>
-                  <td className="py-1 font-mono">{e.value}</td>
-                  <td className="py-1">{e.reason}</td>
-                  <td className="py-1 text-slate-500">{e.createdBy}, {formatTime(e.createdAt)}</td>
-                  <td className="py-1 text-right">
+                <Tr key={`${e.list}:${e.value}`}>
+                  <Td mono nowrap>{e.list}</Td>
+                  <Td mono className="[overflow-wrap:anywhere]">{e.value}</Td>
+                  <Td>{e.reason}</Td>
+                  <Td muted>{e.createdBy}, {formatTime(e.createdAt)}</Td>
+                  <Td align="right">
                     {user.isAdmin && (
                       <form action={removeAllowlistAction}>
                         <input type="hidden" name="list" value={e.list} />
@@ -124,11 +138,11 @@ export default async function RulesPage() {
                         <button type="submit" className="link text-red-700 dark:text-red-400">Remove</button>
                       </form>
                     )}
-                  </td>
-                </tr>
+                  </Td>
+                </Tr>
               ))}
-            </tbody>
-          </table>
+            </TBody>
+          </Table>
         )}
         {user.isAdmin && <AllowlistForm />}
       </Card>
@@ -140,29 +154,37 @@ export default async function RulesPage() {
         {tuning.exceptions.length === 0 ? (
           <p className="text-xs text-slate-500">No exceptions.</p>
         ) : (
-          <table className="mb-3 w-full text-left text-xs">
-            <thead className="text-slate-500"><tr><th className="py-1 font-medium">Rule</th><th className="py-1 font-medium">Match</th><th className="py-1 font-medium">Why</th><th className="py-1 font-medium">Added</th><th /></tr></thead>
-            <tbody>
+          <Table variant="bare" label="Exceptions" className="mb-3">
+            <THead>
+              <tr>
+                <Th>Rule</Th>
+                <Th>Match</Th>
+                <Th>Why</Th>
+                <Th>Added</Th>
+                <Th><span className="sr-only">Actions</span></Th>
+              </tr>
+            </THead>
+            <TBody>
               {tuning.exceptions.map((e) => (
-                <tr key={e.id} className="border-t border-slate-100 dark:border-slate-800">
-                  <td className="py-1">{e.ruleId ? <Link className="link" href={`/rules/${e.ruleId}`}>{titles.get(e.ruleId) ?? e.ruleId}</Link> : "every rule"}</td>
-                  <td className="py-1 font-mono [overflow-wrap:anywhere]">
+                <Tr key={e.id}>
+                  <Td>{e.ruleId ? <Link className="link" href={`/rules/${e.ruleId}`}>{titles.get(e.ruleId) ?? e.ruleId}</Link> : "every rule"}</Td>
+                  <Td mono className="[overflow-wrap:anywhere]">
                     {e.field} {e.operator} {user.canReadContent ? `"${e.value}"` : <span className="font-sans italic text-slate-500">value hidden</span>}
-                  </td>
-                  <td className="py-1">{e.reason}</td>
-                  <td className="py-1 text-slate-500">{e.createdBy}, {formatTime(e.createdAt)}</td>
-                  <td className="py-1 text-right">
+                  </Td>
+                  <Td>{e.reason}</Td>
+                  <Td muted>{e.createdBy}, {formatTime(e.createdAt)}</Td>
+                  <Td align="right">
                     {user.isAdmin && (
                       <form action={removeExceptionAction}>
                         <input type="hidden" name="id" value={e.id} />
                         <button type="submit" className="link text-red-700 dark:text-red-400">Remove</button>
                       </form>
                     )}
-                  </td>
-                </tr>
+                  </Td>
+                </Tr>
               ))}
-            </tbody>
-          </table>
+            </TBody>
+          </Table>
         )}
         {user.isAdmin && (
           <>

@@ -6,6 +6,7 @@ import { SeverityBadge, StatusBadge } from "@/components/alerts/alert-badges";
 import { AlertTriage } from "@/components/alerts/alert-triage";
 import { RuleExplanation, type RuleExplanationProps } from "@/components/alerts/rule-explanation";
 import { ConversationPanel } from "@/components/timeline/conversation-panel";
+import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { recordContentView } from "@/lib/audit";
 import { canTriageAlerts } from "@/lib/auth/roles";
 import { requireUser } from "@/lib/auth/session";
@@ -137,28 +138,28 @@ export default async function AlertPage({ params }: { params: Promise<{ id: stri
             ) : matched.length === 0 ? (
               <p className="text-xs text-slate-500">The rule matched on the kind of record alone (no field values recorded).</p>
             ) : (
-              <table className="w-full text-left text-xs" aria-labelledby="fired-heading">
-                <thead className="text-slate-500">
+              <Table variant="bare" labelledBy="fired-heading">
+                <THead>
                   <tr>
-                    <th scope="col" className="w-48 py-1 pr-3 font-medium">Field</th>
-                    <th scope="col" className="py-1 pr-3 font-medium">Value that matched</th>
-                    {triage && <th scope="col" className="w-56 py-1 font-medium"><span className="sr-only">Tune</span></th>}
+                    <Th className="w-48">Field</Th>
+                    <Th>Value that matched</Th>
+                    {triage && <Th className="w-56"><span className="sr-only">Tune</span></Th>}
                   </tr>
-                </thead>
-                <tbody>
+                </THead>
+                <TBody>
                   {matched.map(([field, value]) => (
-                    <tr key={field} className="border-t border-slate-100 align-top dark:border-slate-800" data-field={field}>
-                      <td className="py-1.5 pr-3 font-mono text-slate-600 dark:text-slate-300">{field}</td>
-                      <td className="py-1.5 pr-3 font-mono [overflow-wrap:anywhere]">{value}</td>
+                    <Tr key={field} hover={false} data-field={field}>
+                      <Td mono muted className="[overflow-wrap:anywhere]">{field}</Td>
+                      <Td mono className="[overflow-wrap:anywhere]">{value}</Td>
                       {triage && (
-                        <td className="py-1.5">
+                        <Td>
                           <AddException alertId={alert.id} ruleId={alert.rule.id} field={field} value={value} action={addExceptionFromAlertAction} />
-                        </td>
+                        </Td>
                       )}
-                    </tr>
+                    </Tr>
                   ))}
-                </tbody>
-              </table>
+                </TBody>
+              </Table>
             )}
             <div className="mt-3 border-t border-slate-100 pt-3 dark:border-slate-800">
               <h3 className="mb-1 text-[11px] font-semibold uppercase tracking-wide text-slate-500">Why it fired</h3>
@@ -184,29 +185,29 @@ export default async function AlertPage({ params }: { params: Promise<{ id: stri
             {alert.evidence.length === 0 ? (
               <p className="text-xs text-slate-500">No evidence records are linked to this alert.</p>
             ) : (
-              <table className="w-full text-left text-xs" aria-labelledby="evidence-heading">
-                <thead className="text-slate-500">
+              <Table variant="bare" labelledBy="evidence-heading">
+                <THead>
                   <tr>
-                    <th scope="col" className="py-1 pr-3 font-medium">Time</th>
-                    <th scope="col" className="py-1 pr-3 font-medium">Record</th>
-                    <th scope="col" className="py-1 pr-3 font-medium">Kind</th>
-                    <th scope="col" className="py-1 font-medium">Where</th>
+                    <Th>Time</Th>
+                    <Th>Record</Th>
+                    <Th>Kind</Th>
+                    <Th>Where</Th>
                   </tr>
-                </thead>
-                <tbody>
+                </THead>
+                <TBody>
                   {alert.evidence.map((e) => {
                     const href = evidenceHref(e, (e.promptId && byPrompt.get(e.promptId)) || [e.id]);
                     return (
-                      <tr key={`${e.kind}/${e.id}`} className="border-t border-slate-100 dark:border-slate-800">
-                        <td className="whitespace-nowrap py-1.5 pr-3 tabular-nums">{formatTime(e.time)}</td>
-                        <td className="py-1.5 pr-3 font-mono">{href ? <Link className="link" href={href}>{e.name}</Link> : e.name}</td>
-                        <td className="py-1.5 pr-3 text-slate-500">{KIND_LABEL[e.kind]}</td>
-                        <td className="py-1.5 font-mono text-slate-500">{e.promptId ? `prompt ${e.promptId.slice(0, 8)}…` : e.sessionId ? `session ${e.sessionId.slice(0, 8)}…` : e.id.slice(0, 24)}</td>
-                      </tr>
+                      <Tr key={`${e.kind}/${e.id}`}>
+                        <Td nowrap className="tabular-nums">{formatTime(e.time)}</Td>
+                        <Td mono>{href ? <Link className="link" href={href}>{e.name}</Link> : e.name}</Td>
+                        <Td muted nowrap>{KIND_LABEL[e.kind]}</Td>
+                        <Td mono muted>{e.promptId ? `prompt ${e.promptId.slice(0, 8)}…` : e.sessionId ? `session ${e.sessionId.slice(0, 8)}…` : e.id.slice(0, 24)}</Td>
+                      </Tr>
                     );
                   })}
-                </tbody>
-              </table>
+                </TBody>
+              </Table>
             )}
           </Section>
 

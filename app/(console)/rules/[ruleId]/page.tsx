@@ -7,6 +7,7 @@ import { previewRuleAction } from "@/lib/actions/alerts";
 import { Sparkline } from "@/components/rules/sparkline";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
+import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/session";
 import { effectiveLevel, isEnabled, ruleById } from "@/lib/detections/pack";
 import { runRuleTests } from "@/lib/detections/rule-tests";
@@ -116,19 +117,26 @@ export default async function RulePage({ params }: { params: Promise<{ ruleId: s
       </Card>
 
       <Card title={`Test cases (${tests.filter((t) => t.ok).length}/${tests.length} pass)`}>
-        <table className="mb-3 w-full text-left text-xs">
-          <thead className="text-slate-500"><tr><th className="py-1 pr-3 font-medium">Case</th><th className="w-28 py-1 pr-3 text-right font-medium">Expected hits</th><th className="w-20 py-1 pr-3 text-right font-medium">Hits</th><th className="w-20 py-1 font-medium">Result</th></tr></thead>
-          <tbody>
+        <Table variant="bare" label="Test cases" className="mb-3">
+          <THead>
+            <tr>
+              <Th>Case</Th>
+              <Th numeric className="w-28">Expected hits</Th>
+              <Th numeric className="w-20">Hits</Th>
+              <Th className="w-20">Result</Th>
+            </tr>
+          </THead>
+          <TBody>
             {tests.map((t, i) => (
-              <tr key={i} className="border-t border-slate-100 dark:border-slate-800">
-                <td className="py-1">{t.name}</td>
-                <td className="py-1 pr-3 text-right font-mono">{t.expected}</td>
-                <td className="py-1 pr-3 text-right font-mono">{t.actual}</td>
-                <td className="py-1">{t.ok ? <Badge tone="emerald">pass</Badge> : <Badge tone="red" title={t.error}>fail</Badge>}</td>
-              </tr>
+              <Tr key={i} hover={false}>
+                <Td>{t.name}</Td>
+                <Td numeric>{t.expected}</Td>
+                <Td numeric>{t.actual}</Td>
+                <Td>{t.ok ? <Badge tone="emerald">pass</Badge> : <Badge tone="red" title={t.error}>fail</Badge>}</Td>
+              </Tr>
             ))}
-          </tbody>
-        </table>
+          </TBody>
+        </Table>
         {rule.tests && <Pre label="Test cases YAML">{rule.tests}</Pre>}
       </Card>
 

@@ -3,6 +3,7 @@ import { RemoveWebhookButton, RetryFailedButton, SendTestButton } from "@/compon
 import { WebhookForm } from "@/components/settings/webhook-form";
 import { Badge } from "@/components/ui/badge";
 import { Card, CodeBlock } from "@/components/ui/card";
+import { NoValue, Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { deliveryState, type DeliveryState, type DeliveryStatus } from "@/lib/alert-delivery/outbox";
 import { getWebhook, type WebhookSettings } from "@/lib/alert-delivery/webhook-config";
 import { requireUser } from "@/lib/auth/session";
@@ -111,39 +112,39 @@ export default async function AlertsDeliveryPage() {
         {state.recent.length === 0 ? (
           <p className="text-xs text-slate-500 dark:text-slate-400">No alert has been queued for delivery yet.</p>
         ) : (
-          <div className="overflow-x-auto">
-            <table className="w-full text-left text-xs" data-testid="deliveries">
-              <thead className="text-slate-500 dark:text-slate-400">
+          <div data-testid="deliveries">
+            <Table variant="bare" label="Recent deliveries">
+              <THead>
                 <tr>
-                  <th className="py-1.5 pr-3 font-medium">Alert</th>
-                  <th className="py-1.5 pr-3 font-medium">Status</th>
-                  <th className="py-1.5 pr-3 font-medium">Attempts</th>
-                  <th className="py-1.5 pr-3 font-medium">Last attempt</th>
-                  <th className="py-1.5 pr-3 font-medium">Answer</th>
-                  <th className="py-1.5 pr-3 font-medium">Delivery id</th>
+                  <Th>Alert</Th>
+                  <Th>Status</Th>
+                  <Th numeric>Attempts</Th>
+                  <Th>Last attempt</Th>
+                  <Th>Answer</Th>
+                  <Th>Delivery id</Th>
                 </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
+              </THead>
+              <TBody>
                 {state.recent.map((d) => (
-                  <tr key={d.id}>
-                    <td className="py-1.5 pr-3">
-                      <Link href={`/alerts/${d.alertId}`} prefetch={false} className="text-sky-700 hover:underline dark:text-sky-400">
+                  <Tr key={d.id}>
+                    <Td>
+                      <Link href={`/alerts/${d.alertId}`} prefetch={false} className="link">
                         {d.ruleTitle ?? d.alertId}
                       </Link>
                       {d.level && <span className="ml-2 text-slate-500 dark:text-slate-400">{d.level}</span>}
-                    </td>
-                    <td className="py-1.5 pr-3">
+                    </Td>
+                    <Td nowrap>
                       <Badge tone={STATUS_TONE[d.status]}>{d.status}</Badge>
                       {d.nextAttemptAt && <span className="ml-2 text-slate-500 dark:text-slate-400">next {when(d.nextAttemptAt)}</span>}
-                    </td>
-                    <td className="py-1.5 pr-3 tabular-nums">{d.attempts}</td>
-                    <td className="py-1.5 pr-3 tabular-nums">{when(d.deliveredAt ?? d.lastAttemptAt)}</td>
-                    <td className="py-1.5 pr-3 [overflow-wrap:anywhere]">{d.lastError ?? (d.lastStatus ? `HTTP ${d.lastStatus}` : "–")}</td>
-                    <td className="py-1.5 pr-3 font-mono text-[11px] text-slate-500 dark:text-slate-400">{d.id}</td>
-                  </tr>
+                    </Td>
+                    <Td numeric>{d.attempts}</Td>
+                    <Td nowrap className="tabular-nums">{when(d.deliveredAt ?? d.lastAttemptAt)}</Td>
+                    <Td className="[overflow-wrap:anywhere]">{d.lastError ?? (d.lastStatus ? `HTTP ${d.lastStatus}` : <NoValue />)}</Td>
+                    <Td mono muted className="text-[11px]">{d.id}</Td>
+                  </Tr>
                 ))}
-              </tbody>
-            </table>
+              </TBody>
+            </Table>
           </div>
         )}
       </Card>
