@@ -121,8 +121,10 @@ export type ExploreFacets = Record<keyof typeof FACET_COLUMNS, string[]>;
 
 export type { CsvValue };
 
-/** The registry's CSV columns, then what the API adds: the keys hidden from this reader. */
+/** The registry's CSV columns in declaration order, with what the API adds (the keys hidden from this reader) before the JSON of every attribute, which stays last. */
+const REGISTRY_CSV = csvColumns(EVENT_TABLE);
 export const CSV_COLUMNS: Array<[string, (e: ApiEvent) => CsvValue]> = [
-  ...csvColumns(EVENT_TABLE),
+  ...REGISTRY_CSV.filter(([name]) => name !== "attributes"),
   ["hidden_keys", (e) => e.hiddenKeys.join(" ")],
+  ...REGISTRY_CSV.filter(([name]) => name === "attributes"),
 ];

@@ -11,8 +11,10 @@ export const EXPLORE_PATH = "/explore";
 export const FILTER_PARAMS = ["source", "name", "user", "tool", "mcpServer", "decisionSource", "decision", "success", "from", "to"] as const;
 /** Everything that decides which rows, in which order (not which page, not how many). */
 export const QUERY_PARAMS = ["range", ...FILTER_PARAMS, "sort", "dir"] as const;
-/** Every parameter a link may carry, in the order links write them. */
-const LINK_PARAMS = [...QUERY_PARAMS, "limit", "cursor"] as const;
+/** Every parameter a link may carry, in the order links write them: what to show, then when, then how. */
+const LINK_PARAMS = [
+  ...FILTER_PARAMS.filter((p) => p !== "from" && p !== "to"), "range", "from", "to", "sort", "dir", "limit", "cursor",
+] as const satisfies readonly (typeof QUERY_PARAMS[number] | "limit" | "cursor")[];
 
 type Bound = Date | string;
 
