@@ -26,11 +26,11 @@ describe("exploreHref", () => {
     const url = new URL(exploreHref({ user, range: "24h" }), "http://console.invalid");
     expect(url.pathname).toBe("/explore");
     expect(url.hash).toBe("");
-    expect([...url.searchParams]).toEqual([["range", "24h"], ["user", user]]);
+    expect([...url.searchParams]).toEqual([["user", user], ["range", "24h"]]);
   });
 
   it("writes a console window as its preset, or as its bounds", () => {
-    expect(exploreHref({ source: "cowork", window: { id: "7d", from: new Date(0), to: NOW } })).toBe("/explore?range=7d&source=cowork");
+    expect(exploreHref({ source: "cowork", window: { id: "7d", from: new Date(0), to: NOW } })).toBe("/explore?source=cowork&range=7d");
     expect(exploreHref({ window: { id: "custom", from: new Date("2026-11-20T00:00:00Z"), to: undefined } })).toBe("/explore?from=2026-11-20T00%3A00%3A00.000Z");
   });
 
