@@ -102,7 +102,8 @@ export function compileDetection(detection: unknown, path: (string | number)[] =
       return null;
     }
     for (const tests of s.alternatives) {
-      const out: Record<string, string> = {};
+      // Allocated on the first hit only: most records fail a selection on its first field.
+      let out: Record<string, string> | null = null;
       let ok = true;
       for (const t of tests) {
         const hit = t.test(fields, ctx);
@@ -110,9 +111,9 @@ export function compileDetection(detection: unknown, path: (string | number)[] =
           ok = false;
           break;
         }
-        out[t.field] = hit;
+        (out ??= {})[t.field] = hit;
       }
-      if (ok) return out;
+      if (ok) return out ?? {};
     }
     return null;
   };
@@ -123,11 +124,15 @@ export function compileDetection(detection: unknown, path: (string | number)[] =
     words,
     match(fields, ctx) {
       const results = new Map<string, Record<string, string> | null>();
-      const get = (name: string) => {
-        if (!results.has(name)) results.set(name, runSearch(searches.get(name)!, fields, ctx));
-        return results.get(name)!;
+      const found = (name: string): boolean => {
+        let r = results.get(name);
+        if (r === undefined) {
+          r = runSearch(searches.get(name)!, fields, ctx);
+          results.set(name, r);
+        }
+        return r !== null;
       };
-      if (!evaluate(condition, (n) => get(n) !== null)) return null;
+      if (!evaluate(condition, found)) return null;
       const matched: Record<string, string> = {};
       for (const n of positive) {
         const r = results.get(n);

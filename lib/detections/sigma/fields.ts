@@ -29,17 +29,22 @@ function resolve(value: JsonValue, parts: string[], i: number, out: JsonValue[],
   }
 }
 
+function flattenInto(v: JsonValue, depth: number, out: JsonValue[]): void {
+  if (Array.isArray(v) && depth < 8) for (const x of v) flattenInto(x, depth + 1, out);
+  else out.push(v);
+}
+
 /** Every value a field holds: [] when absent; arrays flattened one element at a time. */
 export function fieldValues(fields: Obj, name: string): JsonValue[] {
-  const raw: JsonValue[] = [];
-  if (Object.hasOwn(fields, name)) raw.push(fields[name]);
-  else if (name.includes(".")) resolve(fields, name.split("."), 0, raw, 0);
+  // Runs for every field test of every rule on every record: no closure, no intermediate array
+  // for the common top-level field.
   const out: JsonValue[] = [];
-  const flatten = (v: JsonValue, depth: number) => {
-    if (Array.isArray(v) && depth < 8) for (const x of v) flatten(x, depth + 1);
-    else out.push(v);
-  };
-  for (const v of raw) flatten(v, 0);
+  if (Object.hasOwn(fields, name)) flattenInto(fields[name], 0, out);
+  else if (name.includes(".")) {
+    const raw: JsonValue[] = [];
+    resolve(fields, name.split("."), 0, raw, 0);
+    for (const v of raw) flattenInto(v, 0, out);
+  }
   return out;
 }
 

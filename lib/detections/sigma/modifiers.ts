@@ -131,6 +131,12 @@ const PLACEHOLDER = /%([a-z_]+)%/g;
 
 // ---- one entry ----------------------------------------------------------------------------------
 
+/** The first value the predicate holds for (a loop, not find with an arrow: this is the hot path). */
+function firstSatisfying(values: JsonValue[], p: Pred, ctx: MatchContext): JsonValue | undefined {
+  for (const v of values) if (p(v, ctx)) return v;
+  return undefined;
+}
+
 export function compileFieldTest(key: string, raw: unknown, path: (string | number)[]): FieldTest {
   const [field, ...mods] = key.split("|");
   if (!field) throw new SigmaError(`"${key}": a field name is needed before the modifiers`, path);
@@ -293,18 +299,17 @@ export function compileFieldTest(key: string, raw: unknown, path: (string | numb
       if (values.length === 0) return null;
       const preds = predsOf(ctx);
       if (preds.length === 0) return null;
-      const hit = (p: Pred) => values.find((v) => p(v, ctx));
       if (all) {
         let first: JsonValue | undefined;
         for (const p of preds) {
-          const v = hit(p);
+          const v = firstSatisfying(values, p, ctx);
           if (v === undefined) return null;
           first ??= v;
         }
         return scalarText(first as JsonValue) ?? "";
       }
       for (const p of preds) {
-        const v = hit(p);
+        const v = firstSatisfying(values, p, ctx);
         if (v !== undefined) return scalarText(v) ?? "";
       }
       return null;
