@@ -4,8 +4,9 @@ import type { MetricType, SourceId } from "@/lib/domain/vocabulary";
 
 // The field registry's building blocks. A table's fields are declared once (events.ts, spans.ts,
 // metric-points.ts); the batch writer's column lists, the SELECT lists, the normalized row types,
-// the read API's shapes and mappers, and the manager content filter are all derived from them
-// (codec.ts). A test checks the declarations against the migrated database and schema.prisma.
+// the read API's shapes and mappers, the manager content filter, the CSV columns (codec.ts) and
+// the Explorer's columns and sorts (lib/explore/columns.ts) are all derived from them. A test
+// checks the declarations against the migrated database and schema.prisma (registry.test.ts).
 
 /** How a value is stored and carried. Each maps to one Postgres type and one TypeScript type per stage. */
 export type ValueType =
@@ -36,7 +37,7 @@ export interface ApiTypes extends Omit<RowTypes, "source" | "metricType" | "time
  * Who may see a field's value:
  * - metadata: everyone with access to the tenant;
  * - content: readers of content only (analysts, admins); removed for managers and listed in hiddenKeys;
- * - derived: a column copied from whichever of `from` was sent; shown to non-readers only when it
+ * - derivedFrom: a column copied from whichever of these attributes was sent; shown to non-readers only when it
  *   holds the value of one of those attributes that is metadata (lib/auth/content.ts);
  * - perKey: a JSON map whose keys are classified one by one by the attribute catalog (default deny);
  * - logBody: a log record's body, metadata only when it merely repeats the event name.
