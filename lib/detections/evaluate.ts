@@ -5,6 +5,7 @@ import { processSingleton } from "@/lib/process-singleton";
 import type { EventRow, SpanRow } from "@/lib/sources/model";
 import { failingRules, failureClass, markRuleFailing, markRulesHealthy, recordHits } from "./alert-store";
 import { detectionEngine, type ComplianceActivityRow, type CompiledRule, type DetectionEngine } from "./evaluator-contract";
+import { recordEvidence } from "./pack";
 import { loadTuning } from "./tuning";
 import type { DetectionRecord, RuleHit, TenantTuning } from "./types";
 
@@ -28,8 +29,9 @@ export function personOf(row: PersonIdentifiers): string | null {
   return personKey(row) || null;
 }
 
+/** The person key of a Compliance activity's actor: the same key as telemetry (its user id is the tagged account id). */
 export function activityPerson(row: Pick<ComplianceActivityRow, "actorEmail" | "actorUserId" | "actorAccountUuid">): string | null {
-  return row.actorEmail?.toLowerCase() ?? row.actorUserId ?? row.actorAccountUuid ?? null;
+  return personOf({ userEmail: row.actorEmail, accountUuid: row.actorAccountUuid, accountId: row.actorUserId });
 }
 
 export interface FreshRecords {
@@ -97,7 +99,7 @@ export function eventHit(engine: DetectionEngine, rule: CompiledRule, tuning: Te
     firstSeen: record.time,
     lastSeen: record.time,
     matched,
-    evidence: [{ kind: record.kind, id: record.id, time: record.time, sessionId: record.sessionId, promptId: record.promptId, name: record.name }],
+    evidence: [recordEvidence(record)],
   };
 }
 

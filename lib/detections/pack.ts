@@ -184,20 +184,6 @@ export function recordEvidence(record: DetectionRecord): Evidence {
   return { kind: record.kind, id: record.id, time: record.time, sessionId: record.sessionId, promptId: record.promptId, name: record.name };
 }
 
-/** Dedup window of a single-event hit: one alert per rule, person and session an hour, with a hit count. */
-export const EVENT_WINDOW_MS = 3_600_000;
-
-/** The RuleHit of a single-event match (the evaluators may use this or build their own). */
-export function eventHit(rule: CompiledRule, record: DetectionRecord, matched: Record<string, string>, tuning: TenantTuning): RuleHit {
-  return {
-    ruleId: rule.id, ruleTitle: rule.title, level: effectiveLevel(rule, tuning), service: record.service,
-    groupKey: `${record.person ?? ""}|${record.sessionId ?? ""}`,
-    windowStart: windowStartOf(record.time, EVENT_WINDOW_MS),
-    person: record.person, sessionId: record.sessionId, promptId: record.promptId, traceId: record.traceId,
-    firstSeen: record.time, lastSeen: record.time, matched, evidence: [recordEvidence(record)],
-  };
-}
-
 /** Hits of a correlation rule over records ordered by time (pure; exceptions applied per record). */
 export function correlate(rule: CompiledRule, records: DetectionRecord[], tuning: TenantTuning): RuleHit[] {
   const c = rule.correlation;

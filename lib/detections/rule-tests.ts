@@ -1,4 +1,4 @@
-import { personKey, type PersonIdentifiers } from "@/lib/domain/person";
+import { personOf } from "./evaluate";
 import { parse } from "yaml";
 import type { JsonValue } from "@/lib/otlp/values";
 import { decodeJsonRequest } from "@/lib/otlp/json";
@@ -72,10 +72,7 @@ function caseRecord(rule: CompiledRule, raw: Record<string, JsonValue>, i: numbe
   };
 }
 
-/** The person key as the evaluators use it (lib/domain/person.ts). */
-export function personOfRow(row: PersonIdentifiers): string | null {
-  return personKey(row) || null;
-}
+
 
 const fixtureCache = new Map<string, DetectionRecord[]>();
 
@@ -94,8 +91,8 @@ export function fixtureRecords(scenario: string, version?: string): DetectionRec
     if (r.signal === "traces") spans.push(...normalizeTraces(decodeJsonRequest("traces", r.body())).spans);
   }
   const records = [
-    ...events.map((e) => eventRecord(e, personOfRow(e))),
-    ...spans.map((s) => spanRecord(s, personOfRow(s))),
+    ...events.map((e) => eventRecord(e, personOf(e))),
+    ...spans.map((s) => spanRecord(s, personOf(s))),
   ].filter((r): r is DetectionRecord => r !== null);
   records.sort((a, b) => a.time.getTime() - b.time.getTime() || a.id.localeCompare(b.id));
   fixtureCache.set(key, records);
