@@ -120,6 +120,11 @@ const envSchema = z.object({
   /** Ingest requests processed at once; more wait, and past the queue limit get 503 + Retry-After. */
   BLINDSPOT_INGEST_CONCURRENCY: intFromEnv(8),
   BLINDSPOT_INGEST_QUEUE: intFromEnv(256),
+  /**
+   * Memory the requests in flight may hold together (lib/ingest/memory-budget.ts), in MiB; past it
+   * 503 + Retry-After. 0 = no budget. The default keeps the server near 400 MB under overload.
+   */
+  BLINDSPOT_INGEST_MEMORY_BUDGET_MB: nonNegativeIntFromEnv(160),
   BLINDSPOT_INIT_ADMIN_EMAIL: z.string().optional(),
   BLINDSPOT_INIT_ADMIN_PASSWORD: z.string().optional(),
   /** Chosen secrets for the first start: 32 characters at least, or the generated format. */

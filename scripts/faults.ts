@@ -7,11 +7,15 @@
 //   c  the Compliance API connector killed (kill -9 of the app) mid-sync from the local stub;
 //      restart; the job resumes from its cursor, nothing missing, nothing stored twice
 //   d  as a, with the embedded PGlite (owned by the launcher, so it dies with it)
-// (The detection jobs do not exist yet; when they do, they get a scenario like c.)
+//   e  two app instances on one Postgres behind a local round-robin proxy: ingest through both,
+//      a console session signed in through the proxy valid on each, both instances' Compliance
+//      connectors walking one backlog once, and a rolling restart (each instance stopped and
+//      started in turn) mid-load losing and doubling nothing
 // Senders behave as OTLP exporters: they retry 503 (and connection errors) until a 200, and a
 // batch counts as acknowledged only on 200. Prints PASS/FAIL per scenario with its figures.
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
+import http from "node:http";
 import path from "node:path";
 import pg from "pg";
 import { urlForSocketDir } from "@/lib/db/embedded";
@@ -24,6 +28,8 @@ import { launchApp, log, message, onCleanup, root, runBench, sleep, tail, tempDi
 const APP_PORT = Number(process.env.FAULTS_APP_PORT ?? 13027);
 const PG_PORT = Number(process.env.FAULTS_PG_PORT ?? 15458);
 const SCENARIO_LIMIT_MS = 3 * 60_000;
+/** e starts four app processes one after another: each start is ~30 s on a busy 2-core machine. */
+const SCENARIO_LIMITS_MS: Record<string, number> = { e: 7 * 60_000 };
 const pgScript = path.join(root, "scripts", "pg-throwaway.sh");
 
 interface Outcome {
@@ -56,11 +62,13 @@ async function createDatabase(name: string): Promise<string> {
   return u.toString();
 }
 
-async function startApp(databaseUrl: string | undefined, dataDir: string, logName: string, extra: Record<string, string> = {}): Promise<{ app: LaunchedApp; token: string }> {
-  const token = `bsi_faults_${randomBytes(18).toString("base64url")}`;
+async function startApp(
+  databaseUrl: string | undefined, dataDir: string, logName: string, extra: Record<string, string> = {},
+  port = APP_PORT, token = `bsi_faults_${randomBytes(18).toString("base64url")}`,
+): Promise<{ app: LaunchedApp; token: string }> {
   const app = await launchApp({
     appDir: root,
-    port: APP_PORT,
+    port,
     env: () => ({
       DATABASE_URL: databaseUrl, // undefined: the embedded PGlite in dataDir
       BLINDSPOT_DATA_DIR: dataDir,
@@ -122,7 +130,7 @@ interface LoadFigures {
  * `senders` exporters send batches until stop() resolves; each retries its batch on 503 and on
  * connection errors (as OTLP exporters do) until a 200. Anything else is a failure.
  */
-function startLoad(token: string, senders: number, name: string) {
+function startLoad(token: string, senders: number, name: string, port = APP_PORT) {
   const figures: LoadFigures = { acknowledged: [], batches: 0, status: {}, connectionErrors: 0, connectionErrorKinds: {}, otherFailures: [] };
   let stopping = false;
   const loops = Array.from({ length: senders }, async (_, s) => {
@@ -132,7 +140,7 @@ function startLoad(token: string, senders: number, name: string) {
       for (;;) {
         let status = 0;
         try {
-          const res = await fetch(`http://127.0.0.1:${APP_PORT}/api/otlp/v1/logs`, {
+          const res = await fetch(`http://127.0.0.1:${port}/api/otlp/v1/logs`, {
             method: "POST",
             headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
             body: b.body,
@@ -142,7 +150,8 @@ function startLoad(token: string, senders: number, name: string) {
           const text = await res.text();
           figures.status[status] = (figures.status[status] ?? 0) + 1;
           if (status === 200) break;
-          if (status === 503 && res.headers.get("retry-after")) {
+          // 502 is what a proxy answers when no instance takes the request: exporters retry it too.
+          if ((status === 503 && res.headers.get("retry-after")) || status === 502) {
             // Exporters wait Retry-After (5 s); 0.5 s keeps the scenario short without changing what it checks.
             await sleep(500);
             continue;
@@ -283,7 +292,7 @@ async function scenarioKillConnector(): Promise<Omit<Outcome, "seconds">> {
   onCleanup("stop the Compliance stub", () => stub.close());
   const pages = () => stub.requestsTo("/v1/compliance/activities").length;
 
-  let { app } = await startApp(url, dataDir, "app-1.log", { BLINDSPOT_COMPLIANCE_API_URL: stub.url, BLINDSPOT_COMPLIANCE_API_KEY: key });
+  let { app } = await startApp(url, dataDir, "app-1.log", { BLINDSPOT_COMPLIANCE_API_URL: stub.url, BLINDSPOT_COMPLIANCE_API_KEY: key, BLINDSPOT_COMPLIANCE_ALLOW_LOOPBACK: "1" });
   // Kill once a few pages were served and stored (the connector stores each page before asking for the next).
   const deadline = Date.now() + 90_000;
   while (pages() < 3 && Date.now() < deadline) await sleep(100);
@@ -291,7 +300,7 @@ async function scenarioKillConnector(): Promise<Omit<Outcome, "seconds">> {
   const storedBeforeKill = await countActivities(url);
   log(`c: ${pagesBeforeKill} activity pages served, ${storedBeforeKill} activities stored; kill -9 of the app mid-sync`);
   await killApp(app);
-  ({ app } = await startApp(url, dataDir, "app-2.log", { BLINDSPOT_COMPLIANCE_API_URL: stub.url, BLINDSPOT_COMPLIANCE_API_KEY: key }));
+  ({ app } = await startApp(url, dataDir, "app-2.log", { BLINDSPOT_COMPLIANCE_API_URL: stub.url, BLINDSPOT_COMPLIANCE_API_KEY: key, BLINDSPOT_COMPLIANCE_ALLOW_LOOPBACK: "1" }));
   log("c: app restarted; the interrupted job resumes once its lease (60 s) expires");
   const expected = new Set(activities.map((a) => String(a.id)));
   let stored = 0;
@@ -322,6 +331,177 @@ async function scenarioKillConnector(): Promise<Omit<Outcome, "seconds">> {
     name: "c: Compliance connector killed (kill -9) mid-sync",
     pass: problems.length === 0,
     figures: { activities: expected.size, storedBeforeKill, pagesBeforeKill, pagesAfterRestart, pagesForOneFullWalk: fullWalk, storedAfter: ids.length },
+    problems,
+  };
+}
+
+// ---- e: two instances behind a proxy -------------------------------------------------------------
+
+/**
+ * A round-robin reverse proxy as nginx or a cloud load balancer runs one: the request is buffered,
+ * sent to the next instance, and to the other one when the first refuses the connection (nothing
+ * was sent, so that is safe); 502 when none takes it. Counts what each instance answered.
+ */
+async function startProxy(port: number, backends: number[]): Promise<{ served: Map<number, number>; close(): Promise<void> }> {
+  const served = new Map<number, number>(backends.map((b) => [b, 0]));
+  let next = 0;
+  const forward = (req: http.IncomingMessage, body: Buffer, backend: number) =>
+    new Promise<http.IncomingMessage>((resolve, reject) => {
+      const out = http.request({ host: "127.0.0.1", port: backend, path: req.url, method: req.method, headers: req.headers }, resolve);
+      out.on("error", reject);
+      out.end(body);
+    });
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks);
+    const first = next++ % backends.length;
+    for (let i = 0; i < backends.length; i++) {
+      const backend = backends[(first + i) % backends.length];
+      try {
+        const upstream = await forward(req, body, backend);
+        served.set(backend, (served.get(backend) ?? 0) + 1);
+        res.writeHead(upstream.statusCode ?? 502, upstream.headers);
+        upstream.pipe(res);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ECONNREFUSED") {
+          // The instance went away mid-request (a restart): the client sees the cut and retries.
+          res.destroy();
+          return;
+        }
+      }
+    }
+    res.writeHead(502, { "content-type": "text/plain" }).end("no instance available");
+  });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  return { served, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** Signs in through `base` as a browser form does; returns the Cookie header. */
+async function signInCookie(base: string, email: string, password: string): Promise<string> {
+  const jar = new Map<string, string>();
+  const keep = (res: Response) => {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(";");
+      const i = pair.indexOf("=");
+      jar.set(pair.slice(0, i), pair.slice(i + 1));
+    }
+  };
+  const header = () => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+  const csrf = await fetch(`${base}/api/auth/csrf`);
+  keep(csrf);
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  keep(
+    await fetch(`${base}/api/auth/callback/credentials`, {
+      method: "POST", redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie: header() },
+      body: new URLSearchParams({ csrfToken, email, password, callbackUrl: `${base}/`, json: "true" }),
+    }),
+  );
+  return header();
+}
+
+/** Requests for the same page (same query) less than `withinMs` apart with no restart between them. */
+function doubledPages(requests: { at: number; query: Record<string, string[]> }[], restarts: number[], withinMs: number): string[] {
+  const last = new Map<string, number>();
+  const out: string[] = [];
+  for (const r of [...requests].sort((x, y) => x.at - y.at)) {
+    const page = JSON.stringify(r.query);
+    const before = last.get(page);
+    if (before !== undefined && r.at - before < withinMs && !restarts.some((t) => t >= before && t <= r.at)) {
+      out.push(`${page} at +${r.at - before} ms`);
+    }
+    last.set(page, r.at);
+  }
+  return out;
+}
+
+async function scenarioTwoInstances(): Promise<Omit<Outcome, "seconds">> {
+  const url = await createDatabase("faults_two_instances");
+  const [portA, portB] = [APP_PORT + 1, APP_PORT + 2];
+  const proxyUrl = `http://localhost:${APP_PORT}`;
+  const key = `sk-ant-api01-${randomBytes(24).toString("base64url")}`;
+  const t0 = Date.parse("2026-11-01T00:00:00Z");
+  const activities: Json[] = Array.from({ length: 15_000 }, (_, i) => ({
+    id: toTaggedId("activity", randomUUID()),
+    created_at: new Date(t0 + i * 1000).toISOString(),
+    organization_id: "org_01JAS8wDVamuGmbTrUMp3J6F",
+    organization_uuid: "8afc8ad1-5988-4ed8-a08e-2da31d7c8c94",
+    actor: { type: "user_actor", email_address: "jon.snow@westeros.example", user_id: "user_01UTaMiPVYhoQrftgrSD1QE7", ip_address: "192.0.2.1", user_agent: "faults" },
+    type: "claude_chat_created",
+  }));
+  const stub = await startComplianceStub({ keys: [key], data: { activities } });
+  onCleanup("stop the Compliance stub", () => stub.close());
+  const pages = () => stub.requestsTo("/v1/compliance/activities").length;
+
+  // What makes two processes one deployment: the same database, session secret, public URL and tokens.
+  const token = `bsi_faults_${randomBytes(18).toString("base64url")}`;
+  const password = randomBytes(18).toString("base64url");
+  const shared = {
+    NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+    BLINDSPOT_PUBLIC_URL: proxyUrl,
+    BLINDSPOT_INIT_ADMIN_PASSWORD: password,
+    BLINDSPOT_COMPLIANCE_API_URL: stub.url,
+    BLINDSPOT_COMPLIANCE_API_KEY: key,
+    BLINDSPOT_COMPLIANCE_ALLOW_LOOPBACK: "1", // the stub is plain http on loopback
+  };
+  const start = (name: string, port: number) => startApp(url, tempDir(`bs-faults-e${name}-`), `app-${name}.log`, shared, port, token);
+  let a = (await start("a1", portA)).app;
+  let b = (await start("b1", portB)).app;
+  const proxy = await startProxy(APP_PORT, [portA, portB]);
+  const problems: string[] = [];
+
+  // A console session signed in through the proxy is valid on each instance.
+  const cookie = await signInCookie(proxyUrl, "faults@blindspot.local", password);
+  for (const [name, port] of [["A", portA], ["B", portB]] as const) {
+    const home = await fetch(`http://localhost:${port}/`, { headers: { cookie }, redirect: "manual" });
+    const html = await home.text();
+    if (home.status !== 200 || !html.includes("Sign out")) problems.push(`instance ${name}: the session signed in through the proxy is not valid (HTTP ${home.status})`);
+  }
+
+  const load = startLoad(token, 4, "fe", APP_PORT);
+  await warmedUp(load.figures);
+  log(`e: ${load.figures.acknowledged.length / SESSIONS_PER_BATCH} batches acknowledged through the proxy; rolling restart: A`);
+  const restarts: number[] = [Date.now()];
+  await a.stop();
+  a = (await start("a2", portA)).app;
+  log("e: A back; rolling restart: B");
+  restarts.push(Date.now());
+  await b.stop();
+  b = (await start("b2", portB)).app;
+  log("e: B back; load goes on");
+  await sleep(6_000);
+  const f = await load.stop();
+  const v = await verifyStored(url, f.acknowledged, "fe");
+
+  // Both connectors share one backlog: it is walked once, whoever runs it.
+  const expected = activities.length;
+  const until = Date.now() + 90_000;
+  while (Date.now() < until && ((await countActivities(url)) < expected || !(await syncSucceeded(url)))) await sleep(1_000);
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const { rows } = await c.query<{ n: number; distinct_ids: number }>(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS distinct_ids FROM compliance_activities`);
+  await c.end();
+  await proxy.close();
+  await Promise.all([a.stop(), b.stop()]);
+
+  problems.push(...v.problems.slice(0, 10), ...f.otherFailures.slice(0, 5).map((x) => `unexpected answer ${x}`));
+  if (rows[0].n !== expected) {
+    problems.push(`${rows[0].n} Compliance activities stored, ${expected} served; last instance's log:\n${tail(b.logFile, 200).split("\n").filter((l) => /compliance|job|sync|error/i.test(l)).slice(-25).join("\n")}`);
+  }
+  if (rows[0].distinct_ids !== rows[0].n) problems.push(`${rows[0].n - rows[0].distinct_ids} activities stored twice`);
+  // Two connectors running at once would ask for the same page within moments of each other. The
+  // same page may be asked again after a restart (the page in flight) or by the next poll (60 s on).
+  const doubled = doubledPages(stub.requestsTo("/v1/compliance/activities"), restarts, 30_000);
+  if (doubled.length > 0) problems.push(`pages read twice with no restart between (the connector ran on both instances): ${doubled.slice(0, 3).join("; ")}`);
+  const servedA = proxy.served.get(portA) ?? 0;
+  const servedB = proxy.served.get(portB) ?? 0;
+  if (servedA === 0 || servedB === 0) problems.push(`the proxy sent nothing to one instance (A ${servedA}, B ${servedB})`);
+  return {
+    name: "e: two instances behind a proxy, rolling restart mid-load",
+    pass: problems.length === 0,
+    figures: { ...loadFigures(f, v), requestsServedByA: servedA, requestsServedByB: servedB, activities: expected, activityPagesServed: pages(), pagesReadTwiceAtOnce: doubled.length },
     problems,
   };
 }
@@ -357,6 +537,7 @@ const SCENARIOS: Record<string, () => Promise<Omit<Outcome, "seconds">>> = {
   b: scenarioRestartPostgres,
   c: scenarioKillConnector,
   d: () => scenarioKillApp("pglite"),
+  e: scenarioTwoInstances,
 };
 
 runBench(async () => {
@@ -376,10 +557,11 @@ runBench(async () => {
     if (timedOut) break;
     const started = Date.now();
     let outcome: Omit<Outcome, "seconds">;
+    const limit = SCENARIO_LIMITS_MS[n] ?? SCENARIO_LIMIT_MS;
     try {
       outcome = await Promise.race([
         SCENARIOS[n](),
-        sleep(SCENARIO_LIMIT_MS).then(() => Promise.reject(new Error(`did not finish within ${SCENARIO_LIMIT_MS / 60_000} minutes`))),
+        sleep(limit).then(() => Promise.reject(new Error(`did not finish within ${limit / 60_000} minutes`))),
       ]);
     } catch (err) {
       outcome = { name: n, pass: false, figures: {}, problems: [message(err)] };

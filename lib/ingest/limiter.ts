@@ -3,8 +3,8 @@
 // exporters treat as "retry later" instead of piling up memory on this server.
 
 export class OverloadedError extends Error {
-  constructor() {
-    super("ingest is overloaded, retry later");
+  constructor(message = "ingest is overloaded, retry later") {
+    super(message);
   }
 }
 

@@ -25,6 +25,7 @@ import { allowedOrigins } from "@/lib/settings/cors-origins";
 import { corsHeaders, preflightResponse } from "./cors";
 import { describeError, isRetryableDatabaseError, isUniqueViolation } from "./db-errors";
 import { Limiter, OverloadedError } from "./limiter";
+import { DECODE_FACTOR, MemoryBudget, type Reservation } from "./memory-budget";
 import { TokenRateExceededError, TokenRateLimiter } from "./token-rate";
 import { writeBatch, type BulkMethod, type WriteResult } from "./writer";
 
@@ -36,6 +37,10 @@ const RETRY_AFTER_SECONDS = "5";
 
 function limiter(): Limiter {
   return processSingleton("ingestLimiter", () => new Limiter(config().BLINDSPOT_INGEST_CONCURRENCY, config().BLINDSPOT_INGEST_QUEUE));
+}
+
+function memoryBudget(): MemoryBudget {
+  return processSingleton("ingestMemoryBudget", () => new MemoryBudget(config().BLINDSPOT_INGEST_MEMORY_BUDGET_MB * 1024 * 1024));
 }
 
 function tokenRate(): TokenRateLimiter {
@@ -169,29 +174,27 @@ export async function handleExport(signal: Signal, request: Request): Promise<Re
   const token = auth.token;
   try {
     await tokenRate().admitRequest(token.id);
-    return await limiter().run(async () => {
-      const contentEncoding = parseContentEncoding(request.headers.get("content-encoding"));
-      const limit = config().BLINDSPOT_MAX_BODY_BYTES;
-      const raw = await readLimited(request.body, limit);
-      const bytes = await decompress(raw, contentEncoding, limit);
-      const outcome = await ingestPayload(
-        signal,
-        encoding,
-        bytes,
-        { tenantId: token.tenantId, environmentId: token.environmentId, ingestTokenId: token.id },
-        {
-          maxObjects: config().BLINDSPOT_MAX_DECODE_OBJECTS,
-          maxRecords: config().BLINDSPOT_MAX_RECORDS_PER_REQUEST,
-          admitRecords: (records) => tokenRate().admitRecords(token.id, records),
-        },
-      );
-      if (outcome.rejected > 0) {
-        console.warn(`[ingest] ${signal}: token ${token.tokenPrefix} stored ${outcome.inserted}, rejected ${outcome.rejected}`);
-        const message = `${outcome.rejected} ${recordNoun(signal)} rejected: ${outcome.rejections.join("; ")}`;
-        return exportResponse(signal, encoding, { rejected: outcome.rejected, errorMessage: message }, cors);
-      }
-      return exportResponse(signal, encoding, undefined, cors);
-    });
+    return await limiter().run(() =>
+      withBody(request, async (bytes) => {
+        const outcome = await ingestPayload(
+          signal,
+          encoding,
+          bytes,
+          { tenantId: token.tenantId, environmentId: token.environmentId, ingestTokenId: token.id },
+          {
+            maxObjects: config().BLINDSPOT_MAX_DECODE_OBJECTS,
+            maxRecords: config().BLINDSPOT_MAX_RECORDS_PER_REQUEST,
+            admitRecords: (records) => tokenRate().admitRecords(token.id, records),
+          },
+        );
+        if (outcome.rejected > 0) {
+          console.warn(`[ingest] ${signal}: token ${token.tokenPrefix} stored ${outcome.inserted}, rejected ${outcome.rejected}`);
+          const message = `${outcome.rejected} ${recordNoun(signal)} rejected: ${outcome.rejections.join("; ")}`;
+          return exportResponse(signal, encoding, { rejected: outcome.rejected, errorMessage: message }, cors);
+        }
+        return exportResponse(signal, encoding, undefined, cors);
+      }),
+    );
   } catch (err) {
     if (err instanceof UnsupportedEncodingError) return statusResponse(415, RPC.INVALID_ARGUMENT, err.message, encoding, cors);
     if (err instanceof BodyTooLargeError || err instanceof TooManyObjectsError || err instanceof TooManyRecordsError) {
@@ -212,6 +215,31 @@ export async function handleExport(signal: Signal, request: Request): Promise<Re
       return statusResponse(503, RPC.UNAVAILABLE, err.message, encoding, { ...cors, "retry-after": RETRY_AFTER_SECONDS });
     }
     return databaseFailure(err, encoding, cors);
+  }
+}
+
+/**
+ * Reads and decompresses the request's body under the body cap and the memory budget (charged
+ * first for the declared size, then for what decoding it will build); `use` runs while charged.
+ */
+async function withBody<T>(request: Request, use: (bytes: Buffer) => Promise<T>): Promise<T> {
+  const limit = config().BLINDSPOT_MAX_BODY_BYTES;
+  const contentEncoding = parseContentEncoding(request.headers.get("content-encoding"));
+  const declared = Math.min(Number(request.headers.get("content-length")) || 0, limit);
+  let reservation: Reservation;
+  try {
+    reservation = memoryBudget().reserve(declared);
+  } catch (err) {
+    await discardBody(request);
+    throw err;
+  }
+  try {
+    const raw = await readLimited(request.body, limit);
+    const bytes = await decompress(raw, contentEncoding, limit);
+    reservation.resize(raw.length + DECODE_FACTOR * bytes.length);
+    return await use(bytes);
+  } finally {
+    reservation.release();
   }
 }
 
