@@ -153,6 +153,7 @@ async function main(): Promise<void> {
   };
 
   const counts = new Map<string, number>();
+  const connectionErrors = new Map<string, number>();
   const interval = { ok: 0, refused: 0, records: 0 };
   let acknowledged = 0;
   const failures: string[] = [];
@@ -179,8 +180,11 @@ async function main(): Promise<void> {
           try {
             a = await post(agent, app, p);
           } catch (err) {
-            failures.push(`transport: ${(err as Error).message}`);
-            break;
+            // A keep-alive socket closed under the request: exporters resend, and so does this.
+            const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+            connectionErrors.set(code, (connectionErrors.get(code) ?? 0) + 1);
+            await sleep(500);
+            continue;
           }
           counts.set(String(a.status), (counts.get(String(a.status)) ?? 0) + 1);
           if (a.status === 200) {
@@ -216,13 +220,14 @@ async function main(): Promise<void> {
   const growth = slope(secondHalf);
   const results = {
     engine: opts.engine, database: setup.description, minutes: opts.minutes, senders: opts.senders, batchSize: opts.batchSize,
-    largeEvery: opts.largeEvery, answers: Object.fromEntries(counts), acknowledgedRecords: acknowledged, storedRecords: stored,
+    largeEvery: opts.largeEvery, answers: Object.fromEntries(counts), connectionErrors: Object.fromEntries(connectionErrors), acknowledgedRecords: acknowledged, storedRecords: stored,
     rss: { peakMb: Math.round(peakMb), lastMb: Math.round(samples.at(-1)?.rssMb ?? 0), secondHalfSlopeMbPerMinute: Number(growth.toFixed(2)) },
     samples, failures: failures.slice(0, 20), host: { cpus: os.cpus().length, node: process.version, date: new Date().toISOString(), loadAverageAtStart },
   };
   writeResults("soak", results);
   console.log("");
   console.log(`answers: ${[...counts].map(([s, n]) => `${s} × ${fmtInt(n)}`).join(", ")}`);
+  console.log(`connection errors (resent): ${connectionErrors.size ? [...connectionErrors].map(([c, n]) => `${c} × ${n}`).join(", ") : "none"}`);
   console.log(`records acknowledged ${fmtInt(acknowledged)}, stored ${fmtInt(stored)}`);
   console.log(`next-server RSS: peak ${peakMb.toFixed(0)} MB, last ${results.rss.lastMb} MB, growth over the second half ${growth.toFixed(2)} MB/min (target: peak ≤ 400 MB, no growth)`);
   console.log(`machine: ${os.cpus().length} cores, load average at start ${loadAverageAtStart.join(" ")}`);
