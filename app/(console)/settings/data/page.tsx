@@ -1,0 +1,112 @@
+import Link from "next/link";
+import { DataPolicyForm } from "@/components/settings/data-policy-form";
+import { DataPolicyView } from "@/components/settings/data-policy-view";
+import { Card, CodeBlock } from "@/components/ui/card";
+import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
+import { requireUser } from "@/lib/auth/session";
+import { KNOWN_TARGETS } from "@/lib/secrets/policy-schema";
+import { getPolicyVersion, listPolicyVersions } from "@/lib/secrets/policy-store";
+
+export const dynamic = "force-dynamic";
+
+// Settings → Data: the tenant's data policy (what ingest keeps, masks, hashes or drops per field
+// and attribute key), its editor, and every saved version with who, when and why.
+
+function when(d: Date | undefined): string {
+  return d ? `${d.toISOString().slice(0, 10)} ${d.toISOString().slice(11, 19)} UTC` : "–";
+}
+
+const FILE_USAGE = `npm run blindspot -- policy export [--tenant <slug>] > policy.yaml
+npm run blindspot -- policy apply policy.yaml --reason "SEC-142: drop prompt text" [--tenant <slug>]`;
+
+export default async function DataPolicyPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const user = await requireUser({ roles: ["admin"] });
+  const params = await searchParams;
+  const versions = await listPolicyVersions(user.tenantId);
+  const currentVersion = versions[0]?.version ?? 0;
+  const current = (await getPolicyVersion(user.tenantId, currentVersion))!;
+  const asked = typeof params.version === "string" && /^\d{1,9}$/.test(params.version) ? Number(params.version) : null;
+  const shown = asked !== null && asked !== currentVersion ? await getPolicyVersion(user.tenantId, asked) : null;
+  const targets = [...KNOWN_TARGETS].sort();
+  return (
+    <div className="space-y-4">
+      <p className="max-w-3xl text-xs text-slate-600 dark:text-slate-300">
+        What ingest stores of each content field and attribute key: <strong>keep</strong> it, <strong>mask</strong> the secrets in it (the default),{" "}
+        <strong>hash</strong> it with a keyed digest (equal values still match), or <strong>drop</strong> it. Every save is a new version with its reason, written to
+        the audit log; records carry the version they were stored under. A change applies to data received from then on.
+      </p>
+      <Card title={currentVersion === 0 ? "Current policy: the default (version 0)" : `Current policy: version ${currentVersion}`}>
+        {currentVersion > 0 && (
+          <p className="mb-3 text-xs text-slate-500 dark:text-slate-400" data-testid="current-version">
+            Saved by {current.createdBy} at {when(current.createdAt)}: {current.reason}
+          </p>
+        )}
+        <DataPolicyView policy={current.policy} label={`Rules of version ${currentVersion}`} />
+      </Card>
+      <Card title="Change the policy">
+        <DataPolicyForm key={currentVersion} policy={current.policy} version={currentVersion} targets={targets} />
+      </Card>
+      {asked !== null && asked !== currentVersion && (
+        <Card title={`Version ${asked}`}>
+          {shown ? (
+            <>
+              <p className="mb-3 text-xs text-slate-500 dark:text-slate-400">
+                {asked === 0 ? "The default, before any policy was saved." : `Saved by ${shown.createdBy} at ${when(shown.createdAt)}: ${shown.reason}`}
+              </p>
+              <DataPolicyView policy={shown.policy} label={`Rules of version ${asked}`} />
+            </>
+          ) : (
+            <p className="text-xs text-slate-500 dark:text-slate-400">This tenant has no version {asked}.</p>
+          )}
+        </Card>
+      )}
+      <Card title="History">
+        {versions.length === 0 ? (
+          <p className="text-xs text-slate-500 dark:text-slate-400">No policy saved yet: the default applies (mask secrets everywhere, keep the rest).</p>
+        ) : (
+          <div data-testid="policy-history">
+            <Table variant="bare" label="Policy versions">
+              <THead>
+                <tr>
+                  <Th numeric>Version</Th>
+                  <Th>Saved</Th>
+                  <Th>By</Th>
+                  <Th>Reason</Th>
+                  <Th>
+                    <span className="sr-only">View</span>
+                  </Th>
+                </tr>
+              </THead>
+              <TBody>
+                {versions.map((v) => (
+                  <Tr key={v.version}>
+                    <Td numeric>{v.version}</Td>
+                    <Td nowrap className="tabular-nums">{when(v.createdAt)}</Td>
+                    <Td>{v.createdBy}</Td>
+                    <Td className="[overflow-wrap:anywhere]">{v.reason}</Td>
+                    <Td nowrap>
+                      {v.version === currentVersion ? (
+                        <span className="text-slate-500 dark:text-slate-400">current</span>
+                      ) : (
+                        <Link href={`/settings/data?version=${v.version}`} prefetch={false} className="link">
+                          View
+                        </Link>
+                      )}
+                    </Td>
+                  </Tr>
+                ))}
+              </TBody>
+            </Table>
+          </div>
+        )}
+      </Card>
+      <Card title="As a file, for automation">
+        <p className="mb-2 text-xs text-slate-600 dark:text-slate-300">
+          The same policy as YAML, validated the same way; an apply is a new version in the history (by <code className="font-mono">cli</code>). Set{" "}
+          <code className="font-mono">BLINDSPOT_DATA_POLICY_FILE</code> to apply a file to the default tenant at every start (nothing is saved when it already matches).
+        </p>
+        <CodeBlock label="Export and apply">{FILE_USAGE}</CodeBlock>
+      </Card>
+    </div>
+  );
+}
