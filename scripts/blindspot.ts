@@ -27,6 +27,7 @@ import { migrate } from "@/lib/db/migrate";
 import { closePool } from "@/lib/db/pool";
 import { prisma } from "@/lib/db/prisma";
 import { applyPolicyFile, exportPolicyYaml } from "@/lib/secrets/policy-file";
+import { runRescan, startRescan } from "@/lib/secrets/rescan";
 import type { Signal } from "@/lib/otlp/types";
 import { cliPassword } from "./cli-password";
 import { DEFAULT_ENVIRONMENT, DEFAULT_TENANT_SLUG, ensureDefaultScope, ensureEnvironment, ensureTenant, resolveScope } from "@/lib/tenants";
@@ -67,6 +68,9 @@ const USAGE = `Blindspot admin CLI
   npm run blindspot -- policy apply <policy.yaml> --reason "<why>" [--tenant <slug>]
                                     validates the file and saves it as the next version (audited);
                                     nothing is saved when it matches the current version
+  npm run blindspot -- policy rescan [--tenant <slug>]
+                                    apply the current version to stored content now, with progress
+                                    (resumes an unfinished re-scan of that version; audited)
   npm run blindspot -- migrate
   npm run blindspot -- backup [--out <dir|file>]   embedded database: a consistent copy, also while the server
                                     runs; with DATABASE_URL: pg_dump when it is on PATH
@@ -308,6 +312,16 @@ async function run(): Promise<void> {
       console.log(result.changed
         ? `Data policy of tenant ${opts.tenant}: version ${result.version} saved (${result.changes.join("; ") || "no visible change"}). It applies to data received from now on.`
         : `Data policy of tenant ${opts.tenant}: unchanged, version ${result.version} already says this.`);
+      return;
+    }
+    case "policy rescan": {
+      const { rescan, created } = await startRescan(await tenantIdOf(opts.tenant!), actor);
+      console.log(`${created ? "Re-scan" : "Resuming the re-scan"} of tenant ${opts.tenant} under data policy version ${rescan.policyVersion}.`);
+      const done = await runRescan(rescan.id, {
+        onProgress: (p) => process.stderr.write(`\r${p.table}: ${p.scanned} scanned, ${p.changed} rewritten   `),
+      });
+      process.stderr.write("\n");
+      console.log(`Re-scan ${done.status}: ${done.scanned} record(s) scanned, ${done.changed} rewritten.`);
       return;
     }
     case "migrate undefined":

@@ -2,6 +2,7 @@
 
 import { z } from "zod";
 import { saveDataPolicy } from "@/lib/secrets/policy-store";
+import { startRescan } from "@/lib/secrets/rescan";
 import { adminAction } from "./admin-action";
 
 // Settings → Data: save the tenant's data policy as a new version (with a reason). The policy
@@ -37,4 +38,29 @@ const savePolicy = adminAction({
 
 export async function saveDataPolicyAction(_prev: PolicyFormState, form: FormData): Promise<PolicyFormState> {
   return savePolicy(form);
+}
+
+export interface RescanFormState {
+  status: "idle" | "queued" | "error";
+  message?: string;
+}
+
+/** "Apply to stored data": queue a re-scan of the tenant's stored content under the current version (audited by startRescan). */
+const queueRescan = adminAction({
+  input: z.object({}),
+  invalid: (message): RescanFormState => ({ status: "error", message }),
+  revalidate: "/settings/data",
+  async run({ admin }): Promise<RescanFormState> {
+    const { rescan, created } = await startRescan(admin.tenantId, admin.email);
+    return {
+      status: "queued",
+      message: created
+        ? `Re-scan under version ${rescan.policyVersion} queued; progress shows below.`
+        : `A re-scan under version ${rescan.policyVersion} is already under way.`,
+    };
+  },
+});
+
+export async function startRescanAction(_prev: RescanFormState, form: FormData): Promise<RescanFormState> {
+  return queueRescan(form);
 }

@@ -1,11 +1,15 @@
 import Link from "next/link";
 import { DataPolicyForm } from "@/components/settings/data-policy-form";
 import { DataPolicyView } from "@/components/settings/data-policy-view";
+import { RescanControls } from "@/components/settings/rescan-controls";
+import { Badge } from "@/components/ui/badge";
 import { Card, CodeBlock } from "@/components/ui/card";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/session";
+import { activeJobs, lastFinishedJob } from "@/lib/jobs/queue";
 import { KNOWN_TARGETS } from "@/lib/secrets/policy-schema";
 import { getPolicyVersion, listPolicyVersions } from "@/lib/secrets/policy-store";
+import { latestRescan, RESCAN_JOB_KIND, type RescanInfo } from "@/lib/secrets/rescan";
 
 export const dynamic = "force-dynamic";
 
@@ -28,6 +32,10 @@ export default async function DataPolicyPage({ searchParams }: { searchParams: P
   const asked = typeof params.version === "string" && /^\d{1,9}$/.test(params.version) ? Number(params.version) : null;
   const shown = asked !== null && asked !== currentVersion ? await getPolicyVersion(user.tenantId, asked) : null;
   const targets = [...KNOWN_TARGETS].sort();
+  const [rescan, rescanJobs, lastJob] = await Promise.all([latestRescan(user.tenantId), activeJobs(user.tenantId, RESCAN_JOB_KIND), lastFinishedJob(user.tenantId, RESCAN_JOB_KIND)]);
+  const open = rescan !== null && (rescan.status === "queued" || rescan.status === "running");
+  // An open re-scan with no job left: its job gave up; say why (the error is content-free).
+  const stalled = open && rescanJobs.length === 0 && lastJob?.status === "failed" ? lastJob.lastError : null;
   return (
     <div className="space-y-4">
       <p className="max-w-3xl text-xs text-slate-600 dark:text-slate-300">
@@ -45,6 +53,16 @@ export default async function DataPolicyPage({ searchParams }: { searchParams: P
       </Card>
       <Card title="Change the policy">
         <DataPolicyForm key={currentVersion} policy={current.policy} version={currentVersion} targets={targets} />
+      </Card>
+      <Card title="Stored data" aside={rescan && <span data-testid="rescan-state"><Badge tone={RESCAN_TONE[rescan.status]}>{rescan.status}</Badge></span>}>
+        <p className="mb-3 max-w-3xl text-xs text-slate-600 dark:text-slate-300">
+          A new version applies to data received from then on. To apply a stricter version to what is already stored, re-scan it: content is rewritten in
+          batches (markers already in place are left as they are) and each record notes the version it now complies with.
+        </p>
+        {rescan && <RescanProgress rescan={rescan} stalled={stalled} />}
+        <div className="mt-3">
+          <RescanControls running={open && !stalled} />
+        </div>
       </Card>
       {asked !== null && asked !== currentVersion && (
         <Card title={`Version ${asked}`}>
@@ -108,5 +126,29 @@ export default async function DataPolicyPage({ searchParams }: { searchParams: P
         <CodeBlock label="Export and apply">{FILE_USAGE}</CodeBlock>
       </Card>
     </div>
+  );
+}
+
+const RESCAN_TONE: Record<RescanInfo["status"], "slate" | "sky" | "emerald" | "red"> = { queued: "sky", running: "sky", done: "emerald", failed: "red", superseded: "slate" };
+
+function RescanProgress({ rescan, stalled }: { rescan: RescanInfo; stalled: string | null }) {
+  return (
+    <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1.5 text-xs" data-testid="rescan-progress">
+      <dt className="text-slate-500 dark:text-slate-400">Latest re-scan</dt>
+      <dd>
+        under version {rescan.policyVersion}, started by {rescan.startedBy} at {when(rescan.createdAt)}
+        {rescan.finishedAt && `, ended ${when(rescan.finishedAt)}`}
+      </dd>
+      <dt className="text-slate-500 dark:text-slate-400">Progress</dt>
+      <dd className="tabular-nums">
+        {rescan.scanned} records scanned, {rescan.changed} rewritten{rescan.status === "running" || rescan.status === "queued" ? ` (now: ${rescan.tableName})` : ""}
+      </dd>
+      {stalled && (
+        <>
+          <dt className="text-slate-500 dark:text-slate-400">Stopped</dt>
+          <dd className="text-red-800 dark:text-red-300">{stalled} — “Apply to stored data” resumes it.</dd>
+        </>
+      )}
+    </dl>
   );
 }
