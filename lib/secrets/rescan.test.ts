@@ -166,4 +166,34 @@ describe("re-scan of stored content", () => {
     expect(await runRescan(older.rescan.id)).toMatchObject({ status: "superseded", scanned: 5 });
     expect(await runRescan(newer.rescan.id)).toMatchObject({ status: "done", scanned: N });
   });
+
+  it("Compliance chats and messages: the text column and its copies in the raw record", async () => {
+    const c = await createTestTenant("rescan-compliance");
+    const raw = {
+      id: "chat_1",
+      name: "Rotate ACME-12345678",
+      project: { name: "ACME-87654321 stays (not the chat's name)" },
+    };
+    const msgRaw = { id: "msg_1", role: "user", content: [{ type: "text", text: "token ACME-11112222 here" }], model: { name: "claude" } };
+    await getPool().query(
+      `INSERT INTO compliance_chats (tenant_id, id, name, created_at, raw, origin) VALUES ($1, 'chat_1', $2, now(), $3::jsonb, 'api')`,
+      [c.tenantId, raw.name, JSON.stringify(raw)],
+    );
+    await getPool().query(
+      `INSERT INTO compliance_chat_messages (tenant_id, id, chat_id, ordinal, role, created_at, text, raw) VALUES ($1, 'msg_1', 'chat_1', 0, 'user', now(), $2, $3::jsonb)`,
+      [c.tenantId, "token ACME-11112222 here", JSON.stringify(msgRaw)],
+    );
+    await saveDataPolicy(c.tenantId, { ...masking, rules: [{ target: "compliance.text", action: "mask" }, { target: "compliance.name", action: "drop" }] }, { actor: "cli", reason: "compliance" });
+    const { rescan } = await startRescan(c.tenantId, "cli");
+    expect(await runRescan(rescan.id)).toMatchObject({ status: "done", scanned: 2, changed: 2 });
+
+    const chat = (await getPool().query(`SELECT name, raw FROM compliance_chats WHERE tenant_id = $1`, [c.tenantId])).rows[0];
+    expect(chat.name).toBeNull();
+    // The chat's own name is dropped from the raw record too; a nested name is not the chat's.
+    expect(chat.raw).toEqual({ ...raw, name: null });
+    const msg = (await getPool().query(`SELECT text, raw FROM compliance_chat_messages WHERE tenant_id = $1`, [c.tenantId])).rows[0];
+    expect(msg.text).toMatch(/^token \[secret:internal-id:hmac8=[0-9a-f]{8}\] here$/);
+    expect(msg.raw.content[0].text).toBe(msg.text);
+    expect(msg.raw.model).toEqual({ name: "claude" });
+  });
 });

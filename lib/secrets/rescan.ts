@@ -27,8 +27,8 @@ type JsonSpec =
   | { column: string; itemAttributes: true }
   /** Every string in it is the target; a drop empties the column. */
   | { column: string; target: string }
-  /** Only strings under properties named `leaf` (the copy of a text inside a raw record); a drop sets them to null. */
-  | { column: string; target: string; leaf: string };
+  /** Only strings under properties named `leaf` (the copy of a text inside a raw record), at any depth or only at the top; a drop sets them to null. */
+  | { column: string; target: string; leaf: string; topOnly?: true };
 
 interface RescanTable {
   table: string;
@@ -55,7 +55,7 @@ export const RESCAN_TABLES: readonly RescanTable[] = [
     table: "compliance_chats",
     key: [{ column: "id", type: "text" }],
     text: [{ column: "name", target: "compliance.name" }],
-    json: [{ column: "raw", target: "compliance.name", leaf: "name" }],
+    json: [{ column: "raw", target: "compliance.name", leaf: "name", topOnly: true }],
   },
   {
     table: "compliance_chat_messages",
@@ -127,8 +127,9 @@ function perKey(obj: unknown, apply: Applier): { value: unknown; changed: boolea
   return { value: out, changed };
 }
 
-function underLeaf(value: unknown, leaf: string, fn: (s: string) => string | null): { value: unknown; changed: boolean } {
+function underLeaf(value: unknown, leaf: string, fn: (s: string) => string | null, topOnly = false): { value: unknown; changed: boolean } {
   if (Array.isArray(value)) {
+    if (topOnly) return { value, changed: false };
     const items = value.map((v) => underLeaf(v, leaf, fn));
     return { value: items.map((i) => i.value), changed: items.some((i) => i.changed) };
   }
@@ -140,6 +141,8 @@ function underLeaf(value: unknown, leaf: string, fn: (s: string) => string | nul
       const next = fn(v);
       changed ||= next !== v;
       out[k] = next;
+    } else if (topOnly) {
+      out[k] = v;
     } else {
       const r = underLeaf(v, leaf, fn);
       changed ||= r.changed;
@@ -168,7 +171,7 @@ function applyJson(spec: JsonSpec, value: unknown, apply: Applier): { value: unk
     return changed ? { value: out } : undefined;
   }
   if ("leaf" in spec) {
-    const r = underLeaf(value, spec.leaf, (s) => apply(s, spec.target));
+    const r = underLeaf(value, spec.leaf, (s) => apply(s, spec.target), spec.topOnly === true);
     return r.changed ? { value: r.value } : undefined;
   }
   const r = walkAll(value, (s) => apply(s, spec.target));
