@@ -3,7 +3,7 @@ import YAML from "yaml";
 import { z } from "zod";
 import { ATTRIBUTE_CATALOG } from "@/lib/domain/attributes";
 import { EVENT_TABLE, METRIC_POINT_TABLE, SPAN_TABLE } from "@/lib/domain/fields";
-import { POLICY_ACTIONS, type DataPolicy, type PolicyAction } from "./policy";
+import { POLICY_ACTIONS, type DataPolicy } from "./policy";
 
 // Validation of a data policy, in one place for Settings → Data, the policy file (CLI and
 // BLINDSPOT_DATA_POLICY_FILE) and the stored versions. Two levels:
@@ -178,6 +178,3 @@ export function describePolicyChange(before: DataPolicy, after: DataPolicy): str
   for (const x of before.exemptions) if (!after.exemptions.includes(x)) changes.push(`- exemption ${x}`);
   return changes;
 }
-
-/** Order of strictness, for "is this stricter than what was stored". */
-export const ACTION_STRICTNESS: Record<PolicyAction, number> = { keep: 0, mask: 1, hash: 2, drop: 3 };
