@@ -35,6 +35,8 @@ export function DataPolicyForm({ policy, version, targets }: { policy: DataPolic
   const [patterns, setPatterns] = useState(policy.extraPatterns);
   const [exemptions, setExemptions] = useState(policy.exemptions.join("\n"));
   const [dropEmail, setDropEmail] = useState(policy.dropEmail);
+  // The version these edits started from (the page refreshes after a save; the edits stay).
+  const [basedOn] = useState(version);
   const edited: DataPolicy = {
     rules,
     defaultAction,
@@ -53,7 +55,7 @@ export function DataPolicyForm({ policy, version, targets }: { policy: DataPolic
     >
       <input type="hidden" name="policy" value={JSON.stringify(edited)} />
       <p className="text-xs text-slate-500 dark:text-slate-400">
-        Editing version {version}. {Object.values(ACTION_HELP).join(" · ")}. The most specific rule wins (an exact field or key, then the longest prefix ending in *).
+        Edits start from version {basedOn}. {Object.values(ACTION_HELP).join(" · ")}. The most specific rule wins (an exact field or key, then the longest prefix ending in *).
       </p>
       <div className="flex flex-wrap items-center gap-4">
         <label className="flex items-center gap-2">

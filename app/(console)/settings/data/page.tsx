@@ -52,7 +52,7 @@ export default async function DataPolicyPage({ searchParams }: { searchParams: P
         <DataPolicyView policy={current.policy} label={`Rules of version ${currentVersion}`} />
       </Card>
       <Card title="Change the policy">
-        <DataPolicyForm key={currentVersion} policy={current.policy} version={currentVersion} targets={targets} />
+        <DataPolicyForm policy={current.policy} version={currentVersion} targets={targets} />
       </Card>
       <Card title="Stored data" aside={rescan && <span data-testid="rescan-state"><Badge tone={RESCAN_TONE[rescan.status]}>{rescan.status}</Badge></span>}>
         <p className="mb-3 max-w-3xl text-xs text-slate-600 dark:text-slate-300">
