@@ -35,8 +35,10 @@ export function DataPolicyForm({ policy, version, targets }: { policy: DataPolic
   const [patterns, setPatterns] = useState(policy.extraPatterns);
   const [exemptions, setExemptions] = useState(policy.exemptions.join("\n"));
   const [dropEmail, setDropEmail] = useState(policy.dropEmail);
-  // The version these edits started from (the page refreshes after a save; the edits stay).
-  const [basedOn] = useState(version);
+  // The version these edits started from: the one loaded, or the one this form just saved (the
+  // page refreshes after a save; the edits stay).
+  const [loaded] = useState(version);
+  const basedOn = state.version ?? loaded;
   const edited: DataPolicy = {
     rules,
     defaultAction,
