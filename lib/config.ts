@@ -176,6 +176,8 @@ const envSchema = z.object({
   BLINDSPOT_ALERT_WEBHOOK_ALLOWED_NETWORKS: listFromEnv([]).pipe(z.array(cidr)),
   /** Tests only: lets webhooks use http:// and loopback addresses (a local receiver). */
   BLINDSPOT_ALERT_WEBHOOK_ALLOW_LOOPBACK: flagFromEnv,
+  /** A data policy file (YAML) applied to the default tenant at start when it differs from the current version (lib/secrets/policy-file.ts). */
+  BLINDSPOT_DATA_POLICY_FILE: z.string().trim().min(1).optional(),
 });
 
 export type Config = z.infer<typeof envSchema> & { dataDir: string };

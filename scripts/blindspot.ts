@@ -26,6 +26,8 @@ import { openEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
 import { closePool } from "@/lib/db/pool";
 import { prisma } from "@/lib/db/prisma";
+import { applyPolicyFile, exportPolicyYaml } from "@/lib/secrets/policy-file";
+import { runRescan, startRescan } from "@/lib/secrets/rescan";
 import type { Signal } from "@/lib/otlp/types";
 import { cliPassword } from "./cli-password";
 import { DEFAULT_ENVIRONMENT, DEFAULT_TENANT_SLUG, ensureDefaultScope, ensureEnvironment, ensureTenant, resolveScope } from "@/lib/tenants";
@@ -61,6 +63,14 @@ const USAGE = `Blindspot admin CLI
   npm run blindspot -- rules export --format sigma [--tenant <slug>] [--out <dir>]
                                     the pack as Sigma files (default ./sigma-export); with --tenant, its tuning
                                     applied: disabled rules left out, levels, exceptions, allowlists
+  npm run blindspot -- policy export [--tenant <slug>] > policy.yaml
+                                    the tenant's current data policy as YAML (see README "Data policy")
+  npm run blindspot -- policy apply <policy.yaml> --reason "<why>" [--tenant <slug>]
+                                    validates the file and saves it as the next version (audited);
+                                    nothing is saved when it matches the current version
+  npm run blindspot -- policy rescan [--tenant <slug>]
+                                    apply the current version to stored content now, with progress
+                                    (resumes an unfinished re-scan of that version; audited)
   npm run blindspot -- migrate
   npm run blindspot -- backup [--out <dir|file>]   embedded database: a consistent copy, also while the server
                                     runs; with DATABASE_URL: pg_dump when it is on PATH
@@ -89,6 +99,7 @@ const { values: opts, positionals } = parseArgs({
     from: { type: "string" },
     to: { type: "string" },
     rule: { type: "string", multiple: true },
+    reason: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -290,6 +301,29 @@ async function run(): Promise<void> {
       for (const f of skipped) console.log(`  left out (disabled for ${opts.tenant}): ${f}`);
       return;
     }
+    case "policy export": {
+      process.stdout.write(await exportPolicyYaml(await tenantIdOf(opts.tenant!), opts.tenant!));
+      return;
+    }
+    case "policy apply": {
+      if (!arg) throw new UsageError("policy apply needs a file");
+      if (!opts.reason?.trim()) throw new UsageError("policy apply needs --reason \"<why>\" (kept with the version and in the audit log)");
+      const result = await applyPolicyFile(arg, await tenantIdOf(opts.tenant!), { actor, reason: opts.reason });
+      console.log(result.changed
+        ? `Data policy of tenant ${opts.tenant}: version ${result.version} saved (${result.changes.join("; ") || "no visible change"}). It applies to data received from now on.`
+        : `Data policy of tenant ${opts.tenant}: unchanged, version ${result.version} already says this.`);
+      return;
+    }
+    case "policy rescan": {
+      const { rescan, created } = await startRescan(await tenantIdOf(opts.tenant!), actor);
+      console.log(`${created ? "Re-scan" : "Resuming the re-scan"} of tenant ${opts.tenant} under data policy version ${rescan.policyVersion}.`);
+      const done = await runRescan(rescan.id, {
+        onProgress: (p) => process.stderr.write(`\r${p.table}: ${p.scanned} scanned, ${p.changed} rewritten   `),
+      });
+      process.stderr.write("\n");
+      console.log(`Re-scan ${done.status}: ${done.scanned} record(s) scanned, ${done.changed} rewritten.`);
+      return;
+    }
     case "migrate undefined":
       return; // migrations already ran on connect
     default:
@@ -354,7 +388,8 @@ async function main(): Promise<number> {
     await client.connect();
     const m = await migrate(client);
     await client.end();
-    if (m.applied.length) console.log(`applied migrations: ${m.applied.join(", ")}`);
+    // On stderr: stdout may be a file (`policy export > policy.yaml`).
+    if (m.applied.length) console.error(`applied migrations: ${m.applied.join(", ")}`);
     // The default tenant always exists, even before the server's first start.
     await ensureDefaultScope();
     await run();

@@ -12,6 +12,7 @@ import { secureDataDir } from "@/lib/data-dir";
 import { openEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
 import { closePool } from "@/lib/db/pool";
+import { applyEnvironmentPolicyFile } from "@/lib/secrets/policy-file";
 import { startBanner } from "@/lib/setup/start-banner";
 import { buildIsFresh } from "./build-freshness";
 
@@ -80,6 +81,15 @@ async function main(): Promise<void> {
   const empty = await databaseIsEmpty(client);
   await client.end();
   const setup = await firstStart(cfg, empty);
+  // Before the server accepts data: an invalid policy file stops the start (main's catch).
+  const policy = await applyEnvironmentPolicyFile();
+  if (policy) {
+    console.log(
+      policy.result.changed
+        ? `[blindspot] data policy of the default tenant: version ${policy.result.version} from ${policy.file}`
+        : `[blindspot] data policy of the default tenant: ${policy.file} matches version ${policy.result.version}`,
+    );
+  }
   await closePool();
 
   const baseUrl = cfg.BLINDSPOT_PUBLIC_URL ?? `http://localhost:${cfg.PORT}`;

@@ -10,6 +10,7 @@ import { CORRELATE_JOB_KIND, CORRELATION_INTERVAL_MS, correlateHandler } from "@
 import { detectionEngine } from "@/lib/detections/evaluator-contract";
 import { getPool } from "@/lib/db/pool";
 import { describeError } from "@/lib/ingest/db-errors";
+import { RESCAN_JOB_KIND, rescanHandler } from "@/lib/secrets/rescan";
 import { claimJobs, completeJob, enqueueJob, ensureScheduled, failJob, heartbeat, lastFinishedAt, pruneFinishedJobs, releaseJob, type Job } from "./queue";
 
 // The in-process background loop, started by instrumentation.ts in every app instance. Every
@@ -79,6 +80,7 @@ export const DEFAULT_HANDLERS: Record<string, JobHandler> = {
   [SYNC_JOB_KIND]: complianceSyncHandler,
   [ALERT_DELIVERY_JOB_KIND]: alertDeliveryHandler(),
   [CORRELATE_JOB_KIND]: correlateHandler,
+  [RESCAN_JOB_KIND]: rescanHandler(),
 };
 
 export function createScheduler(options: SchedulerOptions = {}): Scheduler {
