@@ -152,10 +152,43 @@ const JWT = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-
 
 /**
  * A PEM private key, also when a sender cut it (Claude Code truncates tool_input at 512 characters)
- * and when it sits JSON-escaped in a string (`\n`). The preset's rule wants the END line and 100
- * characters of body.
+ * and when it sits JSON-escaped in a string (`\n`); the preset's rule wants the END line and 100
+ * characters of body. The body is read line by line (base64 lines and `Proc-Type:`-style headers)
+ * up to the END line or the first other line, in one pass: no backtracking on hostile input.
  */
-const PEM_KEY = /-----BEGIN[ A-Z0-9]{0,20}PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=\s\\:,-]|\\n)*?(?:-----END[ A-Z0-9]{0,20}PRIVATE KEY(?: BLOCK)?-----|$|(?=["'<>]))/g;
+const PEM_HEADER = /-----BEGIN[ A-Z0-9]{0,20}PRIVATE KEY(?: BLOCK)?-----/g;
+const PEM_FOOTER = /-----END[ A-Z0-9]{0,20}PRIVATE KEY(?: BLOCK)?-----/y;
+const PEM_LINE = /(?:\r?\n|\\r\\n|\\n)(?:[A-Za-z0-9+/=]+|[A-Za-z-]{1,32}: [A-Za-z0-9,-]{1,128})?/y;
+
+function pemKeys(text: string, out: SecretMatch[]): void {
+  PEM_HEADER.lastIndex = 0;
+  for (let h = PEM_HEADER.exec(text); h; h = PEM_HEADER.exec(text)) {
+    let end = h.index + h[0].length;
+    for (;;) {
+      PEM_FOOTER.lastIndex = end;
+      const footer = PEM_FOOTER.exec(text);
+      if (footer) {
+        end += footer[0].length;
+        break;
+      }
+      PEM_LINE.lastIndex = end;
+      const line = PEM_LINE.exec(text);
+      if (!line) break;
+      end += line[0].length;
+    }
+    // A cut key: the base64 run right after the header on its own line (JSON `..."key": "-----BEGIN…-----MIIE`).
+    if (end === h.index + h[0].length) {
+      const run = /[A-Za-z0-9+/=]*/y;
+      run.lastIndex = end;
+      end += run.exec(text)?.[0].length ?? 0;
+    }
+    const whole = text.slice(h.index, end);
+    // The fingerprint is of the key's body, so a raw and a JSON-escaped copy get the same marker.
+    const body = whole.replace(/-----(?:BEGIN|END)[^-]*-----/g, "").replace(/\\n|\\r|\s/g, "");
+    out.push({ kind: "private-key", start: h.index, end, secret: body || whole });
+    PEM_HEADER.lastIndex = end;
+  }
+}
 
 /** `Authorization: Bearer <token>` in commands, headers and raw bodies. */
 const BEARER = /\b[Bb]earer\s+([A-Za-z0-9._~+/-]{16,}=*)/g;
@@ -164,20 +197,14 @@ const BEARER = /\b[Bb]earer\s+([A-Za-z0-9._~+/-]{16,}=*)/g;
 const SECRET_NAME = /(?:^|[_.-]|\b)(?:secret|token|passw(?:or)?d|passwd|pwd|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|auth[_-]?key|client[_-]?secret)s?(?:$|[_.-]|\b)/i;
 
 /** `NAME=value`, `export NAME="value"`, `NAME: value` (.env files, shells, YAML, CI logs). */
-const ASSIGNMENT = /(?:^|[\s;'"`{,(])(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]{1,63})["']?\s*(?:=|:(?!\/\/))[ \t]*(["']?)([^\s"'`,;]{6,512})\2/gm;
+const ASSIGNMENT = /(?:^|[\s;'"`{,(])(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]{1,63})["']?[ \t]{0,8}(?:=|:(?!\/\/))[ \t]*(["']?)([^\s"'`,;]{6,512})\2/gm;
 
 /** Values that name a secret rather than contain it. */
 const PLACEHOLDER = /^(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|<[^>]*>|\{\{.*\}\}|\*+|x+|X+|\.\.\.|(?:your|my|example|changeme|placeholder|redacted|dummy|none|null|true|false|undefined)\b.*)$/i;
 
 function ownMatches(text: string, out: SecretMatch[]): void {
   for (const m of text.matchAll(JWT)) out.push({ kind: "jwt", start: m.index, end: m.index + m[0].length, secret: m[0] });
-  if (text.includes("PRIVATE KEY")) {
-    for (const m of text.matchAll(PEM_KEY)) {
-      // The fingerprint is of the key's body, so a raw and a JSON-escaped copy get the same marker.
-      const body = m[0].replace(/-----(?:BEGIN|END)[^-]*-----/g, "").replace(/\\n|\\r|\s/g, "");
-      out.push({ kind: "private-key", start: m.index, end: m.index + m[0].length, secret: body || m[0] });
-    }
-  }
+  if (text.includes("PRIVATE KEY")) pemKeys(text, out);
   for (const m of text.matchAll(BEARER)) {
     if (PLACEHOLDER.test(m[1]) || !looksRandom(m[1], 16)) continue;
     const start = m.index + m[0].length - m[1].length;
