@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BENIGN_LOOKALIKES, secretSamples, seeded } from "@/lib/testing/secret-samples";
-import { compileScanner, InvalidPatternError, presetFindings } from "./scan";
+import { compileScanner, InvalidPatternError, presetFindings, scannerFor } from "./scan";
 
 const scanner = compileScanner({ extraPatterns: [], exemptions: [] });
 const found = (text: string, keyHint?: string) => scanner.scan(text, keyHint).map((m) => ({ kind: m.kind, text: text.slice(m.start, m.end) }));
@@ -86,6 +86,9 @@ describe("the secret scanner", () => {
     const custom = compileScanner({ extraPatterns: [{ kind: "acme-badge", pattern: "ACME-[0-9]{6}" }], exemptions: [] });
     expect(custom.scan("badge ACME-123456 used").map((m) => m.kind)).toEqual(["acme-badge"]);
     expect(() => compileScanner({ extraPatterns: [{ kind: "x", pattern: "(?=look)" }], exemptions: [] })).toThrow(InvalidPatternError);
+    // At ingest a stored pattern that does not compile is skipped; the built-in detectors still run.
+    const lenient = scannerFor({ extraPatterns: [{ kind: "x", pattern: "(?=look)" }], exemptions: [] });
+    expect(lenient.scan(text).map((m) => m.kind)).toEqual(["github-token"]);
   });
 
   it("has a sample for every rule of the preset, and each rule finds its sample", () => {

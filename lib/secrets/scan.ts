@@ -304,8 +304,20 @@ function compileRe2(pattern: string, what: string): RE2JS {
 /** Shortest text any detector can find: shorter values are not scanned. */
 const MIN_SECRET_LENGTH = 8;
 
-export function compileScanner(policy: PolicyPatterns): Scanner {
-  const extra = policy.extraPatterns.map((p) => ({ kind: p.kind, re: compileRe2(p.pattern, `pattern for ${p.kind}`) }));
+/**
+ * A scanner for a policy's patterns. An extra pattern that is not valid RE2 throws
+ * InvalidPatternError (the policy editor validates with it), or with `invalid: "skip"` is left out.
+ */
+export function compileScanner(policy: PolicyPatterns, { invalid = "throw" }: { invalid?: "throw" | "skip" } = {}): Scanner {
+  const extra = policy.extraPatterns.flatMap((p) => {
+    try {
+      return [{ kind: p.kind, re: compileRe2(p.pattern, `pattern for ${p.kind}`) }];
+    } catch (err) {
+      if (invalid === "throw") throw err;
+      console.warn(`[secrets] extra pattern for kind ${p.kind} is not valid RE2 and is skipped`);
+      return [];
+    }
+  });
   const literal = new Set(policy.exemptions);
   const exemptRes = policy.exemptions.flatMap((e) => {
     try {
@@ -360,13 +372,16 @@ function nonOverlapping(matches: SecretMatch[]): SecretMatch[] {
 
 const scanners = new Map<string, Scanner>();
 
-/** The scanner for a policy's patterns, compiled once per distinct set. */
+/**
+ * The scanner for a policy's patterns, compiled once per distinct set (ingest: a stored pattern
+ * that does not compile is skipped, not a failed batch; the built-in detectors still run).
+ */
 export function scannerFor(policy: PolicyPatterns): Scanner {
   const key = JSON.stringify([policy.extraPatterns, policy.exemptions]);
   let s = scanners.get(key);
   if (!s) {
     if (scanners.size > 64) scanners.clear();
-    s = compileScanner(policy);
+    s = compileScanner(policy, { invalid: "skip" });
     scanners.set(key, s);
   }
   return s;
