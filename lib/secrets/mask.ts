@@ -216,15 +216,24 @@ function nesting(s: string): number {
 
 type AnyRow = Record<string, unknown>;
 
+/** The content columns of a registry table with their row property (computed once: this runs per record). */
+const contentColumns = new Map<TableDef, { prop: string; f: TableDef["fields"][number] }[]>();
+function contentColumnsOf(table: TableDef) {
+  let list = contentColumns.get(table);
+  if (!list) {
+    list = table.fields.filter((f) => f.content !== "metadata").map((f) => ({ prop: camel(f.column), f }));
+    contentColumns.set(table, list);
+  }
+  return list;
+}
+
 /** One registry row masked in place: every content column, per its content rule. */
 function maskRow(m: RecordMasker, table: TableDef, row: AnyRow): void {
   m.begin();
-  for (const f of table.fields) {
-    const prop = camel(f.column);
+  for (const { prop, f } of contentColumnsOf(table)) {
     const value = row[prop] as JsonValue | undefined;
     if (value === undefined || value === null) continue;
     const rule = f.content;
-    if (rule === "metadata") continue;
     if (rule === "logBody") {
       if (isMetadataBody(value, String(row.eventName ?? ""))) continue;
     } else if (typeof rule === "object" && "perKey" in rule) {

@@ -64,12 +64,14 @@ const TRIGGER_RULES = new Map<string, string[]>();
 for (const [rule, literals] of Object.entries(RULE_TRIGGERS)) {
   for (const l of literals) TRIGGER_RULES.set(l, [...(TRIGGER_RULES.get(l) ?? []), rule]);
 }
-const TRIGGER = new RegExp([...TRIGGER_RULES.keys()].map((l) => l.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "gi");
+// Matched on the lower-cased text: a case-sensitive alternation is several times faster in V8 than /i.
+const TRIGGER = new RegExp([...TRIGGER_RULES.keys()].map((l) => l.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
 
 /** The preset rules worth running on `text`. */
 function triggeredRules(text: string): Set<string> {
   const rules = new Set<string>();
-  for (const m of text.matchAll(TRIGGER)) for (const r of TRIGGER_RULES.get(m[0].toLowerCase()) ?? []) rules.add(r);
+  // Only which literals occur is used, not where, so lower-casing cannot misplace anything.
+  for (const m of text.toLowerCase().matchAll(TRIGGER)) for (const r of TRIGGER_RULES.get(m[0]) ?? []) rules.add(r);
   return rules;
 }
 
