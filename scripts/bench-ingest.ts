@@ -28,6 +28,7 @@ import { encodeProtobufRequest } from "@/lib/otlp/proto";
 import { log, onCleanup, reportFailures, resultsDir, root, runBench, tempDir, throwIfAborted, writeResults } from "./bench-support";
 import { CHECKED, checksums, copyData, EVENTS_COPY, IDENTITIES_COPY, pgliteCopyTarget, postgresCopyTarget, RESOURCES_COPY, slices, type Scope } from "./bench-ingest-copy";
 import { ceilings, cpuSnapshot, cpuSpent, describeCeilings, describeCpu, fmtInt, fmtMs, percentile, RssSampler, type Ceilings, type CpuSpent } from "./bench-ingest-cpu";
+import { runMaskingComparison } from "./bench-ingest-masking";
 import { runRulesComparison } from "./bench-ingest-rules";
 import { buildBatch, ensureBuild, loadTemplates, sendAll, setupPostgres, startApp, type EngineSetup } from "./bench-ingest-io";
 
@@ -43,16 +44,19 @@ interface Options {
   warmup: number;
   /** compare: detection rules on vs off (bench-ingest-rules.ts) instead of the app run. */
   rules: "compare" | null;
+  /** compare: secret masking on vs off (bench-ingest-masking.ts) instead of the app run. */
+  masking: "compare" | null;
 }
 
-const USAGE = `usage: npm run bench:ingest -- [--engine postgres|pglite] [--batches N] [--senders N] [--batch-size N] [--warmup N] [--rules compare]
+const USAGE = `usage: npm run bench:ingest -- [--engine postgres|pglite] [--batches N] [--senders N] [--batch-size N] [--warmup N] [--rules compare] [--masking compare]
   --engine      postgres (default; BENCH_DATABASE_URL or a throwaway server) or pglite (embedded)
   --batches     measured batches (default 400)
   --senders     concurrent HTTP senders (default 4)
   --batch-size  log records per batch (default 512)
   --warmup      warm-up batches, sent first and not counted (default 8)
   --rules compare  the receiver's pipeline in-process with the detection rules off, then on, on
-                   fresh databases of one Postgres server; prints on/off and the COPY ceiling`;
+                   fresh databases of one Postgres server; prints on/off and the COPY ceiling
+  --masking compare  the same with secret masking off, then on (the default policy); prints on/off`;
 
 function parseOptions(): Options {
   const { values } = parseArgs({
@@ -63,6 +67,7 @@ function parseOptions(): Options {
       "batch-size": { type: "string", default: "512" },
       warmup: { type: "string", default: "8" },
       rules: { type: "string" },
+      masking: { type: "string" },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -84,6 +89,7 @@ function parseOptions(): Options {
     batchSize: positive("batch-size", values["batch-size"], 1),
     warmup: positive("warmup", values.warmup, 0),
     rules: values.rules === undefined ? null : values.rules === "compare" ? "compare" : (() => { throw new Error(`--rules must be compare, got "${values.rules}"`); })(),
+    masking: values.masking === undefined ? null : values.masking === "compare" ? "compare" : (() => { throw new Error(`--masking must be compare, got "${values.masking}"`); })(),
   };
 }
 
@@ -126,7 +132,7 @@ async function main(): Promise<void> {
   const total = opts.warmup + opts.batches;
   log(`engine ${opts.engine}: ${opts.batches} batches × ${opts.batchSize} records, ${opts.senders} senders, ${opts.warmup} warm-up batches`);
 
-  if (!opts.rules) ensureBuild();
+  if (!opts.rules && !opts.masking) ensureBuild();
 
   // Payloads first (not timed): warm-up batches are the first `warmup` ones.
   const templates = loadTemplates();
@@ -153,6 +159,7 @@ async function main(): Promise<void> {
   }
   log(`database: ${setup.description}`);
   if (opts.rules === "compare") return runRulesComparison(opts, setup, payloads);
+  if (opts.masking === "compare") return runMaskingComparison(opts, setup, payloads);
   const appDataDir = path.join(workDir, "app");
   mkdirSync(appDataDir, { recursive: true });
   log("starting the app (scripts/start.ts)…");

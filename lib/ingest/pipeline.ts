@@ -21,6 +21,7 @@ import type { NormalizedBatch } from "@/lib/sources/model";
 import { normalizeTraces } from "@/lib/sources/traces";
 import { evaluateFresh } from "@/lib/detections/evaluate";
 import { processSingleton } from "@/lib/process-singleton";
+import { maskBatch } from "@/lib/secrets/mask";
 import { allowedOrigins } from "@/lib/settings/cors-origins";
 import { corsHeaders, preflightResponse } from "./cors";
 import { describeError, isRetryableDatabaseError, isUniqueViolation } from "./db-errors";
@@ -30,8 +31,9 @@ import { TokenRateExceededError, TokenRateLimiter } from "./token-rate";
 import { writeBatch, type BulkMethod, type WriteResult } from "./writer";
 
 // The OTLP/HTTP receiver: authenticate → the token's rate → read (size caps, gzip) → decode
-// (object cap) → record cap, the token's rate again for the records → normalize → write in one
-// transaction → answer 200 only after COMMIT. The route handlers only call these functions.
+// (object cap) → record cap, the token's rate again for the records → normalize → mask secrets
+// (lib/secrets/mask.ts: nothing in clear reaches the database) → write in one transaction →
+// answer 200 only after COMMIT. The route handlers only call these functions.
 
 const RETRY_AFTER_SECONDS = "5";
 
@@ -119,6 +121,7 @@ export async function ingestPayload(
     const other = detectOtherSignal(signal, encoding, bytes, limits);
     if (other) throw new WrongEndpointError(`this is an OTLP ${other} request; post it to /v1/${other}, not /v1/${signal}`);
   }
+  await maskBatch(scope.tenantId, batch);
   const written =
     batch.events.length + batch.spans.length + batch.points.length > 0 ? await store(batch, scope) : { inserted: 0, duplicates: 0 };
   return { ...written, rejected: batch.rejected, rejections: batch.rejections };

@@ -21,11 +21,15 @@ import {
 // Values arrive loosely typed ("37", "true", JSON in strings) and keys drifted across versions
 // (decision|decision_type, source|decision_source, tool|tool_name): read them all here, once.
 
-/** Columns every log record fills from its envelope (resource, scope, record); the rest are read from attributes. */
+/**
+ * Columns every log record fills from its envelope (resource, scope, record), and the masking
+ * columns (empty until lib/secrets/mask.ts runs); the rest are read from attributes.
+ */
 export const ENVELOPE_COLUMNS = [
   "id", "resourceId", "source", "serviceName", "serviceVersion", "scopeName", "scopeVersion", "eventName", "time", "timeNs",
   "observedTimeNs", "sessionId", "promptId", "sequence", "traceId", "spanId", "severityNumber", "severityText", "userId",
   "userEmail", "accountUuid", "accountId", "organizationId", "enduserId", "terminalType", "attributes", "body",
+  "redaction", "secretFingerprints",
 ] as const satisfies readonly (keyof EventRow)[];
 
 /** Typed columns of the events table that the Claude engine reads from an event's attributes: every column a new registry entry adds. */

@@ -6,11 +6,14 @@ import { evaluateFresh } from "@/lib/detections/evaluate";
 import type { ComplianceActivityRow } from "@/lib/detections/evaluator-contract";
 import type { JsonValue } from "@/lib/otlp/values";
 import { fromTaggedId, isUuid, orgTaggedId } from "@/lib/identity/tagged-id";
+import { ComplianceMasker } from "@/lib/secrets/mask";
 
 // Compliance API records (https://platform.claude.com/docs/en/manage-claude/compliance-api) → the compliance_* tables. One path for the
 // connector and for file imports, so both write the same rows and deduplicate on the same ids.
 // Records are validated loosely (unknown fields and activity types pass through into `raw`)
-// but the fields we key, join and sort on must be present and well formed.
+// but the fields we key, join and sort on must be present and well formed. The content of chats,
+// sessions and their messages (text, tool inputs and results, titles) is masked under the
+// tenant's data policy before it is stored (lib/secrets/mask.ts: ComplianceMasker).
 
 type Db = Pick<pg.ClientBase, "query">;
 export type Origin = "api" | "import";
@@ -184,8 +187,9 @@ export async function storeChat(db: Db, tenantId: string, record: unknown, origi
     reject(result, "chat", describeZod(parsed.error));
     return result;
   }
-  const c = parsed.data;
-  const { chat_messages: messages, ...meta } = c;
+  const { chat_messages: messages, ...unmasked } = parsed.data;
+  const meta = (await ComplianceMasker.forTenant(tenantId)).mask(unmasked).record;
+  const c = { ...meta, chat_messages: messages };
   const upsert = await db.query(
     `INSERT INTO compliance_chats (tenant_id, id, name, created_at, updated_at, deleted_at, user_id, user_email, organization_uuid, project_id, model, raw, origin)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
@@ -208,15 +212,19 @@ export async function storeChat(db: Db, tenantId: string, record: unknown, origi
 export async function storeChatMessages(db: Db, tenantId: string, chatId: string, messages: unknown[]): Promise<StoreResult> {
   const result = emptyResult();
   const rows: Cell[][] = [];
+  const masker = await ComplianceMasker.forTenant(tenantId);
   messages.forEach((m, i) => {
-    const parsed = chatMessageSchema.safeParse(m);
+    const { record, redaction, secretFingerprints } = masker.mask(m as JsonValue);
+    const parsed = chatMessageSchema.safeParse(record);
     if (!parsed.success) return reject(result, `chat ${chatId} message ${i}`, describeZod(parsed.error));
     const msg = parsed.data;
-    rows.push([msg.id, chatId, i, msg.role, msg.created_at, textOf(msg.content as { type: string; text?: unknown }[] | null), m as JsonValue]);
+    rows.push([msg.id, chatId, i, msg.role, msg.created_at, textOf(msg.content as { type: string; text?: unknown }[] | null), record,
+      redaction as JsonValue, secretFingerprints]);
   });
   if (rows.length) {
     const n = await insertUnnest(db, "compliance_chat_messages", { tenant_id: tenantId },
-      cols(["id", "text"], ["chat_id", "text"], ["ordinal", "int4"], ["role", "text"], ["created_at", "timestamptz"], ["text", "text"], ["raw", "jsonb"]),
+      cols(["id", "text"], ["chat_id", "text"], ["ordinal", "int4"], ["role", "text"], ["created_at", "timestamptz"], ["text", "text"], ["raw", "jsonb"],
+        ["redaction", "jsonb"], ["secret_fingerprints", "text[]"]),
       rows, "ON CONFLICT DO NOTHING");
     result.accepted += n;
     result.duplicates += rows.length - n;
@@ -271,7 +279,7 @@ export async function storeSession(db: Db, tenantId: string, record: unknown, or
        user_email = COALESCE(EXCLUDED.user_email, compliance_sessions.user_email), raw = EXCLUDED.raw
      RETURNING (xmax = 0) AS inserted`,
     toPostgresParams([tenantId, s.id, sessionKind(s.id, s.type), s.product_surface, userId, s.user?.email_address?.toLowerCase() ?? null, s.organization_uuid,
-      s.workspace_id, s.status, s.created_at, s.updated_at ?? null, toPostgresJson(record), origin]),
+      s.workspace_id, s.status, s.created_at, s.updated_at ?? null, toPostgresJson((await ComplianceMasker.forTenant(tenantId)).mask(record as JsonValue).record), origin]),
   );
   if (r.rows[0]?.inserted) result.accepted += 1;
   else result.duplicates += 1;
@@ -305,19 +313,23 @@ export async function storeSessionMessages(db: Db, tenantId: string, sessionId: 
   const result = emptyResult();
   const rows: Cell[][] = [];
   const blocks: Cell[][] = [];
+  const masker = await ComplianceMasker.forTenant(tenantId);
   messages.forEach((m, i) => {
-    const parsed = sessionMessageSchema.safeParse(m);
+    const { record, redaction, secretFingerprints } = masker.mask(m as JsonValue);
+    const parsed = sessionMessageSchema.safeParse(record);
     if (!parsed.success) return reject(result, `session ${sessionId} message ${i}`, describeZod(parsed.error));
     const msg = parsed.data;
     const content = msg.content as { type: string; [k: string]: unknown }[] | null | undefined;
-    rows.push([msg.id, sessionId, startOrdinal + i, msg.role, msg.model, msg.created_at, textOf(content as { type: string; text?: unknown }[]), m as JsonValue]);
+    rows.push([msg.id, sessionId, startOrdinal + i, msg.role, msg.model, msg.created_at, textOf(content as { type: string; text?: unknown }[]), record,
+      redaction as JsonValue, secretFingerprints]);
     for (const b of toolBlocks(content)) {
       blocks.push([b.toolUseId, b.kind, msg.id, sessionId, b.name, b.input, (b.content ?? null) as JsonValue, b.isError, b.truncated, msg.created_at]);
     }
   });
   if (rows.length) {
     const n = await insertUnnest(db, "compliance_session_messages", { tenant_id: tenantId },
-      cols(["id", "text"], ["session_id", "text"], ["ordinal", "int4"], ["role", "text"], ["model", "text"], ["created_at", "timestamptz"], ["text", "text"], ["raw", "jsonb"]),
+      cols(["id", "text"], ["session_id", "text"], ["ordinal", "int4"], ["role", "text"], ["model", "text"], ["created_at", "timestamptz"], ["text", "text"], ["raw", "jsonb"],
+        ["redaction", "jsonb"], ["secret_fingerprints", "text[]"]),
       rows, "ON CONFLICT DO NOTHING");
     result.accepted += n;
     result.duplicates += rows.length - n;

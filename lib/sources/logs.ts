@@ -161,5 +161,7 @@ function normalizeRecord(record: LogRecord, ctx: RecordContext): EventRow {
     ...typed,
     attributes: attrs,
     body,
+    redaction: null,
+    secretFingerprints: [],
   };
 }

@@ -140,6 +140,8 @@ function normalizeSpan(
     attributes: attrs,
     events,
     links,
+    redaction: null, // filled by ingest masking (lib/secrets/mask.ts)
+    secretFingerprints: [],
   };
 }
 

@@ -72,4 +72,8 @@ export const EVENT_TABLE = defineTable("events", "e", [
   { column: "attributes", type: "attributes", required: true, api: "attributes", label: "Attributes", csv: true, content: { perKey: "attributes", hiddenPrefix: "" }, text: true,
     description: "Every attribute as sent" },
   { column: "body", type: "json", api: "body", label: "Body", content: "logBody" },
+  { column: "redaction", type: "json", api: "redaction", label: "Redaction", content: "metadata",
+    description: "What ingest masking did: policy_version, masked (count per secret kind), hashed and dropped keys; null when nothing was (lib/secrets/mask.ts)" },
+  { column: "secret_fingerprints", type: "tags", api: "secretFingerprints", label: "Secret fingerprints", content: "metadata", filter: true,
+    description: "Each masked secret as kind:hmac8, the fingerprint of its marker: the same secret elsewhere has the same one" },
 ]);

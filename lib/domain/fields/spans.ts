@@ -54,4 +54,8 @@ export const SPAN_TABLE = defineTable("spans", "s", [
   { column: "attributes", type: "attributes", required: true, api: "attributes", label: "Attributes", content: { perKey: "attributes", hiddenPrefix: "" }, text: true },
   { column: "events", type: "spanEvents", required: true, api: "events", label: "Span events", content: { perKey: "attributes", hiddenPrefix: "events." } },
   { column: "links", type: "spanLinks", required: true, api: "links", label: "Links", content: { perKey: "attributes", hiddenPrefix: "links." } },
+  { column: "redaction", type: "json", api: "redaction", label: "Redaction", content: "metadata",
+    description: "What ingest masking did: policy_version, masked (count per secret kind), hashed and dropped keys; null when nothing was (lib/secrets/mask.ts)" },
+  { column: "secret_fingerprints", type: "tags", api: "secretFingerprints", label: "Secret fingerprints", content: "metadata", filter: true,
+    description: "Each masked secret as kind:hmac8, the fingerprint of its marker: the same secret elsewhere has the same one" },
 ]);
