@@ -15,7 +15,7 @@ import { createTestTenant, type TestTenant } from "@/lib/testing/tenants";
 
 process.env.NEXTAUTH_SECRET ??= "secret-exposure-test-0123456789abcdef";
 
-const RULE = "Secret exposed to the model";
+const RULE = "Secret exposed to the model%";
 const samples = secretSamples(23);
 let db: TestDatabase;
 let app: RouteServer;
@@ -51,7 +51,7 @@ async function post(signal: "logs" | "traces", body: unknown) {
 
 async function alertsOf(sessionId: string | null, service: string) {
   const { rows } = await getPool().query<{ id: string; hits: number; matched: Record<string, string>; session_id: string | null }>(
-    `SELECT id, hits, matched, session_id FROM alerts WHERE tenant_id = $1 AND rule_title = $2 AND service = $3 AND session_id IS NOT DISTINCT FROM $4`,
+    `SELECT id, hits, matched, session_id FROM alerts WHERE tenant_id = $1 AND rule_title LIKE $2 AND service = $3 AND session_id IS NOT DISTINCT FROM $4`,
     [t.tenantId, RULE, service, sessionId],
   );
   return rows;
