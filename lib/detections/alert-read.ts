@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { getPool } from "@/lib/db/pool";
+import { secretSightings, type SecretSighting } from "./secret-sightings";
 import type { AlertResolution, AlertStatus, DetectionService, EvidenceKind, RuleLevel } from "./types";
 
 // The alert as every reader gets it: the read API (/api/v1/alerts), the webhook body and the
@@ -36,6 +37,8 @@ export interface ApiAlert {
   /** Field → value that made the rule match; null when the reader may not see content. */
   matched: Record<string, string> | null;
   evidence: ApiAlertEvidence[];
+  /** One alert read alone: each secret its evidence holds, and where else it was seen ("seen before"). */
+  secretSightings?: SecretSighting[];
 }
 
 export interface AlertDbRow {
@@ -110,6 +113,7 @@ export async function getApiAlert(tenantId: string, id: string, canReadContent: 
   const r = await db.query<AlertDbRow>(`SELECT ${ALERT_SELECT} FROM alerts a WHERE a.tenant_id = $1 AND a.id = $2::uuid`, [tenantId, id]);
   const row = r.rows[0];
   if (!row) return null;
-  const evidence = await evidenceOf(tenantId, [row.id], 50, db);
-  return toApiAlert(row, evidence.get(row.id) ?? [], canReadContent);
+  const evidence = (await evidenceOf(tenantId, [row.id], 50, db)).get(row.id) ?? [];
+  const sightings = await secretSightings(tenantId, evidence, db);
+  return { ...toApiAlert(row, evidence, canReadContent), ...(sightings.length > 0 ? { secretSightings: sightings } : {}) };
 }

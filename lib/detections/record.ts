@@ -21,6 +21,8 @@ import type { DetectionRecord, DetectionService } from "./types";
 //   target                   what the tool acted on (command, file, URL, server:tool), as the timeline shows it
 //   action_key               tool + target normalised (case, quotes, spaces): "near-identical" actions share it
 //   file_outside_workspace   true/false when the session has workspace.host_paths (Cowork) and a file_path
+//   secret_fingerprints      each secret ingest masked in the record, as kind:hmac8 (lib/secrets/mask.ts)
+//   secret_kinds             their kinds (aws-access-key, github-token, …)
 //   person, session.id, prompt.id, service
 // Numbers and booleans that arrive as text ("1", "true") are typed; the raw text matches too.
 
@@ -78,6 +80,13 @@ function underAny(file: string, roots: string[]): boolean {
   });
 }
 
+/** The secrets ingest masked in a record: their fingerprints and kinds (absent when none). */
+function secretFields(f: Record<string, JsonValue>, fingerprints: readonly string[] | null | undefined): void {
+  if (!fingerprints || fingerprints.length === 0) return;
+  f.secret_fingerprints = [...fingerprints];
+  f.secret_kinds = [...new Set(fingerprints.map((fp) => fp.slice(0, fp.lastIndexOf(":"))))];
+}
+
 /** The fields derived from a tool call's parameters and input (both engines and Office). */
 function toolFields(f: Record<string, JsonValue>, toolName: string | null, params: Record<string, JsonValue>, input: Record<string, JsonValue>, mcp: { server: string | null; tool: string | null }): void {
   const command = text(params.full_command) ?? text(params.bash_command) ?? text(input.command);
@@ -123,6 +132,7 @@ export function eventRecord(row: EventRow, person: string | null): DetectionReco
   if (typeof f.file_path === "string" && Array.isArray(hostPaths) && hostPaths.length > 0) {
     f.file_outside_workspace = !underAny(f.file_path, hostPaths.filter((p): p is string => typeof p === "string"));
   }
+  secretFields(f, row.secretFingerprints);
   if (person !== null) f.person = person;
   if (row.sessionId !== null) f["session.id"] = row.sessionId;
   if (row.promptId !== null) f["prompt.id"] = row.promptId;
@@ -148,6 +158,7 @@ export function spanRecord(row: SpanRow, person: string | null): DetectionRecord
   // Office MCP connector calls: tool_name mcp_tool, tool.input {server, tool, arguments}.
   const mcp = row.toolName === "mcp_tool" ? { server: text(input.server), tool: text(input.tool) } : { server: null, tool: null };
   toolFields(f, row.toolName, {}, input, mcp);
+  secretFields(f, row.secretFingerprints);
   if (person !== null) f.person = person;
   if (row.sessionId !== null) f["session.id"] = row.sessionId;
   if (row.userEmail !== null) f["user.email"] = row.userEmail;

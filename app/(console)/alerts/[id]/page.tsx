@@ -211,6 +211,44 @@ export default async function AlertPage({ params }: { params: Promise<{ id: stri
             )}
           </Section>
 
+          {alert.secretSightings && (
+            <Section title={`Secrets (${alert.secretSightings.length})`} id="secrets-heading">
+              <p className="mb-2 text-xs text-slate-500">
+                Masked at ingest: each secret is stored as a marker with a keyed fingerprint, so the same secret can be followed without being kept.
+              </p>
+              <Table variant="bare" labelledBy="secrets-heading">
+                <THead>
+                  <tr>
+                    <Th>Kind</Th>
+                    <Th>Fingerprint</Th>
+                    <Th>First seen</Th>
+                    <Th>Elsewhere</Th>
+                  </tr>
+                </THead>
+                <TBody>
+                  {alert.secretSightings.map((s) => {
+                    const before = s.elsewhere.firstSeen !== null && s.elsewhere.firstSeen < alert.firstSeen;
+                    return (
+                      <Tr key={s.fingerprint}>
+                        <Td mono nowrap>{s.kind}</Td>
+                        <Td mono nowrap>{s.fingerprint.slice(s.kind.length + 1)}</Td>
+                        <Td nowrap className="tabular-nums">
+                          {formatTime(s.firstSeen)}
+                          {before && <span className="ml-2 rounded bg-amber-100 px-1.5 py-0.5 text-[11px] font-medium text-amber-900">seen before</span>}
+                        </Td>
+                        <Td>
+                          {s.elsewhere.records === 0
+                            ? <span className="text-slate-500">only in this alert</span>
+                            : `${formatCount(s.elsewhere.records)} records in ${formatCount(s.elsewhere.sessions)} sessions, ${formatCount(s.elsewhere.people)} people`}
+                        </Td>
+                      </Tr>
+                    );
+                  })}
+                </TBody>
+              </Table>
+            </Section>
+          )}
+
           {conversation && <ConversationPanel conversation={conversation} />}
         </div>
 
