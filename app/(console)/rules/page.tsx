@@ -12,8 +12,11 @@ import { DETECTION_SERVICES } from "@/lib/detections/types";
 import { formatCount, formatTime } from "@/lib/presentation/format";
 import { ACTIVITY_DAYS, allowlistEntries, ruleActivity, ruleHealth } from "@/lib/queries/rules";
 import { removeAllowlistAction, removeExceptionAction } from "./actions";
+import { pageTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export const metadata = { title: pageTitle("Rules") };
 
 // The detection rules: every rule of the pack with its level, status, hits over the last 30 days
 // and health, the files that did not load, and the tenant's allowlists and exceptions. Admins
