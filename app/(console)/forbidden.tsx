@@ -12,6 +12,7 @@ export default async function Forbidden() {
   return (
     <ProblemPage
       status={403}
+      tabTitle="Forbidden"
       title={ownerOnly ? "Instance owner only" : "Admins only"}
       links={[{ href: "/", label: "Home" }, { href: "/explore", label: "Explore events" }]}
     >

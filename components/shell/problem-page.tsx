@@ -1,19 +1,24 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { headers } from "next/headers";
+import { DocumentTitle } from "@/components/shell/document-title";
 import { currentUser } from "@/lib/auth/session";
+import { pageTitle } from "@/lib/presentation/page-title";
 
 // The console's 403 and 404 pages: what happened, in words, and where to go instead. Rendered
 // inside the console shell by forbidden.tsx and the not-found.tsx of each segment.
 
-export function ProblemPage({ status, title, children, links }: {
+export function ProblemPage({ status, title, tabTitle, children, links }: {
   status: 403 | 404;
   title: string;
+  /** The browser tab's title ("Prompt not found"). */
+  tabTitle: string;
   children?: ReactNode;
   links: { href: string; label: string }[];
 }) {
   return (
     <section className="mx-auto mt-10 max-w-xl rounded-lg border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900" aria-labelledby="problem-title">
+      <DocumentTitle title={pageTitle(tabTitle)} />
       <p className="font-mono text-xs font-semibold text-slate-500 dark:text-slate-400">{status} · {status === 403 ? "Forbidden" : "Not found"}</p>
       <h1 id="problem-title" className="mt-1 text-lg font-semibold tracking-tight">{title}</h1>
       {children && <div className="mt-2 space-y-2 text-slate-600 dark:text-slate-300">{children}</div>}
@@ -59,7 +64,7 @@ export async function MissingRecord({ kind, why, links }: {
 }) {
   const [id, user] = await Promise.all([requestedId(), currentUser()]);
   return (
-    <ProblemPage status={404} title={`No ${kind} with this id in this tenant`} links={links}>
+    <ProblemPage status={404} title={`No ${kind} with this id in this tenant`} tabTitle={`${kind[0].toUpperCase()}${kind.slice(1)} not found`} links={links}>
       <p>
         {id ? <>The {kind} <code className="break-all font-mono text-xs text-slate-800 dark:text-slate-100">{id}</code> is not</> : <>This {kind} is not</>}
         {" "}among the records of tenant <span className="font-medium">{user?.tenantSlug ?? "–"}</span>.
