@@ -184,7 +184,7 @@ export function SpanTree({
 
   return (
     <div className="overflow-hidden rounded-md border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900" role="tree" aria-label="Spans" onKeyDown={onKeyDown}>
-      <div className="grid grid-cols-[minmax(18rem,2fr)_3fr_5rem] gap-2 border-b border-slate-200 px-3 py-1.5 text-[11px] uppercase tracking-wide text-slate-500 dark:border-slate-800 dark:text-slate-400">
+      <div className="grid grid-cols-[minmax(20rem,1fr)_minmax(12rem,1fr)_5rem] gap-2 border-b border-slate-200 px-3 py-1.5 text-[11px] uppercase tracking-wide text-slate-500 dark:border-slate-800 dark:text-slate-400">
         <span>Span</span>
         <span>Timeline ({formatDuration(totalMs)})</span>
         <span className="text-right">Duration</span>
@@ -205,7 +205,7 @@ export function SpanTree({
             data-highlighted={marked.has(r.spanId) ? "evidence" : undefined}
             className={`border-b border-slate-100 last:border-0 dark:border-slate-800 ${marked.has(r.spanId) ? "bg-amber-50 ring-2 ring-inset ring-amber-400/70 dark:bg-amber-950/40" : ""}`}
           >
-            <div className="grid grid-cols-[minmax(18rem,2fr)_3fr_5rem] items-center gap-2 px-3 py-1 hover:bg-slate-50 dark:hover:bg-slate-800/50">
+            <div className="grid grid-cols-[minmax(20rem,1fr)_minmax(12rem,1fr)_5rem] items-center gap-2 px-3 py-1 hover:bg-slate-50 dark:hover:bg-slate-800/50">
               <div className="flex min-w-0 items-center gap-1" style={{ paddingLeft: `${r.depth * 16}px` }}>
                 {r.childCount > 0 ? (
                   <button
