@@ -11,6 +11,8 @@ const nextConfig = {
   serverExternalPackages: ["@electric-sql/pglite", "pg", "@prisma/adapter-pg", "protobufjs"],
   poweredByHeader: false,
   reactStrictMode: true,
+  // forbidden() and forbidden.tsx: a role without access gets a 403 page that says so.
+  experimental: { authInterrupts: true },
   async headers() {
     return [
       {

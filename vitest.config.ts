@@ -10,5 +10,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Integration tests share one database engine per worker; keep workers few on 2 cores.
     maxWorkers: 2,
+    // What next.config's experimental.authInterrupts sets in a build: forbidden() works in tests.
+    env: { __NEXT_EXPERIMENTAL_AUTH_INTERRUPTS: "true" },
   },
 });

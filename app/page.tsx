@@ -8,8 +8,11 @@ import { config } from "@/lib/config";
 import { consoleWindow } from "@/lib/console-range";
 import { databaseHealth } from "@/lib/queries/health";
 import { claudeCodeShell, otlpBase } from "@/lib/setup/client-config";
+import { pageTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export const metadata = { title: pageTitle("Home") };
 
 // The front page. Signed in, it is the console's home (what needs attention now). Signed out, it
 // says what Blindspot is and offers to sign in; it shows no tenant data and no secrets (the

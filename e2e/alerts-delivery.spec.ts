@@ -109,7 +109,7 @@ test("analysts and managers do not get the alerts delivery settings", async ({ p
   for (const role of ["analyst", "manager"] as const) {
     await signIn(page, role, "/explore");
     const res = await page.goto("/settings/alerts-delivery");
-    expect(res?.status(), role).toBe(404);
+    expect(res?.status(), role).toBe(403);
     await page.context().clearCookies();
   }
 });

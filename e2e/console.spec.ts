@@ -97,7 +97,7 @@ test("a manager sees the timeline with content hidden; the analyst's view is in 
   await screenshot(page, "prompt-manager");
   // Managers do not get the audit log.
   const audit = await page.goto("/audit");
-  expect(audit?.status()).toBe(404);
+  expect(audit?.status()).toBe(403);
 
   const analyst = await browser.newPage();
   await signIn(analyst, "analyst", `/prompts/${promptId}`);

@@ -84,7 +84,7 @@ test("users: invite with a one-time password, change the role, deactivate", asyn
   await other.getByRole("button", { name: "Sign in" }).click();
   await other.waitForURL((u) => u.pathname === "/compliance");
   // Analysts do not get settings.
-  expect((await other.goto("/settings/tokens"))?.status()).toBe(404);
+  expect((await other.goto("/settings/tokens"))?.status()).toBe(403);
 
   await page.reload();
   const row = page.locator("tr", { hasText: email });

@@ -5,8 +5,11 @@ import { currentUser } from "@/lib/auth/session";
 import { appOrigin } from "@/lib/config";
 import { LoginForm } from "./login-form";
 import { signinErrorMessage } from "./signin-errors";
+import { pageTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export const metadata = { title: pageTitle("Sign in") };
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
   const params = await searchParams;

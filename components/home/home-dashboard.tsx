@@ -238,8 +238,8 @@ export async function HomeDashboard({ user, window: w, now = new Date() }: { use
         <Tile label="Connector errors" value={o.connector.failing.length} tone="red" href={connectorHref} detail={connectorDetail} />
       </div>
 
-      <div className="mt-4 grid gap-4 lg:grid-cols-3">
-        <div className="space-y-4 lg:col-span-2">
+      <div className="mt-4 grid gap-4 xl:grid-cols-3">
+        <div className="space-y-4 xl:col-span-2">
           <Section
             title="Newest rejections"
             id="rejections-heading"

@@ -84,7 +84,7 @@ export function SetupWizard({ baseUrl }: { baseUrl: string }) {
       </SettingsForm>
 
       {client === "claude-code" && (
-        <div className="grid gap-4 lg:grid-cols-2">
+        <div className="grid gap-4 xl:grid-cols-2">
           <CodeBlock label="Shell profile (one developer)">{`${claudeCodeShell(baseUrl, token)}\nexport OTEL_LOG_USER_PROMPTS=1 OTEL_LOG_TOOL_DETAILS=1   # optional content`}</CodeBlock>
           <CodeBlock label="managed-settings.json (MDM; users cannot override it)">{claudeCodeManagedSettings(baseUrl, token)}</CodeBlock>
         </div>

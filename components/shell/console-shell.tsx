@@ -1,5 +1,7 @@
 import type { ReactNode } from "react";
 import { ConsoleNav } from "@/components/shell/console-nav";
+import { KeyboardShortcuts } from "@/components/shell/keyboard-shortcuts";
+import { NavigationProgress } from "@/components/shell/navigation-progress";
 import { RangePicker } from "@/components/shell/range-picker";
 import { SearchBox } from "@/components/shell/search-box";
 import { TenantPicker } from "@/components/shell/tenant-picker";
@@ -19,6 +21,14 @@ export async function ConsoleShell({ user, children }: { user: ConsoleUser; chil
   ]);
   return (
     <div className="flex min-h-screen">
+      <a
+        href="#main"
+        className="sr-only rounded-md bg-white px-3 py-2 font-medium text-sky-800 shadow focus:not-sr-only focus:fixed focus:left-2 focus:top-2 focus:z-50 dark:bg-slate-900 dark:text-sky-200"
+      >
+        Skip to content
+      </a>
+      <NavigationProgress />
+      <KeyboardShortcuts />
       <aside className="hidden w-52 shrink-0 flex-col border-r border-slate-200 bg-white md:flex dark:border-slate-800 dark:bg-slate-900">
         <a href="/" className="flex items-center gap-2 px-4 py-4 text-base font-semibold tracking-tight">
           <img src="/icon.svg" alt="" width={20} height={20} />
@@ -35,7 +45,7 @@ export async function ConsoleShell({ user, children }: { user: ConsoleUser; chil
             <UserMenu name={user.name} role={user.isOwner ? "owner" : user.role} />
           </div>
         </header>
-        <main className="min-w-0 flex-1 px-6 py-5">{children}</main>
+        <main id="main" tabIndex={-1} className="min-w-0 flex-1 px-6 py-5 outline-none">{children}</main>
       </div>
     </div>
   );

@@ -1,6 +1,6 @@
 "use client";
 
-import { useState, type ReactNode } from "react";
+import { useState, type KeyboardEvent, type ReactNode } from "react";
 import { AcceptDecisionBadge, Badge, DecisionBadge, SuccessBadge } from "@/components/ui/badge";
 import { ContentBlock, RawJson } from "@/components/ui/raw-json";
 import type { JsonValue } from "@/lib/otlp/values";
@@ -11,6 +11,8 @@ import type { SpanRow } from "@/lib/presentation/span-rows";
 // An indented span tree with a gantt bar per span. Rows arrive flattened in depth-first order;
 // collapsing hides the rows below a span until the depth returns to its level, so rendering
 // stays a single pass over an array (a thousand spans render without recursion).
+// Keys (WAI-ARIA tree pattern): ↑/↓ move between visible spans, → expands (or steps to the first
+// child), ← collapses (or steps to the parent), Home/End jump, Enter opens a span's details.
 
 function text(v: JsonValue | undefined): string | null {
   if (v === undefined || v === null) return null;
@@ -138,9 +140,51 @@ export function SpanTree({
   }
   const total = Math.max(totalMs, 1);
 
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    const item = (e.target as HTMLElement).closest<HTMLElement>("[data-span-id]");
+    const index = item ? visible.findIndex((r) => r.spanId === item.dataset.spanId) : -1;
+    if (index < 0) return;
+    const row = visible[index];
+    const focusAt = (i: number) =>
+      e.currentTarget.querySelector<HTMLElement>(`[data-span-id="${CSS.escape(visible[i].spanId)}"] [data-span-open]`)?.focus();
+    const expanded = row.childCount > 0 && !collapsed.has(row.spanId);
+    switch (e.key) {
+      case "ArrowDown":
+        if (index + 1 < visible.length) focusAt(index + 1);
+        break;
+      case "ArrowUp":
+        if (index > 0) focusAt(index - 1);
+        break;
+      case "Home":
+        focusAt(0);
+        break;
+      case "End":
+        focusAt(visible.length - 1);
+        break;
+      case "ArrowRight":
+        if (row.childCount > 0 && !expanded) setCollapsed((c) => toggle(c, row.spanId));
+        else if (expanded && index + 1 < visible.length) focusAt(index + 1);
+        break;
+      case "ArrowLeft": {
+        if (expanded) {
+          setCollapsed((c) => toggle(c, row.spanId));
+          break;
+        }
+        let parent = index - 1;
+        while (parent >= 0 && visible[parent].depth >= row.depth) parent--;
+        if (parent >= 0) focusAt(parent);
+        break;
+      }
+      default:
+        return;
+    }
+    e.preventDefault();
+  };
+
   return (
-    <div className="overflow-hidden rounded-md border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900" role="tree" aria-label="Spans">
-      <div className="grid grid-cols-[minmax(18rem,2fr)_3fr_5rem] gap-2 border-b border-slate-200 px-3 py-1.5 text-[11px] uppercase tracking-wide text-slate-500 dark:border-slate-800 dark:text-slate-400">
+    <div className="overflow-hidden rounded-md border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900" role="tree" aria-label="Spans" onKeyDown={onKeyDown}>
+      <div className="grid grid-cols-[minmax(20rem,1fr)_minmax(12rem,1fr)_5rem] gap-2 border-b border-slate-200 px-3 py-1.5 text-[11px] uppercase tracking-wide text-slate-500 dark:border-slate-800 dark:text-slate-400">
         <span>Span</span>
         <span>Timeline ({formatDuration(totalMs)})</span>
         <span className="text-right">Duration</span>
@@ -153,6 +197,7 @@ export function SpanTree({
         return (
           <div
             key={r.spanId}
+            data-span-id={r.spanId}
             role="treeitem"
             aria-level={r.depth + 1}
             aria-expanded={r.childCount > 0 ? !collapsed.has(r.spanId) : undefined}
@@ -160,7 +205,7 @@ export function SpanTree({
             data-highlighted={marked.has(r.spanId) ? "evidence" : undefined}
             className={`border-b border-slate-100 last:border-0 dark:border-slate-800 ${marked.has(r.spanId) ? "bg-amber-50 ring-2 ring-inset ring-amber-400/70 dark:bg-amber-950/40" : ""}`}
           >
-            <div className="grid grid-cols-[minmax(18rem,2fr)_3fr_5rem] items-center gap-2 px-3 py-1 hover:bg-slate-50 dark:hover:bg-slate-800/50">
+            <div className="grid grid-cols-[minmax(20rem,1fr)_minmax(12rem,1fr)_5rem] items-center gap-2 px-3 py-1 hover:bg-slate-50 dark:hover:bg-slate-800/50">
               <div className="flex min-w-0 items-center gap-1" style={{ paddingLeft: `${r.depth * 16}px` }}>
                 {r.childCount > 0 ? (
                   <button
@@ -176,7 +221,8 @@ export function SpanTree({
                 )}
                 <button
                   type="button"
-                  className="flex min-w-0 items-center gap-1.5 text-left"
+                  data-span-open
+                  className="flex min-w-0 items-center gap-1.5 rounded text-left focus-visible:outline-2 focus-visible:outline-sky-600"
                   aria-expanded={isOpen}
                   onClick={() => setOpen((o) => toggle(o, r.spanId))}
                 >

@@ -67,9 +67,9 @@ beforeEach(() => {
 });
 
 describe("adminAction", () => {
-  it("refuses a non-admin with a 404 before reading the form: nothing audited, nothing revalidated", async () => {
+  it("refuses a non-admin with a 403 before reading the form: nothing audited, nothing revalidated", async () => {
     const outcome = await asBrowser(analyst, () => nextControlFlow(() => labelAction(form({ label: "from-analyst" }))));
-    expect(outcome).toMatch(/;404$/);
+    expect(outcome).toMatch(/;403$/);
     expect(await auditRows("label.set")).toEqual([]);
     expect(revalidated).toEqual([]);
   });
@@ -88,7 +88,7 @@ describe("adminAction", () => {
   });
 
   it("keeps instance-wide actions to the owner", async () => {
-    expect(await asBrowser(admin, () => nextControlFlow(() => instanceAction(form({}))))).toMatch(/;404$/);
+    expect(await asBrowser(admin, () => nextControlFlow(() => instanceAction(form({}))))).toMatch(/;403$/);
     expect(await auditRows("instance.touch")).toEqual([]);
     expect(await asBrowser(owner, () => instanceAction(form({})))).toEqual({ done: true });
     expect(await auditRows("instance.touch")).toEqual([{ tenant_id: tenantId, actor: "owner@actions.example", action: "instance.touch", target: null, details: null }]);
@@ -109,7 +109,7 @@ describe("the token actions through adminAction", () => {
   });
 
   it("create with defaults (365 days, environment default, every signal) for an admin, refuse an analyst", async () => {
-    expect(await asBrowser(analyst, () => nextControlFlow(() => createIngestTokenAction({}, form({ name: "laptops" }))))).toMatch(/;404$/);
+    expect(await asBrowser(analyst, () => nextControlFlow(() => createIngestTokenAction({}, form({ name: "laptops" }))))).toMatch(/;403$/);
     const made = await asBrowser(admin, () => createIngestTokenAction({}, form({ name: "laptops", "signal-logs": "on", "signal-traces": "on", "signal-metrics": "on" })));
     expect(made.secret).toMatch(/^bsi_/);
     const { rows } = await getPool().query(

@@ -6,8 +6,8 @@ import { requireUser, type ConsoleUser } from "@/lib/auth/session";
 // Every console action that changes configuration runs through adminAction: the caller must be
 // an admin of the tenant being viewed (or the instance owner), the form is parsed by a zod schema
 // before anything is touched, audit entries are written as that admin through lib/audit, and the
-// page that shows the change is revalidated. A caller without the role gets the 404 a page
-// would give (requireUser), so an action's existence is not revealed.
+// page that shows the change is revalidated. A caller without the role gets the 403 a page
+// would give (requireUser).
 
 export interface AuditNote {
   action: string;

@@ -1,5 +1,5 @@
 import { cookies, headers } from "next/headers";
-import { notFound, redirect } from "next/navigation";
+import { forbidden, redirect } from "next/navigation";
 import { getServerSession } from "next-auth";
 import { decode, encode } from "next-auth/jwt";
 import { config } from "@/lib/config";
@@ -57,7 +57,10 @@ export async function currentUser(): Promise<ConsoleUser | null> {
   };
 }
 
-/** For pages: sends anonymous visitors to sign in, and hides pages a role may not use. */
+/**
+ * For pages and server actions: sends anonymous visitors to sign in, and answers a role that may
+ * not use the page with 403 (app/(console)/forbidden.tsx says who may).
+ */
 export async function requireUser(options: { roles?: Role[]; owner?: boolean } = {}): Promise<ConsoleUser> {
   const user = await currentUser();
   if (!user) {
@@ -65,8 +68,8 @@ export async function requireUser(options: { roles?: Role[]; owner?: boolean } =
     const path = h.get("x-blindspot-path") ?? "/";
     redirect(`/login?callbackUrl=${encodeURIComponent(path)}`);
   }
-  if (options.roles && !options.roles.includes(user.role)) notFound();
-  if (options.owner && !user.isOwner) notFound();
+  if (options.roles && !options.roles.includes(user.role)) forbidden();
+  if (options.owner && !user.isOwner) forbidden();
   return user;
 }
 

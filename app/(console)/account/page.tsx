@@ -2,8 +2,11 @@ import { PasswordForm } from "@/components/account/password-form";
 import { Card } from "@/components/ui/card";
 import { requireUser } from "@/lib/auth/session";
 import { hasPassword } from "@/lib/auth/users";
+import { pageTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export const metadata = { title: pageTitle("Account") };
 
 // Every signed-in person: who they are here, and their password.
 export default async function AccountPage() {

@@ -157,7 +157,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
         </p>
       </div>
 
-      <form method="get" action="/alerts" className="mt-3 grid grid-cols-2 items-end gap-2 rounded-lg border border-slate-200 bg-white p-3 shadow-sm sm:grid-cols-3 lg:grid-cols-7 dark:border-slate-800 dark:bg-slate-900" aria-label="Filter alerts">
+      <form method="get" action="/alerts" className="mt-3 grid grid-cols-2 items-end gap-2 rounded-lg border border-slate-200 bg-white p-3 shadow-sm sm:grid-cols-3 lg:grid-cols-4 xl:grid-cols-7 dark:border-slate-800 dark:bg-slate-900" aria-label="Filter alerts">
         {range.map(([k, v]) => <input key={k} type="hidden" name={k} value={v} />)}
         <Select id="f-severity" name="severity" label="Severity" value={p.severity ?? ""} options={SEVERITY_CHOICES.some((c) => c.value === (p.severity ?? "")) ? SEVERITY_CHOICES : [...SEVERITY_CHOICES, { value: p.severity!, label: p.severity! }]} />
         <Select id="f-status" name="status" label="Status" value={statusParam} options={STATUS_CHOICES} />

@@ -14,8 +14,11 @@ import { RangeFields } from "@/components/shell/range-fields";
 import { RangeHint } from "@/components/shell/range-hint";
 import { consoleWindow } from "@/lib/console-range";
 import { rangeQuery } from "@/lib/time-range";
+import { pageTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export const metadata = { title: pageTitle("Approvals") };
 
 type Params = { range?: string; from?: string; to?: string; user?: string; team?: string; tool?: string; mcpServer?: string; surface?: string; window?: string };
 

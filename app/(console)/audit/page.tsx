@@ -2,8 +2,11 @@ import { auditEntriesFor } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
 import { TBody, THead, Table, Td, Th, Tr } from "@/components/ui/table";
 import { formatTime } from "@/lib/presentation/format";
+import { pageTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export const metadata = { title: pageTitle("Audit log") };
 
 // Admins: who viewed content, who signed in, who changed tokens and users. Entries of no tenant
 // (instance settings, ownership, failed sign-ins of unknown emails) are for owners only.

@@ -7,8 +7,11 @@ import { RangeFields } from "@/components/shell/range-fields";
 import { RangeHint } from "@/components/shell/range-hint";
 import { consoleWindow } from "@/lib/console-range";
 import { rangeQuery } from "@/lib/time-range";
+import { pageTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export const metadata = { title: pageTitle("Compliance activity") };
 
 type Params = { type?: string; actor?: string; org?: string; cursor?: string; range?: string; from?: string; to?: string };
 

@@ -9,8 +9,11 @@ import { coverage, LAYERS, type CoverageCell } from "@/lib/queries/coverage";
 import { RangeHint } from "@/components/shell/range-hint";
 import { consoleWindow } from "@/lib/console-range";
 import { rangeQuery } from "@/lib/time-range";
+import { pageTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export const metadata = { title: pageTitle("Coverage") };
 
 const CELL_STYLE: Record<CoverageCell["status"], string> = {
   reporting: "bg-emerald-50 text-emerald-900 ring-emerald-200 dark:bg-emerald-950 dark:text-emerald-200 dark:ring-emerald-900",

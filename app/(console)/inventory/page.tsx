@@ -6,8 +6,11 @@ import { isSurfaceId, listAgents, matchesText, type SurfaceId } from "@/lib/quer
 import { RangeHint } from "@/components/shell/range-hint";
 import { consoleWindow } from "@/lib/console-range";
 import { rangeParams, rangeQuery } from "@/lib/time-range";
+import { pageTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export const metadata = { title: pageTitle("Inventory") };
 
 /** Rows rendered at once; filters narrow a bigger fleet. */
 const MAX_ROWS = 500;

@@ -12,8 +12,11 @@ import { DETECTION_SERVICES } from "@/lib/detections/types";
 import { formatCount, formatTime } from "@/lib/presentation/format";
 import { ACTIVITY_DAYS, allowlistEntries, ruleActivity, ruleHealth } from "@/lib/queries/rules";
 import { removeAllowlistAction, removeExceptionAction } from "./actions";
+import { pageTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export const metadata = { title: pageTitle("Rules") };
 
 // The detection rules: every rule of the pack with its level, status, hits over the last 30 days
 // and health, the files that did not load, and the tenant's allowlists and exceptions. Admins
@@ -69,12 +72,12 @@ export default async function RulesPage() {
             <THead>
               <tr>
                 <Th>Rule</Th>
-                <Th className="w-28">Level</Th>
-                <Th className="w-52">Kind</Th>
-                <Th className="w-28">Status</Th>
-                <Th className="w-36">State</Th>
+                <Th className="w-24 xl:w-28">Level</Th>
+                <Th className="w-36 xl:w-52">Kind</Th>
+                <Th className="w-24 xl:w-28">Status</Th>
+                <Th className="w-28 xl:w-36">State</Th>
                 <Th numeric className="w-28">Hits ({ACTIVITY_DAYS} d)</Th>
-                <Th className="w-32"><span className="sr-only">Hits per day</span></Th>
+                <Th className="hidden w-32 xl:table-cell"><span className="sr-only">Hits per day</span></Th>
               </tr>
             </THead>
             <TBody>
@@ -96,7 +99,7 @@ export default async function RulesPage() {
                       </span>
                     </Td>
                     <Td numeric>{formatCount(a?.hits ?? 0)}</Td>
-                    <Td><Sparkline values={a?.perDay ?? new Array(ACTIVITY_DAYS).fill(0)} label={`${a?.hits ?? 0} hits in ${ACTIVITY_DAYS} days`} /></Td>
+                    <Td className="hidden xl:table-cell"><Sparkline values={a?.perDay ?? new Array(ACTIVITY_DAYS).fill(0)} label={`${a?.hits ?? 0} hits in ${ACTIVITY_DAYS} days`} /></Td>
                   </Tr>
                 );
               })}

@@ -10,6 +10,7 @@ import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { recordContentView } from "@/lib/audit";
 import { canTriageAlerts } from "@/lib/auth/roles";
 import { requireUser } from "@/lib/auth/session";
+import { recordTitle } from "@/lib/presentation/page-title";
 import { getApiAlert, type ApiAlertEvidence } from "@/lib/detections/alert-read";
 import { alertHistory, alertNotes, assignableUsers, listAlerts } from "@/lib/detections/alerts";
 import { formatCount, formatTime } from "@/lib/presentation/format";
@@ -23,7 +24,7 @@ import { exploreHref } from "@/lib/explore/url";
 export const dynamic = "force-dynamic";
 
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
-  return { title: `Alert ${(await params).id.slice(0, 8)} · Blindspot` };
+  return { title: recordTitle("Alert", (await params).id) };
 }
 
 function Section({ title, children, aside, id }: { title: string; children: ReactNode; aside?: ReactNode; id?: string }) {

@@ -7,8 +7,11 @@ import { formatTime } from "@/lib/presentation/format";
 import { officeToolExecutions } from "@/lib/queries/office-executions";
 import { consoleWindow } from "@/lib/console-range";
 import { rangeQuery } from "@/lib/time-range";
+import { pageTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export const metadata = { title: pageTitle("Office approvals") };
 
 /** The Office tool executions behind an approvals-dashboard number. */
 export default async function OfficeDecisionsPage({ searchParams }: { searchParams: Promise<{ decision?: string; readWrite?: string; range?: string; from?: string; to?: string }> }) {

@@ -4,8 +4,11 @@ import { TBody, THead, Table, TableEmpty, Td, Th, Tr } from "@/components/ui/tab
 import { requireUser } from "@/lib/auth/session";
 import { listComplianceImports } from "@/lib/compliance/import";
 import { formatTime } from "@/lib/presentation/format";
+import { pageTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export const metadata = { title: pageTitle("Import", "Compliance activity") };
 
 export default async function ComplianceImportPage() {
   const user = await requireUser({ roles: ["admin"] });

@@ -22,8 +22,13 @@ import {
 } from "@/lib/queries/inventory";
 import { consoleWindow } from "@/lib/console-range";
 import { rangeParams, rangeQuery } from "@/lib/time-range";
+import { recordTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export async function generateMetadata({ params }: { params: Promise<{ agent: string }> }) {
+  return { title: recordTitle("Agent", (await params).agent, 32) };
+}
 
 interface Group {
   kind: EntityKind;

@@ -10,8 +10,13 @@ import { formatCount, formatTime } from "@/lib/presentation/format";
 import { searchActivities } from "@/lib/queries/compliance-activities";
 import { personSessions } from "@/lib/queries/people";
 import { consoleWindow } from "@/lib/console-range";
+import { recordTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export async function generateMetadata({ params }: { params: Promise<{ key: string }> }) {
+  return { title: recordTitle("Person", (await params).key, 40) };
+}
 
 /** Which OTel source each Compliance transcript surface should also appear in. */
 const OTEL_SOURCE_FOR_SURFACE: Record<string, string> = { claude_code: "claude_code", cowork: "cowork", cowork_remote: "cowork" };

@@ -5,6 +5,7 @@ import { Badge, SourceBadge } from "@/components/ui/badge";
 import { Stat, StatGrid } from "@/components/ui/stat";
 import { recordContentView } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
+import { recordTitle } from "@/lib/presentation/page-title";
 import { exploreHref } from "@/lib/explore/url";
 import { formatCost, formatCount, formatDuration, formatTime, personLabel } from "@/lib/presentation/format";
 import { DECISION_SOURCE_INFO } from "@/lib/presentation/labels";
@@ -17,7 +18,7 @@ import { highlightIds } from "@/lib/presentation/highlight";
 export const dynamic = "force-dynamic";
 
 export async function generateMetadata({ params }: { params: Promise<{ promptId: string }> }) {
-  return { title: `Prompt ${(await params).promptId.slice(0, 8)} · Blindspot` };
+  return { title: recordTitle("Prompt", (await params).promptId) };
 }
 
 export default async function PromptPage({ params, searchParams }: { params: Promise<{ promptId: string }>; searchParams: Promise<{ highlight?: string | string[] }> }) {

@@ -15,8 +15,13 @@ import { loadTuning } from "@/lib/detections/tuning";
 import { formatTime } from "@/lib/presentation/format";
 import { ACTIVITY_DAYS, ruleActivity, ruleHealth } from "@/lib/queries/rules";
 import { removeExceptionAction } from "../actions";
+import { recordTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export async function generateMetadata({ params }: { params: Promise<{ ruleId: string }> }) {
+  return { title: recordTitle("Rule", (await params).ruleId) };
+}
 
 function Pre({ children, label }: { children: string; label: string }) {
   return (

@@ -9,8 +9,13 @@ import { exploreHref } from "@/lib/explore/url";
 import { formatCost, formatCount, formatDuration, formatTime, personLabel } from "@/lib/presentation/format";
 import type { ApiEvent } from "@/lib/queries/events";
 import { sessionOverview } from "@/lib/queries/sessions";
+import { recordTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export async function generateMetadata({ params }: { params: Promise<{ sessionId: string }> }) {
+  return { title: recordTitle("Session", (await params).sessionId) };
+}
 
 function text(e: ApiEvent | undefined, key: string): string | null {
   const v = e?.attributes[key];

@@ -8,8 +8,11 @@ import { deliveryState, type DeliveryState, type DeliveryStatus } from "@/lib/al
 import { getWebhook, type WebhookSettings } from "@/lib/alert-delivery/webhook-config";
 import { requireUser } from "@/lib/auth/session";
 import type { Tone } from "@/lib/presentation/labels";
+import { pageTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export const metadata = { title: pageTitle("Alert delivery", "Settings") };
 
 // Alerts delivery: the tenant's webhook (URL, signing secret, content opt-in) and how its
 // outbox stands: pending, failed, the last error and the last success, the recent deliveries.

@@ -5,8 +5,11 @@ import { requireUser } from "@/lib/auth/session";
 import { listApiTokens } from "@/lib/auth/api-tokens";
 import { formatTime } from "@/lib/presentation/format";
 import { revokeApiTokenAction } from "@/lib/actions/tokens";
+import { pageTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export const metadata = { title: pageTitle("API tokens", "Settings") };
 
 export default async function ApiTokensPage() {
   const user = await requireUser({ roles: ["admin"] });

@@ -2,8 +2,11 @@ import { ComplianceConnectorForm } from "@/components/settings/compliance-form";
 import { ComplianceSyncPanel } from "@/components/settings/compliance-status";
 import { requireUser } from "@/lib/auth/session";
 import { connectorStatus } from "@/lib/compliance/sync/status";
+import { pageTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export const metadata = { title: pageTitle("Compliance connector", "Settings") };
 
 // The tenant's Compliance API connector: where to pull from, with which key, how often; and
 // how each stream stands (last run, errors, volume, lag), refreshed while a sync runs.

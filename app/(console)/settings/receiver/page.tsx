@@ -3,8 +3,11 @@ import { Card } from "@/components/ui/card";
 import { requireUser } from "@/lib/auth/session";
 import { config } from "@/lib/config";
 import { configuredOrigins } from "@/lib/settings/cors-origins";
+import { pageTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export const metadata = { title: pageTitle("Receiver", "Settings") };
 
 export default async function ReceiverSettingsPage() {
   await requireUser({ owner: true });

@@ -2,8 +2,11 @@ import { headers } from "next/headers";
 import { SetupWizard } from "@/components/settings/setup-wizard";
 import { requireUser } from "@/lib/auth/session";
 import { config } from "@/lib/config";
+import { pageTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export const metadata = { title: pageTitle("Setup", "Settings") };
 
 export default async function SetupPage() {
   await requireUser({ roles: ["admin"] });

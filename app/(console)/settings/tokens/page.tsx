@@ -6,8 +6,11 @@ import { listTenantIngestTokens } from "@/lib/auth/ingest-tokens";
 import { listEnvironments } from "@/lib/tenants";
 import { formatTime } from "@/lib/presentation/format";
 import { revokeIngestTokenAction } from "@/lib/actions/tokens";
+import { pageTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export const metadata = { title: pageTitle("Ingest tokens", "Settings") };
 
 function status(t: { revokedAt: Date | null; expiresAt: Date | null }) {
   if (t.revokedAt) return <Badge tone="red">revoked</Badge>;

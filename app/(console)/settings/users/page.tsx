@@ -6,8 +6,11 @@ import { requireUser } from "@/lib/auth/session";
 import { listTenantUsers } from "@/lib/auth/users";
 import { formatTime } from "@/lib/presentation/format";
 import { changeRoleAction, setActiveAction, setOwnerAction } from "@/lib/actions/users";
+import { pageTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export const metadata = { title: pageTitle("Users", "Settings") };
 
 export default async function UsersPage() {
   const admin = await requireUser({ roles: ["admin"] });

@@ -12,8 +12,13 @@ import { exploreHref } from "@/lib/explore/url";
 import { formatCount, formatDuration, formatTime } from "@/lib/presentation/format";
 import { flattenSpanTree } from "@/lib/presentation/span-rows";
 import { traceTree } from "@/lib/queries/traces";
+import { recordTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export async function generateMetadata({ params }: { params: Promise<{ traceId: string }> }) {
+  return { title: recordTitle("Trace", (await params).traceId) };
+}
 
 export default async function TracePage({ params, searchParams }: { params: Promise<{ traceId: string }>; searchParams: Promise<{ highlight?: string | string[] }> }) {
   const { traceId } = await params;
