@@ -7,7 +7,8 @@ import { createTestTenant, type TestTenant } from "@/lib/testing/tenants";
 import type { DataPolicy } from "./policy";
 import { saveDataPolicy } from "./policy-store";
 import { latestRescan, RESCAN_JOB_KIND, rescanHandler, runRescan, startRescan } from "./rescan";
-import { actionFor, applyPolicyToValue } from "./rescan-apply";
+import { actionFor } from "./mask";
+import { applyPolicyToValue } from "./rescan-apply";
 
 // The re-scan applies a tenant's current (stricter) policy to content stored before it: events
 // ingested through the real pipeline, the real job queue and scheduler, keyset batches whose
