@@ -1,12 +1,17 @@
+import Link from "next/link";
 import type { ReactNode } from "react";
+import { PivotMenu } from "@/components/pivot/pivot-menu";
 import { Badge, DecisionBadge, SuccessBadge } from "@/components/ui/badge";
 import { ContentBlock, RawJson } from "@/components/ui/raw-json";
 import { EVENT } from "@/lib/domain/vocabulary";
 import type { JsonValue } from "@/lib/otlp/values";
 import { formatCost, formatCount, formatDuration, formatOffset } from "@/lib/presentation/format";
+import { promptHref } from "@/lib/presentation/links";
+import { subagentReport, type SubagentOrigin } from "@/lib/presentation/subagent-report";
 import { axisPosition, timelineItems, type TimelineItem } from "@/lib/presentation/timeline";
-import { toolTarget } from "@/lib/presentation/tool-target";
+import { toolTarget, type ToolTarget } from "@/lib/presentation/tool-target";
 import type { ToolMatch } from "@/lib/queries/conversation";
+import type { SubagentReportOf } from "@/lib/queries/prompts";
 import type { ApiEvent } from "@/lib/queries/events";
 import { extent } from "@/lib/util/extent";
 
@@ -104,29 +109,66 @@ function TranscriptTool({ match }: { match: ToolMatch }) {
   );
 }
 
+/** A tool call ran when it has a result that is not a rejection (Cowork sends a result for a rejected call). */
+function ran(item: Extract<TimelineItem, { kind: "tool" }>): boolean {
+  return item.result !== null && item.result.decision !== "reject";
+}
+
+const TARGET_FIELD = { command: "command", file: "path", url: "url", skill: "skill", agent: "agent" } as const;
+
+/** What a tool call acted on, each part a pivot (an MCP target is its server and its tool). */
+function TargetValue({ target, server, tool }: { target: ToolTarget; server: string | null; tool: string | null }) {
+  const code = (v: string) => <code className="font-mono text-xs [overflow-wrap:anywhere]">{v}</code>;
+  if (target.kind === "mcp") {
+    const [s, t] = server ? [server, tool] : target.value.split(":", 2);
+    return (
+      <>
+        <PivotMenu field="mcp_server" value={s}>{code(s)}</PivotMenu>
+        {t && <>{code(":")}<PivotMenu field="mcp_tool" value={t}>{code(t)}</PivotMenu></>}
+      </>
+    );
+  }
+  const field = TARGET_FIELD[target.kind as keyof typeof TARGET_FIELD];
+  return field ? <PivotMenu field={field} value={target.value}>{code(target.value)}</PivotMenu> : code(target.value);
+}
+
 function ToolCall({ item, canReadContent, transcript }: { item: Extract<TimelineItem, { kind: "tool" }>; canReadContent: boolean; transcript?: ToolMatch }) {
   const r = item.result;
   const d = item.decisions[item.decisions.length - 1];
   const e = r ?? d ?? item.first;
   const fields: Record<string, JsonValue> = { ...(d?.fields ?? {}), ...(r?.fields ?? {}) };
-  const target = toolTarget(fields, { server: e.mcpServer ?? d?.mcpServer ?? null, tool: e.mcpTool ?? d?.mcpTool ?? null });
+  const mcpServer = e.mcpServer ?? d?.mcpServer ?? null;
+  const mcpTool = e.mcpTool ?? d?.mcpTool ?? null;
+  const target = toolTarget(fields, { server: mcpServer, tool: mcpTool });
   const params = fields.toolParameters;
   const input = fields.toolInput;
+  // Claude Code decides in a tool_decision; Cowork reports the decision on the tool_result.
+  const decided = d ?? (r?.decision ? r : null);
+  const mode = decided?.permissionMode ?? null;
   return (
     <div>
       <div className="flex flex-wrap items-center gap-2">
         <span className="font-semibold">Tool call</span>
-        <span className="font-mono text-xs">{e.toolName ?? "?"}</span>
-        {d && <DecisionBadge decision={d.decision} source={d.decisionSource} />}
-        {!d && r?.decisionSource && <DecisionBadge decision={r.decision} source={r.decisionSource} />}
-        {r ? <SuccessBadge success={r.success} /> : <Badge tone="red">did not run</Badge>}
+        {e.toolName ? <PivotMenu field="tool" value={e.toolName}><span className="font-mono text-xs">{e.toolName}</span></PivotMenu> : <span className="font-mono text-xs">?</span>}
+        {decided && <DecisionBadge decision={decided.decision} source={null} />}
+        {decided?.decisionSource && (
+          <PivotMenu field="source" value={decided.decisionSource}>
+            <DecisionBadge decision={null} source={decided.decisionSource} />
+          </PivotMenu>
+        )}
+        {mode && (
+          <PivotMenu field="mode" value={mode}>
+            <Badge tone={mode === "bypassPermissions" ? "red" : "slate"} title="The permission mode the decision was taken in">mode {mode}</Badge>
+          </PivotMenu>
+        )}
+        {ran(item) ? <SuccessBadge success={r!.success} /> : <Badge tone="red">did not run</Badge>}
         {e.toolSource && <Badge tone="slate">{e.toolSource}</Badge>}
         <Markers e={e} />
       </div>
       {target && (
         <div className="mt-1.5">
           <span className="mr-2 text-xs uppercase tracking-wide text-slate-500">{target.kind}</span>
-          <code className="font-mono text-xs [overflow-wrap:anywhere]">{target.value}</code>
+          <TargetValue target={target} server={mcpServer} tool={mcpTool} />
         </div>
       )}
       {!target && !canReadContent && <p className="mt-1 text-xs text-slate-500">Command, path and input {HIDDEN}.</p>}
@@ -148,10 +190,56 @@ function ToolCall({ item, canReadContent, transcript }: { item: Extract<Timeline
   );
 }
 
-function EventBody({ e, canReadContent }: { e: ApiEvent; canReadContent: boolean }) {
+function ModelPivot({ model }: { model: string }) {
+  return <PivotMenu field="model" value={model}><span className="font-mono text-xs">{model}</span></PivotMenu>;
+}
+
+/** A permission_mode_changed row: from → to (each a pivot) and what triggered it. */
+export function ModeChange({ e }: { e: ApiEvent }) {
+  const from = attr(e, "from_mode");
+  const to = attr(e, "to_mode");
+  const trigger = attr(e, "trigger");
+  const mode = (m: string | null) => (m ? <PivotMenu field="mode" value={m}><span className="font-mono text-xs">{m}</span></PivotMenu> : <span className="font-mono text-xs">?</span>);
+  return (
+    <span className="inline-flex flex-wrap items-center gap-1 text-xs" data-mode-change>
+      {mode(from)} <span aria-label="to">→</span> {mode(to)}
+      {to === "bypassPermissions" && <Badge tone="red">bypass</Badge>}
+      {trigger && <span className="text-slate-500">(trigger: {trigger})</span>}
+    </span>
+  );
+}
+
+/** A background subagent reporting back: its result, linked to the prompt that started it. */
+function SubagentReport({ e, origin }: { e: ApiEvent; origin?: SubagentOrigin | null }) {
+  const report = subagentReport(attr(e, "prompt"));
+  return (
+    <div data-subagent-report>
+      <div className="flex flex-wrap items-center gap-2">
+        <span className="font-semibold">Subagent report</span>
+        <Badge tone="violet" title="A background subagent's result, sent back to the session as a user_prompt: not typed by the person">not typed by the person</Badge>
+        {report?.status && <Badge tone={report.status === "completed" ? "emerald" : "orange"}>{report.status}</Badge>}
+        {report?.taskId && <PivotMenu field="agent" value={report.taskId}><span className="font-mono text-xs">{report.taskId}</span></PivotMenu>}
+        <Markers e={e} />
+      </div>
+      {origin ? (
+        <p className="mt-1 text-xs">
+          Started by <Link className="link" href={promptHref(origin.promptId, origin.eventId)}>{origin.label}</Link>
+        </p>
+      ) : (
+        <p className="mt-1 text-xs text-slate-500">The prompt that started this subagent is not in this session's telemetry.</p>
+      )}
+      {report?.summary && <p className="mt-1 text-xs">{report.summary}</p>}
+      {report?.result && <div className="mt-1.5"><ContentBlock>{report.result}</ContentBlock></div>}
+      <RawJson value={e.attributes} />
+    </div>
+  );
+}
+
+function EventBody({ e, canReadContent, subagent }: { e: ApiEvent; canReadContent: boolean; subagent?: SubagentReportOf | null }) {
   switch (e.name) {
     case EVENT.userPrompt: {
       const text = attr(e, "prompt");
+      if (subagent?.reportEventId === e.id || subagentReport(text)) return <SubagentReport e={e} origin={subagent?.origin} />;
       return (
         <div>
           <div className="flex flex-wrap items-center gap-2">
@@ -177,7 +265,7 @@ function EventBody({ e, canReadContent }: { e: ApiEvent; canReadContent: boolean
         <div>
           <div className="flex flex-wrap items-center gap-2">
             <span className="font-semibold">Response</span>
-            {e.model && <span className="font-mono text-xs">{e.model}</span>}
+            {e.model && <ModelPivot model={e.model} />}
             <Markers e={e} />
           </div>
           {text && text !== "<REDACTED>" ? (
@@ -194,7 +282,7 @@ function EventBody({ e, canReadContent }: { e: ApiEvent; canReadContent: boolean
         <div>
           <div className="flex flex-wrap items-center gap-2">
             <span className="font-semibold">API request</span>
-            <span className="font-mono text-xs">{e.model}</span>
+            {e.model && <ModelPivot model={e.model} />}
             <Markers e={e} />
           </div>
           <Fields>
@@ -220,7 +308,7 @@ function EventBody({ e, canReadContent }: { e: ApiEvent; canReadContent: boolean
               {e.name === EVENT.apiError ? "API error" : e.name === EVENT.apiRefusal ? "API refusal" : "Retries exhausted"}
             </span>
             {e.statusCode !== null && <Badge tone="red">HTTP {e.statusCode}</Badge>}
-            {e.model && <span className="font-mono text-xs">{e.model}</span>}
+            {e.model && <ModelPivot model={e.model} />}
             <Markers e={e} />
           </div>
           <Fields>
@@ -260,7 +348,7 @@ function EventBody({ e, canReadContent }: { e: ApiEvent; canReadContent: boolean
         <div>
           <div className="flex flex-wrap items-center gap-2">
             <span className="font-semibold">MCP server</span>
-            <span className="font-mono text-xs">{e.mcpServer ?? "(name not captured)"}</span>
+            {e.mcpServer ? <PivotMenu field="mcp_server" value={e.mcpServer}><span className="font-mono text-xs">{e.mcpServer}</span></PivotMenu> : <span className="font-mono text-xs">(name not captured)</span>}
             <Badge tone={attr(e, "status") === "failed" ? "red" : attr(e, "status") === "connected" ? "emerald" : "slate"}>{attr(e, "status") ?? "?"}</Badge>
             <Markers e={e} />
           </div>
@@ -278,10 +366,7 @@ function EventBody({ e, canReadContent }: { e: ApiEvent; canReadContent: boolean
         <div>
           <div className="flex flex-wrap items-center gap-2">
             <span className="font-semibold">Permission mode</span>
-            <span className="font-mono text-xs">
-              {attr(e, "from_mode")} → {attr(e, "to_mode")}
-            </span>
-            {attr(e, "to_mode") === "bypassPermissions" && <Badge tone="red">bypass</Badge>}
+            <ModeChange e={e} />
           </div>
           <RawJson value={e.attributes} />
         </div>
@@ -317,13 +402,17 @@ const STANDARD_KEYS = new Set([
 ]);
 
 export function TimelineView({
-  events, canReadContent, transcriptTools = [], highlight,
+  events, canReadContent, transcriptTools = [], highlight, focus, subagent,
 }: {
   events: ApiEvent[];
   canReadContent: boolean;
   transcriptTools?: ToolMatch[];
   /** Event ids to mark (an alert's evidence); a tool call is marked when any of its events is. */
   highlight?: ReadonlySet<string>;
+  /** One event to mark as the one a link pointed at (`?event=`); its tool call when it belongs to one. */
+  focus?: string;
+  /** This prompt is a background subagent's report: its user_prompt and where the subagent came from. */
+  subagent?: SubagentReportOf | null;
 }) {
   const byToolUse = new Map(transcriptTools.map((t) => [t.toolUseId, t]));
   const items = timelineItems(events);
@@ -342,16 +431,18 @@ export function TimelineView({
         // A tool call sits where it started (its first event); its bar shows when it ran.
         const offsetMs = item.kind === "tool" ? Date.parse(item.first.timestamp) - start : pos.offsetMs;
         const seq = item.kind === "tool" ? [...item.decisions, ...(item.result ? [item.result] : [])].map((x) => x.sequence).join(", ") : String(e.sequence ?? "–");
-        const rejected = item.kind === "tool" && item.decisions.some((d) => d.decision === "reject");
-        const failed = (item.kind === "tool" && item.result?.success === false) || e.name === EVENT.apiError;
-        const ids = item.kind === "tool" ? [item.first, ...item.decisions, ...(item.result ? [item.result] : [])].map((x) => x.id) : [e.id];
-        const marked = highlight !== undefined && ids.some((id) => highlight.has(id));
+        const rejected = item.kind === "tool" && (item.decisions.some((d) => d.decision === "reject") || item.result?.decision === "reject");
+        const failed = (item.kind === "tool" ? ran(item) && item.result?.success === false : false) || e.name === EVENT.apiError;
+        const ids = item.kind === "tool" ? [...new Set([item.first, ...item.decisions, ...(item.result ? [item.result] : [])].map((x) => x.id))] : [e.id];
+        const evidence = highlight !== undefined && ids.some((id) => highlight.has(id));
+        const focused = focus !== undefined && ids.includes(focus);
+        const marked = evidence || focused;
         return (
           <li
             key={item.kind === "tool" ? `tool-${item.toolUseId}` : e.id}
             id={item.kind === "tool" ? item.toolUseId : `event-${e.id}`}
-            data-highlighted={marked ? "evidence" : undefined}
-            className={`grid grid-cols-[5.5rem_1fr] gap-3 rounded-md border px-3 py-2 ${
+            data-highlighted={evidence ? "evidence" : focused ? "event" : undefined}
+            className={`grid scroll-mt-16 grid-cols-[5.5rem_1fr] gap-3 rounded-md border px-3 py-2 ${
               marked
                 ? "border-amber-400 bg-amber-50 ring-2 ring-amber-400/60 dark:border-amber-500 dark:bg-amber-950/40"
                 : rejected || failed
@@ -360,7 +451,9 @@ export function TimelineView({
             }`}
           >
             <div className="text-right font-mono text-[11px] leading-5 text-slate-500 dark:text-slate-400">
-              {marked && <div className="mb-0.5 font-sans text-[10px] font-semibold uppercase tracking-wide text-amber-800 dark:text-amber-300">Evidence</div>}
+              {/* Every event of a tool call keeps its own anchor: `?event=` and `#event-<id>` reach it. */}
+              {item.kind === "tool" && ids.map((id) => <span key={id} id={`event-${id}`} />)}
+              {marked && <div className="mb-0.5 font-sans text-[10px] font-semibold uppercase tracking-wide text-amber-800 dark:text-amber-300">{evidence ? "Evidence" : "Linked event"}</div>}
               <div title="Time since the first event of the prompt">{formatOffset(offsetMs)}</div>
               <div title="event.sequence">#{seq}</div>
             </div>
@@ -371,7 +464,7 @@ export function TimelineView({
                   style={{ marginLeft: `${pos.left * 100}%`, width: `max(${pos.width * 100}%, 3px)` }}
                 />
               </div>
-              {item.kind === "tool" ? <ToolCall item={item} canReadContent={canReadContent} transcript={byToolUse.get(item.toolUseId)} /> : <EventBody e={e} canReadContent={canReadContent} />}
+              {item.kind === "tool" ? <ToolCall item={item} canReadContent={canReadContent} transcript={byToolUse.get(item.toolUseId)} /> : <EventBody e={e} canReadContent={canReadContent} subagent={subagent} />}
             </div>
           </li>
         );
