@@ -8,7 +8,8 @@ import type { JsonValue } from "@/lib/otlp/values";
 import { formatCost, formatCount, formatDuration, formatOffset } from "@/lib/presentation/format";
 import { promptHref } from "@/lib/presentation/links";
 import { subagentReport, type SubagentOrigin } from "@/lib/presentation/subagent-report";
-import { axisPosition, timelineItems, type TimelineItem } from "@/lib/presentation/timeline";
+import { axisPosition, foldRoutine, timelineItems, type TimelineItem } from "@/lib/presentation/timeline";
+import { TimelineTypeFilter } from "./type-filter";
 import { toolTarget, type ToolTarget } from "@/lib/presentation/tool-target";
 import type { ToolMatch } from "@/lib/queries/conversation";
 import type { SubagentReportOf } from "@/lib/queries/prompts";
@@ -132,7 +133,7 @@ function TargetValue({ target, server, tool }: { target: ToolTarget; server: str
   return field ? <PivotMenu field={field} value={target.value}>{code(target.value)}</PivotMenu> : code(target.value);
 }
 
-function ToolCall({ item, canReadContent, transcript }: { item: Extract<TimelineItem, { kind: "tool" }>; canReadContent: boolean; transcript?: ToolMatch }) {
+function ToolCall({ item, canReadContent }: { item: Extract<TimelineItem, { kind: "tool" }>; canReadContent: boolean }) {
   const r = item.result;
   const d = item.decisions[item.decisions.length - 1];
   const e = r ?? d ?? item.first;
@@ -184,7 +185,6 @@ function ToolCall({ item, canReadContent, transcript }: { item: Extract<Timeline
       </Fields>
       {params !== undefined && <RawJson label="Parameters" value={params} />}
       {input !== undefined && <RawJson label={`Input${e.truncatedKeys.includes("tool_input") ? " (truncated by the client)" : ""}`} value={input} />}
-      {transcript && <TranscriptTool match={transcript} />}
       <RawJson value={Object.fromEntries([...(item.decisions.map((x, i) => [`${EVENT.toolDecision}#${i + 1}`, x.attributes] as const)), ...(r ? [[EVENT.toolResult, r.attributes] as const] : [])])} />
     </div>
   );
@@ -401,6 +401,55 @@ const STANDARD_KEYS = new Set([
   "user.account_uuid", "user.account_id", "organization.id", "terminal.type", "app.version", "enduser.id",
 ]);
 
+/** The compact row of a routine event inside a fold: offset, name, what it was, how long, a bar. */
+function RoutineRow({ e, start, total, marked }: { e: ApiEvent; start: number; total: number; marked: boolean }) {
+  const pos = axisPosition(e, start, total);
+  const what = e.name === EVENT.apiRequest ? e.model : attr(e, "hook_name") ?? attr(e, "hook_event");
+  return (
+    <li
+      id={`event-${e.id}`}
+      data-event-type={e.name}
+      data-highlighted={marked ? "event" : undefined}
+      className={`grid scroll-mt-16 grid-cols-[4.5rem_9rem_minmax(0,1fr)_4.5rem_minmax(4rem,10rem)] items-center gap-2 px-1 py-0.5 ${marked ? "bg-amber-50 ring-2 ring-amber-400/60 dark:bg-amber-950/40" : ""}`}
+    >
+      <span className="text-right font-mono text-[11px] text-slate-500">{formatOffset(pos.offsetMs)}</span>
+      <span className="truncate">{e.name.replace(/_/g, " ")}</span>
+      <span className="min-w-0 truncate font-mono text-slate-600 dark:text-slate-300">
+        {e.name === EVENT.apiRequest && e.model ? <ModelPivot model={e.model} /> : what ?? ""}
+        {e.name === EVENT.apiRequest && e.costUsd !== null && <span className="ml-2 text-slate-500">{formatCost(e.costUsd)}</span>}
+      </span>
+      <span className="text-right font-mono text-[11px] tabular-nums text-slate-500">{formatDuration(e.durationMs)}</span>
+      <span className="relative h-2 rounded bg-slate-100 dark:bg-slate-800" aria-hidden>
+        <span className="absolute top-0 h-2 rounded bg-slate-400" style={{ left: `${pos.left * 100}%`, width: `max(${pos.width * 100}%, 2px)` }} />
+      </span>
+    </li>
+  );
+}
+
+/** API calls and hooks between two rows of the story, folded into a waterfall (open when a linked event is inside). */
+function Fold({ events, start, total, highlight, focus }: { events: ApiEvent[]; start: number; total: number; highlight?: ReadonlySet<string>; focus?: string }) {
+  const counts = new Map<string, number>();
+  for (const e of events) counts.set(e.name, (counts.get(e.name) ?? 0) + 1);
+  const isMarked = (id: string) => focus === id || (highlight?.has(id) ?? false);
+  const open = events.some((e) => isMarked(e.id));
+  const first = Date.parse(events[0].timestamp) - start;
+  const spent = events.reduce((n, e) => n + (e.durationMs ?? 0), 0);
+  return (
+    <li className="grid grid-cols-[5.5rem_1fr] gap-3 rounded-md border border-dashed border-slate-200 bg-slate-50/60 px-3 py-1.5 dark:border-slate-800 dark:bg-slate-900/50" data-fold data-event-type={[...counts.keys()].join(" ")}>
+      <div className="text-right font-mono text-[11px] leading-5 text-slate-500 dark:text-slate-400">{formatOffset(first)}</div>
+      <details open={open} className="min-w-0 text-xs">
+        <summary className="cursor-pointer select-none text-slate-600 dark:text-slate-300">
+          {[...counts].map(([name, n]) => `${n} ${name.replace(/_/g, " ")}${n === 1 ? "" : "s"}`).join(" · ")}
+          <span className="ml-2 text-slate-500">{formatDuration(spent)} in total</span>
+        </summary>
+        <ol className="mt-1 space-y-0.5" aria-label="Folded events">
+          {events.map((e) => <RoutineRow key={e.id} e={e} start={start} total={total} marked={isMarked(e.id)} />)}
+        </ol>
+      </details>
+    </li>
+  );
+}
+
 export function TimelineView({
   events, canReadContent, transcriptTools = [], highlight, focus, subagent,
 }: {
@@ -415,7 +464,9 @@ export function TimelineView({
   subagent?: SubagentReportOf | null;
 }) {
   const byToolUse = new Map(transcriptTools.map((t) => [t.toolUseId, t]));
-  const items = timelineItems(events);
+  // With a transcript, wide screens show it in a column of its own, on the row of its tool call.
+  const beside = byToolUse.size > 0;
+  const rows = foldRoutine(timelineItems(events));
   const times = events.flatMap((e) => {
     const t = Date.parse(e.timestamp);
     return e.durationMs ? [t, t - e.durationMs] : [t];
@@ -423,52 +474,68 @@ export function TimelineView({
   const range = extent(times);
   const start = range?.min ?? 0;
   const total = range ? range.max - range.min : 0;
+  const types = [...new Set(events.map((e) => (e.name === EVENT.toolDecision || e.name === EVENT.toolResult) && e.toolUseId ? "tool_call" : e.name))];
   return (
-    <ol className="relative space-y-2" aria-label="Events in sequence order">
-      {items.map((item) => {
-        const e = item.kind === "tool" ? (item.result ?? item.first) : item.event;
-        const pos = axisPosition(e, start, total);
-        // A tool call sits where it started (its first event); its bar shows when it ran.
-        const offsetMs = item.kind === "tool" ? Date.parse(item.first.timestamp) - start : pos.offsetMs;
-        const seq = item.kind === "tool" ? [...item.decisions, ...(item.result ? [item.result] : [])].map((x) => x.sequence).join(", ") : String(e.sequence ?? "–");
-        const rejected = item.kind === "tool" && (item.decisions.some((d) => d.decision === "reject") || item.result?.decision === "reject");
-        const failed = (item.kind === "tool" ? ran(item) && item.result?.success === false : false) || e.name === EVENT.apiError;
-        const ids = item.kind === "tool" ? [...new Set([item.first, ...item.decisions, ...(item.result ? [item.result] : [])].map((x) => x.id))] : [e.id];
-        const evidence = highlight !== undefined && ids.some((id) => highlight.has(id));
-        const focused = focus !== undefined && ids.includes(focus);
-        const marked = evidence || focused;
-        return (
-          <li
-            key={item.kind === "tool" ? `tool-${item.toolUseId}` : e.id}
-            id={item.kind === "tool" ? item.toolUseId : `event-${e.id}`}
-            data-highlighted={evidence ? "evidence" : focused ? "event" : undefined}
-            className={`grid scroll-mt-16 grid-cols-[5.5rem_1fr] gap-3 rounded-md border px-3 py-2 ${
-              marked
-                ? "border-amber-400 bg-amber-50 ring-2 ring-amber-400/60 dark:border-amber-500 dark:bg-amber-950/40"
-                : rejected || failed
-                  ? "border-red-200 bg-white dark:border-red-900 dark:bg-slate-900"
-                  : "border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900"
-            }`}
-          >
-            <div className="text-right font-mono text-[11px] leading-5 text-slate-500 dark:text-slate-400">
-              {/* Every event of a tool call keeps its own anchor: `?event=` and `#event-<id>` reach it. */}
-              {item.kind === "tool" && ids.map((id) => <span key={id} id={`event-${id}`} />)}
-              {marked && <div className="mb-0.5 font-sans text-[10px] font-semibold uppercase tracking-wide text-amber-800 dark:text-amber-300">{evidence ? "Evidence" : "Linked event"}</div>}
-              <div title="Time since the first event of the prompt">{formatOffset(offsetMs)}</div>
-              <div title="event.sequence">#{seq}</div>
-            </div>
-            <div className="min-w-0">
-              <div className="mb-1.5 h-1 w-full rounded bg-slate-100 dark:bg-slate-800" aria-hidden>
-                <div
-                  className={`h-1 rounded ${failed || rejected ? "bg-red-500" : "bg-sky-500"}`}
-                  style={{ marginLeft: `${pos.left * 100}%`, width: `max(${pos.width * 100}%, 3px)` }}
-                />
+    <div data-timeline>
+      <TimelineTypeFilter types={types} />
+      {beside && (
+        <div className="mb-1 hidden grid-cols-[5.5rem_minmax(0,1fr)_minmax(0,1fr)] gap-3 px-3 text-[11px] font-semibold uppercase tracking-wide text-slate-500 xl:grid">
+          <span />
+          <span>What the client reported (OpenTelemetry)</span>
+          <span className="text-violet-800 dark:text-violet-300">What Claude saw (Compliance transcript)</span>
+        </div>
+      )}
+      <ol className="relative space-y-2" aria-label="Events in sequence order">
+        {rows.map((item) => {
+          if (item.kind === "fold") return <Fold key={`fold-${item.events[0].id}`} events={item.events} start={start} total={total} highlight={highlight} focus={focus} />;
+          const e = item.kind === "tool" ? (item.result ?? item.first) : item.event;
+          const pos = axisPosition(e, start, total);
+          // A tool call sits where it started (its first event); its bar shows when it ran.
+          const offsetMs = item.kind === "tool" ? Date.parse(item.first.timestamp) - start : pos.offsetMs;
+          const seq = item.kind === "tool" ? [...item.decisions, ...(item.result ? [item.result] : [])].map((x) => x.sequence).join(", ") : String(e.sequence ?? "–");
+          const rejected = item.kind === "tool" && (item.decisions.some((d) => d.decision === "reject") || item.result?.decision === "reject");
+          const failed = (item.kind === "tool" ? ran(item) && item.result?.success === false : false) || e.name === EVENT.apiError;
+          const ids = item.kind === "tool" ? [...new Set([item.first, ...item.decisions, ...(item.result ? [item.result] : [])].map((x) => x.id))] : [e.id];
+          const evidence = highlight !== undefined && ids.some((id) => highlight.has(id));
+          const focused = focus !== undefined && ids.includes(focus);
+          const marked = evidence || focused;
+          const transcript = item.kind === "tool" ? byToolUse.get(item.toolUseId) : undefined;
+          return (
+            <li
+              key={item.kind === "tool" ? `tool-${item.toolUseId}` : e.id}
+              id={item.kind === "tool" ? item.toolUseId : `event-${e.id}`}
+              data-event-type={item.kind === "tool" ? "tool_call" : e.name}
+              data-highlighted={evidence ? "evidence" : focused ? "event" : undefined}
+              className={`grid scroll-mt-16 grid-cols-[5.5rem_minmax(0,1fr)] gap-x-3 rounded-md border px-3 py-2 ${beside ? "xl:grid-cols-[5.5rem_minmax(0,1fr)_minmax(0,1fr)]" : ""} ${
+                marked
+                  ? "border-amber-400 bg-amber-50 ring-2 ring-amber-400/60 dark:border-amber-500 dark:bg-amber-950/40"
+                  : rejected || failed
+                    ? "border-red-200 bg-white dark:border-red-900 dark:bg-slate-900"
+                    : "border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900"
+              }`}
+            >
+              <div className="text-right font-mono text-[11px] leading-5 text-slate-500 dark:text-slate-400">
+                {/* Every event of a tool call keeps its own anchor: `?event=` and `#event-<id>` reach it. */}
+                {item.kind === "tool" && ids.map((id) => <span key={id} id={`event-${id}`} />)}
+                {marked && <div className="mb-0.5 font-sans text-[10px] font-semibold uppercase tracking-wide text-amber-800 dark:text-amber-300">{evidence ? "Evidence" : "Linked event"}</div>}
+                <div title="Time since the first event of the prompt">{formatOffset(offsetMs)}</div>
+                <div title="event.sequence">#{seq}</div>
               </div>
-              {item.kind === "tool" ? <ToolCall item={item} canReadContent={canReadContent} transcript={byToolUse.get(item.toolUseId)} /> : <EventBody e={e} canReadContent={canReadContent} subagent={subagent} />}
-            </div>
-          </li>
-        );
-      })}
-    </ol>
+              <div className="min-w-0">
+                <div className="mb-1.5 h-1 w-full rounded bg-slate-100 dark:bg-slate-800" aria-hidden>
+                  <div
+                    className={`h-1 rounded ${failed || rejected ? "bg-red-500" : "bg-sky-500"}`}
+                    style={{ marginLeft: `${pos.left * 100}%`, width: `max(${pos.width * 100}%, 3px)` }}
+                  />
+                </div>
+                {item.kind === "tool" ? <ToolCall item={item} canReadContent={canReadContent} /> : <EventBody e={e} canReadContent={canReadContent} subagent={subagent} />}
+              </div>
+              {/* Narrow screens: below the card; wide screens: its own column, level with the call. */}
+              {transcript && <div className="col-start-2 min-w-0 xl:col-start-3 xl:row-start-1" data-transcript-for={item.kind === "tool" ? item.toolUseId : undefined}><TranscriptTool match={transcript} /></div>}
+            </li>
+          );
+        })}
+      </ol>
+    </div>
   );
 }

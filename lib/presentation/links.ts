@@ -1,4 +1,4 @@
-import { personOf, type PersonIdentifiers } from "@/lib/domain/person";
+import { kindOfKey, personOf, type PersonIdentifiers } from "@/lib/domain/person";
 
 // The console's own pages for a person, a session, a prompt and one event of a prompt: one place
 // that spells their URLs, so every page links the same way.
@@ -11,6 +11,12 @@ export function personHref(ids: PersonIdentifiers): string | null {
   const ref = personOf(ids);
   if (ref.kind === "email" || ref.kind === "account") return `/people/${encodeURIComponent(ref.key)}`;
   return null;
+}
+
+/** The person page of a person key (lib/domain/person.ts), when the key names a person. */
+export function personKeyHref(key: string): string | null {
+  const kind = kindOfKey(key);
+  return kind === "email" || kind === "account" ? `/people/${encodeURIComponent(key)}` : null;
 }
 
 export function sessionHref(sessionId: string): string {

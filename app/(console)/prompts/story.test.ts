@@ -10,6 +10,9 @@ import { resolveSearch } from "@/lib/queries/search";
 import { startConsoleInstance, type ConsoleInstance } from "@/lib/testing/console-instance";
 import { asBrowser } from "@/lib/testing/console-request";
 import { FIXTURES_2_1_332_DIR, fixturesOf } from "@/lib/testing/fixtures";
+import { createReadStream } from "node:fs";
+import { importComplianceFile } from "@/lib/compliance/import";
+import PersonPage from "@/app/(console)/people/[key]/page";
 import { postFixture } from "@/lib/testing/otlp";
 import { ensureEnvironment } from "@/lib/tenants";
 
@@ -86,7 +89,7 @@ beforeAll(async () => {
   instance = await startConsoleInstance({ name: "story", adminPassword: "a-long-enough-password-42" });
   const environmentId = await ensureEnvironment(instance.tenantId, "test");
   ingestToken = (await createIngestToken({ tenantId: instance.tenantId, environmentId, name: "story" })).secret;
-  for (const scenario of ["d2-permission-prompt-tool", "i2-oauth-identity"]) {
+  for (const scenario of ["d2-permission-prompt-tool", "i2-oauth-identity", "f-hook-block"]) {
     for (const f of fixturesOf(scenario, "http-json", FIXTURES_2_1_332_DIR)) expect((await postFixture(instance.app.url, ingestToken, f)).status).toBe(200);
   }
   await post(logs("cowork", [
@@ -106,7 +109,7 @@ beforeAll(async () => {
     { name: "user_prompt", session: CC_SESSION, prompt: REPORT, attrs: {
       prompt: "<task-notification>\n<task-id>b7d1e2f3</task-id>\n<status>completed</status>\n<summary>Agent \"Audit ledgers\" completed</summary>\n<result>Two ledgers changed since Monday.</result>\n</task-notification>" } },
   ]));
-});
+}, 300_000); // a fresh instance and four captures: slow on a loaded machine
 
 const TRACE = "7ace7ace7ace7ace7ace7ace7ace7ace";
 
@@ -177,6 +180,54 @@ describe("pivots on the prompt page", () => {
       [instance.tenantId, COWORK_SESSION, CC_SESSION]);
     const html = await promptHtml(rows[0].prompt_id);
     expect(html).toContain(`href="/people/jon.snow%40westeros.example"`);
+    expect(html).toContain(`href="${explore("user:jon.snow@westeros.example")}"`);
+  });
+});
+
+describe("API calls and hooks", () => {
+  it("fold into a waterfall between the story's rows, opened when a linked event is inside, filterable by type", async () => {
+    const { rows } = await getPool().query<{ id: string; prompt_id: string }>(
+      `SELECT id, prompt_id FROM events WHERE tenant_id = $1 AND event_name = 'api_request' AND prompt_id IN
+         (SELECT prompt_id FROM events WHERE tenant_id = $1 AND event_name = 'hook_execution_complete' AND prompt_id IS NOT NULL)
+       ORDER BY time LIMIT 1`, [instance.tenantId]);
+    const closed = await promptHtml(rows[0].prompt_id);
+    expect(closed).toContain("data-fold");
+    expect(closed).toMatch(/<details class="min-w-0 text-xs"><summary[^>]*>[^<]*api request/);
+    // The blocking PreToolUse hook decided something: it stays a row of its own, outside any fold.
+    expect(closed).toMatch(/<li id="event-[^"]+" data-event-type="hook_execution_complete"[^>]*class="grid scroll-mt-16 grid-cols-\[5\.5rem/);
+    const opened = await promptHtml(rows[0].prompt_id, { event: rows[0].id });
+    expect(opened).toContain(`<li id="event-${rows[0].id}" data-event-type="api_request" data-highlighted="event"`);
+    expect(opened).toMatch(/<details open="" class="min-w-0 text-xs">/);
+  });
+});
+
+describe("the Compliance transcript", () => {
+  const TOOL_USE = "toolu_01PRpJxKL3RgSdzw3G3XAXqf"; // i2 (2.1.197): the Bash call the e2e export's transcript also holds
+
+  beforeAll(async () => {
+    for (const f of fixturesOf("i2-oauth-identity", "http-json")) expect((await postFixture(instance.app.url, ingestToken, f)).status).toBe(200);
+    const report = await importComplianceFile(createReadStream("e2e/data/compliance-export.ndjson"), { tenantId: instance.tenantId, filename: "export.ndjson", createdBy: "test" });
+    expect(report.errors).toEqual([]);
+  }, 120_000);
+
+  it("sits beside the timeline on the row of its tool call (its own column on wide screens)", async () => {
+    const { rows } = await getPool().query<{ prompt_id: string }>(`SELECT prompt_id FROM events WHERE tenant_id = $1 AND tool_use_id = $2 LIMIT 1`, [instance.tenantId, TOOL_USE]);
+    const html = await promptHtml(rows[0].prompt_id);
+    expect(html).toContain("What Claude saw (Compliance transcript)");
+    const li = itemContaining(html, TOOL_USE);
+    expect(li).toContain("xl:grid-cols-[5.5rem_minmax(0,1fr)_minmax(0,1fr)]");
+    expect(li).toContain(`data-transcript-for="${TOOL_USE}"`);
+    expect(li).toContain("From the Compliance transcript");
+  });
+
+  it("is on the person's one timeline with telemetry, linked to the OTel session it overlaps", async () => {
+    const { rows } = await getPool().query<{ session_id: string }>(`SELECT session_id FROM events WHERE tenant_id = $1 AND tool_use_id = $2 LIMIT 1`, [instance.tenantId, TOOL_USE]);
+    const page = await asBrowser(instance.owner, () => PersonPage({ params: Promise.resolve({ key: "jon.snow@westeros.example" }), searchParams: Promise.resolve({ range: "all" }) }));
+    const html = renderToStaticMarkup(page);
+    const transcript = html.slice(html.indexOf('data-entry-kind="transcript"'));
+    expect(transcript.slice(0, transcript.indexOf("</tr>"))).toContain(`href="/sessions/${rows[0].session_id}"`);
+    expect(html).toContain('data-entry-kind="session"');
+    expect(html).toContain('data-entry-kind="activity"');
     expect(html).toContain(`href="${explore("user:jon.snow@westeros.example")}"`);
   });
 });
