@@ -63,7 +63,7 @@ export default async function PromptPage({ params, searchParams }: { params: Pro
             {subagent ? "Subagent report" : "Prompt"}{" "}
             <PivotMenu field="prompt" value={promptId}><span className="font-mono text-sm font-normal text-slate-500">{promptId}</span></PivotMenu>
           </h1>
-          <p className="mt-1 flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-300">
+          <div className="mt-1 flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-300">
             <SourceBadge source={timeline.source} />
             <PersonPivot user={first.user} />
             {timeline.sessionId && (
@@ -88,7 +88,7 @@ export default async function PromptPage({ params, searchParams }: { params: Pro
                 <span>{first.terminalType}</span>
               </>
             )}
-          </p>
+          </div>
         </div>
         {neighbors && neighbors.total > 1 && (
           <div className="flex items-center gap-2 text-xs">

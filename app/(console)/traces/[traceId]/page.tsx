@@ -54,14 +54,14 @@ export default async function TracePage({ params, searchParams }: { params: Prom
       <h1 className="text-lg font-semibold tracking-tight">
         {root.name} <span className="font-mono text-sm font-normal text-slate-500">{tree.traceId}</span>
       </h1>
-      <p className="mt-1 flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-300">
+      <div className="mt-1 flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-300">
         <SourceBadge source={root.source} />
         {surface && <span className="font-medium">{officeAppLabel(surface)}</span>}
         {(email || accountUuid) && <PersonPivot user={{ email, enduserId: null, accountUuid, accountId: null, id: null }} />}
         {sessionId && <PivotMenu field="session" value={sessionId} openHref={sessionHref(sessionId)} openLabel="Open session"><span className="font-mono">session {sessionId.slice(0, 12)}…</span></PivotMenu>}
         {promptIds.map((p) => <Link key={p} className="link font-mono" href={promptHref(p)}>prompt {p.slice(0, 8)}…</Link>)}
         <span>{formatTime(tree.start)}</span>
-      </p>
+      </div>
       <div className="mt-4">
         <StatGrid>
           <Stat label="Duration" value={formatDuration(total)} />
