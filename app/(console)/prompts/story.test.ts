@@ -57,14 +57,23 @@ async function post(body: ExportLogsServiceRequest): Promise<void> {
   expect(res.status).toBe(200);
 }
 
+/**
+ * A pivot is a <details> (flow content): inside a <p> the browser's parser closes the paragraph
+ * before it, the DOM no longer matches the server HTML and React's hydration fails.
+ */
+function valid(html: string): string {
+  expect(html).not.toMatch(/<p[ >](?:(?!<\/p>).)*<details/s);
+  return html;
+}
+
 async function promptHtml(promptId: string, search: Record<string, string> = {}): Promise<string> {
   const page = await asBrowser(instance.owner, () => PromptPage({ params: Promise.resolve({ promptId }), searchParams: Promise.resolve(search) }));
-  return renderToStaticMarkup(page);
+  return valid(renderToStaticMarkup(page));
 }
 
 async function sessionHtml(sessionId: string): Promise<string> {
   const page = await asBrowser(instance.owner, () => SessionPage({ params: Promise.resolve({ sessionId }) }));
-  return renderToStaticMarkup(page);
+  return valid(renderToStaticMarkup(page));
 }
 
 /** The `<li>` of the timeline that contains this element id. */
@@ -223,7 +232,7 @@ describe("the Compliance transcript", () => {
   it("is on the person's one timeline with telemetry, linked to the OTel session it overlaps", async () => {
     const { rows } = await getPool().query<{ session_id: string }>(`SELECT session_id FROM events WHERE tenant_id = $1 AND tool_use_id = $2 LIMIT 1`, [instance.tenantId, TOOL_USE]);
     const page = await asBrowser(instance.owner, () => PersonPage({ params: Promise.resolve({ key: "jon.snow@westeros.example" }), searchParams: Promise.resolve({ range: "all" }) }));
-    const html = renderToStaticMarkup(page);
+    const html = valid(renderToStaticMarkup(page));
     const transcript = html.slice(html.indexOf('data-entry-kind="transcript"'));
     expect(transcript.slice(0, transcript.indexOf("</tr>"))).toContain(`href="/sessions/${rows[0].session_id}"`);
     expect(html).toContain('data-entry-kind="session"');
@@ -274,7 +283,7 @@ describe("prompt ⇄ trace", () => {
     expect(html).toContain(`href="/traces/${TRACE}?highlight=b2b2b2b2b2b2b2b2"`);
     expect(html).toContain("toolu_01TraceOnlyReject000000");
     const TracePage = (await import("@/app/(console)/traces/[traceId]/page")).default;
-    const trace = renderToStaticMarkup(await asBrowser(instance.owner, () => TracePage({ params: Promise.resolve({ traceId: TRACE }), searchParams: Promise.resolve({}) })));
+    const trace = valid(renderToStaticMarkup(await asBrowser(instance.owner, () => TracePage({ params: Promise.resolve({ traceId: TRACE }), searchParams: Promise.resolve({}) }))));
     expect(trace).toContain(`href="/prompts/${STARTER}"`);
     expect(trace).toContain(`href="/people/jon.snow%40westeros.example"`);
     // A prompt whose trace agrees with its logs gets no warning.
