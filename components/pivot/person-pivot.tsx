@@ -15,7 +15,7 @@ export function PersonPivot({ user, query }: Props) {
   const href = personHref({ userEmail: user.email, enduserId: user.enduserId, accountUuid: user.accountUuid, accountId: user.accountId, userId: user.id });
   return (
     <PivotMenu field="user" value={value} query={query} openHref={href ?? undefined} openLabel="Open person">
-      {label}
+      <span className="link">{label}</span>
     </PivotMenu>
   );
 }

@@ -18,7 +18,7 @@ import type { PersonSession } from "@/lib/queries/people";
 function SessionLink({ s }: { s: PersonSession }) {
   return (
     <PivotMenu field="session" value={s.sessionId} openHref={sessionHref(s.sessionId)} openLabel="Open session">
-      <span className="font-mono">{s.sessionId.length > 20 ? `${s.sessionId.slice(0, 18)}…` : s.sessionId}</span>
+      <span className="link font-mono">{s.sessionId.length > 20 ? `${s.sessionId.slice(0, 18)}…` : s.sessionId}</span>
     </PivotMenu>
   );
 }
