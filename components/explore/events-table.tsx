@@ -8,6 +8,7 @@ import { TBody, THead, Table, Td, Th, Tr } from "@/components/ui/table";
 import { useColumnVisibility, type Visibility } from "./column-visibility";
 import { sourceLabel } from "@/lib/domain/vocabulary";
 import { formatTime } from "@/lib/presentation/format";
+import { promptHref } from "@/lib/presentation/links";
 import { formatCost, formatCount, formatDuration, shortId } from "./format";
 
 // The Explorer table. Rows, filtering, sorting and paging all come from the server (the URL holds
@@ -18,7 +19,7 @@ const helper = createColumnHelper<typeof features, ExploreRow>();
 
 /** Where a row leads: its prompt, else its session, else its trace. */
 export function rowHref(r: ExploreRow): string | null {
-  if (r.promptId) return `/prompts/${encodeURIComponent(r.promptId)}`;
+  if (r.promptId) return promptHref(r.promptId, r.id);
   if (r.sessionId) return `/sessions/${encodeURIComponent(r.sessionId)}`;
   if (r.traceId) return `/traces/${encodeURIComponent(r.traceId)}`;
   return null;
@@ -220,7 +221,8 @@ const columns = helper.columns([
     header: COLUMN_INFO.prompt.label,
     cell: (c) => {
       const id = c.getValue();
-      return id ? <IdLink href={`/prompts/${encodeURIComponent(id)}`} id={id} label="Prompt" /> : <Empty />;
+      // The prompt, scrolled to this row's event and marking it.
+      return id ? <IdLink href={promptHref(id, c.row.original.id)} id={id} label="Prompt" /> : <Empty />;
     },
   }),
   helper.accessor("sessionId", {

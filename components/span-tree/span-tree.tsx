@@ -1,6 +1,7 @@
 "use client";
 
 import { useState, type KeyboardEvent, type ReactNode } from "react";
+import { PivotMenu } from "@/components/pivot/pivot-menu";
 import { AcceptDecisionBadge, Badge, DecisionBadge, SuccessBadge } from "@/components/ui/badge";
 import { ContentBlock, RawJson } from "@/components/ui/raw-json";
 import type { JsonValue } from "@/lib/otlp/values";
@@ -28,6 +29,11 @@ function Detail({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
+/** A value of the span as a pivot (filter the Explorer for or against it), or a dash. */
+function pivot(field: "tool" | "model", value: string | null): ReactNode {
+  return value ? <PivotMenu field={field} value={value}><span className="font-mono">{value}</span></PivotMenu> : "–";
+}
+
 function SpanDetails({ row, canReadContent }: { row: SpanRow; canReadContent: boolean }) {
   const a = row.attributes;
   const hidden = (key: string) => !canReadContent && row.hiddenKeys.includes(key);
@@ -40,23 +46,23 @@ function SpanDetails({ row, canReadContent }: { row: SpanRow; canReadContent: bo
         <Detail label="Status">{row.status.code === 2 ? `error${row.status.message ? `: ${row.status.message}` : ""}` : row.status.code === 1 ? "ok" : "unset"}</Detail>
         {row.name === SPAN.officeQuery && (
           <>
-            <Detail label="Surface">{row.surface ? officeAppLabel(row.surface) : "–"}</Detail>
-            <Detail label="Model">{text(a["agent.selected_model"]) ?? "–"}</Detail>
+            <Detail label="Surface">{row.surface ? <PivotMenu field="app" value={row.surface}>{officeAppLabel(row.surface)}</PivotMenu> : "–"}</Detail>
+            <Detail label="Model">{pivot("model", text(a["agent.selected_model"]))}</Detail>
             <Detail label="Office">{[text(a["office.platform"]), text(a["office.version"])].filter(Boolean).join(" ") || "–"}</Detail>
             <Detail label="MCP connected / failed">{`${text(a["mcp.connected_count"]) ?? "–"} / ${text(a["mcp.failed_count"]) ?? "–"}`}</Detail>
           </>
         )}
         {row.name === SPAN.officeToolExecution && (
           <>
-            <Detail label="Tool">{row.toolName ?? "–"}</Detail>
+            <Detail label="Tool">{pivot("tool", row.toolName)}</Detail>
             <Detail label="Read / write">{row.readWrite ?? "–"}</Detail>
-            <Detail label="Accept decision"><AcceptDecisionBadge decision={row.decision} /></Detail>
+            <Detail label="Accept decision">{row.decision ? <PivotMenu field="decision" value={row.decision}><AcceptDecisionBadge decision={row.decision} /></PivotMenu> : "–"}</Detail>
             <Detail label="Caller / owner">{[text(a["tool.caller"]), text(a["tool.owner"])].filter(Boolean).join(" / ") || "–"}</Detail>
           </>
         )}
         {row.name === SPAN.officeStream && (
           <>
-            <Detail label="Model">{row.model ?? "–"}</Detail>
+            <Detail label="Model">{pivot("model", row.model)}</Detail>
             <Detail label="Tokens in / out">{`${formatCount(row.inputTokens)} / ${formatCount(row.outputTokens)}`}</Detail>
             <Detail label="Stop reason">{text(a.stop_reason) ?? "–"}</Detail>
             <Detail label="Request">{text(a.request_id) ?? "–"}</Detail>

@@ -44,3 +44,36 @@ export function axisPosition(
   const right = Math.min(Math.max((t - startMs) / total, 0), 1);
   return { left, width: Math.max(right - left, 0), offsetMs: t - startMs };
 }
+
+/** Routine events that fold into a compact waterfall between the events an analyst reads. */
+const ROUTINE = new Set<string>([EVENT.apiRequest, "hook_execution_start", "hook_execution_complete", "hook_registered"]);
+
+export type TimelineRow = TimelineItem | { kind: "fold"; events: ApiEvent[] };
+
+/**
+ * Runs of two or more routine events (API calls, hooks) become one fold; everything else stays
+ * a row of its own. A hook that blocked stays out of the fold: it decided something.
+ */
+export function foldRoutine(items: TimelineItem[]): TimelineRow[] {
+  const rows: TimelineRow[] = [];
+  let run: ApiEvent[] = [];
+  const flush = () => {
+    if (run.length >= 2) rows.push({ kind: "fold", events: run });
+    else rows.push(...run.map((event) => ({ kind: "event" as const, event })));
+    run = [];
+  };
+  for (const item of items) {
+    if (item.kind === "event" && ROUTINE.has(item.event.name) && !blocked(item.event)) run.push(item.event);
+    else {
+      flush();
+      rows.push(item);
+    }
+  }
+  flush();
+  return rows;
+}
+
+function blocked(e: ApiEvent): boolean {
+  const n = e.fields.num_blocking ?? e.attributes.num_blocking;
+  return n !== undefined && n !== null && Number(n) > 0;
+}

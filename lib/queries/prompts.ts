@@ -1,5 +1,6 @@
 import { getPool } from "@/lib/db/pool";
 import { EVENT } from "@/lib/domain/vocabulary";
+import { IS_SUBAGENT_REPORT_SQL, type SubagentOrigin } from "@/lib/presentation/subagent-report";
 import { EVENT_FROM, EVENT_SELECT, toApiEvent, type ApiEvent, type EventDbRow } from "./events";
 
 // Everything one prompt.id caused, in event.sequence order (then time), with the totals an
@@ -33,6 +34,22 @@ export interface PromptTimeline {
   eventLimit: number;
 }
 
+// How a prompt's tool calls are counted, shared by the prompt page and the session's prompt list.
+// Claude Code reports a decision as tool_decision and only runs an accepted call (tool_result);
+// Cowork reports the decision on the tool_result itself (decision_type / decision_source), also for
+// a call the person rejected: such a result did not run, so it is a rejection, not a failure.
+const RAN = `event_name = '${EVENT.toolResult}' AND decision IS DISTINCT FROM 'reject'`;
+
+/** A decision record: a tool_decision, or a tool_result carrying the decision that no tool_decision of its call reported. */
+export const DECISION_RECORD = `(event_name = '${EVENT.toolDecision}' OR (event_name = '${EVENT.toolResult}' AND decision IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM events d WHERE d.tenant_id = events.tenant_id AND d.session_id IS NOT DISTINCT FROM events.session_id
+    AND d.tool_use_id = events.tool_use_id AND d.event_name = '${EVENT.toolDecision}')))`;
+
+/** Per-prompt tool counts as SQL select items over `events` (tool_results, failed_tools, rejected). */
+export const TOOL_COUNTS = `count(*) FILTER (WHERE ${RAN})::int AS tool_results,
+              count(*) FILTER (WHERE ${RAN} AND success = false)::int AS failed_tools,
+              count(DISTINCT COALESCE(tool_use_id, id::text)) FILTER (WHERE event_name IN ('${EVENT.toolDecision}', '${EVENT.toolResult}') AND decision = 'reject')::int AS rejected`;
+
 /** Events a prompt timeline returns at most (page and read API); /api/v1/events?promptId= pages through all. */
 export const PROMPT_EVENT_LIMIT = 5000;
 
@@ -60,20 +77,18 @@ export async function promptSummary(tenantId: string, promptId: string): Promise
       api_errors: number; cost: number; input_tokens: number; output_tokens: number; rejected: number;
     }>(
       `SELECT count(*)::int AS events, min(time) AS start, max(time) AS end,
-              count(*) FILTER (WHERE event_name = '${EVENT.toolResult}')::int AS tool_results,
-              count(*) FILTER (WHERE event_name = '${EVENT.toolResult}' AND success = false)::int AS failed_tools,
+              ${TOOL_COUNTS},
               count(*) FILTER (WHERE event_name = '${EVENT.apiRequest}')::int AS api_requests,
               count(*) FILTER (WHERE event_name = '${EVENT.apiError}')::int AS api_errors,
               COALESCE(sum(cost_usd) FILTER (WHERE event_name = '${EVENT.apiRequest}'), 0)::float8 AS cost,
               COALESCE(sum(input_tokens) FILTER (WHERE event_name = '${EVENT.apiRequest}'), 0)::float8 AS input_tokens,
-              COALESCE(sum(output_tokens) FILTER (WHERE event_name = '${EVENT.apiRequest}'), 0)::float8 AS output_tokens,
-              count(*) FILTER (WHERE event_name = '${EVENT.toolDecision}' AND decision = 'reject')::int AS rejected
+              COALESCE(sum(output_tokens) FILTER (WHERE event_name = '${EVENT.apiRequest}'), 0)::float8 AS output_tokens
        FROM events WHERE tenant_id = $1 AND prompt_id = $2`,
       [tenantId, promptId],
     ),
     pool.query<{ source: string; n: number }>(
       `SELECT COALESCE(decision_source, 'unknown') AS source, count(*)::int AS n FROM events
-       WHERE tenant_id = $1 AND prompt_id = $2 AND event_name = '${EVENT.toolDecision}' GROUP BY 1 ORDER BY 1`,
+       WHERE tenant_id = $1 AND prompt_id = $2 AND ${DECISION_RECORD} GROUP BY 1 ORDER BY 1`,
       [tenantId, promptId],
     ),
   ]);
@@ -118,4 +133,52 @@ export async function promptNeighbors(tenantId: string, sessionId: string, promp
   );
   const r = rows[0];
   return { previous: r?.previous ?? null, next: r?.next ?? null, position: r?.position ?? 0, total: r?.total ?? 0 };
+}
+
+/** A prompt that is a background subagent's report: its user_prompt, and the prompt that started the subagent. */
+export interface SubagentReportOf {
+  reportEventId: string;
+  origin: SubagentOrigin | null;
+}
+
+const SUBAGENT_TOOLS = ["Task", "Agent"];
+
+/**
+ * When this prompt's user_prompt is a <task-notification> (decided in SQL, so also for readers who
+ * may not see the text): the prompt that started the subagent. First the prompt whose events carry
+ * the task id as their agent_id (the subagent's own calls); else the latest earlier prompt of the
+ * session that called the Task/Agent tool, with that call.
+ */
+export async function subagentReportOf(tenantId: string, sessionId: string | null, promptId: string): Promise<SubagentReportOf | null> {
+  const pool = getPool();
+  const { rows } = await pool.query<{ id: string; time: Date; task_id: string | null }>(
+    `SELECT id, time, substring(attributes->>'prompt' from '<task-id>\\s*([^<\\s]+)\\s*</task-id>') AS task_id FROM events
+     WHERE tenant_id = $1 AND prompt_id = $2 AND event_name = '${EVENT.userPrompt}' AND ${IS_SUBAGENT_REPORT_SQL}
+     ORDER BY sequence NULLS LAST, time LIMIT 1`,
+    [tenantId, promptId],
+  );
+  const report = rows[0];
+  if (!report) return null;
+  if (!sessionId) return { reportEventId: report.id, origin: null };
+  if (report.task_id) {
+    const byAgent = await pool.query<{ prompt_id: string }>(
+      `SELECT prompt_id FROM events WHERE tenant_id = $1 AND session_id = $2 AND agent_id = $3 AND prompt_id IS NOT NULL AND prompt_id <> $4
+       ORDER BY time LIMIT 1`,
+      [tenantId, sessionId, report.task_id, promptId],
+    );
+    if (byAgent.rows[0]) return { reportEventId: report.id, origin: { promptId: byAgent.rows[0].prompt_id, eventId: null, label: `prompt ${byAgent.rows[0].prompt_id.slice(0, 8)}…` } };
+  }
+  // The latest such call, linked at its first event (its decision), as a toolu_ search links it.
+  const byTool = await pool.query<{ prompt_id: string; id: string; tool_name: string }>(
+    `SELECT c.prompt_id, c.tool_name,
+            (SELECT f.id FROM events f WHERE f.tenant_id = $1 AND f.prompt_id = c.prompt_id AND f.tool_use_id = c.tool_use_id
+             ORDER BY f.sequence NULLS LAST, f.time, f.id LIMIT 1) AS id
+     FROM (SELECT prompt_id, tool_name, tool_use_id FROM events
+           WHERE tenant_id = $1 AND session_id = $2 AND prompt_id IS NOT NULL AND prompt_id <> $3 AND time <= $4
+             AND event_name IN ('${EVENT.toolDecision}', '${EVENT.toolResult}') AND tool_name = ANY($5)
+           ORDER BY time DESC, sequence DESC NULLS LAST LIMIT 1) c`,
+    [tenantId, sessionId, promptId, report.time, SUBAGENT_TOOLS],
+  );
+  const t = byTool.rows[0];
+  return { reportEventId: report.id, origin: t ? { promptId: t.prompt_id, eventId: t.id, label: `the ${t.tool_name} call in prompt ${t.prompt_id.slice(0, 8)}…` } : null };
 }

@@ -1,5 +1,6 @@
 import { getPool } from "@/lib/db/pool";
 import { exploreHref } from "@/lib/explore/url";
+import { promptHref, sessionHref } from "@/lib/presentation/links";
 
 // The console's search box: one identifier in, the page that explains it out.
 
@@ -19,13 +20,15 @@ export async function resolveSearch(tenantId: string, raw: string): Promise<Sear
     if (rowCount) out.push({ href: `/traces/${q.toLowerCase()}`, label: `Trace ${q}` });
   }
   if (q.startsWith("toolu_") || q.startsWith("srvtoolu_")) {
-    const ev = await pool.query<{ prompt_id: string | null; session_id: string | null }>(
-      `SELECT prompt_id, session_id FROM events WHERE tenant_id = $1 AND tool_use_id = $2 LIMIT 1`,
+    // The call's first event (its decision, else its result): the prompt page scrolls to and marks it.
+    const ev = await pool.query<{ id: string; prompt_id: string | null; session_id: string | null }>(
+      `SELECT id, prompt_id, session_id FROM events WHERE tenant_id = $1 AND tool_use_id = $2
+       ORDER BY sequence NULLS LAST, time, id LIMIT 1`,
       [tenantId, q],
     );
     const r = ev.rows[0];
-    if (r?.prompt_id) out.push({ href: `/prompts/${r.prompt_id}#${q}`, label: `Tool call ${q} in prompt ${r.prompt_id}` });
-    else if (r?.session_id) out.push({ href: `/sessions/${r.session_id}`, label: `Tool call ${q} in session ${r.session_id}` });
+    if (r?.prompt_id) out.push({ href: promptHref(r.prompt_id, r.id), label: `Tool call ${q} in prompt ${r.prompt_id}` });
+    else if (r?.session_id) out.push({ href: sessionHref(r.session_id), label: `Tool call ${q} in session ${r.session_id}` });
     const sp = await pool.query<{ trace_id: string }>(`SELECT trace_id FROM spans WHERE tenant_id = $1 AND tool_use_id = $2 LIMIT 1`, [tenantId, q]);
     if (sp.rows[0]) out.push({ href: `/traces/${sp.rows[0].trace_id}`, label: `Office tool call ${q}` });
   }

@@ -2,7 +2,8 @@ import { getPool } from "@/lib/db/pool";
 import { EVENT } from "@/lib/domain/vocabulary";
 import { cursorCodec, cursorField, SqlBuilder } from "@/lib/db/sql";
 import { EVENT_FROM, EVENT_SELECT, toApiEvent, type ApiEvent, type EventDbRow } from "./events";
-import type { PromptSummary } from "./prompts";
+import { IS_SUBAGENT_REPORT_SQL } from "@/lib/presentation/subagent-report";
+import { DECISION_RECORD, TOOL_COUNTS, type PromptSummary } from "./prompts";
 
 // A session (session.id): its prompts with their summaries (computed in SQL, so a session of
 // tens of thousands of events costs one grouped scan, not a transfer of every row), the events
@@ -13,6 +14,8 @@ export interface SessionPrompt {
   start: string;
   /** The prompt text, when the reader may see content and it was captured. */
   text: string | null;
+  /** A background subagent's report (a <task-notification> user_prompt), not typed by the person. */
+  subagentReport: boolean;
   summary: PromptSummary;
 }
 
@@ -62,6 +65,7 @@ interface PromptAggRow {
   output_tokens: number | null;
   rejected: number;
   prompt: string | null;
+  subagent_report: boolean | null;
 }
 
 async function sessionTraces(tenantId: string, sessionId: string, limit: number): Promise<SessionTrace[]> {
@@ -85,14 +89,13 @@ export async function sessionOverview(
   const [prompts, decisions, first, outside, modes, paths, count, traces] = await Promise.all([
     pool.query<PromptAggRow>(
       `SELECT prompt_id, min(time) AS start, max(time) AS end, count(*)::int AS events,
-              count(*) FILTER (WHERE event_name = '${EVENT.toolResult}')::int AS tool_results,
-              count(*) FILTER (WHERE event_name = '${EVENT.toolResult}' AND success = false)::int AS failed_tools,
+              ${TOOL_COUNTS},
               count(*) FILTER (WHERE event_name = '${EVENT.apiRequest}')::int AS api_requests,
               count(*) FILTER (WHERE event_name = '${EVENT.apiError}')::int AS api_errors,
               sum(cost_usd) FILTER (WHERE event_name = '${EVENT.apiRequest}') AS cost,
               sum(input_tokens) FILTER (WHERE event_name = '${EVENT.apiRequest}') AS input_tokens,
               sum(output_tokens) FILTER (WHERE event_name = '${EVENT.apiRequest}') AS output_tokens,
-              count(*) FILTER (WHERE event_name = '${EVENT.toolDecision}' AND decision = 'reject')::int AS rejected,
+              bool_or(event_name = '${EVENT.userPrompt}' AND ${IS_SUBAGENT_REPORT_SQL}) AS subagent_report,
               ${canReadContent ? `(array_agg(attributes->>'prompt' ORDER BY sequence) FILTER (WHERE event_name = '${EVENT.userPrompt}'))[1]` : "NULL"} AS prompt
        FROM events WHERE tenant_id = $1 AND session_id = $2 AND prompt_id IS NOT NULL
        GROUP BY prompt_id ORDER BY min(time), prompt_id LIMIT $3`,
@@ -100,7 +103,7 @@ export async function sessionOverview(
     ),
     pool.query<{ prompt_id: string; source: string; n: number }>(
       `SELECT prompt_id, COALESCE(decision_source, 'unknown') AS source, count(*)::int AS n FROM events
-       WHERE tenant_id = $1 AND session_id = $2 AND prompt_id IS NOT NULL AND event_name = '${EVENT.toolDecision}'
+       WHERE tenant_id = $1 AND session_id = $2 AND prompt_id IS NOT NULL AND ${DECISION_RECORD}
        GROUP BY 1, 2`,
       [tenantId, sessionId],
     ),
@@ -138,6 +141,7 @@ export async function sessionOverview(
       promptId: p.prompt_id,
       start: p.start.toISOString(),
       text: p.prompt,
+      subagentReport: p.subagent_report === true,
       summary: {
         eventCount: p.events,
         start: p.start.toISOString(),

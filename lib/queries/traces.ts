@@ -113,3 +113,57 @@ export async function traceTree(tenantId: string, traceId: string, canReadConten
     roots: buildSpanTree(spans),
   };
 }
+
+// ---- prompt ⇄ trace -----------------------------------------------------------------------
+// Claude Code's beta traces carry session.id and prompt.id on their spans: a prompt's traces are
+// the ones whose spans name it, and a trace's prompts are the prompt ids its spans name.
+
+export interface UnreportedRejection {
+  traceId: string;
+  spanId: string;
+  toolName: string | null;
+  toolUseId: string | null;
+  decisionSource: string | null;
+}
+
+export interface PromptTraces {
+  traceIds: string[];
+  /** Rejections a trace shows that the prompt's log events never reported (a telemetry gap). */
+  unreported: UnreportedRejection[];
+}
+
+const LINKED_TRACES_LIMIT = 50;
+
+export async function promptTraces(tenantId: string, sessionId: string | null, promptId: string): Promise<PromptTraces> {
+  if (!sessionId) return { traceIds: [], unreported: [] };
+  const pool = getPool();
+  const traces = await pool.query<{ trace_id: string }>(
+    `SELECT trace_id FROM spans WHERE tenant_id = $1 AND session_id = $2 AND attributes->>'prompt.id' = $3
+     GROUP BY trace_id ORDER BY min(start_time) LIMIT ${LINKED_TRACES_LIMIT}`,
+    [tenantId, sessionId, promptId],
+  );
+  const traceIds = traces.rows.map((r) => r.trace_id);
+  if (traceIds.length === 0) return { traceIds, unreported: [] };
+  const { rows } = await pool.query<{ trace_id: string; span_id: string; tool_name: string | null; tool_use_id: string | null; decision_source: string | null }>(
+    `SELECT s.trace_id, s.span_id, s.tool_name, s.tool_use_id, s.decision_source FROM spans s
+     WHERE s.tenant_id = $1 AND s.trace_id = ANY($2) AND s.decision = 'reject'
+       AND NOT EXISTS (SELECT 1 FROM events e WHERE e.tenant_id = s.tenant_id AND e.prompt_id = $3 AND e.decision = 'reject'
+                         AND (s.tool_use_id IS NULL OR e.tool_use_id = s.tool_use_id))
+     ORDER BY s.start_time LIMIT 100`,
+    [tenantId, traceIds, promptId],
+  );
+  return {
+    traceIds,
+    unreported: rows.map((r) => ({ traceId: r.trace_id, spanId: r.span_id, toolName: r.tool_name, toolUseId: r.tool_use_id, decisionSource: r.decision_source })),
+  };
+}
+
+/** The prompt ids a trace's spans name (Claude Code beta traces). */
+export async function tracePromptIds(tenantId: string, traceId: string): Promise<string[]> {
+  const { rows } = await getPool().query<{ prompt_id: string }>(
+    `SELECT attributes->>'prompt.id' AS prompt_id FROM spans WHERE tenant_id = $1 AND trace_id = $2 AND attributes ? 'prompt.id'
+     GROUP BY 1 ORDER BY min(start_time) LIMIT ${LINKED_TRACES_LIMIT}`,
+    [tenantId, traceId],
+  );
+  return rows.map((r) => r.prompt_id).filter((p) => p !== "");
+}

@@ -1,4 +1,6 @@
 import Link from "next/link";
+import { PivotMenu } from "@/components/pivot/pivot-menu";
+import { personKeyHref } from "@/lib/presentation/links";
 import { notFound } from "next/navigation";
 import type { ReactNode } from "react";
 import { AddException } from "@/components/alerts/add-exception";
@@ -19,7 +21,6 @@ import { promptConversation } from "@/lib/queries/conversation";
 import { promptTimeline } from "@/lib/queries/prompts";
 import { addExceptionFromAlertAction, triageAlertAction } from "@/lib/actions/alerts";
 import { ruleById } from "@/lib/detections/pack";
-import { exploreHref } from "@/lib/explore/url";
 
 export const dynamic = "force-dynamic";
 
@@ -105,11 +106,13 @@ export default async function AlertPage({ params }: { params: Promise<{ id: stri
           <span>{alert.rule.title}</span>
           <StatusBadge status={alert.status} resolution={alert.resolution} />
         </h1>
-        <p className="mt-1 text-sm text-slate-700 dark:text-slate-200" data-testid="alert-summary">
+        <div className="mt-1 text-sm text-slate-700 dark:text-slate-200" data-testid="alert-summary">
           {alert.hits === 1 ? "Fired once" : `Fired ${formatCount(alert.hits)} times`} for{" "}
-          {alert.person ? <Link className="link" href={exploreHref({ user: alert.person, range: "all" })}>{who}</Link> : who} in {service}
+          {alert.person ? (
+            <PivotMenu field="user" value={alert.person} keep={{ range: "all" }} openHref={personKeyHref(alert.person) ?? undefined} openLabel="Open person">{who}</PivotMenu>
+          ) : who} in {service}
           {alert.hits === 1 ? `, at ${formatTime(alert.firstSeen)}` : `, from ${formatTime(alert.firstSeen)} to ${formatTime(alert.lastSeen)}`}.
-        </p>
+        </div>
         <p className="mt-0.5 text-xs text-slate-500">
           Raised {formatTime(alert.createdAt)} · {alert.assignee ? `assigned to ${alert.assignee}` : "not assigned"}
           {/* A correlation's group-by values may be content (a command, a path): content readers only. */}

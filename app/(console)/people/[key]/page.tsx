@@ -10,6 +10,10 @@ import { formatCount, formatTime } from "@/lib/presentation/format";
 import { searchActivities } from "@/lib/queries/compliance-activities";
 import { personSessions } from "@/lib/queries/people";
 import { consoleWindow } from "@/lib/console-range";
+import { PivotMenu } from "@/components/pivot/pivot-menu";
+import { OTEL_SOURCE_FOR_SURFACE, personTimeline, type PersonTimelineEntry } from "@/lib/presentation/person-timeline";
+import { sessionHref } from "@/lib/presentation/links";
+import type { PersonSession } from "@/lib/queries/people";
 import { recordTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
@@ -18,8 +22,69 @@ export async function generateMetadata({ params }: { params: Promise<{ key: stri
   return { title: recordTitle("Person", (await params).key, 40) };
 }
 
-/** Which OTel source each Compliance transcript surface should also appear in. */
-const OTEL_SOURCE_FOR_SURFACE: Record<string, string> = { claude_code: "claude_code", cowork: "cowork", cowork_remote: "cowork" };
+function SessionLink({ s }: { s: PersonSession }) {
+  return (
+    <PivotMenu field="session" value={s.sessionId} openHref={sessionHref(s.sessionId)} openLabel="Open session">
+      <span className="link font-mono">{s.sessionId.length > 20 ? `${s.sessionId.slice(0, 18)}…` : s.sessionId}</span>
+    </PivotMenu>
+  );
+}
+
+/** One row of the person's timeline: what happened, from which source, linked to where it is told in full. */
+function Entry({ entry }: { entry: PersonTimelineEntry }) {
+  switch (entry.kind) {
+    case "session": {
+      const s = entry.session;
+      return (
+        <>
+          <Td><SourceBadge source={s.source} /></Td>
+          <Td>
+            <span className="mr-1">Session</span>
+            <SessionLink s={s} />
+            <span className="ml-2 text-slate-500">since {formatTime(s.start)}</span>
+          </Td>
+          <Td numeric>{formatCount(s.prompts)} prompts · {formatCount(s.events)} records</Td>
+        </>
+      );
+    }
+    case "transcript": {
+      const t = entry.transcript;
+      return (
+        <>
+          <Td><Badge tone="violet">Compliance</Badge></Td>
+          <Td>
+            <span className="mr-1">Transcript</span>
+            <span className="font-mono">{t.id}</span>
+            {t.productSurface && <> <Badge tone="violet">{t.productSurface}</Badge></>}
+            {entry.sessions.length > 0 ? (
+              <span className="ml-2 inline-flex flex-wrap items-center gap-1 text-slate-500">
+                told by telemetry in {entry.sessions.map((s) => <SessionLink key={`${s.source}-${s.sessionId}`} s={s} />)}
+              </span>
+            ) : t.productSurface && OTEL_SOURCE_FOR_SURFACE[t.productSurface] ? (
+              <span className="ml-2 text-amber-700 dark:text-amber-400">no OpenTelemetry session overlaps it</span>
+            ) : null}
+          </Td>
+          <Td numeric>{formatCount(t.messages)} messages</Td>
+        </>
+      );
+    }
+    case "activity": {
+      const a = entry.activity;
+      return (
+        <>
+          <Td><Badge tone="slate">Compliance</Badge></Td>
+          <Td>
+            <span className="mr-1">Activity</span>
+            <span className="font-mono">{a.type}</span>
+            {a.actorIp && <span className="ml-2 font-mono text-slate-500">{a.actorIp}</span>}
+          </Td>
+          <Td numeric muted>{a.organizationId ?? ""}</Td>
+        </>
+      );
+    }
+  }
+}
+
 
 export default async function PersonPage({ params, searchParams }: { params: Promise<{ key: string }>; searchParams: Promise<{ range?: string; from?: string; to?: string }> }) {
   const user = await requireUser();
@@ -34,6 +99,7 @@ export default async function PersonPage({ params, searchParams }: { params: Pro
   ]);
   // Surfaces with Compliance transcripts but no OTel session in the same window: telemetry gaps.
   const otelSources = new Set(otel.map((s) => s.source));
+  const timeline = personTimeline(otel, transcripts, activity.rows);
   const gaps = [...new Set(transcripts.map((t) => t.productSurface ?? ""))].filter((s) => OTEL_SOURCE_FOR_SURFACE[s] && !otelSources.has(OTEL_SOURCE_FOR_SURFACE[s]));
 
   return (
@@ -52,7 +118,9 @@ export default async function PersonPage({ params, searchParams }: { params: Pro
         <Card title="Identifiers">
           <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-xs">
             <dt className="text-slate-500">Emails</dt>
-            <dd className="[overflow-wrap:anywhere]">{person.emails.join(", ") || "–"}</dd>
+            <dd className="[overflow-wrap:anywhere]">
+              {person.emails.length ? person.emails.map((e) => <PivotMenu key={e} field="user" value={e}>{e}</PivotMenu>) : "–"}
+            </dd>
             <dt className="text-slate-500">Account</dt>
             <dd className="font-mono [overflow-wrap:anywhere]">{person.accountIds.join(", ") || "–"}</dd>
             <dt className="text-slate-500">UUID</dt>
@@ -91,29 +159,27 @@ export default async function PersonPage({ params, searchParams }: { params: Pro
         </Card>
       </div>
 
-      <section className="mt-6">
-        <h2 className="mb-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">OpenTelemetry sessions ({otel.length})</h2>
-        {otel.length === 0 ? (
-          <p className="text-xs text-slate-500">No OpenTelemetry from this person in this window.</p>
+      <section className="mt-6" aria-labelledby="person-timeline">
+        <h2 id="person-timeline" className="mb-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">
+          Timeline: {otel.length} OpenTelemetry sessions, {transcripts.length} Compliance transcripts, {activity.rows.length}{activity.nextCursor ? "+" : ""} Compliance activities
+        </h2>
+        {timeline.length === 0 ? (
+          <p className="text-xs text-slate-500">Nothing from this person in this window.</p>
         ) : (
           <Table>
             <THead>
               <tr>
-                <Th>Source</Th>
-                <Th>Session</Th>
                 <Th>Last activity</Th>
-                <Th numeric>Prompts</Th>
-                <Th numeric>Records</Th>
+                <Th>Source</Th>
+                <Th>What</Th>
+                <Th numeric>Size</Th>
               </tr>
             </THead>
             <TBody>
-              {otel.map((s) => (
-                <Tr key={`${s.source}-${s.sessionId}`}>
-                  <Td><SourceBadge source={s.source} /></Td>
-                  <Td mono><Link className="link" href={`/sessions/${encodeURIComponent(s.sessionId)}`}>{s.sessionId}</Link></Td>
-                  <Td mono muted>{formatTime(s.end)}</Td>
-                  <Td numeric>{s.prompts}</Td>
-                  <Td numeric>{s.events}</Td>
+              {timeline.map((entry) => (
+                <Tr key={entry.kind === "session" ? `s-${entry.session.source}-${entry.session.sessionId}` : entry.kind === "transcript" ? `t-${entry.transcript.id}` : `a-${entry.activity.id}`} data-entry-kind={entry.kind}>
+                  <Td nowrap mono muted>{formatTime(entry.time)}</Td>
+                  <Entry entry={entry} />
                 </Tr>
               ))}
             </TBody>

@@ -10,7 +10,11 @@ import { exploreHref } from "@/lib/explore/url";
 import { formatCost, formatCount, formatDuration, formatTime, personLabel } from "@/lib/presentation/format";
 import { DECISION_SOURCE_INFO } from "@/lib/presentation/labels";
 import { promptConversation } from "@/lib/queries/conversation";
-import { promptNeighbors, promptTimeline } from "@/lib/queries/prompts";
+import { promptNeighbors, promptTimeline, subagentReportOf } from "@/lib/queries/prompts";
+import { PersonPivot } from "@/components/pivot/person-pivot";
+import { PivotMenu } from "@/components/pivot/pivot-menu";
+import { sessionHref } from "@/lib/presentation/links";
+import { promptTraces } from "@/lib/queries/traces";
 import { ConversationPanel } from "@/components/timeline/conversation-panel";
 import { ScrollToHighlight } from "@/components/ui/scroll-to-highlight";
 import { highlightIds } from "@/lib/presentation/highlight";
@@ -21,20 +25,26 @@ export async function generateMetadata({ params }: { params: Promise<{ promptId:
   return { title: recordTitle("Prompt", (await params).promptId) };
 }
 
-export default async function PromptPage({ params, searchParams }: { params: Promise<{ promptId: string }>; searchParams: Promise<{ highlight?: string | string[] }> }) {
+export default async function PromptPage({ params, searchParams }: { params: Promise<{ promptId: string }>; searchParams: Promise<{ highlight?: string | string[]; event?: string | string[] }> }) {
   const { promptId } = await params;
-  const highlight = highlightIds((await searchParams).highlight);
+  const query = await searchParams;
+  const highlight = highlightIds(query.highlight);
+  // `?event=<id>`: the event a link pointed at (a search result, an Explorer row), scrolled to and marked.
+  const focus = typeof query.event === "string" && query.event.length <= 200 ? query.event : undefined;
   const user = await requireUser();
   const timeline = await promptTimeline(user.tenantId, promptId, user.canReadContent);
   if (!timeline) notFound();
   if (user.canReadContent) await recordContentView(user.tenantId, user.email, `prompt:${promptId}`);
-  const [neighbors, conversation] = await Promise.all([
+  const [neighbors, conversation, subagent, traces] = await Promise.all([
     timeline.sessionId ? promptNeighbors(user.tenantId, timeline.sessionId, promptId) : null,
     promptConversation(user.tenantId, timeline.events, user.canReadContent),
+    subagentReportOf(user.tenantId, timeline.sessionId, promptId),
+    promptTraces(user.tenantId, timeline.sessionId, promptId),
   ]);
+  const focusFound = focus !== undefined && timeline.events.some((e) => e.id === focus);
   const s = timeline.summary;
   const first = timeline.events[0];
-  const { label: person, query: personQuery } = personLabel(first.user);
+  const { query: personQuery } = personLabel(first.user);
 
   return (
     <div className="mx-auto max-w-6xl">
@@ -43,7 +53,7 @@ export default async function PromptPage({ params, searchParams }: { params: Pro
         {timeline.sessionId && (
           <>
             {" / "}
-            <Link className="link" href={`/sessions/${timeline.sessionId}`}>Session {timeline.sessionId.slice(0, 8)}…</Link>
+            <Link className="link" href={sessionHref(timeline.sessionId)}>Session {timeline.sessionId.slice(0, 8)}…</Link>
           </>
         )}
         {" / "}Prompt
@@ -51,11 +61,20 @@ export default async function PromptPage({ params, searchParams }: { params: Pro
       <header className="mb-4 flex flex-wrap items-start justify-between gap-4">
         <div className="min-w-0">
           <h1 className="flex flex-wrap items-center gap-2 text-lg font-semibold tracking-tight">
-            Prompt <span className="font-mono text-sm font-normal text-slate-500">{promptId}</span>
+            {subagent ? "Subagent report" : "Prompt"}{" "}
+            <PivotMenu field="prompt" value={promptId}><span className="font-mono text-sm font-normal text-slate-500">{promptId}</span></PivotMenu>
           </h1>
-          <p className="mt-1 flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-300">
+          <div className="mt-1 flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-300">
             <SourceBadge source={timeline.source} />
-            {personQuery ? <Link className="link" href={exploreHref({ user: personQuery })}>{person}</Link> : <span>{person}</span>}
+            <PersonPivot user={first.user} />
+            {timeline.sessionId && (
+              <>
+                <span>·</span>
+                <PivotMenu field="session" value={timeline.sessionId} openHref={sessionHref(timeline.sessionId)} openLabel="Open session">
+                  <span className="font-mono">session {timeline.sessionId.slice(0, 8)}…</span>
+                </PivotMenu>
+              </>
+            )}
             <span>·</span>
             <span>{formatTime(s.start)}</span>
             {first.service.version && (
@@ -70,7 +89,7 @@ export default async function PromptPage({ params, searchParams }: { params: Pro
                 <span>{first.terminalType}</span>
               </>
             )}
-          </p>
+          </div>
         </div>
         {neighbors && neighbors.total > 1 && (
           <div className="flex items-center gap-2 text-xs">
@@ -105,6 +124,26 @@ export default async function PromptPage({ params, searchParams }: { params: Pro
         </p>
       )}
 
+      {traces.traceIds.length > 0 && (
+        <p className="mt-3 flex flex-wrap items-center gap-2 text-xs" data-prompt-traces>
+          <span className="text-slate-500 dark:text-slate-400">Traces of this prompt:</span>
+          {traces.traceIds.map((t) => <Link key={t} className="link font-mono" href={`/traces/${t}`}>{t.slice(0, 12)}…</Link>)}
+        </p>
+      )}
+      {traces.unreported.length > 0 && (
+        <div role="alert" className="mt-3 rounded-md border border-orange-300 bg-orange-50 px-3 py-2 text-xs text-orange-900 dark:border-orange-800 dark:bg-orange-950 dark:text-orange-100">
+          <p className="font-semibold">The trace and the logs disagree: {traces.unreported.length === 1 ? "a rejected action" : `${traces.unreported.length} rejected actions`} in the trace never reached the logs (a telemetry gap).</p>
+          <ul className="mt-1 space-y-0.5">
+            {traces.unreported.map((u) => (
+              <li key={`${u.traceId}/${u.spanId}`}>
+                <Link className="link font-mono" href={`/traces/${u.traceId}?highlight=${u.spanId}`}>{u.toolName ?? "tool"}{u.toolUseId ? ` ${u.toolUseId}` : ""}</Link>
+                {u.decisionSource && <span className="text-orange-800 dark:text-orange-200"> rejected by {u.decisionSource}</span>}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+
       <ConversationPanel conversation={conversation} />
 
       <h2 className="mb-2 mt-6 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Timeline</h2>
@@ -122,8 +161,13 @@ export default async function PromptPage({ params, searchParams }: { params: Pro
           })()}
         </p>
       )}
-      <TimelineView events={timeline.events} canReadContent={user.canReadContent} transcriptTools={conversation.tools} highlight={highlight} />
-      {highlight.size > 0 && <ScrollToHighlight />}
+      {focus !== undefined && !focusFound && (
+        <p role="status" className="mb-2 rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900 dark:bg-amber-950 dark:text-amber-100">
+          The linked event is not among this prompt&apos;s events{timeline.truncated ? " shown (the timeline is truncated)" : ""}.
+        </p>
+      )}
+      <TimelineView events={timeline.events} canReadContent={user.canReadContent} transcriptTools={conversation.tools} highlight={highlight} focus={focus} subagent={subagent} />
+      {(highlight.size > 0 || focusFound) && <ScrollToHighlight selector={focusFound ? `[id="event-${focus}"]` : undefined} />}
     </div>
   );
 }

@@ -5,11 +5,13 @@ import { Card } from "@/components/ui/card";
 import { TBody, THead, Table, Td, Th, Tr } from "@/components/ui/table";
 import { recordContentView } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
-import { exploreHref } from "@/lib/explore/url";
 import { formatCost, formatCount, formatDuration, formatTime, personLabel } from "@/lib/presentation/format";
 import type { ApiEvent } from "@/lib/queries/events";
 import { sessionOverview } from "@/lib/queries/sessions";
 import { recordTitle } from "@/lib/presentation/page-title";
+import { PersonPivot } from "@/components/pivot/person-pivot";
+import { ModeChange } from "@/components/timeline/timeline-view";
+import { promptHref } from "@/lib/presentation/links";
 
 export const dynamic = "force-dynamic";
 
@@ -45,7 +47,10 @@ export default async function SessionPage({ params }: { params: Promise<{ sessio
       <h1 className="text-lg font-semibold tracking-tight">
         Session <span className="font-mono text-sm font-normal text-slate-500">{sessionId}</span>
       </h1>
-      <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">{formatCount(session.eventCount)} events, {prompts.length} prompts</p>
+      <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">
+        {formatCount(session.eventCount)} events, {prompts.length} prompts
+        {prompts.some((p) => p.subagentReport) && <> ({prompts.filter((p) => !p.subagentReport).length} typed, {prompts.filter((p) => p.subagentReport).length} subagent reports)</>}
+      </p>
 
       <div className="mt-4 grid gap-4 lg:grid-cols-3">
         <Card title="Who and where">
@@ -53,7 +58,7 @@ export default async function SessionPage({ params }: { params: Promise<{ sessio
             <dt className="text-slate-500">Source</dt>
             <dd>{first ? <SourceBadge source={first.source} /> : <SourceBadge source="office" />}</dd>
             <dt className="text-slate-500">User</dt>
-            <dd className="[overflow-wrap:anywhere]">{person?.query ? <Link className="link" href={exploreHref({ user: person.query, range: "all" })}>{person.label}</Link> : "–"}</dd>
+            <dd className="[overflow-wrap:anywhere]">{first && person?.query ? <PersonPivot user={first.user} /> : "–"}</dd>
             {first?.user.accountId && (<><dt className="text-slate-500">Account</dt><dd className="font-mono">{first.user.accountId}</dd></>)}
             {first?.user.organizationId && (<><dt className="text-slate-500">Organization</dt><dd className="font-mono">{first.user.organizationId}</dd></>)}
             {first?.user.id && (<><dt className="text-slate-500">Device</dt><dd className="font-mono" title={first.user.id}>{first.user.id.slice(0, 16)}…</dd></>)}
@@ -80,9 +85,8 @@ export default async function SessionPage({ params }: { params: Promise<{ sessio
               {modeChanges.map((e) => (
                 <li key={e.id}>
                   <span className="text-slate-500">{formatTime(e.timestamp)}</span>{" "}
-                  <span className="font-mono">{text(e, "from_mode")} → {text(e, "to_mode")}</span>{" "}
-                  {text(e, "to_mode") === "bypassPermissions" && <Badge tone="red">bypass</Badge>}
-                  {text(e, "trigger") && <span className="text-slate-500"> ({text(e, "trigger")})</span>}
+                  <ModeChange e={e} />
+                  {e.promptId && <> <Link className="link" href={promptHref(e.promptId, e.id)}>in prompt</Link></>}
                 </li>
               ))}
             </ul>
@@ -113,8 +117,10 @@ export default async function SessionPage({ params }: { params: Promise<{ sessio
                 <Tr key={p.promptId}>
                   <Td nowrap mono muted>{formatTime(p.start)}</Td>
                   <Td className="max-w-xl">
-                    <Link className="link" href={`/prompts/${p.promptId}`}>
-                      {p.text && p.text !== "<REDACTED>" ? <span className="line-clamp-2">{p.text}</span> : <span className="font-mono">{p.promptId}</span>}
+                    <Link className="link" href={promptHref(p.promptId)}>
+                      {p.subagentReport ? (
+                        <span className="inline-flex items-center gap-1"><Badge tone="violet">Subagent report</Badge><span className="font-mono">{p.promptId.slice(0, 8)}…</span></span>
+                      ) : p.text && p.text !== "<REDACTED>" ? <span className="line-clamp-2">{p.text}</span> : <span className="font-mono">{p.promptId}</span>}
                     </Link>
                   </Td>
                   <Td numeric>{p.summary.toolCalls}</Td>

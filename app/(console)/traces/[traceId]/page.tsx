@@ -8,10 +8,12 @@ import { Stat, StatGrid } from "@/components/ui/stat";
 import { recordContentView } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
 import { officeAppLabel, SPAN } from "@/lib/domain/vocabulary";
-import { exploreHref } from "@/lib/explore/url";
 import { formatCount, formatDuration, formatTime } from "@/lib/presentation/format";
 import { flattenSpanTree } from "@/lib/presentation/span-rows";
-import { traceTree } from "@/lib/queries/traces";
+import { tracePromptIds, traceTree } from "@/lib/queries/traces";
+import { PersonPivot } from "@/components/pivot/person-pivot";
+import { PivotMenu } from "@/components/pivot/pivot-menu";
+import { promptHref, sessionHref } from "@/lib/presentation/links";
 import { recordTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
@@ -30,6 +32,7 @@ export default async function TracePage({ params, searchParams }: { params: Prom
   if (!tree) notFound();
   if (user.canReadContent) await recordContentView(user.tenantId, user.email, `trace:${tree.traceId}`);
   const rows = flattenSpanTree(tree.roots);
+  const promptIds = await tracePromptIds(user.tenantId, tree.traceId);
   const root = rows[0];
   const total = tree.end ? Date.parse(tree.end) - Date.parse(tree.start) : 0;
   const tools = rows.filter((r) => r.name === SPAN.officeToolExecution || r.name === "claude_code.tool");
@@ -37,6 +40,7 @@ export default async function TracePage({ params, searchParams }: { params: Prom
   const surface = rows.find((r) => r.surface)?.surface ?? null;
   const sessionId = rows.find((r) => r.sessionId)?.sessionId ?? null;
   const email = rows.find((r) => r.userEmail)?.userEmail ?? null;
+  const accountUuid = rows.find((r) => r.accountUuid)?.accountUuid ?? null;
   const tokensIn = rows.reduce((s, r) => s + (r.inputTokens ?? 0), 0);
   const tokensOut = rows.reduce((s, r) => s + (r.outputTokens ?? 0), 0);
 
@@ -55,12 +59,14 @@ export default async function TracePage({ params, searchParams }: { params: Prom
       <h1 className="text-lg font-semibold tracking-tight">
         {root.name} <span className="font-mono text-sm font-normal text-slate-500">{tree.traceId}</span>
       </h1>
-      <p className="mt-1 flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-300">
+      <div className="mt-1 flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-300">
         <SourceBadge source={root.source} />
         {surface && <span className="font-medium">{officeAppLabel(surface)}</span>}
-        {email && <Link className="link" href={exploreHref({ user: email, range: "all" })}>{email}</Link>}
+        {(email || accountUuid) && <PersonPivot user={{ email, enduserId: null, accountUuid, accountId: null, id: null }} />}
+        {sessionId && <PivotMenu field="session" value={sessionId} openHref={sessionHref(sessionId)} openLabel="Open session"><span className="font-mono">session {sessionId.slice(0, 12)}…</span></PivotMenu>}
+        {promptIds.map((p) => <Link key={p} className="link font-mono" href={promptHref(p)}>prompt {p.slice(0, 8)}…</Link>)}
         <span>{formatTime(tree.start)}</span>
-      </p>
+      </div>
       <div className="mt-4">
         <StatGrid>
           <Stat label="Duration" value={formatDuration(total)} />
