@@ -5,6 +5,8 @@ import { recordAudit } from "@/lib/audit";
 import { EVENT_TABLE, METRIC_POINT_TABLE, SPAN_TABLE, type FieldDef, type TableDef } from "@/lib/domain/fields";
 import { getPool, withTransaction } from "@/lib/db/pool";
 import { METADATA_ATTRIBUTE_KEYS } from "@/lib/auth/content";
+import { enqueueJob } from "@/lib/jobs/queue";
+import type { JobHandler } from "@/lib/jobs/scheduler";
 import { COMPLIANCE_CONTENT, Params, complianceStrip, strippedExpr } from "./content-sql";
 import {
   COMPLIANCE_ACTIVITIES, COMPLIANCE_CHATS, COMPLIANCE_SESSIONS, COMPLIANCE_USERS, EVENTS, IDENTITY_OBSERVATIONS, METRIC_POINTS,
@@ -390,4 +392,18 @@ export async function runPendingErasures(tenantId: string, opts: { signal?: Abor
   );
   for (const r of rows) await runErasure(tenantId, r.id, opts);
   return rows.length;
+}
+
+/** The job (ERASE_JOB_KIND, queued by the console): the tenant's unfinished erasures. */
+export const eraseJobHandler: JobHandler = async ({ job, signal, progress }) => {
+  if (!job.tenantId) throw new Error(`${ERASE_JOB_KIND} job without a tenant`);
+  const n = await runPendingErasures(job.tenantId, { signal, onProgress: (p) => progress({ steps: Object.keys(p).length }) });
+  return { erasures: n };
+};
+
+/** Records the erasure and queues the job that runs it (console). */
+export async function queueErasure(req: ErasureRequest): Promise<Erasure> {
+  const { erasure } = await requestErasure(req);
+  await enqueueJob({ tenantId: req.tenantId, kind: ERASE_JOB_KIND });
+  return erasure;
 }
