@@ -216,7 +216,7 @@ describe("erasure", () => {
     expect(before.activities).toBeGreaterThan(0);
     expect(await scanDatabase(JON_PROMPT)).not.toEqual({});
 
-    const { erasure } = await requestErasure({ tenantId: tenant.tenantId, person: JON, reason: "GDPR art. 17 request #4411", actor: "admin@example.com" });
+    const { erasure } = await requestErasure({ tenantId: tenant.tenantId, person: JON, reason: `GDPR art. 17 request #4411 from ${JON}`, actor: "admin@example.com" });
     expect(erasure.pseudonym).toMatch(/^erased-[0-9a-f]{12}@pseudonym\.invalid$/);
     const done = await runErasure(tenant.tenantId, erasure.id);
     expect(done.status).toBe("done");
@@ -240,7 +240,7 @@ describe("erasure", () => {
     // The audit trail says who erased whom (by pseudonym) and why, not the email.
     const audit = await getPool().query<{ actor: string; target: string; details: Record<string, unknown> }>(
       `SELECT actor, target, details FROM audit_log WHERE tenant_id = $1 AND action = 'person.erase'`, [tenant.tenantId]);
-    expect(audit.rows).toEqual([{ actor: "admin@example.com", target: erasure.pseudonym, details: { erasure: erasure.id, reason: "GDPR art. 17 request #4411" } }]);
+    expect(audit.rows).toEqual([{ actor: "admin@example.com", target: erasure.pseudonym, details: { erasure: erasure.id, reason: `GDPR art. 17 request #4411 from ${erasure.pseudonym}` } }]);
     const record = await getErasure(tenant.tenantId, erasure.id);
     expect(record?.progress.events.changed).toBe(4);
   });

@@ -338,6 +338,11 @@ async function runKeyedSteps(e: Erasure, ids: PersonIdentifiers, ps: Pseudonyms,
         changed += r.rowCount ?? 0;
       }
     }
+    // The reason is free text: an admin may have named the person in it.
+    if (pairs.length) {
+      const p = new Params([e.tenantId, e.id]);
+      await tx.query(`UPDATE person_erasures SET reason = ${replaceAll("reason", pairs, p)} WHERE tenant_id = $1 AND id = $2`, p.values);
+    }
     progress.keyed = { changed, done: true };
     await saveProgress(tx, e, progress);
   });
