@@ -30,6 +30,7 @@ export function ErasePersonForm({ person }: { person: string }) {
         <input type="hidden" name="person" value={person} />
         <label htmlFor="erase-reason" className="block text-xs text-slate-500">Reason (goes to the audit log)</label>
         <textarea id="erase-reason" name="reason" rows={2} required minLength={3} maxLength={500} className="field w-full max-w-xl"
+          defaultValue={state.reason ?? ""}
           aria-invalid={state.field === "reason" || undefined} />
         <label htmlFor="erase-confirm" className="block text-xs text-slate-500">Type <span className="font-mono">{person}</span> to confirm</label>
         <input id="erase-confirm" name="confirm" autoComplete="off" required className="field w-full max-w-xl font-mono"

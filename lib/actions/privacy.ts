@@ -14,6 +14,8 @@ export interface EraseState {
   message?: string;
   field?: string;
   pseudonym?: string;
+  /** The submitted reason, so a refused form keeps it. */
+  reason?: string;
 }
 
 const erase = adminAction({
@@ -25,14 +27,14 @@ const erase = adminAction({
   invalid: (message, field): EraseState => ({ status: "error", message, field }),
   async run({ admin }, input): Promise<EraseState> {
     if (input.confirm.toLowerCase() !== input.person.toLowerCase()) {
-      return { status: "error", field: "confirm", message: "Type the person's identifier exactly as shown to confirm." };
+      return { status: "error", field: "confirm", message: "Type the person's identifier exactly as shown to confirm.", reason: input.reason };
     }
     try {
       // requestErasure writes the audit entry (pseudonym, who, why; never the person in clear).
       const erasure = await queueErasure({ tenantId: admin.tenantId, person: input.person, reason: input.reason, actor: admin.email });
       return { status: "queued", pseudonym: erasure.pseudonym, message: `Erasure queued: this person's records will carry ${erasure.pseudonym}.` };
     } catch (err) {
-      if (err instanceof PersonInputError) return { status: "error", message: err.message };
+      if (err instanceof PersonInputError) return { status: "error", message: err.message, reason: input.reason };
       throw err;
     }
   },

@@ -81,7 +81,7 @@ describe("erase action", () => {
     expect(await asBrowser(admin, () => erasePersonAction({ status: "idle" }, form({ person: PERSON, reason: "", confirm: PERSON }))))
       .toEqual({ status: "error", field: "reason", message: "Give a reason: it goes to the audit log." });
     expect(await asBrowser(admin, () => erasePersonAction({ status: "idle" }, form({ person: PERSON, reason: "request 12", confirm: "bran" }))))
-      .toMatchObject({ status: "error", field: "confirm" });
+      .toMatchObject({ status: "error", field: "confirm", reason: "request 12" });
     expect((await getPool().query(`SELECT count(*)::int AS n FROM person_erasures`)).rows[0].n).toBe(0);
   });
 

@@ -178,7 +178,7 @@ beforeAll(async () => {
      SELECT tenant_id, gen_random_uuid(), id, 'ana@example.com', 'asked Jon.Snow@westeros.example about it' FROM alerts WHERE tenant_id = $1 AND person = $2`,
     [tenant.tenantId, JON],
   );
-});
+}, 300_000); // two people through three receivers and a Compliance import: slow on a loaded machine
 
 afterAll(async () => {
   setDetectionEngine(null);
