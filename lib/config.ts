@@ -38,6 +38,20 @@ const nonNegativeIntFromEnv = (fallback: number) =>
       return n;
     });
 
+/** A number of days, or undefined when unset (keep forever). */
+const optionalDaysFromEnv = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === "") return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) {
+      ctx.addIssue({ code: "custom", message: `must be a positive number of days, got "${v}"` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
 const listFromEnv = (fallback: string[]) =>
   z
     .string()
@@ -178,6 +192,9 @@ const envSchema = z.object({
   BLINDSPOT_ALERT_WEBHOOK_ALLOW_LOOPBACK: flagFromEnv,
   /** A data policy file (YAML) applied to the default tenant at start when it differs from the current version (lib/secrets/policy-file.ts). */
   BLINDSPOT_DATA_POLICY_FILE: z.string().trim().min(1).optional(),
+  /** Retention of tenants without their own setting (lib/privacy/retention.ts); unset keeps forever. */
+  BLINDSPOT_CONTENT_RETENTION_DAYS: optionalDaysFromEnv,
+  BLINDSPOT_METADATA_RETENTION_DAYS: optionalDaysFromEnv,
 });
 
 export type Config = z.infer<typeof envSchema> & { dataDir: string };

@@ -1,6 +1,7 @@
 // Admin CLI: `npm run blindspot -- <command>`. Works against DATABASE_URL, or the embedded
 // database (through the running server's socket when Blindspot is up, directly otherwise).
-import { createReadStream, statSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
+import { createInterface } from "node:readline/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
@@ -15,6 +16,10 @@ import {
   SIGNALS,
 } from "@/lib/auth/ingest-tokens";
 import { isRole } from "@/lib/auth/roles";
+import { recordAudit } from "@/lib/audit";
+import { requestErasure, runErasure } from "@/lib/privacy/erase";
+import { writePersonExport } from "@/lib/privacy/export";
+import { parsePersonInput } from "@/lib/privacy/person-rows";
 import { importComplianceFile } from "@/lib/compliance/import";
 import { backfill } from "@/lib/detections/backfill";
 import { createUser, deactivateUser, setOwner, setPassword, unlinkSso } from "@/lib/auth/users";
@@ -71,6 +76,12 @@ const USAGE = `Blindspot admin CLI
   npm run blindspot -- policy rescan [--tenant <slug>]
                                     apply the current version to stored content now, with progress
                                     (resumes an unfinished re-scan of that version; audited)
+  npm run blindspot -- people erase <email|account> --reason "<why>" [--tenant <slug>] [--yes]
+                                    remove the person's content everywhere (events, spans, metric points,
+                                    Compliance records and transcripts, alert matches) and replace their
+                                    identity with a keyed pseudonym: counts and alerts stay; audited
+  npm run blindspot -- people export <email|account> [--tenant <slug>] > person.ndjson
+                                    every stored row about the person, one JSON object per line
   npm run blindspot -- migrate
   npm run blindspot -- backup [--out <dir|file>]   embedded database: a consistent copy, also while the server
                                     runs; with DATABASE_URL: pg_dump when it is on PATH
@@ -100,6 +111,7 @@ const { values: opts, positionals } = parseArgs({
     to: { type: "string" },
     rule: { type: "string", multiple: true },
     reason: { type: "string" },
+    yes: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -324,10 +336,56 @@ async function run(): Promise<void> {
       console.log(`Re-scan ${done.status}: ${done.scanned} record(s) scanned, ${done.changed} rewritten.`);
       return;
     }
+    case "people erase": {
+      if (!arg) throw new UsageError("people erase needs the person's email or account");
+      if (!opts.reason) throw new UsageError("people erase needs --reason \"…\" (it goes to the audit log)");
+      parsePersonInput(arg);
+      const tenantId = await tenantIdOf(opts.tenant!);
+      await useServerSecret();
+      if (!opts.yes) {
+        if (!process.stdin.isTTY) throw new UsageError("people erase cannot be undone: add --yes to run it without a terminal");
+        const typed = await ask(`This removes the content of ${arg} in tenant ${opts.tenant} for good. Type the person again to confirm: `);
+        if (typed.trim().toLowerCase() !== arg.trim().toLowerCase()) throw new UsageError("confirmation did not match; nothing was erased");
+      }
+      const { erasure, identifiers } = await requestErasure({ tenantId, person: arg, reason: opts.reason, actor });
+      console.log(`Erasing ${identifiers.emails.length} email(s), ${identifiers.accounts.length} account(s), ${identifiers.endusers.length} end-user id(s) as ${erasure.pseudonym}…`);
+      const done = await runErasure(tenantId, erasure.id, {
+        onProgress: (p) => process.stderr.isTTY && process.stderr.write(`\r${Object.values(p).reduce((n, s) => n + s.changed, 0)} row(s) changed`),
+      });
+      if (process.stderr.isTTY) process.stderr.write("\n");
+      for (const [step, s] of Object.entries(done.progress)) if (s.changed) console.log(`  ${step}: ${s.changed}`);
+      console.log(`Erased: the records now carry ${done.pseudonym} (erasure ${done.id}).`);
+      return;
+    }
+    case "people export": {
+      if (!arg) throw new UsageError("people export needs the person's email or account");
+      const tenantId = await tenantIdOf(opts.tenant!);
+      const report = await writePersonExport(tenantId, arg, process.stdout);
+      await recordAudit({ tenantId, actor, action: "person.export", details: { rows: Object.values(report.rows).reduce((a, b) => a + b, 0) } });
+      console.error(`Exported ${Object.entries(report.rows).map(([t, n]) => `${n} ${t}`).join(", ") || "nothing"}.`);
+      return;
+    }
     case "migrate undefined":
       return; // migrations already ran on connect
     default:
       throw new UsageError(`unknown command "${positionals.join(" ")}"`);
+  }
+}
+
+/** Pseudonyms are keyed by the server's session secret: the CLI must use the same one (scripts/start.ts). */
+async function useServerSecret(): Promise<void> {
+  if (process.env.NEXTAUTH_SECRET) return;
+  const file = path.join(loadConfig().dataDir, "session-secret");
+  if (!existsSync(file)) throw new Error(`NEXTAUTH_SECRET is not set and ${file} does not exist: run with the server's NEXTAUTH_SECRET`);
+  process.env.NEXTAUTH_SECRET = readFileSync(file, "utf8").trim();
+}
+
+async function ask(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
   }
 }
 
@@ -389,6 +447,7 @@ async function main(): Promise<number> {
     const m = await migrate(client);
     await client.end();
     // On stderr: stdout may be a file (`policy export > policy.yaml`).
+    // stderr: `people export` writes its NDJSON to stdout.
     if (m.applied.length) console.error(`applied migrations: ${m.applied.join(", ")}`);
     // The default tenant always exists, even before the server's first start.
     await ensureDefaultScope();

@@ -11,6 +11,7 @@ const TABS = [
   { href: "/settings/compliance", label: "Compliance API" },
   { href: "/settings/alerts-delivery", label: "Alerts delivery" },
   { href: "/settings/data", label: "Data" },
+  { href: "/settings/retention", label: "Data retention" },
 ];
 /** Instance settings: owners only. */
 const OWNER_TABS = [{ href: "/settings/receiver", label: "Receiver" }];

@@ -11,12 +11,15 @@ import { detectionEngine } from "@/lib/detections/evaluator-contract";
 import { getPool } from "@/lib/db/pool";
 import { describeError } from "@/lib/ingest/db-errors";
 import { RESCAN_JOB_KIND, rescanHandler } from "@/lib/secrets/rescan";
+import { ERASE_JOB_KIND, eraseJobHandler } from "@/lib/privacy/erase";
+import { RETENTION_INTERVAL_MS, RETENTION_JOB_KIND, retentionJobHandler, tenantsWithRetention } from "@/lib/privacy/retention";
 import { claimJobs, completeJob, enqueueJob, ensureScheduled, failJob, heartbeat, lastFinishedAt, pruneFinishedJobs, releaseJob, type Job } from "./queue";
 
 // The in-process background loop, started by instrumentation.ts in every app instance. Every
 // tick it (1) makes sure each enabled Compliance connector has its next pull queued (one poll
 // interval after the last one finished), (2) that each tenant has its detection correlation run
-// queued (lib/detections/correlation.ts) and (3) claims due jobs from the shared Postgres queue
+// queued (lib/detections/correlation.ts), that each tenant with a retention setting has its nightly
+// pass queued (lib/privacy/retention.ts) and (3) claims due jobs from the shared Postgres queue
 // and runs them, extending their lease while they run. Instances coordinate only through the
 // jobs table, so adding instances never pulls a tenant twice. stop() aborts running jobs and
 // hands them back to the queue.
@@ -81,6 +84,8 @@ export const DEFAULT_HANDLERS: Record<string, JobHandler> = {
   [ALERT_DELIVERY_JOB_KIND]: alertDeliveryHandler(),
   [CORRELATE_JOB_KIND]: correlateHandler,
   [RESCAN_JOB_KIND]: rescanHandler(),
+  [ERASE_JOB_KIND]: eraseJobHandler,
+  [RETENTION_JOB_KIND]: retentionJobHandler,
 };
 
 export function createScheduler(options: SchedulerOptions = {}): Scheduler {
@@ -93,6 +98,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
   const running = new Map<number, { abort: AbortController; done: Promise<void> }>();
   let lastPrune = 0;
   let lastDetectionSchedule = 0;
+  let lastRetentionSchedule = 0;
   let stopped = false;
 
   async function scheduleConnectors(): Promise<void> {
@@ -114,6 +120,16 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       const last = await lastFinishedAt(t.id, CORRELATE_JOB_KIND);
       const runAt = last ? new Date(last.getTime() + CORRELATION_INTERVAL_MS) : new Date();
       await ensureScheduled({ tenantId: t.id, kind: CORRELATE_JOB_KIND, runAt });
+    }
+  }
+
+  /** Each tenant with a retention setting (or the environment's default) gets its pass once a day. */
+  async function scheduleRetention(): Promise<void> {
+    if (!handlers[RETENTION_JOB_KIND] || Date.now() - lastRetentionSchedule < 10 * 60_000) return;
+    lastRetentionSchedule = Date.now();
+    for (const tenantId of await tenantsWithRetention()) {
+      const last = await lastFinishedAt(tenantId, RETENTION_JOB_KIND);
+      await ensureScheduled({ tenantId, kind: RETENTION_JOB_KIND, runAt: last ? new Date(last.getTime() + RETENTION_INTERVAL_MS) : new Date() });
     }
   }
 
@@ -170,6 +186,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     await scheduleConnectors();
     if (handlers[ALERT_DELIVERY_JOB_KIND]) await scheduleAlertDeliveries();
     await scheduleDetections();
+    await scheduleRetention();
     const free = concurrency - running.size;
     if (free > 0) {
       const jobs = await claimJobs({ workerId, kinds: Object.keys(handlers), limit: free, leaseMs });

@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import { ActivityTable } from "@/components/compliance/activity-table";
 import { Badge, SourceBadge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
+import { ErasePersonForm } from "@/components/privacy/erase-person-form";
 import { TBody, THead, Table, Td, Th, Tr } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/session";
 import { resolvePerson } from "@/lib/identity/resolve";
@@ -190,6 +191,15 @@ export default async function PersonPage({ params, searchParams }: { params: Pro
       <section className="mt-6">
         <h2 className="mb-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Compliance activity ({activity.rows.length}{activity.nextCursor ? "+" : ""})</h2>
         <ActivityTable rows={activity.rows} />
+      </section>
+
+      <section className="mt-6" aria-labelledby="privacy-heading">
+        <h2 id="privacy-heading" className="mb-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Privacy</h2>
+        {user.isAdmin ? (
+          <ErasePersonForm person={person.emails[0] ?? key} />
+        ) : (
+          <p role="note" className="text-xs text-slate-500">Only admins may export or erase what is stored about a person.</p>
+        )}
       </section>
     </div>
   );
