@@ -20,6 +20,7 @@ let tenant: TestTenant;
 
 const T0 = Date.UTC(2026, 10, 21, 9, 0, 0);
 let seq = 0;
+const TEAMS: Record<string, string> = { jon: "night-watch", sansa: "winterfell" };
 
 /** One tool_decision event. */
 function decision(user: string, minute: number, tool: string, decision: "accept" | "reject", source: string, command?: string) {
@@ -34,6 +35,7 @@ function decision(user: string, minute: number, tool: string, decision: "accept"
     decision,
     source,
   };
+  if (TEAMS[user]) attrs.department = TEAMS[user];
   if (command) attrs.tool_parameters = JSON.stringify({ full_command: command });
   return {
     timeUnixNano: String(BigInt(T0 + minute * 60_000) * 1_000_000n),
@@ -129,6 +131,20 @@ describe("GET /api/v1/approvals/summary", () => {
     const asManager = await get(`/api/v1/approvals/summary?${range}`, manager);
     expect(asManager.body.escalations[0].rejected.target).toBeNull();
     expect(JSON.stringify(asManager.body)).not.toContain("rm -rf");
+  });
+
+  it("applies the user, team, tool and surface filters to the escalations too", async () => {
+    const escalationsOf = async (filter: string) =>
+      (await get(`/api/v1/approvals/summary?${range}&window=60&${filter}`)).body.escalations.map((e: { user: string }) => e.user).sort();
+    expect(await escalationsOf("")).toEqual(["jon@westeros.example", "sansa@westeros.example"]);
+    expect(await escalationsOf(`user=${encodeURIComponent("Jon@Westeros.example")}`)).toEqual(["jon@westeros.example"]);
+    expect(await escalationsOf("user=arya%40westeros.example")).toEqual([]);
+    expect(await escalationsOf("team=winterfell")).toEqual(["sansa@westeros.example"]);
+    expect(await escalationsOf("team=night-watch")).toEqual(["jon@westeros.example"]);
+    expect(await escalationsOf("tool=Write")).toEqual([]);
+    expect(await escalationsOf("tool=Bash")).toHaveLength(2);
+    expect(await escalationsOf("surface=office")).toEqual([]);
+    expect(await escalationsOf("surface=claude_code")).toHaveLength(2);
   });
 
   it("splits Office accept decisions by read and write, counted from the traces", async () => {

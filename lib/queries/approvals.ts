@@ -207,6 +207,12 @@ const PERSON_R = personKeySql(personColumns("r"));
 const PERSON_A = personKeySql(personColumns("a"));
 export const MAX_ESCALATION_WINDOW_DAYS = 31;
 
+/** SQL for an event's team as the decision rollups record it (lib/ingest/rollups.ts): team.id, else department, else "". */
+export function teamSql(alias: string): string {
+  const attr = (k: string) => `CASE WHEN jsonb_typeof(${alias}.attributes->'${k}') = 'string' THEN NULLIF(${alias}.attributes->>'${k}', '') END`;
+  return `COALESCE(${attr("team.id")}, ${attr("department")}, '')`;
+}
+
 /** An action as compared for "near-identical": quotes dropped, spaces collapsed, lower case. */
 export function normalizeAction(s: string): string {
   return s.replace(/["'`]/g, "").replace(/\s+/g, " ").trim().toLowerCase();
@@ -232,8 +238,24 @@ export function similarity(a: string | null, b: string | null): Escalation["simi
  * A rejection (by the user, or by policy) followed within `windowMinutes` by an automatic
  * approval (policy or hook) of the same or a near-identical action by the same person.
  */
-export async function escalations(tenantId: string, f: { from: Date; to: Date; windowMinutes: number; limit?: number }): Promise<Escalation[]> {
+export async function escalations(
+  tenantId: string,
+  f: Omit<ApprovalFilters, "from" | "to"> & { from: Date; to: Date; windowMinutes: number; limit?: number },
+): Promise<Escalation[]> {
   const from = new Date(Math.max(f.from.getTime(), f.to.getTime() - MAX_ESCALATION_WINDOW_DAYS * 86_400_000));
+  // The dashboard's filters apply to the rejection (the approval that follows has the same
+  // person and tool by construction), with the rollups' meaning of each.
+  const values: unknown[] = [tenantId, from, f.to, f.windowMinutes, AUTOMATIC_DECISION_SOURCES, REJECTING, EVENT.toolDecision];
+  const param = (v: unknown) => `$${values.push(v)}`;
+  const filters: string[] = [];
+  if (f.user) {
+    const u = param(f.user);
+    filters.push(`${PERSON_R} IN (${u}, lower(${u}))`);
+  }
+  if (f.team) filters.push(`${teamSql("r")} = ${param(f.team)}`);
+  if (f.tool) filters.push(`r.tool_name = ${param(f.tool)}`);
+  if (f.mcpServer) filters.push(`r.mcp_server = ${param(f.mcpServer)}`);
+  if (f.surface) filters.push(`r.source = ${param(f.surface)}`);
   const { rows } = await getPool().query<{
     r_id: string; r_prompt: string | null; r_session: string | null; r_time: Date; r_source: string; r_fields: Record<string, JsonValue>; r_mcp: string | null; r_mcp_tool: string | null;
     a_id: string; a_prompt: string | null; a_session: string | null; a_time: Date; a_source: string; a_fields: Record<string, JsonValue>; a_mcp: string | null; a_mcp_tool: string | null;
@@ -250,9 +272,9 @@ export async function escalations(tenantId: string, f: { from: Date; to: Date; w
        AND a.time > r.time AND a.time <= r.time + make_interval(mins => $4)
        AND ${PERSON_A} = ${PERSON_R}
      WHERE r.tenant_id = $1 AND r.event_name = $7 AND r.decision = 'reject' AND r.decision_source = ANY($6)
-       AND r.time >= $2 AND r.time < $3
+       AND r.time >= $2 AND r.time < $3${filters.map((x) => ` AND ${x}`).join("")}
      ORDER BY r.time DESC LIMIT 2000`,
-    [tenantId, from, f.to, f.windowMinutes, AUTOMATIC_DECISION_SOURCES, REJECTING, EVENT.toolDecision],
+    values,
   );
   const out: Escalation[] = [];
   const seen = new Set<string>();

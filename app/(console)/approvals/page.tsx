@@ -31,7 +31,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
   const from = w.from ?? new Date(to.getTime() - 90 * 86_400_000);
   const windowMinutes = [5, 10, 30, 60].includes(Number(p.window)) ? Number(p.window) : 10;
   const filters = { from, to, user: p.user || undefined, team: p.team || undefined, tool: p.tool || undefined, mcpServer: p.mcpServer || undefined, surface: p.surface || undefined };
-  const [s, escRaw] = await Promise.all([approvalSummary(user.tenantId, filters), escalations(user.tenantId, { from, to, windowMinutes })]);
+  const [s, escRaw] = await Promise.all([approvalSummary(user.tenantId, filters), escalations(user.tenantId, { ...filters, windowMinutes })]);
   const esc = user.canReadContent ? escRaw : withoutTargets(escRaw);
   // Links to the events behind a number keep the page's window and filters.
   const filterLink: ExploreLink = { user: p.user, tool: p.tool, mcpServer: p.mcpServer, source: p.surface !== "office" ? p.surface : undefined };
