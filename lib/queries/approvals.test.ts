@@ -112,6 +112,16 @@ describe("GET /api/v1/approvals/summary", () => {
     expect(new Set(weeks.map((w) => new Date(`${w}T00:00:00Z`).getUTCDay()))).toEqual(new Set([1]));
   });
 
+  it("draws a window of decades from its first to its last week with data, and answers for a window from year 1", async () => {
+    const { status, body } = await get(`/api/v1/approvals/summary?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z`);
+    expect(status).toBe(200);
+    expect(body.bucket).toBe("week");
+    expect(body.overTime.map((b: { bucket: string }) => b.bucket)).toEqual(["2026-11-16"]); // the Monday before 21 November
+    const fromYearOne = await get(`/api/v1/approvals/summary?from=0001-01-01T00:00:00Z&to=2100-01-01T00:00:00Z`);
+    expect(fromYearOne.status).toBe(200);
+    expect(fromYearOne.body.totals.decisions).toBe(records.length);
+  });
+
   it("gives the tiles' numbers for the window and for the period of equal length just before it", async () => {
     const t = await createTestTenant("approvals-previous");
     const post = async (recs: unknown[]) => {

@@ -191,9 +191,9 @@ export function bucketKey(d: Date, bucket: ApprovalBucket): string {
 }
 
 /** Every bucket of the window, in order: the axis is continuous, an empty bucket is a zero. */
-export function bucketKeys(from: Date, to: Date, bucket: ApprovalBucket): string[] {
+export function bucketKeys(from: Date, to: Date, bucket: ApprovalBucket, max = Infinity): string[] {
   const keys: string[] = [];
-  for (let d = bucketStart(from, bucket); d < to; ) {
+  for (let d = bucketStart(from, bucket); d < to && keys.length < max; ) {
     keys.push(bucketKey(d, bucket));
     if (bucket === "hour") d = new Date(d.getTime() + 3_600_000);
     else {
@@ -204,12 +204,24 @@ export function bucketKeys(from: Date, to: Date, bucket: ApprovalBucket): string
   return keys;
 }
 
+/** MAX_AXIS buckets at most: a longer window (decades, "all time") is drawn from its first to its last bucket with data. */
+const MAX_AXIS = 2000;
+
+function axis(f: { from: Date; to: Date }, bucket: ApprovalBucket, withData: string[]): string[] {
+  const keys = bucketKeys(f.from, f.to, bucket, MAX_AXIS + 1);
+  if (keys.length <= MAX_AXIS) return keys;
+  const sorted = [...withData].sort();
+  const at = (k: string) => new Date(bucket === "hour" ? k : `${k}T00:00:00Z`);
+  return bucketKeys(at(sorted[0]), new Date(at(sorted[sorted.length - 1]).getTime() + 1), bucket, MAX_AXIS);
+}
+
 export async function approvalSummary(tenantId: string, f: ApprovalFilters): Promise<ApprovalSummary> {
   const sql = rollupFilter(tenantId, f);
   const bucket = approvalBucket(f.from, f.to);
   const pool = getPool();
   const span = f.to.getTime() - f.from.getTime();
-  const previousWindow = { ...f, from: new Date(f.from.getTime() - span), to: f.from };
+  // Not before 1900: an "all time" window from year 1 would ask Postgres for years BC.
+  const previousWindow = { ...f, from: new Date(Math.max(f.from.getTime() - span, Date.UTC(1900, 0, 1))), to: f.from };
   const [{ rows }, facetRows, totals, previous, people] = await Promise.all([
     pool.query<AggRow>(
       `SELECT GROUPING(t, surface, tool_name, mcp_server, decision, decision_source, read_write)::int AS g,
@@ -300,7 +312,7 @@ export async function approvalSummary(tenantId: string, f: ApprovalFilters): Pro
     bySource,
     byOutcome,
     // Every bucket of the window, each source present in it with a number (zero when none).
-    overTime: overTime.size === 0 ? [] : bucketKeys(f.from, f.to, bucket).map((k) => {
+    overTime: overTime.size === 0 ? [] : axis(f, bucket, [...overTime.keys()]).map((k) => {
       const counts = overTime.get(k) ?? {};
       return { bucket: k, ...Object.fromEntries(Object.keys(bySource).map((src) => [src, counts[src] ?? 0])) };
     }),
