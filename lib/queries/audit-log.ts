@@ -81,7 +81,7 @@ export async function auditEntries(viewer: AuditViewer, f: AuditFilters & { curs
   if (f.cursor) sql.where(`id < ${sql.param(auditCursor.decode(f.cursor).id)}`);
   const { rows } = await getPool().query<{ id: string; at: Date; tenant_id: string | null; actor: string; action: string; target: string | null; details: unknown }>(
     `SELECT id::text AS id, at, tenant_id, actor, action, target, details FROM audit_log
-     WHERE ${sql.whereSql()} ORDER BY id DESC LIMIT ${sql.param(limit + 1)}`,
+     WHERE ${sql.whereSql()} ORDER BY audit_log.id DESC LIMIT ${sql.param(limit + 1)}`, // the bigint column: "id" alone is the text alias
     sql.values,
   );
   const page = rows.slice(0, limit);
