@@ -158,7 +158,7 @@ describe("the owner", () => {
 
   it("alone reads audit entries of no tenant", async () => {
     await recordAudit({ tenantId: null, actor: "cli:ops", action: "instance.marker-for-test" });
-    const page = async (jar: CookieJar) => renderToStaticMarkup(await asBrowser(jar, () => AuditPage()));
+    const page = async (jar: CookieJar) => renderToStaticMarkup(await asBrowser(jar, () => AuditPage({ searchParams: Promise.resolve({}) })));
     const ownerHome = await page(lookingAt(owner, defaultTenant));
     expect(ownerHome).toContain("instance.marker-for-test");
     expect(ownerHome).toContain("settings.cors_origins");

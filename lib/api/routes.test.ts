@@ -18,6 +18,7 @@ const ROUTES: Record<string, Guard> = {
   "app/api/v1/export/ocsf/route.ts": "api-token",
   "app/api/v1/identities/route.ts": "api-token",
   "app/api/v1/approvals/summary/route.ts": "api-token",
+  "app/api/v1/audit/route.ts": "api-token",
   "app/api/v1/coverage/route.ts": "api-token",
   "app/api/v1/connectors/route.ts": "api-token",
   "app/api/console/connectors/route.ts": "console-session",

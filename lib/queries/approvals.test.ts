@@ -8,7 +8,7 @@ import type { ExportTraceServiceRequest } from "@/lib/otlp/types";
 import { attributesToJson } from "@/lib/otlp/values";
 import { fixturesOf } from "@/lib/testing/fixtures";
 import { postFixture } from "@/lib/testing/otlp";
-import { similarity } from "./approvals";
+import { approvalBucket, bucketKeys, similarity } from "./approvals";
 
 // The approvals numbers on a dataset with known answers, through the API that the dashboard's
 // numbers also come from: decisions by source and outcome, per user, automatic writes, and the
@@ -20,6 +20,7 @@ let tenant: TestTenant;
 
 const T0 = Date.UTC(2026, 10, 21, 9, 0, 0);
 let seq = 0;
+const TEAMS: Record<string, string> = { jon: "night-watch", sansa: "winterfell" };
 
 /** One tool_decision event. */
 function decision(user: string, minute: number, tool: string, decision: "accept" | "reject", source: string, command?: string) {
@@ -34,6 +35,7 @@ function decision(user: string, minute: number, tool: string, decision: "accept"
     decision,
     source,
   };
+  if (TEAMS[user]) attrs.department = TEAMS[user];
   if (command) attrs.tool_parameters = JSON.stringify({ full_command: command });
   return {
     timeUnixNano: String(BigInt(T0 + minute * 60_000) * 1_000_000n),
@@ -90,6 +92,57 @@ describe("GET /api/v1/approvals/summary", () => {
     expect(body.overTime.reduce((n: number, b: Record<string, number>) => n + Object.entries(b).filter(([k]) => k !== "bucket").reduce((m, [, v]) => m + v, 0), 0)).toBe(records.length);
   });
 
+  it("draws a continuous time axis: every hour of the window, an empty one as zeros", async () => {
+    const { body } = await get(`/api/v1/approvals/summary?${range}`);
+    // The window runs from 08:00 to 12:00; every decision falls in the 09:00 hour.
+    expect(body.overTime.map((b: { bucket: string }) => b.bucket)).toEqual(["2026-11-21T08:00Z", "2026-11-21T09:00Z", "2026-11-21T10:00Z", "2026-11-21T11:00Z"]);
+    expect(body.overTime[0]).toEqual({ bucket: "2026-11-21T08:00Z", user_reject: 0, config: 0, user_permanent: 0, user_temporary: 0, hook: 0 });
+    expect(body.overTime[1]).toMatchObject({ user_reject: 2, config: 3, user_permanent: 2, user_temporary: 1, hook: 2 });
+  });
+
+  it("writes every day of a long window, and weeks beyond 120 days", () => {
+    const days = bucketKeys(new Date("2026-11-01T10:00:00Z"), new Date("2026-11-08T00:00:00Z"), approvalBucket(new Date("2026-11-01T10:00:00Z"), new Date("2026-11-08T00:00:00Z")));
+    expect(days).toEqual(["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05", "2026-11-06", "2026-11-07"]);
+    const from = new Date("2026-01-01T00:00:00Z");
+    const to = new Date("2026-12-01T00:00:00Z");
+    expect(approvalBucket(from, to)).toBe("week");
+    const weeks = bucketKeys(from, to, "week");
+    expect(weeks[0]).toBe("2025-12-29"); // the Monday of the week holding 1 January 2026
+    expect(weeks).toHaveLength(49);
+    expect(new Set(weeks.map((w) => new Date(`${w}T00:00:00Z`).getUTCDay()))).toEqual(new Set([1]));
+  });
+
+  it("draws a window of decades from its first to its last week with data, and answers for a window from year 1", async () => {
+    const { status, body } = await get(`/api/v1/approvals/summary?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z`);
+    expect(status).toBe(200);
+    expect(body.bucket).toBe("week");
+    expect(body.overTime.map((b: { bucket: string }) => b.bucket)).toEqual(["2026-11-16"]); // the Monday before 21 November
+    const fromYearOne = await get(`/api/v1/approvals/summary?from=0001-01-01T00:00:00Z&to=2100-01-01T00:00:00Z`);
+    expect(fromYearOne.status).toBe(200);
+    expect(fromYearOne.body.totals.decisions).toBe(records.length);
+  });
+
+  it("gives the tiles' numbers for the window and for the period of equal length just before it", async () => {
+    const t = await createTestTenant("approvals-previous");
+    const post = async (recs: unknown[]) => {
+      const res = await fetch(`${app.url}/api/otlp/v1/logs`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${t.ingestToken}` },
+        body: JSON.stringify({ resourceLogs: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "claude-code" } }] }, scopeLogs: [{ logRecords: recs }] }] }),
+      });
+      expect(res.status).toBe(200);
+    };
+    // Now (09:00 to 12:00): three decisions; the three hours before: two.
+    await post([decision("tyrion", 0, "Bash", "accept", "config"), decision("tyrion", 1, "Write", "accept", "user_permanent"), decision("tyrion", 2, "Bash", "reject", "user_reject")]);
+    await post([decision("tyrion", -120, "Bash", "accept", "hook"), decision("tyrion", -119, "Read", "reject", "config")]);
+    const { body } = await get(`/api/v1/approvals/summary?from=${new Date(T0).toISOString()}&to=${new Date(T0 + 3 * 3600_000).toISOString()}`, t.apiToken);
+    expect(body.totals).toEqual({ decisions: 3, rejected: 1, alwaysAllow: 1, autoApprovedWrites: 1, officeExecutions: 0, officeAutoAccept: 0 });
+    expect(body.previous).toEqual({
+      decisions: 2, rejected: 1, alwaysAllow: 0, autoApprovedWrites: 1, officeExecutions: 0, officeAutoAccept: 0,
+      from: new Date(T0 - 3 * 3600_000).toISOString(), to: new Date(T0).toISOString(),
+    });
+  });
+
   it("ranks people by permanent approvals and counts automatic approvals of writes", async () => {
     const { body } = await get(`/api/v1/approvals/summary?${range}`);
     expect(body.perUser[0]).toMatchObject({ user: "jon@westeros.example", userPermanent: 2, rejected: 1, autoApprovedWrites: 1 });
@@ -129,6 +182,20 @@ describe("GET /api/v1/approvals/summary", () => {
     const asManager = await get(`/api/v1/approvals/summary?${range}`, manager);
     expect(asManager.body.escalations[0].rejected.target).toBeNull();
     expect(JSON.stringify(asManager.body)).not.toContain("rm -rf");
+  });
+
+  it("applies the user, team, tool and surface filters to the escalations too", async () => {
+    const escalationsOf = async (filter: string) =>
+      (await get(`/api/v1/approvals/summary?${range}&window=60&${filter}`)).body.escalations.map((e: { user: string }) => e.user).sort();
+    expect(await escalationsOf("")).toEqual(["jon@westeros.example", "sansa@westeros.example"]);
+    expect(await escalationsOf(`user=${encodeURIComponent("Jon@Westeros.example")}`)).toEqual(["jon@westeros.example"]);
+    expect(await escalationsOf("user=arya%40westeros.example")).toEqual([]);
+    expect(await escalationsOf("team=winterfell")).toEqual(["sansa@westeros.example"]);
+    expect(await escalationsOf("team=night-watch")).toEqual(["jon@westeros.example"]);
+    expect(await escalationsOf("tool=Write")).toEqual([]);
+    expect(await escalationsOf("tool=Bash")).toHaveLength(2);
+    expect(await escalationsOf("surface=office")).toEqual([]);
+    expect(await escalationsOf("surface=claude_code")).toHaveLength(2);
   });
 
   it("splits Office accept decisions by read and write, counted from the traces", async () => {

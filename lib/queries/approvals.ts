@@ -22,15 +22,44 @@ export interface ApprovalFilters {
 /** Tools that change things: an automatic approval of these deserves a look. */
 export const WRITE_TOOLS = new Set(["Bash", "Write", "Edit", "MultiEdit", "NotebookEdit", "write_file", "edit_file", "PowerShell"]);
 
+export type ApprovalBucket = "hour" | "day" | "week";
+
+/** The numbers of the dashboard's tiles (Code and Cowork decisions unless named Office). */
+export interface ApprovalTotals {
+  decisions: number;
+  rejected: number;
+  alwaysAllow: number;
+  autoApprovedWrites: number;
+  officeExecutions: number;
+  officeAutoAccept: number;
+}
+
+/** A person's or a team's decisions. */
+export interface ApprovalGroup {
+  key: string;
+  total: number;
+  userPermanent: number;
+  userTemporary: number;
+  config: number;
+  hook: number;
+  rejected: number;
+  autoApprovedWrites: number;
+  officeAutoAccept: number;
+}
+
 export interface ApprovalSummary {
   from: string;
   to: string;
-  bucket: "hour" | "day";
+  bucket: ApprovalBucket;
   total: number;
+  /** This window's tiles, and the same numbers for the window of equal length just before it. */
+  totals: ApprovalTotals;
+  previous: ApprovalTotals & { from: string; to: string };
   bySource: Record<string, number>;
   byOutcome: Record<string, Record<string, number>>;
   overTime: ({ bucket: string } & Record<string, number | string>)[];
   office: { decision: string; read: number; write: number; other: number }[];
+  /** Per person, the ApprovalGroup counts under the historical field name `user`. */
   perUser: { user: string; total: number; userPermanent: number; userTemporary: number; config: number; hook: number; rejected: number; autoApprovedWrites: number; officeAutoAccept: number }[];
   perTool: { tool: string; mcpServer: string; total: number; config: number; hook: number; userPermanent: number; rejected: number }[];
   autoApprovedWrites: { surface: string; tool: string; source: string; count: number }[];
@@ -41,7 +70,6 @@ interface AggRow {
   g: number; // which grouping set the row belongs to (GROUPING() bits)
   t: Date | null;
   surface: string | null;
-  user_key: string | null;
   tool_name: string | null;
   mcp_server: string | null;
   decision: string | null;
@@ -61,7 +89,8 @@ interface AggRow {
  * All the dashboard's numbers in one pass over the rollup rows of the window (GROUPING SETS),
  * aggregated by Postgres: the cost follows the number of rollup rows, never the raw events.
  */
-export async function approvalSummary(tenantId: string, f: ApprovalFilters): Promise<ApprovalSummary> {
+/** The rollup rows of a window and the dashboard's filters. */
+function rollupFilter(tenantId: string, f: ApprovalFilters): SqlBuilder {
   const sql = new SqlBuilder();
   sql.where(`tenant_id = ${sql.param(tenantId)}`);
   sql.where(`bucket >= date_trunc(\x27hour\x27, ${sql.param(f.from)}::timestamptz)`).where(`bucket < ${sql.param(f.to)}`);
@@ -74,30 +103,136 @@ export async function approvalSummary(tenantId: string, f: ApprovalFilters): Pro
   sql.whereEquals("tool_name", f.tool);
   sql.whereEquals("mcp_server", f.mcpServer);
   sql.whereEquals("surface", f.surface);
-  const spanDays = (f.to.getTime() - f.from.getTime()) / 86_400_000;
-  const bucket: ApprovalSummary["bucket"] = spanDays <= 2 ? "hour" : "day";
+  return sql;
+}
+
+/** SQL of the counts every tile and group shows, over rollup rows (parameters added to `sql`). */
+function countColumns(sql: SqlBuilder): string {
   const writeTools = sql.param([...WRITE_TOOLS]);
   const automatic = `decision = \x27accept\x27 AND decision_source = ANY(${sql.param(AUTOMATIC_DECISION_SOURCES)}::text[])`;
+  return `sum(count)::float8 AS n,
+          (sum(count) FILTER (WHERE surface <> 'office'))::float8 AS decisions,
+          (sum(count) FILTER (WHERE surface <> 'office' AND decision = 'reject'))::float8 AS code_rejected,
+          (sum(count) FILTER (WHERE surface = 'office'))::float8 AS office,
+          (sum(count) FILTER (WHERE decision_source = 'user_permanent'))::float8 AS user_permanent,
+          (sum(count) FILTER (WHERE decision_source = 'user_temporary'))::float8 AS user_temporary,
+          (sum(count) FILTER (WHERE decision_source = 'config'))::float8 AS config,
+          (sum(count) FILTER (WHERE decision_source = 'hook'))::float8 AS hook,
+          (sum(count) FILTER (WHERE decision = 'reject'))::float8 AS rejected,
+          (sum(count) FILTER (WHERE surface <> 'office' AND ${automatic} AND tool_name = ANY(${writeTools})))::float8 AS auto_writes,
+          (sum(count) FILTER (WHERE surface = 'office' AND decision = 'auto_accept'))::float8 AS office_auto`;
+}
+
+interface CountRow {
+  n: number | null;
+  decisions: number | null;
+  code_rejected: number | null;
+  office: number | null;
+  user_permanent: number | null;
+  user_temporary: number | null;
+  config: number | null;
+  hook: number | null;
+  rejected: number | null;
+  auto_writes: number | null;
+  office_auto: number | null;
+}
+
+const num = (v: number | null | undefined) => Number(v ?? 0);
+
+/** The tiles' numbers of a window. */
+export async function approvalTotals(tenantId: string, f: ApprovalFilters): Promise<ApprovalTotals> {
+  const sql = rollupFilter(tenantId, f);
+  const cols = countColumns(sql);
+  const { rows } = await getPool().query<CountRow>(`SELECT ${cols} FROM decision_rollups WHERE ${sql.whereSql()}`, sql.values);
+  const r = rows[0];
+  return {
+    decisions: num(r?.decisions), rejected: num(r?.code_rejected), alwaysAllow: num(r?.user_permanent),
+    autoApprovedWrites: num(r?.auto_writes), officeExecutions: num(r?.office), officeAutoAccept: num(r?.office_auto),
+  };
+}
+
+/** Decisions per person (their person key) or per team ("" for none), most "always allow" first, at most `limit`. */
+export async function approvalGroups(tenantId: string, f: ApprovalFilters, by: "person" | "team", limit = 100): Promise<ApprovalGroup[]> {
+  const sql = rollupFilter(tenantId, f);
+  const cols = countColumns(sql);
+  const { rows } = await getPool().query<CountRow & { key: string }>(
+    `SELECT ${by === "team" ? "team" : "user_key"} AS key, ${cols} FROM decision_rollups WHERE ${sql.whereSql()} GROUP BY 1`,
+    sql.values,
+  );
+  return rows
+    .map((r) => ({
+      key: r.key, total: num(r.n), userPermanent: num(r.user_permanent), userTemporary: num(r.user_temporary), config: num(r.config),
+      hook: num(r.hook), rejected: num(r.rejected), autoApprovedWrites: num(r.auto_writes), officeAutoAccept: num(r.office_auto),
+    }))
+    .sort((a, b) => b.userPermanent - a.userPermanent || b.autoApprovedWrites - a.autoApprovedWrites || b.total - a.total || a.key.localeCompare(b.key))
+    .slice(0, limit);
+}
+
+/** The bucket of the time axis: hours up to two days, days up to 120, weeks beyond. */
+export function approvalBucket(from: Date, to: Date): ApprovalBucket {
+  const days = (to.getTime() - from.getTime()) / 86_400_000;
+  return days <= 2 ? "hour" : days <= 120 ? "day" : "week";
+}
+
+/** The start of the bucket holding `t` (UTC; weeks start on Monday, as Postgres's date_trunc). */
+function bucketStart(t: Date, bucket: ApprovalBucket): Date {
+  const d = new Date(t);
+  if (bucket === "hour") d.setUTCMinutes(0, 0, 0);
+  else {
+    d.setUTCHours(0, 0, 0, 0);
+    if (bucket === "week") d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
+  }
+  return d;
+}
+
+/** How a bucket is written on the axis and in the chart's data. */
+export function bucketKey(d: Date, bucket: ApprovalBucket): string {
+  return bucket === "hour" ? d.toISOString().slice(0, 13) + ":00Z" : d.toISOString().slice(0, 10);
+}
+
+/** Every bucket of the window, in order: the axis is continuous, an empty bucket is a zero. */
+export function bucketKeys(from: Date, to: Date, bucket: ApprovalBucket, max = Infinity): string[] {
+  const keys: string[] = [];
+  for (let d = bucketStart(from, bucket); d < to && keys.length < max; ) {
+    keys.push(bucketKey(d, bucket));
+    if (bucket === "hour") d = new Date(d.getTime() + 3_600_000);
+    else {
+      d = new Date(d);
+      d.setUTCDate(d.getUTCDate() + (bucket === "week" ? 7 : 1));
+    }
+  }
+  return keys;
+}
+
+/** MAX_AXIS buckets at most: a longer window (decades, "all time") is drawn from its first to its last bucket with data. */
+const MAX_AXIS = 2000;
+
+function axis(f: { from: Date; to: Date }, bucket: ApprovalBucket, withData: string[]): string[] {
+  const keys = bucketKeys(f.from, f.to, bucket, MAX_AXIS + 1);
+  if (keys.length <= MAX_AXIS) return keys;
+  const sorted = [...withData].sort();
+  const at = (k: string) => new Date(bucket === "hour" ? k : `${k}T00:00:00Z`);
+  return bucketKeys(at(sorted[0]), new Date(at(sorted[sorted.length - 1]).getTime() + 1), bucket, MAX_AXIS);
+}
+
+export async function approvalSummary(tenantId: string, f: ApprovalFilters): Promise<ApprovalSummary> {
+  const sql = rollupFilter(tenantId, f);
+  const bucket = approvalBucket(f.from, f.to);
   const pool = getPool();
-  const [{ rows }, facetRows] = await Promise.all([
+  const span = f.to.getTime() - f.from.getTime();
+  // Not before 1900: an "all time" window from year 1 would ask Postgres for years BC.
+  const previousWindow = { ...f, from: new Date(Math.max(f.from.getTime() - span, Date.UTC(1900, 0, 1))), to: f.from };
+  const [{ rows }, facetRows, totals, previous, people] = await Promise.all([
     pool.query<AggRow>(
-      `SELECT GROUPING(t, surface, user_key, tool_name, mcp_server, decision, decision_source, read_write)::int AS g,
-              t, surface, user_key, tool_name, mcp_server, decision, decision_source, read_write,
-              sum(count)::float8 AS n,
-              (sum(count) FILTER (WHERE decision_source = 'user_permanent'))::float8 AS user_permanent,
-              (sum(count) FILTER (WHERE decision_source = 'user_temporary'))::float8 AS user_temporary,
-              (sum(count) FILTER (WHERE decision_source = 'config'))::float8 AS config,
-              (sum(count) FILTER (WHERE decision_source = 'hook'))::float8 AS hook,
-              (sum(count) FILTER (WHERE decision = 'reject'))::float8 AS rejected,
-              (sum(count) FILTER (WHERE surface <> 'office' AND ${automatic} AND tool_name = ANY(${writeTools})))::float8 AS auto_writes,
-              (sum(count) FILTER (WHERE surface = 'office' AND decision = 'auto_accept'))::float8 AS office_auto
+      `SELECT GROUPING(t, surface, tool_name, mcp_server, decision, decision_source, read_write)::int AS g,
+              t, surface, tool_name, mcp_server, decision, decision_source, read_write,
+              ${countColumns(sql)}
        FROM (SELECT *, date_trunc('${bucket}', bucket) AS t FROM decision_rollups WHERE ${sql.whereSql()}) r
        GROUP BY GROUPING SETS (
          (),                                      -- total
          (t, decision_source, surface),           -- over time (non-office filtered below)
          (surface, decision),                     -- outcome by surface
          (surface, decision, read_write),         -- office read/write split
-         (user_key),                              -- per user
          (surface, tool_name, mcp_server),        -- per tool
          (surface, tool_name, decision, decision_source, read_write) -- automatic approvals of writes
        )`,
@@ -108,26 +243,29 @@ export async function approvalSummary(tenantId: string, f: ApprovalFilters): Pro
        WHERE tenant_id = $1 AND bucket >= date_trunc('hour', $2::timestamptz) AND bucket < $3 LIMIT 5000`,
       [tenantId, f.from, f.to],
     ),
+    approvalTotals(tenantId, f),
+    approvalTotals(tenantId, previousWindow),
+    approvalGroups(tenantId, f, "person"),
   ]);
 
-  // GROUPING() sets a bit per column left out, in the order t, surface, user_key, tool_name,
-  // mcp_server, decision, decision_source, read_write (t is the highest bit).
-  const bit = { t: 128, surface: 64, user: 32, tool: 16, mcp: 8, decision: 4, source: 2, rw: 1 };
-  const has = (r: AggRow, ...cols: number[]) => cols.every((c) => (r.g & c) === 0) && (255 ^ cols.reduce((a, c) => a | c, 0)) === r.g;
+  // GROUPING() sets a bit per column left out, in the order t, surface, tool_name, mcp_server,
+  // decision, decision_source, read_write (t is the highest bit).
+  const bit = { t: 64, surface: 32, tool: 16, mcp: 8, decision: 4, source: 2, rw: 1 };
+  const all = 127;
+  const has = (r: AggRow, ...cols: number[]) => cols.every((c) => (r.g & c) === 0) && (all ^ cols.reduce((a, c) => a | c, 0)) === r.g;
   const n = (v: number | null) => Number(v ?? 0);
 
   const bySource: Record<string, number> = {};
   const byOutcome: Record<string, Record<string, number>> = {};
   const overTime = new Map<string, Record<string, number>>();
   const office = new Map<string, { decision: string; read: number; write: number; other: number }>();
-  const perUser: ApprovalSummary["perUser"] = [];
   const perTool: ApprovalSummary["perTool"] = [];
   const autoApprovedWrites: ApprovalSummary["autoApprovedWrites"] = [];
   let total = 0;
-  const key = (d: Date) => (bucket === "hour" ? d.toISOString().slice(0, 13) + ":00Z" : d.toISOString().slice(0, 10));
+  const key = (d: Date) => bucketKey(d, bucket);
 
   for (const r of rows) {
-    if (r.g === 255) total = n(r.n);
+    if (r.g === all) total = n(r.n);
     else if (has(r, bit.t, bit.source, bit.surface)) {
       if (r.surface === "office") continue;
       const src = r.decision_source ?? "";
@@ -144,11 +282,6 @@ export async function approvalSummary(tenantId: string, f: ApprovalFilters): Pro
       else if (r.read_write === "write") o.write += n(r.n);
       else o.other += n(r.n);
       office.set(r.decision!, o);
-    } else if (has(r, bit.user)) {
-      perUser.push({
-        user: r.user_key!, total: n(r.n), userPermanent: n(r.user_permanent), userTemporary: n(r.user_temporary), config: n(r.config),
-        hook: n(r.hook), rejected: n(r.rejected), autoApprovedWrites: n(r.auto_writes), officeAutoAccept: n(r.office_auto),
-      });
     } else if (has(r, bit.surface, bit.tool, bit.mcp)) {
       if (r.surface === "office") continue;
       const existing = perTool.find((t) => t.tool === r.tool_name && t.mcpServer === r.mcp_server);
@@ -174,11 +307,17 @@ export async function approvalSummary(tenantId: string, f: ApprovalFilters): Pro
     to: f.to.toISOString(),
     bucket,
     total,
+    totals,
+    previous: { ...previous, from: previousWindow.from.toISOString(), to: previousWindow.to.toISOString() },
     bySource,
     byOutcome,
-    overTime: [...overTime.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => ({ bucket: k, ...v })),
+    // Every bucket of the window, each source present in it with a number (zero when none).
+    overTime: overTime.size === 0 ? [] : axis(f, bucket, [...overTime.keys()]).map((k) => {
+      const counts = overTime.get(k) ?? {};
+      return { bucket: k, ...Object.fromEntries(Object.keys(bySource).map((src) => [src, counts[src] ?? 0])) };
+    }),
     office: [...office.values()].sort((a, b) => a.decision.localeCompare(b.decision)),
-    perUser: perUser.sort((a, b) => b.userPermanent - a.userPermanent || b.autoApprovedWrites - a.autoApprovedWrites || b.total - a.total).slice(0, 100),
+    perUser: people.map(({ key: user, ...counts }) => ({ user, ...counts })),
     perTool: perTool.sort((a, b) => b.config - a.config || b.total - a.total).slice(0, 100),
     autoApprovedWrites: autoApprovedWrites.sort((a, b) => b.count - a.count),
     facets: {
@@ -207,6 +346,12 @@ const PERSON_R = personKeySql(personColumns("r"));
 const PERSON_A = personKeySql(personColumns("a"));
 export const MAX_ESCALATION_WINDOW_DAYS = 31;
 
+/** SQL for an event's team as the decision rollups record it (lib/ingest/rollups.ts): team.id, else department, else "". */
+export function teamSql(alias: string): string {
+  const attr = (k: string) => `CASE WHEN jsonb_typeof(${alias}.attributes->'${k}') = 'string' THEN NULLIF(${alias}.attributes->>'${k}', '') END`;
+  return `COALESCE(${attr("team.id")}, ${attr("department")}, '')`;
+}
+
 /** An action as compared for "near-identical": quotes dropped, spaces collapsed, lower case. */
 export function normalizeAction(s: string): string {
   return s.replace(/["'`]/g, "").replace(/\s+/g, " ").trim().toLowerCase();
@@ -232,8 +377,24 @@ export function similarity(a: string | null, b: string | null): Escalation["simi
  * A rejection (by the user, or by policy) followed within `windowMinutes` by an automatic
  * approval (policy or hook) of the same or a near-identical action by the same person.
  */
-export async function escalations(tenantId: string, f: { from: Date; to: Date; windowMinutes: number; limit?: number }): Promise<Escalation[]> {
+export async function escalations(
+  tenantId: string,
+  f: Omit<ApprovalFilters, "from" | "to"> & { from: Date; to: Date; windowMinutes: number; limit?: number },
+): Promise<Escalation[]> {
   const from = new Date(Math.max(f.from.getTime(), f.to.getTime() - MAX_ESCALATION_WINDOW_DAYS * 86_400_000));
+  // The dashboard's filters apply to the rejection (the approval that follows has the same
+  // person and tool by construction), with the rollups' meaning of each.
+  const values: unknown[] = [tenantId, from, f.to, f.windowMinutes, AUTOMATIC_DECISION_SOURCES, REJECTING, EVENT.toolDecision];
+  const param = (v: unknown) => `$${values.push(v)}`;
+  const filters: string[] = [];
+  if (f.user) {
+    const u = param(f.user);
+    filters.push(`${PERSON_R} IN (${u}, lower(${u}))`);
+  }
+  if (f.team) filters.push(`${teamSql("r")} = ${param(f.team)}`);
+  if (f.tool) filters.push(`r.tool_name = ${param(f.tool)}`);
+  if (f.mcpServer) filters.push(`r.mcp_server = ${param(f.mcpServer)}`);
+  if (f.surface) filters.push(`r.source = ${param(f.surface)}`);
   const { rows } = await getPool().query<{
     r_id: string; r_prompt: string | null; r_session: string | null; r_time: Date; r_source: string; r_fields: Record<string, JsonValue>; r_mcp: string | null; r_mcp_tool: string | null;
     a_id: string; a_prompt: string | null; a_session: string | null; a_time: Date; a_source: string; a_fields: Record<string, JsonValue>; a_mcp: string | null; a_mcp_tool: string | null;
@@ -250,9 +411,9 @@ export async function escalations(tenantId: string, f: { from: Date; to: Date; w
        AND a.time > r.time AND a.time <= r.time + make_interval(mins => $4)
        AND ${PERSON_A} = ${PERSON_R}
      WHERE r.tenant_id = $1 AND r.event_name = $7 AND r.decision = 'reject' AND r.decision_source = ANY($6)
-       AND r.time >= $2 AND r.time < $3
+       AND r.time >= $2 AND r.time < $3${filters.map((x) => ` AND ${x}`).join("")}
      ORDER BY r.time DESC LIMIT 2000`,
-    [tenantId, from, f.to, f.windowMinutes, AUTOMATIC_DECISION_SOURCES, REJECTING, EVENT.toolDecision],
+    values,
   );
   const out: Escalation[] = [];
   const seen = new Set<string>();

@@ -57,8 +57,8 @@ afterAll(async () => {
 
 interface Cell { layer: string; surface: string; status: string; records: number }
 
-async function getCoverage() {
-  const res = await fetch(`${app.url}/api/v1/coverage?from=${FROM}&to=${TO}`, { headers: { authorization: `Bearer ${tenant.apiToken}` } });
+async function getCoverage(to = TO) {
+  const res = await fetch(`${app.url}/api/v1/coverage?from=${FROM}&to=${to}`, { headers: { authorization: `Bearer ${tenant.apiToken}` } });
   expect(res.status).toBe(200);
   return res.json();
 }
@@ -80,6 +80,34 @@ describe("GET /api/v1/coverage", () => {
     expect(cell("compliance_content", "chat")).toMatchObject({ status: "silent" });
     expect(cell("otel_claude_code", "chat")).toMatchObject({ status: "not_applicable" });
     expect(c.cells).toHaveLength(6 * 8);
+  });
+
+  it("tells stale (nothing for longer than expected) from partial (part of the surface), and gives a fix hint to every silent or stale cell", async () => {
+    // Three days after the fixtures: everything that reported has gone quiet.
+    const c = await getCoverage("2026-11-25T04:00:00.000Z");
+    const cell = (l: string, s: string) => (c.cells as (Cell & { hint: string | null })[]).find((x) => x.layer === l && x.surface === s)!;
+    expect(cell("otel_claude_code", "claude_code")).toMatchObject({ status: "stale" });
+    expect(cell("otel_claude_code", "claude_code").hint).toMatch(/CLAUDE_CODE_ENABLE_TELEMETRY=1/);
+    expect(cell("office_traces", "office").status).toBe("stale");
+    expect(cell("compliance_content", "cowork_files").status).toBe("stale");
+    // Fresh and partial stays partial.
+    expect((await getCoverage()).cells.find((x: Cell) => x.layer === "compliance_content" && x.surface === "cowork_files")).toMatchObject({ status: "partial", hint: null });
+    for (const x of c.cells as (Cell & { hint: string | null })[]) {
+      if (x.status === "silent" || x.status === "stale") expect(x.hint, `${x.layer}:${x.surface}`).toBeTruthy();
+      else expect(x.hint).toBeNull();
+    }
+    expect(cell("otel_cowork", "cowork_files").hint).toMatch(/Network egress/);
+    expect(cell("claude_code_metrics", "claude_code").hint).toMatch(/OTEL_METRICS_EXPORTER=otlp/);
+    expect(cell("compliance_activity", "api").hint).toMatch(/Settings → Compliance/);
+  });
+
+  it("says what each cell counted", async () => {
+    const c = await getCoverage();
+    for (const x of c.cells as (Cell & { breakdown: { what: string; records: number }[] })[]) {
+      expect(x.breakdown.reduce((n, b) => n + b.records, 0), `${x.layer}:${x.surface}`).toBe(x.records);
+    }
+    const office = (c.cells as (Cell & { breakdown: { what: string }[] })[]).find((x) => x.layer === "office_traces" && x.surface === "office")!;
+    expect(office.breakdown.map((b) => b.what)).toContain("span agent.tool_execution");
   });
 
   it("flags people silent in a surface they use, and quiet tokens", async () => {

@@ -29,7 +29,12 @@ const CAPABILITY: Record<LayerId, Partial<Record<SurfaceId, "y" | "p">>> = {
   claude_code_metrics: { claude_code: "y" },
 };
 
-export type CellStatus = "reporting" | "partial" | "silent" | "not_applicable";
+/**
+ * reporting: fresh data on a surface the layer covers whole; partial: fresh, but the layer covers
+ * the surface only in part (or sent data where it is not expected to); stale: it reported, but
+ * nothing for longer than expected; silent: the layer can report here and nothing arrived.
+ */
+export type CellStatus = "reporting" | "partial" | "stale" | "silent" | "not_applicable";
 
 export interface CoverageCell {
   layer: LayerId;
@@ -38,7 +43,27 @@ export interface CoverageCell {
   capability: "full" | "partial" | "none";
   records: number;
   lastSeen: string | null;
+  /** What was counted: event names, activity types, Compliance product surfaces, tools. */
+  breakdown: { what: string; records: number; lastSeen: string | null }[];
+  /** What to configure, for a silent or stale cell. */
+  hint: string | null;
 }
+
+/** What makes each layer report (the setup page has the exact values with a token filled in). */
+export const LAYER_HINTS: Record<LayerId, string> = {
+  compliance_activity:
+    "Settings → Compliance: add a Compliance API key (Enterprise, Compliance access) and enable polling; the activity feed then arrives every poll.",
+  compliance_content:
+    "Settings → Compliance: enable the connector with content access; chats, Claude Code and Cowork sessions and Office transcripts are fetched from the Compliance API.",
+  otel_claude_code:
+    "Claude Code: set CLAUDE_CODE_ENABLE_TELEMETRY=1, OTEL_LOGS_EXPORTER=otlp, OTEL_EXPORTER_OTLP_ENDPOINT=<this server>/api/otlp and OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer <ingest token> in managed-settings.json (Settings → Client setup).",
+  otel_cowork:
+    "Cowork: Claude admin → Admin settings → Cowork → Monitoring: this server's /api/otlp and an ingest token; add this server's host under Capabilities → Network egress, or the Cowork VM drops the telemetry silently.",
+  office_traces:
+    "Office agents: Claude admin → Organization settings → Office agents: collector URL <this server>/api/otlp, header Authorization=Bearer <ingest token> (direct-provider deployments: otlp_endpoint / otlp_headers in the manifest).",
+  claude_code_metrics:
+    "Claude Code metrics: add OTEL_METRICS_EXPORTER=otlp to the Claude Code telemetry settings (managed-settings.json env).",
+};
 
 export interface PersonGap {
   person: string;
@@ -65,26 +90,32 @@ const TOOL_RECORDS: string[] = [EVENT.toolResult, EVENT.toolDecision, SPAN.offic
 
 const CHAT_TYPES = /^(claude_chat|claude_project|claude_file|claude_artifact|claude_gen_file)/;
 
-function statusOf(records: number, lastSeen: Date | null, capability: CoverageCell["capability"], to: Date): CellStatus {
+export function statusOf(records: number, lastSeen: Date | null, capability: CoverageCell["capability"], to: Date): CellStatus {
   if (capability === "none") return records > 0 ? "partial" : "not_applicable";
   if (records === 0 || !lastSeen) return "silent";
-  if (capability === "partial") return "partial";
-  return to.getTime() - lastSeen.getTime() <= FRESH_HOURS * 3_600_000 ? "reporting" : "partial";
+  if (to.getTime() - lastSeen.getTime() > FRESH_HOURS * 3_600_000) return "stale";
+  return capability === "partial" ? "partial" : "reporting";
 }
 
 interface Tally {
   records: number;
   last: Date | null;
+  what: Map<string, { records: number; last: Date | null }>;
 }
 
 export async function coverage(tenantId: string, from: Date, to: Date): Promise<Coverage> {
   const pool = getPool();
   const tally = new Map<string, Tally>();
-  const add = (layer: LayerId, surface: SurfaceId, records: number, last: Date | null) => {
+  const later = (a: Date | null, b: Date | null) => (a && (!b || a > b) ? a : b);
+  const add = (layer: LayerId, surface: SurfaceId, records: number, last: Date | null, what: string) => {
     const k = `${layer}/${surface}`;
-    const t = tally.get(k) ?? { records: 0, last: null };
+    const t = tally.get(k) ?? { records: 0, last: null, what: new Map() };
     t.records += records;
-    if (last && (!t.last || last > t.last)) t.last = last;
+    t.last = later(last, t.last);
+    const w = t.what.get(what) ?? { records: 0, last: null };
+    w.records += records;
+    w.last = later(last, w.last);
+    t.what.set(what, w);
     tally.set(k, t);
   };
   const fromDay = from.toISOString().slice(0, 10);
@@ -120,32 +151,36 @@ export async function coverage(tenantId: string, from: Date, to: Date): Promise<
 
   for (const a of activities.rows) {
     const t = a.type;
-    if (CHAT_TYPES.test(t)) add("compliance_activity", "chat", a.n, a.last);
-    if (a.actor_type === "api_actor" || t.startsWith("api_key")) add("compliance_activity", "api", a.n, a.last);
-    if (t.includes("claude_code")) add("compliance_activity", "claude_code", a.n, a.last);
-    if (t.includes("cowork")) for (const s of ["cowork_files", "cowork_browser", "cowork_mcp", "cowork_tasks"] as const) add("compliance_activity", s, a.n, a.last);
-    if (t.includes("office")) add("compliance_activity", "office", a.n, a.last);
+    const what = `activity ${t}`;
+    if (CHAT_TYPES.test(t)) add("compliance_activity", "chat", a.n, a.last, what);
+    if (a.actor_type === "api_actor" || t.startsWith("api_key")) add("compliance_activity", "api", a.n, a.last, what);
+    if (t.includes("claude_code")) add("compliance_activity", "claude_code", a.n, a.last, what);
+    if (t.includes("cowork")) for (const s of ["cowork_files", "cowork_browser", "cowork_mcp", "cowork_tasks"] as const) add("compliance_activity", s, a.n, a.last, what);
+    if (t.includes("office")) add("compliance_activity", "office", a.n, a.last, what);
   }
-  add("compliance_content", "chat", chats.rows[0]?.n ?? 0, chats.rows[0]?.last ?? null);
+  add("compliance_content", "chat", chats.rows[0]?.n ?? 0, chats.rows[0]?.last ?? null, "chats");
   for (const s of sessions.rows) {
     const ps = s.product_surface ?? "";
-    if (ps === "claude_code") add("compliance_content", "claude_code", s.n, s.last);
+    const what = `sessions of ${ps || "no product surface"}`;
+    if (ps === "claude_code") add("compliance_content", "claude_code", s.n, s.last, what);
     else if (ps === "cowork" || ps === "cowork_remote") {
-      add("compliance_content", "cowork_files", s.n, s.last);
-      add("compliance_content", "cowork_tasks", s.n, s.last);
-    } else if (ps.startsWith("office_agents")) add("compliance_content", "office", s.n, s.last);
+      add("compliance_content", "cowork_files", s.n, s.last, what);
+      add("compliance_content", "cowork_tasks", s.n, s.last, what);
+    } else if (ps.startsWith("office_agents")) add("compliance_content", "office", s.n, s.last, what);
   }
   for (const r of sources.rows) {
-    if (r.kind === "event" && r.source === "claude_code") add("otel_claude_code", "claude_code", r.records, r.last_seen);
-    if (r.kind === "event" && r.source === "cowork") add("otel_cowork", "cowork_tasks", r.records, r.last_seen);
-    if (r.kind === "span" && r.source === "office") add("office_traces", "office", r.records, r.last_seen);
-    if (r.kind === "metric" && r.source === "claude_code") add("claude_code_metrics", "claude_code", r.records, r.last_seen);
+    const what = `${r.kind} ${r.name}`;
+    if (r.kind === "event" && r.source === "claude_code") add("otel_claude_code", "claude_code", r.records, r.last_seen, what);
+    if (r.kind === "event" && r.source === "cowork") add("otel_cowork", "cowork_tasks", r.records, r.last_seen, what);
+    if (r.kind === "span" && r.source === "office") add("office_traces", "office", r.records, r.last_seen, what);
+    if (r.kind === "metric" && r.source === "claude_code") add("claude_code_metrics", "claude_code", r.records, r.last_seen, what);
   }
   for (const t of coworkTools.rows) {
     const name = t.tool_name.toLowerCase();
-    if (t.mcp_server || name === "mcp_tool" || name.startsWith("mcp__")) add("otel_cowork", "cowork_mcp", t.n, t.last);
-    else if (/browser|chrome|navigate|screenshot|web_?fetch|click/.test(name)) add("otel_cowork", "cowork_browser", t.n, t.last);
-    else if (/read|write|edit|file|glob|grep|ls/.test(name)) add("otel_cowork", "cowork_files", t.n, t.last);
+    const what = `tool decisions: ${t.tool_name}${t.mcp_server ? ` (${t.mcp_server})` : ""}`;
+    if (t.mcp_server || name === "mcp_tool" || name.startsWith("mcp__")) add("otel_cowork", "cowork_mcp", t.n, t.last, what);
+    else if (/browser|chrome|navigate|screenshot|web_?fetch|click/.test(name)) add("otel_cowork", "cowork_browser", t.n, t.last, what);
+    else if (/read|write|edit|file|glob|grep|ls/.test(name)) add("otel_cowork", "cowork_files", t.n, t.last, what);
   }
 
   const cells: CoverageCell[] = [];
@@ -153,8 +188,14 @@ export async function coverage(tenantId: string, from: Date, to: Date): Promise<
     for (const surface of COVERAGE_SURFACES) {
       const cap = CAPABILITY[layer.id][surface.id];
       const capability = cap === "y" ? "full" : cap === "p" ? "partial" : "none";
-      const t = tally.get(`${layer.id}/${surface.id}`) ?? { records: 0, last: null };
-      cells.push({ layer: layer.id, surface: surface.id, status: statusOf(t.records, t.last, capability, to), capability, records: t.records, lastSeen: t.last?.toISOString() ?? null });
+      const t = tally.get(`${layer.id}/${surface.id}`) ?? { records: 0, last: null, what: new Map() };
+      const status = statusOf(t.records, t.last, capability, to);
+      cells.push({
+        layer: layer.id, surface: surface.id, status, capability, records: t.records, lastSeen: t.last?.toISOString() ?? null,
+        breakdown: [...t.what].filter(([, w]) => w.records > 0).map(([what, w]) => ({ what, records: w.records, lastSeen: w.last?.toISOString() ?? null }))
+          .sort((a, b) => b.records - a.records || a.what.localeCompare(b.what)),
+        hint: status === "silent" || status === "stale" ? LAYER_HINTS[layer.id] : null,
+      });
     }
   }
 

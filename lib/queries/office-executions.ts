@@ -19,7 +19,7 @@ export interface OfficeToolExecution {
 
 export async function officeToolExecutions(
   tenantId: string,
-  filter: { decision?: string | null; readWrite?: string | null; from?: Date | null; to?: Date | null },
+  filter: { decision?: string | null; readWrite?: string | null; from?: Date | null; to?: Date | null; user?: string | null },
 ): Promise<OfficeToolExecution[]> {
   const { rows } = await getPool().query<OfficeToolExecution>(
     `SELECT s.trace_id, s.span_id, s.start_time, s.tool_name, s.decision, s.read_write, s.success,
@@ -28,8 +28,9 @@ export async function officeToolExecutions(
      LEFT JOIN LATERAL (SELECT user_email, surface FROM spans r WHERE r.tenant_id = s.tenant_id AND r.trace_id = s.trace_id AND r.name = $7 LIMIT 1) q ON true
      WHERE s.tenant_id = $1 AND s.name = $6 AND ($2::text IS NULL OR s.decision = $2) AND ($3::text IS NULL OR s.read_write = $3)
        AND ($4::timestamptz IS NULL OR s.start_time >= $4) AND ($5::timestamptz IS NULL OR s.start_time < $5)
+       AND ($8::text IS NULL OR lower(COALESCE(s.user_email, q.user_email, s.account_uuid)) = lower($8))
      ORDER BY s.start_time DESC LIMIT 500`,
-    [tenantId, filter.decision || null, filter.readWrite || null, filter.from ?? null, filter.to ?? null, SPAN.officeToolExecution, SPAN.officeQuery],
+    [tenantId, filter.decision || null, filter.readWrite || null, filter.from ?? null, filter.to ?? null, SPAN.officeToolExecution, SPAN.officeQuery, filter.user || null],
   );
   return rows;
 }

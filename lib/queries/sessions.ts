@@ -21,9 +21,21 @@ export interface SessionPrompt {
 
 export interface SessionTrace {
   traceId: string;
+  /** The source of the trace's root span: "office" for an Office agent turn, "claude_code" for a Claude Code beta trace. */
+  source: string;
   rootName: string;
   start: string;
+  /** Every span of the trace (only some of them carry session.id). */
   spanCount: number;
+  /** Who and where, as the trace's spans name them (first span that does). */
+  userEmail: string | null;
+  accountUuid: string | null;
+  organizationId: string | null;
+  /** The Office application (spans.surface), for Office traces. */
+  app: string | null;
+  serviceName: string | null;
+  platform: string | null;
+  version: string | null;
 }
 
 export interface SessionOverview {
@@ -68,15 +80,32 @@ interface PromptAggRow {
   subagent_report: boolean | null;
 }
 
+/**
+ * The traces that carry the session: an Office turn names session.id on its agent.query span
+ * only, so the traces are found by any span and then read whole (span count, who, where).
+ */
 async function sessionTraces(tenantId: string, sessionId: string, limit: number): Promise<SessionTrace[]> {
-  const { rows } = await getPool().query<{ trace_id: string; root_name: string; start: Date; span_count: number }>(
-    `SELECT trace_id, (array_agg(name ORDER BY (parent_span_id IS NULL) DESC, start_time))[1] AS root_name,
-            min(start_time) AS start, count(*)::int AS span_count
-     FROM spans WHERE tenant_id = $1 AND session_id = $2
-     GROUP BY trace_id ORDER BY min(start_time), trace_id LIMIT $3`,
+  const first = (col: string) => `(array_agg(${col} ORDER BY s.start_time, s.span_id) FILTER (WHERE ${col} IS NOT NULL))[1]`;
+  const { rows } = await getPool().query<{
+    trace_id: string; source: string; root_name: string; start: Date; span_count: number; user_email: string | null; account_uuid: string | null;
+    organization_id: string | null; app: string | null; service_name: string | null; platform: string | null; version: string | null;
+  }>(
+    `WITH t AS (SELECT DISTINCT trace_id FROM spans WHERE tenant_id = $1 AND session_id = $2)
+     SELECT s.trace_id, (array_agg(s.name ORDER BY (s.parent_span_id IS NULL) DESC, s.start_time))[1] AS root_name,
+            (array_agg(s.source ORDER BY (s.parent_span_id IS NULL) DESC, s.start_time))[1] AS source,
+            min(s.start_time) AS start, count(*)::int AS span_count,
+            ${first("s.user_email")} AS user_email, ${first("s.account_uuid")} AS account_uuid, ${first("s.organization_id")} AS organization_id,
+            ${first("s.surface")} AS app, ${first("s.service_name")} AS service_name,
+            ${first("s.attributes->>'office.platform'")} AS platform, ${first("s.attributes->>'office.version'")} AS version
+     FROM spans s JOIN t ON t.trace_id = s.trace_id WHERE s.tenant_id = $1
+     GROUP BY s.trace_id ORDER BY min(s.start_time), s.trace_id LIMIT $3`,
     [tenantId, sessionId, limit],
   );
-  return rows.map((t) => ({ traceId: t.trace_id, rootName: t.root_name, start: t.start.toISOString(), spanCount: t.span_count }));
+  return rows.map((t) => ({
+    traceId: t.trace_id, source: t.source, rootName: t.root_name, start: t.start.toISOString(), spanCount: t.span_count,
+    userEmail: t.user_email, accountUuid: t.account_uuid, organizationId: t.organization_id, app: t.app,
+    serviceName: t.service_name, platform: t.platform, version: t.version,
+  }));
 }
 
 export async function sessionOverview(

@@ -5,6 +5,7 @@ import * as otlpTraces from "@/app/api/otlp/v1/traces/route";
 import * as alert from "@/app/api/v1/alerts/[id]/route";
 import * as alerts from "@/app/api/v1/alerts/route";
 import * as approvals from "@/app/api/v1/approvals/summary/route";
+import * as audit from "@/app/api/v1/audit/route";
 import * as coverage from "@/app/api/v1/coverage/route";
 import * as events from "@/app/api/v1/events/route";
 import * as identities from "@/app/api/v1/identities/route";
@@ -23,6 +24,7 @@ export const APP_ROUTES: Record<string, RouteModule> = {
   "/api/v1/alerts": alerts as unknown as RouteModule,
   "/api/v1/alerts/[id]": alert as unknown as RouteModule,
   "/api/v1/approvals/summary": approvals as unknown as RouteModule,
+  "/api/v1/audit": audit as unknown as RouteModule,
   "/api/v1/coverage": coverage as unknown as RouteModule,
   "/api/v1/events": events as unknown as RouteModule,
   "/api/v1/identities": identities as unknown as RouteModule,

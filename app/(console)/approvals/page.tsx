@@ -6,10 +6,11 @@ import { TBody, THead, Table, Td, Th, Tr, Truncate } from "@/components/ui/table
 import { Stat, StatGrid } from "@/components/ui/stat";
 import { requireUser } from "@/lib/auth/session";
 import { labelOfPersonKey } from "@/lib/domain/person";
-import { DECISION_SOURCES, sourceLabel } from "@/lib/domain/vocabulary";
+import { AUTOMATIC_DECISION_SOURCES, DECISION_SOURCES, sourceLabel } from "@/lib/domain/vocabulary";
+import { termFor, type PivotField } from "@/lib/query/terms";
 import { exploreHref, type ExploreLink } from "@/lib/explore/url";
 import { formatCount, formatTime } from "@/lib/presentation/format";
-import { approvalSummary, escalations, withoutTargets } from "@/lib/queries/approvals";
+import { approvalGroups, approvalSummary, escalations, WRITE_TOOLS, withoutTargets, type ApprovalGroup } from "@/lib/queries/approvals";
 import { RangeFields } from "@/components/shell/range-fields";
 import { RangeHint } from "@/components/shell/range-hint";
 import { consoleWindow } from "@/lib/console-range";
@@ -20,7 +21,31 @@ export const dynamic = "force-dynamic";
 
 export const metadata = { title: pageTitle("Approvals") };
 
-type Params = { range?: string; from?: string; to?: string; user?: string; team?: string; tool?: string; mcpServer?: string; surface?: string; window?: string };
+type Params = { range?: string; from?: string; to?: string; user?: string; team?: string; tool?: string; mcpServer?: string; surface?: string; window?: string; groupBy?: string };
+
+/**
+ * An Explorer link with a query-language part (`q`) for what its filter parameters cannot say
+ * (one of several tools or decision sources).
+ */
+function exploreWithQuery(view: ExploreLink, q: string): string {
+  const href = exploreHref(view);
+  return `${href}${href.includes("?") ? "&" : "?"}q=${encodeURIComponent(q)}`;
+}
+
+const anyOf = (field: PivotField, values: readonly string[]) => `(${values.map((v) => termFor(field, v)).join(" or ")})`;
+/** Automatic approvals of writes (lib/queries/approvals countColumns) as the query language says it. */
+const AUTO_WRITES_QUERY = `${anyOf("source", AUTOMATIC_DECISION_SOURCES)} ${anyOf("tool", [...WRITE_TOOLS])}`;
+
+/** The change from the previous period, as a tile's detail line. */
+function Delta({ now, before }: { now: number; before: number }) {
+  const d = now - before;
+  const pct = before > 0 ? ` (${d > 0 ? "+" : ""}${Math.round((d / before) * 100)}%)` : "";
+  return (
+    <span title="Change from the period of equal length just before">
+      {d === 0 ? "no change" : `${d > 0 ? "▲ +" : "▼ −"}${formatCount(Math.abs(d))}${pct}`} <span className="text-slate-400">vs {formatCount(before)} before</span>
+    </span>
+  );
+}
 
 function NumLink({ n, href }: { n: number; href: string }) {
   return n === 0 ? <span className="text-slate-400">0</span> : <Link className="link tabular-nums" href={href}>{formatCount(n)}</Link>;
@@ -34,14 +59,27 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
   const from = w.from ?? new Date(to.getTime() - 90 * 86_400_000);
   const windowMinutes = [5, 10, 30, 60].includes(Number(p.window)) ? Number(p.window) : 10;
   const filters = { from, to, user: p.user || undefined, team: p.team || undefined, tool: p.tool || undefined, mcpServer: p.mcpServer || undefined, surface: p.surface || undefined };
-  const [s, escRaw] = await Promise.all([approvalSummary(user.tenantId, filters), escalations(user.tenantId, { from, to, windowMinutes })]);
+  const groupBy = p.groupBy === "team" ? "team" : "person";
+  const previousFilters = { ...filters, from: new Date(from.getTime() - (to.getTime() - from.getTime())), to: from };
+  const [s, escRaw, groups, previousGroups] = await Promise.all([
+    approvalSummary(user.tenantId, filters),
+    escalations(user.tenantId, { ...filters, windowMinutes }),
+    approvalGroups(user.tenantId, filters, groupBy),
+    approvalGroups(user.tenantId, previousFilters, groupBy, 10_000),
+  ]);
+  const before = new Map(previousGroups.map((g) => [g.key, g]));
   const esc = user.canReadContent ? escRaw : withoutTargets(escRaw);
   // Links to the events behind a number keep the page's window and filters.
   const filterLink: ExploreLink = { user: p.user, tool: p.tool, mcpServer: p.mcpServer, source: p.surface !== "office" ? p.surface : undefined };
   const explore = (view: ExploreLink) => exploreHref({ name: "tool_decision", ...view, from, to });
   const sources = DECISION_SOURCES.filter((x) => s.bySource[x]);
-  const rejected = Object.values(s.byOutcome).reduce((n, o) => n + (o.reject ?? 0), 0);
-  const autoWrites = s.autoApprovedWrites.reduce((n, x) => n + x.count, 0);
+  const office = (q: Record<string, string | undefined>) =>
+    `/approvals/office?${new URLSearchParams(Object.entries({ ...q, user: q.user ?? p.user }).filter((e): e is [string, string] => !!e[1]))}&${rangeQuery(w)}`;
+  /** This dashboard, filtered further (a team's numbers: the Explorer has no team filter). */
+  const dashboard = (extra: Record<string, string>) =>
+    `/approvals?${new URLSearchParams(Object.entries({ ...p, ...extra }).filter((e): e is [string, string] => !!e[1] && e[0] !== "range" && e[0] !== "from" && e[0] !== "to"))}&${rangeQuery(w)}`;
+  const t = s.totals;
+  const prev = s.previous;
 
   const select = (name: keyof Params, label: string, values: string[], show: (v: string) => string = (v) => v) => (
     <label className="flex flex-col gap-1">
@@ -67,18 +105,20 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
         {s.facets.teams.length > 0 && select("team", "Team", s.facets.teams)}
         {select("tool", "Tool", s.facets.tools)}
         {s.facets.mcpServers.length > 0 && select("mcpServer", "MCP server", s.facets.mcpServers)}
+        {p.window && <input type="hidden" name="window" value={p.window} />}
+        {p.groupBy && <input type="hidden" name="groupBy" value={p.groupBy} />}
         <button type="submit" className="btn-primary">Apply</button>
         <Link href={`/approvals?${rangeQuery(w)}`} className="btn-secondary">Reset</Link>
       </form>
 
       <div className="mt-4">
         <StatGrid>
-          <Stat label="Decisions (Code, Cowork)" value={formatCount(Object.values(s.bySource).reduce((a, b) => a + b, 0))} />
-          <Stat label="Rejected" value={formatCount(rejected)} />
-          <Stat label="“Always allow” choices" value={formatCount(s.bySource.user_permanent ?? 0)} alert={(s.bySource.user_permanent ?? 0) > 0} />
-          <Stat label="Automatic approvals of writes" value={formatCount(autoWrites)} />
-          <Stat label="Office tool executions" value={formatCount(s.office.reduce((n, o) => n + o.read + o.write + o.other, 0))} />
-          <Stat label="Escalations" value={formatCount(esc.length)} alert={esc.length > 0} />
+          <Stat label="Decisions (Code, Cowork)" value={formatCount(t.decisions)} href={explore(filterLink)} detail={<Delta now={t.decisions} before={prev.decisions} />} />
+          <Stat label="Rejected" value={formatCount(t.rejected)} href={explore({ ...filterLink, decision: "reject" })} detail={<Delta now={t.rejected} before={prev.rejected} />} />
+          <Stat label="“Always allow” choices" value={formatCount(t.alwaysAllow)} alert={t.alwaysAllow > 0} href={explore({ ...filterLink, decisionSource: "user_permanent" })} detail={<Delta now={t.alwaysAllow} before={prev.alwaysAllow} />} />
+          <Stat label="Automatic approvals of writes" value={formatCount(t.autoApprovedWrites)} href={exploreWithQuery({ name: "tool_decision", ...filterLink, decision: "accept", from, to }, AUTO_WRITES_QUERY)} detail={<Delta now={t.autoApprovedWrites} before={prev.autoApprovedWrites} />} />
+          <Stat label="Office tool executions" value={formatCount(t.officeExecutions)} href={office({})} detail={<><Link className="link" href={office({ decision: "auto_accept" })}>{formatCount(t.officeAutoAccept)} auto-accepted</Link> · <Delta now={t.officeExecutions} before={prev.officeExecutions} /></>} />
+          <Stat label="Escalations" value={formatCount(esc.length)} alert={esc.length > 0} href="#escalations" />
         </StatGrid>
       </div>
 
@@ -110,6 +150,8 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
         <h2 className="mb-1 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Escalations</h2>
         <form method="get" className="mb-2 flex items-center gap-2 text-xs text-slate-500">
           <RangeFields window={w} />
+          {/* The dashboard's filters apply to the escalations too: keep them when the window changes. */}
+          {(["surface", "user", "team", "tool", "mcpServer", "groupBy"] as const).map((k) => p[k] && <input key={k} type="hidden" name={k} value={p[k]} />)}
           <label htmlFor="esc-window">A rejection followed by an automatic approval of the same or a near-identical action within</label>
           <select id="esc-window" name="window" defaultValue={String(windowMinutes)} className="field py-0.5 text-xs">
             {[5, 10, 30, 60].map((m) => <option key={m} value={m}>{m} minutes</option>)}
@@ -155,11 +197,23 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
       </section>
 
       <div className="mt-6 grid gap-4 lg:grid-cols-2">
-        <Card title="Per user (most “always allow” first)">
+        <div className="lg:col-span-2">
+        <Card
+          title={`Per ${groupBy} (most “always allow” first)`}
+          aside={
+            <nav aria-label="Group by" className="flex gap-2 text-xs">
+              {(["person", "team"] as const).map((g) =>
+                g === groupBy ? <span key={g} aria-current="true" className="font-semibold">{g}</span> : <Link key={g} className="link" href={dashboard({ groupBy: g })}>{g}</Link>,
+              )}
+            </nav>
+          }
+        >
           <Table variant="bare">
             <THead>
               <tr>
-                <Th>User</Th>
+                <Th>{groupBy === "team" ? "Team" : "User"}</Th>
+                <Th numeric nowrap={false}>Decisions</Th>
+                <Th numeric nowrap={false}>vs before</Th>
                 <Th numeric nowrap={false}>Always allow</Th>
                 <Th numeric nowrap={false}>Allow once</Th>
                 <Th numeric>Config</Th>
@@ -169,23 +223,47 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
               </tr>
             </THead>
             <TBody>
-              {s.perUser.map((u) => {
-                const uq: ExploreLink = { user: u.user };
+              {groups.map((g: ApprovalGroup) => {
+                const was = before.get(g.key)?.total ?? 0;
+                const change = g.total - was;
+                const changeText = `${change > 0 ? "+" : change < 0 ? "−" : ""}${formatCount(Math.abs(change))}`;
+                if (groupBy === "team") {
+                  // The Explorer cannot filter by team: a team's numbers open this dashboard for the team.
+                  const open = g.key ? dashboard({ team: g.key, groupBy: "person" }) : undefined;
+                  const cell = (n: number) => (open ? <NumLink n={n} href={open} /> : formatCount(n));
+                  return (
+                    <Tr key={`team:${g.key}`}>
+                      <Td>{open ? <Link className="link" href={open}>{g.key}</Link> : <span className="text-slate-500">(no team)</span>}</Td>
+                      <Td numeric>{cell(g.total)}</Td>
+                      <Td numeric title={`${formatCount(was)} in the period before`}>{changeText}</Td>
+                      <Td numeric>{cell(g.userPermanent)}</Td>
+                      <Td numeric>{cell(g.userTemporary)}</Td>
+                      <Td numeric>{cell(g.config)}</Td>
+                      <Td numeric>{cell(g.autoApprovedWrites)}</Td>
+                      <Td numeric>{cell(g.rejected)}</Td>
+                      <Td numeric>{cell(g.officeAutoAccept)}</Td>
+                    </Tr>
+                  );
+                }
+                const uq: ExploreLink = { ...filterLink, user: g.key };
                 return (
-                  <Tr key={u.user}>
-                    <Td><Truncate value={labelOfPersonKey(u.user)} title={u.user} max="max-w-32" /></Td>
-                    <Td numeric><NumLink n={u.userPermanent} href={explore({ ...uq, decisionSource: "user_permanent" })} /></Td>
-                    <Td numeric><NumLink n={u.userTemporary} href={explore({ ...uq, decisionSource: "user_temporary" })} /></Td>
-                    <Td numeric><NumLink n={u.config} href={explore({ ...uq, decisionSource: "config" })} /></Td>
-                    <Td numeric>{formatCount(u.autoApprovedWrites)}</Td>
-                    <Td numeric><NumLink n={u.rejected} href={explore({ ...uq, decision: "reject" })} /></Td>
-                    <Td numeric>{formatCount(u.officeAutoAccept)}</Td>
+                  <Tr key={`person:${g.key}`}>
+                    <Td><Truncate value={labelOfPersonKey(g.key)} title={g.key} max="max-w-32" /></Td>
+                    <Td numeric><NumLink n={g.total} href={explore(uq)} /></Td>
+                    <Td numeric title={`${formatCount(was)} in the period before`}>{changeText}</Td>
+                    <Td numeric><NumLink n={g.userPermanent} href={explore({ ...uq, decisionSource: "user_permanent" })} /></Td>
+                    <Td numeric><NumLink n={g.userTemporary} href={explore({ ...uq, decisionSource: "user_temporary" })} /></Td>
+                    <Td numeric><NumLink n={g.config} href={explore({ ...uq, decisionSource: "config" })} /></Td>
+                    <Td numeric><NumLink n={g.autoApprovedWrites} href={exploreWithQuery({ name: "tool_decision", ...uq, decision: "accept", from, to }, AUTO_WRITES_QUERY)} /></Td>
+                    <Td numeric><NumLink n={g.rejected} href={explore({ ...uq, decision: "reject" })} /></Td>
+                    <Td numeric><NumLink n={g.officeAutoAccept} href={office({ decision: "auto_accept", user: g.key })} /></Td>
                   </Tr>
                 );
               })}
             </TBody>
           </Table>
         </Card>
+        </div>
         <Card title="Per tool (most approved by policy first)">
           <Table variant="bare">
             <THead>
@@ -200,7 +278,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
             </THead>
             <TBody>
               {s.perTool.map((t) => {
-                const tq: ExploreLink = { tool: t.tool, mcpServer: t.mcpServer };
+                const tq: ExploreLink = { ...filterLink, tool: t.tool, mcpServer: t.mcpServer };
                 return (
                   <Tr key={`${t.tool}/${t.mcpServer}`}>
                     <Td mono>{t.tool || "(unknown)"}{t.mcpServer && <span className="text-slate-500"> · {t.mcpServer}</span>}</Td>
@@ -229,9 +307,9 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
                   <span className="font-mono">{x.tool}</span>
                   <span className="text-slate-500">approved by {x.source}:</span>
                   {x.surface === "office" ? (
-                    <Link className="link" href={`/approvals/office?decision=auto_accept&readWrite=write&${rangeQuery(w)}`}>{formatCount(x.count)}</Link>
+                    <Link className="link" href={office({ decision: "auto_accept", readWrite: "write" })}>{formatCount(x.count)}</Link>
                   ) : (
-                    <NumLink n={x.count} href={explore({ source: x.surface, tool: x.tool, decisionSource: x.source, decision: "accept" })} />
+                    <NumLink n={x.count} href={explore({ ...filterLink, source: x.surface, tool: x.tool, decisionSource: x.source, decision: "accept" })} />
                   )}
                 </li>
               ))}

@@ -8,7 +8,8 @@ import { formatCount, formatTime } from "@/lib/presentation/format";
 import { coverage, LAYERS, type CoverageCell } from "@/lib/queries/coverage";
 import { RangeHint } from "@/components/shell/range-hint";
 import { consoleWindow } from "@/lib/console-range";
-import { rangeQuery } from "@/lib/time-range";
+import { rangeQuery, type TimeWindow } from "@/lib/time-range";
+import { exploreHref } from "@/lib/explore/url";
 import { pageTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
@@ -18,29 +19,61 @@ export const metadata = { title: pageTitle("Coverage") };
 const CELL_STYLE: Record<CoverageCell["status"], string> = {
   reporting: "bg-emerald-50 text-emerald-900 ring-emerald-200 dark:bg-emerald-950 dark:text-emerald-200 dark:ring-emerald-900",
   partial: "bg-amber-50 text-amber-900 ring-amber-200 dark:bg-amber-950 dark:text-amber-200 dark:ring-amber-900",
+  stale: "bg-orange-50 text-orange-900 ring-orange-300 dark:bg-orange-950 dark:text-orange-200 dark:ring-orange-800",
   silent: "bg-red-50 text-red-900 ring-red-200 dark:bg-red-950 dark:text-red-200 dark:ring-red-900",
   not_applicable: "bg-slate-50 text-slate-400 ring-slate-200 dark:bg-slate-900 dark:text-slate-600 dark:ring-slate-800",
 };
 
-const CELL_LABEL: Record<CoverageCell["status"], string> = { reporting: "reporting", partial: "partial", silent: "silent", not_applicable: "n/a" };
+const CELL_LABEL: Record<CoverageCell["status"], string> = { reporting: "reporting", partial: "partial", stale: "stale", silent: "silent", not_applicable: "n/a" };
+
+/** The page that lists a cell's records, where one exists (metric points and Compliance content have none: the cell's breakdown is their evidence). */
+function evidenceHref(cell: CoverageCell, w: TimeWindow): { href: string; label: string } | null {
+  const decisions = ["cowork_files", "cowork_browser", "cowork_mcp"].includes(cell.surface);
+  switch (cell.layer) {
+    case "otel_claude_code":
+      return { href: exploreHref({ source: "claude_code", window: w }), label: "Claude Code events in the Explorer" };
+    case "otel_cowork":
+      return { href: exploreHref({ source: "cowork", name: decisions ? "tool_decision" : undefined, window: w }), label: `Cowork ${decisions ? "tool decisions" : "events"} in the Explorer` };
+    case "office_traces":
+      return { href: exploreHref({ source: "office", window: w }), label: "Office agent spans in the Explorer" };
+    case "compliance_activity":
+      return { href: `/compliance?${rangeQuery(w)}`, label: "the Compliance activity feed" };
+    default:
+      return null;
+  }
+}
+
+const STATUS_HELP: Record<CoverageCell["status"], string> = {
+  reporting: "Fresh data, and the layer covers this surface whole.",
+  partial: "Fresh data, but the layer covers this surface only in part (or it reports where it is not expected to).",
+  stale: "It reported in this window, but nothing for longer than expected: a client, a token or the connector may have stopped.",
+  silent: "The layer can report on this surface, and nothing arrived in this window.",
+  not_applicable: "The layer cannot see this surface.",
+};
 
 function percent(x: number) {
   return `${Math.round(x * 100)}%`;
 }
 
-export default async function CoveragePage({ searchParams }: { searchParams: Promise<{ range?: string; from?: string; to?: string }> }) {
+export default async function CoveragePage({ searchParams }: { searchParams: Promise<{ range?: string; from?: string; to?: string; cell?: string }> }) {
   const user = await requireUser();
-  const w = await consoleWindow(await searchParams);
+  const p = await searchParams;
+  const w = await consoleWindow(p);
   const to = w.to ?? new Date();
   const c = await coverage(user.tenantId, w.from ?? new Date(to.getTime() - 90 * 86_400_000), to);
   const cell = (layer: string, surface: string) => c.cells.find((x) => x.layer === layer && x.surface === surface)!;
+  const selected = p.cell ? c.cells.find((x) => `${x.layer}:${x.surface}` === p.cell) : undefined;
+  const cellHref = (x: CoverageCell) => `/coverage?cell=${encodeURIComponent(`${x.layer}:${x.surface}`)}&${rangeQuery(w)}#cell-detail`;
+  const layerLabel = (id: string) => LAYERS.find((l) => l.id === id)?.label ?? id;
+  const surfaceLabel = (id: string) => COVERAGE_SURFACES.find((s) => s.id === id)?.label ?? id;
   return (
     <div className="mx-auto max-w-7xl">
       <RangeHint tenantId={user.tenantId} window={w} />
       <h1 className="text-lg font-semibold tracking-tight">Coverage</h1>
       <p className="mt-1 max-w-4xl text-xs text-slate-500 dark:text-slate-400">
         Which layers report on which surfaces, {w.label.toLowerCase()}, from the data itself. <em>Reporting</em>: seen in the last {c.freshHours} h;
-        {" "}<em>partial</em>: older, or the layer covers the surface only in part; <em>silent</em>: the layer can report here but nothing arrived; <em>n/a</em>: the layer cannot see this surface.
+        {" "}<em>partial</em>: fresh, but the layer covers the surface only in part; <em>stale</em>: nothing for more than {c.freshHours} h;
+        {" "}<em>silent</em>: the layer can report here but nothing arrived; <em>n/a</em>: the layer cannot see this surface. Open a cell for what was counted and, when silent, what to configure.
       </p>
 
       <Table className="mt-4" dense label="Coverage matrix" tableClassName="min-w-[60rem]">
@@ -58,11 +91,18 @@ export default async function CoveragePage({ searchParams }: { searchParams: Pro
                 const x = cell(l.id, s.id);
                 return (
                   <Td key={s.id}>
-                    <div data-cell={`${l.id}:${s.id}`} className={`rounded px-2 py-1 ring-1 ring-inset ${CELL_STYLE[x.status]}`} title={x.capability === "partial" ? "This layer covers the surface only in part" : undefined}>
+                    <Link
+                      href={cellHref(x)}
+                      data-cell={`${l.id}:${s.id}`}
+                      aria-current={selected === x ? "true" : undefined}
+                      className={`block rounded px-2 py-1 ring-1 ring-inset hover:ring-2 focus-visible:outline-2 focus-visible:outline-sky-600 ${CELL_STYLE[x.status]} ${selected === x ? "ring-2 ring-sky-600" : ""}`}
+                      title={STATUS_HELP[x.status]}
+                    >
                       <div className="font-medium">{CELL_LABEL[x.status]}</div>
                       {x.records > 0 && <div className="tabular-nums">{formatCount(x.records)}</div>}
                       {x.lastSeen && <div className="text-[10px] opacity-80">{formatTime(x.lastSeen).slice(0, 16)}</div>}
-                    </div>
+                      {x.hint && <div className="text-[10px] underline decoration-dotted">how to fix</div>}
+                    </Link>
                   </Td>
                 );
               })}
@@ -70,6 +110,33 @@ export default async function CoveragePage({ searchParams }: { searchParams: Pro
           ))}
         </TBody>
       </Table>
+
+      {selected && (
+        <section id="cell-detail" className="mt-4 scroll-mt-16">
+          <Card title={`${layerLabel(selected.layer)} × ${surfaceLabel(selected.surface)}: ${CELL_LABEL[selected.status]}`}>
+            <p className="text-xs text-slate-600 dark:text-slate-300">{STATUS_HELP[selected.status]}</p>
+            {selected.hint && (
+              <p data-hint className="mt-2 rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900 dark:bg-amber-950 dark:text-amber-200">
+                <strong>To fix:</strong> {selected.hint} <Link className="link" href="/settings/setup">Client setup</Link> · <Link className="link" href="/settings/compliance">Compliance connector</Link>
+              </p>
+            )}
+            {selected.breakdown.length > 0 && (
+              <Table variant="bare" className="mt-3">
+                <THead><tr><Th>Counted</Th><Th numeric>Records</Th><Th>Last seen</Th></tr></THead>
+                <TBody>
+                  {selected.breakdown.map((b) => (
+                    <Tr key={b.what}><Td mono>{b.what}</Td><Td numeric>{formatCount(b.records)}</Td><Td mono muted>{b.lastSeen ? formatTime(b.lastSeen) : "–"}</Td></Tr>
+                  ))}
+                </TBody>
+              </Table>
+            )}
+            {(() => {
+              const e = selected.records > 0 ? evidenceHref(selected, w) : null;
+              return e && <p className="mt-3 text-xs"><Link className="link" href={e.href}>Open {e.label}</Link></p>;
+            })()}
+          </Card>
+        </section>
+      )}
 
       <section className="mt-6">
         <h2 className="mb-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">People with a gap ({c.people.length})</h2>

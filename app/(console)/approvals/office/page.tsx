@@ -14,15 +14,15 @@ export const dynamic = "force-dynamic";
 export const metadata = { title: pageTitle("Office approvals") };
 
 /** The Office tool executions behind an approvals-dashboard number. */
-export default async function OfficeDecisionsPage({ searchParams }: { searchParams: Promise<{ decision?: string; readWrite?: string; range?: string; from?: string; to?: string }> }) {
+export default async function OfficeDecisionsPage({ searchParams }: { searchParams: Promise<{ decision?: string; readWrite?: string; user?: string; range?: string; from?: string; to?: string }> }) {
   const user = await requireUser();
   const p = await searchParams;
   const w = await consoleWindow(p);
-  const rows = await officeToolExecutions(user.tenantId, { decision: p.decision, readWrite: p.readWrite, from: w.from, to: w.to });
+  const rows = await officeToolExecutions(user.tenantId, { decision: p.decision, readWrite: p.readWrite, user: p.user, from: w.from, to: w.to });
   return (
     <div className="mx-auto max-w-6xl">
       <nav aria-label="Breadcrumb" className="mb-2 text-xs text-slate-500"><Link className="link" href={`/approvals?${rangeQuery(w)}`}>Approvals</Link> / Office tool executions</nav>
-      <h1 className="text-lg font-semibold tracking-tight">Office tool executions{p.decision ? `: ${p.decision}` : ""}{p.readWrite ? `, ${p.readWrite}` : ""}</h1>
+      <h1 className="text-lg font-semibold tracking-tight">Office tool executions{p.decision ? `: ${p.decision}` : ""}{p.readWrite ? `, ${p.readWrite}` : ""}{p.user ? `, ${p.user}` : ""}</h1>
       <p className="mt-1 text-xs text-slate-500">{rows.length} shown, {w.label.toLowerCase()}.</p>
       <Table className="mt-4">
         <THead>

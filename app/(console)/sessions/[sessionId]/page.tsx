@@ -7,13 +7,19 @@ import { recordContentView } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
 import { formatCost, formatCount, formatDuration, formatTime, personLabel } from "@/lib/presentation/format";
 import type { ApiEvent } from "@/lib/queries/events";
-import { sessionOverview } from "@/lib/queries/sessions";
+import { sessionOverview, type SessionTrace } from "@/lib/queries/sessions";
+import { officeAppLabel, sourceLabel } from "@/lib/domain/vocabulary";
 import { recordTitle } from "@/lib/presentation/page-title";
 import { PersonPivot } from "@/components/pivot/person-pivot";
 import { ModeChange } from "@/components/timeline/timeline-view";
-import { promptHref } from "@/lib/presentation/links";
+import { personHref, promptHref } from "@/lib/presentation/links";
 
 export const dynamic = "force-dynamic";
+
+/** The person a session of traces only names (no events): their page when the trace names one. */
+function TracedPerson({ href, label }: { href: string | null; label: string }) {
+  return href ? <Link className="link" href={href}>{label}</Link> : <>{label}</>;
+}
 
 export async function generateMetadata({ params }: { params: Promise<{ sessionId: string }> }) {
   return { title: recordTitle("Session", (await params).sessionId) };
@@ -37,7 +43,16 @@ export default async function SessionPage({ params }: { params: Promise<{ sessio
   const startup = session.outsidePrompts;
   const hostPaths = session.workspacePaths;
   const resource = first?.resource ?? {};
-  const person = first ? personLabel(first.user) : null;
+  // A session of traces only (an Office agent session) is described by its traces' spans.
+  const traced = session.traces.find((t) => t.userEmail || t.accountUuid) ?? session.traces[0];
+  const person = first
+    ? personLabel(first.user)
+    : traced && personLabel({ email: traced.userEmail, enduserId: null, accountUuid: traced.accountUuid, accountId: null, id: null });
+  const apps = [...new Set(session.traces.map((t) => t.app).filter((a): a is string => !!a))];
+  const spanCount = session.traces.reduce((n, t) => n + t.spanCount, 0);
+  // Traces listed under their source: Office agent turns apart from Claude Code beta traces.
+  const tracesBySource = new Map<string, SessionTrace[]>();
+  for (const t of session.traces) tracesBySource.set(t.source, [...(tracesBySource.get(t.source) ?? []), t]);
 
   return (
     <div className="mx-auto max-w-6xl">
@@ -50,20 +65,24 @@ export default async function SessionPage({ params }: { params: Promise<{ sessio
       <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">
         {formatCount(session.eventCount)} events, {prompts.length} prompts
         {prompts.some((p) => p.subagentReport) && <> ({prompts.filter((p) => !p.subagentReport).length} typed, {prompts.filter((p) => p.subagentReport).length} subagent reports)</>}
+        {session.traces.length > 0 && <>, {formatCount(session.traces.length)} traces ({formatCount(spanCount)} spans)</>}
       </p>
 
       <div className="mt-4 grid gap-4 lg:grid-cols-3">
         <Card title="Who and where">
           <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-xs">
             <dt className="text-slate-500">Source</dt>
-            <dd>{first ? <SourceBadge source={first.source} /> : <SourceBadge source="office" />}</dd>
+            <dd>{first ? <SourceBadge source={first.source} /> : traced ? <SourceBadge source={traced.source} /> : "–"}</dd>
             <dt className="text-slate-500">User</dt>
-            <dd className="[overflow-wrap:anywhere]">{first && person?.query ? <PersonPivot user={first.user} /> : "–"}</dd>
+            <dd className="[overflow-wrap:anywhere]">{first && person?.query ? <PersonPivot user={first.user} /> : traced && person ? <TracedPerson href={personHref({ userEmail: traced.userEmail, accountUuid: traced.accountUuid })} label={person.label} /> : "–"}</dd>
+            {!first && traced?.accountUuid && (<><dt className="text-slate-500">Account</dt><dd className="font-mono">{traced.accountUuid}</dd></>)}
+            {!first && traced?.organizationId && (<><dt className="text-slate-500">Organization</dt><dd className="font-mono">{traced.organizationId}</dd></>)}
+            {apps.length > 0 && (<><dt className="text-slate-500">App</dt><dd>{apps.map(officeAppLabel).join(", ")}</dd></>)}
             {first?.user.accountId && (<><dt className="text-slate-500">Account</dt><dd className="font-mono">{first.user.accountId}</dd></>)}
             {first?.user.organizationId && (<><dt className="text-slate-500">Organization</dt><dd className="font-mono">{first.user.organizationId}</dd></>)}
             {first?.user.id && (<><dt className="text-slate-500">Device</dt><dd className="font-mono" title={first.user.id}>{first.user.id.slice(0, 16)}…</dd></>)}
             <dt className="text-slate-500">Client</dt>
-            <dd>{first?.service.name ?? "–"} {first?.service.version ?? ""}</dd>
+            <dd>{first ? `${first.service.name ?? "–"} ${first.service.version ?? ""}` : [traced?.serviceName, traced?.platform, traced?.version].filter(Boolean).join(" ") || "–"}</dd>
             <dt className="text-slate-500">Terminal</dt>
             <dd>{first?.terminalType ?? "–"}</dd>
             <dt className="text-slate-500">OS</dt>
@@ -135,20 +154,23 @@ export default async function SessionPage({ params }: { params: Promise<{ sessio
         </section>
       )}
 
-      {session.traces.length > 0 && (
-        <section className="mt-6">
-          <h2 className="mb-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Office agent turns ({session.traces.length}{session.truncated.traces ? ", truncated: the first by time" : ""})</h2>
+      {[...tracesBySource].map(([source, traces]) => (
+        <section key={source} className="mt-6">
+          <h2 className="mb-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">
+            {source === "office" ? "Office agent turns" : `${sourceLabel(source)} traces`} ({traces.length}{session.truncated.traces ? ", truncated: the first by time" : ""})
+          </h2>
           <ul className="space-y-1 text-xs">
-            {session.traces.map((t) => (
+            {traces.map((t) => (
               <li key={t.traceId} className="flex flex-wrap items-center gap-2">
                 <span className="font-mono text-slate-500">{formatTime(t.start)}</span>
                 <Link className="link font-mono" href={`/traces/${t.traceId}`}>{t.rootName}</Link>
+                {t.app && <span>{officeAppLabel(t.app)}</span>}
                 <span className="text-slate-500">{t.spanCount} spans</span>
               </li>
             ))}
           </ul>
         </section>
-      )}
+      ))}
 
       {startup.length > 0 && (
         <section className="mt-6">

@@ -18,7 +18,7 @@ export async function GET(request: Request): Promise<Response> {
     const windowMinutes = p.get("window") === null ? 10 : Number(p.get("window"));
     if (!Number.isInteger(windowMinutes) || windowMinutes < 1 || windowMinutes > 1440) throw new HttpError(400, "window is minutes, 1 to 1440");
     const filters = { from, to, user: p.get("user") ?? undefined, team: p.get("team") ?? undefined, tool: p.get("tool") ?? undefined, mcpServer: p.get("mcpServer") ?? undefined, surface: p.get("surface") ?? undefined };
-    const [summary, esc] = await Promise.all([approvalSummary(ctx.principal.tenantId, filters), escalations(ctx.principal.tenantId, { from, to, windowMinutes })]);
+    const [summary, esc] = await Promise.all([approvalSummary(ctx.principal.tenantId, filters), escalations(ctx.principal.tenantId, { ...filters, windowMinutes })]);
     return { ...summary, escalations: ctx.canReadContent ? esc : withoutTargets(esc) };
   });
 }
