@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { EXPLORE_PATH } from "@/lib/explore/url";
+import { ATTRIBUTE_FIELD_INFO, checkQuery, queryFields } from "@/lib/query/fields";
 import { quoteValue } from "@/lib/query/terms";
 import { completionContext, suggestionsFor, type QueryField, type Suggestion } from "@/lib/explore/query-completion";
 
@@ -19,9 +20,10 @@ export interface QueryError {
 interface Props {
   /** The query in the URL. */
   query: string;
-  /** The parser's complaint about `query`: shown under the bar, the rows are not filtered by it. */
+  /** Why the query in the URL cannot run (the server's check): shown under the bar with a caret. */
   error?: QueryError | null;
-  fields: QueryField[];
+  /** Content fields (command, path, prompt text) and free text are offered and accepted only for readers of content. */
+  canReadContent: boolean;
   /** Known values per query field (facets of the current window). */
   values: Record<string, string[]>;
   /** The other parameters of the view, kept when the query changes (range, sort, page size). */
@@ -30,7 +32,14 @@ interface Props {
 
 const MAX_SUGGESTIONS = 12;
 
-export function QueryBar({ query, error, fields, values, keep }: Props) {
+/** The query language's event fields (lib/query/fields.ts) this reader may search, for completion. */
+function completionFields(canReadContent: boolean): QueryField[] {
+  return [...queryFields("events"), ATTRIBUTE_FIELD_INFO]
+    .filter((f) => canReadContent || !f.content)
+    .map((f) => ({ name: f.name === ATTRIBUTE_FIELD_INFO.name ? "attr." : f.name, type: f.type, description: f.description }));
+}
+
+export function QueryBar({ query, error, canReadContent, values, keep }: Props) {
   const router = useRouter();
   const id = useId();
   const listId = `${id}-list`;
@@ -39,14 +48,25 @@ export function QueryBar({ query, error, fields, values, keep }: Props) {
   const [caret, setCaret] = useState(query.length);
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
+  const [localError, setLocalError] = useState<QueryError | null>(null);
+  const [fields] = useState(() => completionFields(canReadContent));
 
   const context = completionContext(text, caret);
   const suggestions: Suggestion[] = open ? suggestionsFor(context, fields, values).slice(0, MAX_SUGGESTIONS) : [];
   const activeIndex = Math.min(active, suggestions.length - 1);
   // The error belongs to the query in the URL; once edited, it no longer points at the right place.
-  const shownError = error && text === query ? error : null;
+  const shownError = localError ?? (error && text === query ? error : null);
+  const errorText = localError ? text : query;
 
   const run = (q: string) => {
+    // The same check the server makes: a query that cannot run says why here, and the view stays.
+    const problem = checkQuery(q, "events", canReadContent);
+    if (problem) {
+      setLocalError({ message: problem.message, position: problem.position });
+      setOpen(false);
+      return;
+    }
+    setLocalError(null);
     const params = new URLSearchParams(keep);
     if (q.trim()) params.set("q", q.trim());
     setOpen(false);
@@ -54,7 +74,9 @@ export function QueryBar({ query, error, fields, values, keep }: Props) {
   };
 
   const accept = (s: Suggestion) => {
-    const insert = s.kind === "field" ? `${context.negated ? "-" : ""}${s.value}:` : `${context.negated ? "-" : ""}${context.field}:${quoteValue(s.value)} `;
+    const sign = context.negated ? "-" : "";
+    // `attr.` continues with an attribute key; every other field with its value.
+    const insert = s.kind === "field" ? `${sign}${s.value}${s.value.endsWith(".") ? "" : ":"}` : `${sign}${context.field}:${quoteValue(s.value)} `;
     const next = text.slice(0, context.start) + insert + text.slice(context.end);
     const pos = context.start + insert.length;
     setText(next);
@@ -115,6 +137,7 @@ export function QueryBar({ query, error, fields, values, keep }: Props) {
           autoComplete="off"
           className={`field w-full py-1.5 font-mono text-xs ${shownError ? "border-red-400 focus:border-red-500 dark:border-red-700" : ""}`}
           onChange={(e) => {
+            setLocalError(null);
             setText(e.target.value);
             setCaret(e.target.selectionStart ?? e.target.value.length);
             setActive(0);
@@ -156,13 +179,11 @@ export function QueryBar({ query, error, fields, values, keep }: Props) {
         {shownError && (
           <div id={errorId} role="alert" className="mt-1 text-xs text-red-700 dark:text-red-400">
             <pre aria-hidden="true" className="overflow-hidden whitespace-pre font-mono text-[11px] leading-tight" data-testid="query-error-caret">
-              {query}
+              {errorText}
               {"\n"}
-              {" ".repeat(Math.max(0, Math.min(shownError.position, query.length)))}^
+              {" ".repeat(Math.max(0, Math.min(shownError.position, errorText.length)))}^
             </pre>
-            <p>
-              {shownError.message} (at character {shownError.position + 1}). The events below are not filtered by this query.
-            </p>
+            <p data-testid="query-error">{shownError.message}</p>
           </div>
         )}
       </div>

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { EventPanel } from "@/components/explore/event-panel";
 import { EventsTable } from "@/components/explore/events-table";
 import { FilterBar, type FilterValues } from "@/components/explore/filter-bar";
+import { ExploreHistogram } from "@/components/explore/histogram";
 import { QueryBar } from "@/components/explore/query-bar";
 import { SearchMenu } from "@/components/explore/search-menu";
 import { recordContentView } from "@/lib/audit";
@@ -22,6 +23,8 @@ import {
   type SearchParamsRecord,
 } from "@/lib/explore/params";
 import { exploreEvents, type ExplorePage } from "@/lib/explore/query";
+import { exploreCount, exploreHistogram } from "@/lib/explore/stats";
+import { checkQuery } from "@/lib/query/fields";
 import { exploreHref, FILTER_PARAMS } from "@/lib/explore/url";
 import { RangeHint } from "@/components/shell/range-hint";
 import { stickyRange } from "@/lib/console-range";
@@ -85,12 +88,20 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
   const eventId = params.get("event")?.trim() || undefined;
   const viewer = { tenantId: user.tenantId, id: user.id, email: user.email, isAdmin: user.isAdmin };
 
-  const [{ page, cursorInvalid }, facets, detail, saved, history] = await Promise.all([
-    readPage(user.tenantId, query, user.canReadContent),
+  // A query that cannot run (syntax, unknown field, content for a non-reader) lists nothing: the
+  // bar shows why and where, and no unfiltered rows pass for its answer.
+  const queryProblem = q ? checkQuery(q, "events", user.canReadContent) : null;
+  const queryError = queryProblem ? { message: queryProblem.message, position: queryProblem.position } : null;
+  const filter = { ...query, q: q || undefined, canReadContent: user.canReadContent };
+  const noRows = { page: { rows: [], nextCursor: null } as ExplorePage, cursorInvalid: false };
+
+  const [{ page, cursorInvalid }, facets, detail, saved, history, stats] = await Promise.all([
+    queryError ? noRows : readPage(user.tenantId, filter, user.canReadContent),
     exploreFacets(user.tenantId, { from: query.from, to: query.to }),
     eventId ? exploreEventDetail(user.tenantId, eventId, user.canReadContent) : null,
     listSavedSearches(viewer),
-    q ? recordQuery(user.tenantId, user.id, q).then(() => queryHistory(user.tenantId, user.id)) : queryHistory(user.tenantId, user.id),
+    q && !queryError ? recordQuery(user.tenantId, user.id, q).then(() => queryHistory(user.tenantId, user.id)) : queryHistory(user.tenantId, user.id),
+    queryError ? null : Promise.all([exploreHistogram(user.tenantId, filter), exploreCount(user.tenantId, filter)]),
   ]);
   if (user.canReadContent && page.rows.some((r) => r.content !== null)) {
     await recordContentView(user.tenantId, user.email, `explore:${base.toString()}`);
@@ -201,7 +212,11 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
     </div>
   );
 
-  const empty = (
+  const empty = queryError ? (
+    <div className="px-6 py-14 text-center text-sm text-slate-700 dark:text-slate-300">
+      The query above cannot run: {queryError.message}. Correct it and press Enter.
+    </div>
+  ) : (
     <div className="px-6 py-14 text-center">
       <p className="text-sm font-medium text-slate-800 dark:text-slate-200">
         {filtered ? `No events match these filters in ${windowText}.` : `No events in ${windowText}.`}
@@ -246,7 +261,7 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
       </div>
 
       <div className="flex items-start gap-2">
-        <QueryBar key={q} query={q} fields={[]} values={facetValues} keep={barKeep} />
+        <QueryBar key={q} query={q} error={queryError} canReadContent={user.canReadContent} values={facetValues} keep={barKeep} />
         <SearchMenu saved={savedItems} history={historyItems} current={{ q, ...timeKeep }} />
       </div>
 
@@ -265,6 +280,10 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
           {badTimes.join(" and ")} is not a time this page understands, so it is ignored. Use UTC as{" "}
           <span className="font-mono">2026-11-22 10:15:00</span> or an ISO-8601 time with a zone.
         </p>
+      )}
+
+      {stats && (
+        <ExploreHistogram buckets={stats[0].buckets} bucketMs={stats[0].bucketMs} total={stats[1]} viewParams={base.toString()} />
       )}
 
       {cursorInvalid && (
