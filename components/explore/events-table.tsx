@@ -419,7 +419,8 @@ export function EventsTable({ rows, sort, dir, sortHrefs, summary, actions, empt
             tabIndex={0}
             data-event-id={row.id}
             data-selected={row.id === selectedId ? "true" : undefined}
-            aria-label={`Event ${row.original.eventName} at ${formatTime(row.original.time)}: open its details`}
+            aria-keyshortcuts="Enter"
+            title="Click or press Enter for every field of this event"
             className={`cursor-pointer focus-visible:outline focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-sky-600 ${
               row.id === selectedId ? "bg-sky-50 dark:bg-sky-950/40" : ""
             }`}
