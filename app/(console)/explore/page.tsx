@@ -21,6 +21,7 @@ import { exploreHref, FILTER_PARAMS } from "@/lib/explore/url";
 import { RangeHint } from "@/components/shell/range-hint";
 import { stickyRange } from "@/lib/console-range";
 import { parseTimeParam, RANGE_PARAMS } from "@/lib/time-range";
+import { checkQuery } from "@/lib/query/compile";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Explore · Blindspot" };
@@ -73,8 +74,10 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
   const base = canonicalQueryParams(params);
   if (query.limit !== DEFAULT_PAGE_SIZE) base.set("limit", String(query.limit));
 
+  // A query that does not read (or names an unknown field) shows where and why, and no rows.
+  const queryError = query.q ? checkQuery(query.q, "events", user.canReadContent) : null;
   const [{ page, cursorInvalid }, facets] = await Promise.all([
-    readPage(user.tenantId, query, user.canReadContent),
+    queryError ? { page: { rows: [], nextCursor: null }, cursorInvalid: false } : readPage(user.tenantId, query, user.canReadContent),
     exploreFacets(user.tenantId, { from: query.from, to: query.to }),
   ]);
   if (user.canReadContent && page.rows.some((r) => r.content !== null)) {
@@ -220,6 +223,17 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
         defaultPageSize={DEFAULT_PAGE_SIZE}
         resetHref={exploreHref(resetParams)}
       />
+
+      {queryError && query.q && (
+        <div role="alert" data-query-error-position={queryError.position} className="rounded-md border border-rose-300 bg-rose-50 px-3 py-2 text-xs text-rose-900 dark:border-rose-700 dark:bg-rose-950 dark:text-rose-200">
+          <p>The query cannot be run: {queryError.message}.</p>
+          <pre className="mt-1 overflow-x-auto font-mono">
+            {query.q}
+            {"\n"}
+            {" ".repeat(Math.min(queryError.position, query.q.length))}^
+          </pre>
+        </div>
+      )}
 
       {badTimes.length > 0 && (
         <p role="status" className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-xs text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-200">
