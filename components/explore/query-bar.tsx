@@ -3,7 +3,8 @@
 import { useRouter } from "next/navigation";
 import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { EXPLORE_PATH } from "@/lib/explore/url";
-import { ATTRIBUTE_FIELD_INFO, checkQuery, queryFields } from "@/lib/query/fields";
+import { checkQuery } from "@/lib/query/compile";
+import { ATTRIBUTE_FIELD_INFO, queryFields } from "@/lib/query/fields";
 import { quoteValue } from "@/lib/query/terms";
 import { completionContext, suggestionsFor, type QueryField, type Suggestion } from "@/lib/explore/query-completion";
 

@@ -1,4 +1,4 @@
-import type { SqlBuilder } from "@/lib/db/sql";
+import { SqlBuilder } from "@/lib/db/sql/builder";
 import { bareEventName } from "@/lib/domain/vocabulary";
 import { checkFields, resolveField, type Dataset, type QueryField } from "./fields";
 import { parseQuery, QueryError, type CompareOp, type QueryNode } from "./parse";
@@ -172,7 +172,7 @@ class Compiler {
           return `(${pre}${this.any(exprs, (e) => `${e} ILIKE ${pat}`)})`;
         }
         if (f.caseInsensitive) {
-          // As sent or lower-cased (the person key's form); IN keeps the columns' btree indexes usable.
+          // Lower-cased expressions (emails, UUIDs) meet the lower-cased value; exact ids the value as given.
           const a = this.p.param(value);
           const b = this.p.param(value.toLowerCase());
           return this.any(exprs, (e) => `${e} IN (${a}, ${b})`);
@@ -264,4 +264,18 @@ export function whereQuery(p: SqlBuilder, dataset: Dataset, q: string | undefine
   const cond = compileQuery(p, parseQuery(q), dataset, canReadContent, now);
   if (cond) p.where(cond);
   return p;
+}
+
+/**
+ * Checks a query exactly as the server will (syntax, field names, content permission, value
+ * types) without a database: the query bar shows the error the server would return, with its
+ * position. Pure, safe in client components. Returns the error or null.
+ */
+export function checkQuery(q: string, dataset: Dataset, canReadContent: boolean, now: Date = new Date()): QueryError | null {
+  try {
+    whereQuery(new SqlBuilder(), dataset, q, canReadContent, now);
+    return null;
+  } catch (e) {
+    return e instanceof QueryError ? e : new QueryError("the query could not be read", 0);
+  }
 }

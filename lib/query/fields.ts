@@ -2,7 +2,7 @@ import { isMetadataAttribute } from "@/lib/auth/content";
 import type { ContentRule, FieldDef, TableDef, ValueType } from "@/lib/domain/fields/define";
 import { EVENT_TABLE } from "@/lib/domain/fields/events";
 import { SPAN_TABLE } from "@/lib/domain/fields/spans";
-import { fieldTerms, parseQuery, QueryError, type QueryNode } from "./parse";
+import { fieldTerms, QueryError, type QueryNode } from "./parse";
 
 // The query language's fields: what `tool:`, `cost>`, `attr.<key>:` mean on each dataset. Most
 // come straight from the field registry (every field declared `filter` or `text`), under a short
@@ -36,7 +36,7 @@ export interface QueryField extends QueryFieldInfo {
   metadataExprs?: readonly string[];
   /** `attr.<key>`: the attribute key, bound as a parameter by compile.ts (it comes from the query). */
   attributeKey?: string;
-  /** Text equality ignores case (emails). */
+  /** Compared with the value as given and lower-cased (expressions that are lower-cased themselves: emails, UUIDs). */
   caseInsensitive?: boolean;
   /** Normalizes a value before it is compared (event names: `claude_code.` prefix dropped). */
   normalize?: "eventName" | "spanStatus";
@@ -77,7 +77,7 @@ function registryFields(dataset: Dataset, table: TableDef): QueryField[] {
   const alias = table.alias;
   const out: QueryField[] = [];
   for (const f of table.fields as readonly FieldDef[]) {
-    if (!f.filter) continue;
+    if (!f.filter && !f.text) continue;
     const type = QUERY_TYPE[f.type];
     if (!type) continue;
     const expr = `${alias}.${f.column}`;
@@ -117,7 +117,7 @@ function derivedFields(dataset: Dataset): QueryField[] {
     return [
       { name: "user", type: "text", label: "User", content: false, caseInsensitive: true,
         description: "A person: email, enduser.id, account UUID, tagged account id (user_01…) or device id (user.id)",
-        exprs: [`${e}.user_email`, `${e}.enduser_id`, `${e}.account_uuid`, `${e}.account_id`, `${e}.user_id`] },
+        exprs: [`lower(${e}.user_email)`, `lower(${e}.enduser_id)`, `lower(${e}.account_uuid)`, `${e}.account_id`, `${e}.user_id`] },
       { name: "command", type: "text", label: "Command", content: true, inAttributes: true,
         description: "The shell command of a Bash call (tool_parameters full_command / bash_command, tool_input command)",
         exprs: [param(e, "toolParameters", "full_command"), param(e, "toolParameters", "bash_command"), param(e, "toolInput", "command")] },
@@ -143,7 +143,7 @@ function derivedFields(dataset: Dataset): QueryField[] {
     { name: "app", type: "text", label: "App", content: false, description: "The Office app (excel, word, powerpoint, outlook) or the source (office, claude_code)",
       exprs: [`${s}.surface`, `${s}.source`] },
     { name: "user", type: "text", label: "User", content: false, caseInsensitive: true, description: "A person: email or account UUID",
-      exprs: [`${s}.user_email`, `${s}.account_uuid`] },
+      exprs: [`lower(${s}.user_email)`, `lower(${s}.account_uuid)`] },
     { name: "status", type: "text", label: "Status", content: false, normalize: "spanStatus", description: "unset, ok or error",
       exprs: [`CASE ${s}.status_code WHEN 0 THEN 'unset' WHEN 1 THEN 'ok' WHEN 2 THEN 'error' END`] },
     { name: "prompt_text", type: "text", label: "Prompt text", content: true, inAttributes: true, description: "What the person asked",
@@ -209,25 +209,6 @@ function unknownField(dataset: Dataset, name: string): string {
   const names = [...FIELDS[dataset].keys()];
   const near = names.find((n) => n.startsWith(name.toLowerCase())) ?? names.find((n) => name.toLowerCase().startsWith(n));
   return `unknown field \`${name}\`${near ? ` (did you mean \`${near}\`?)` : ""}`;
-}
-
-/**
- * Checks a query without a database, as compile does (syntax, field names, content permission):
- * the query bar shows the same error the server would return. Returns the error or null.
- */
-export function checkQuery(query: string, dataset: Dataset, canReadContent: boolean): QueryError | null {
-  let node: QueryNode | null;
-  try {
-    node = parseQuery(query);
-  } catch (e) {
-    return e instanceof QueryError ? e : new QueryError("the query could not be read", 0);
-  }
-  try {
-    checkFields(node, dataset, canReadContent);
-  } catch (e) {
-    return e instanceof QueryError ? e : new QueryError("the query could not be read", 0);
-  }
-  return null;
 }
 
 /** Throws the first field-level QueryError of a parsed query (unknown field, content for a non-reader). */

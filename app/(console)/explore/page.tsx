@@ -24,11 +24,11 @@ import {
 } from "@/lib/explore/params";
 import { exploreEvents, type ExplorePage } from "@/lib/explore/query";
 import { exploreCount, exploreHistogram } from "@/lib/explore/stats";
-import { checkQuery } from "@/lib/query/fields";
 import { exploreHref, FILTER_PARAMS } from "@/lib/explore/url";
 import { RangeHint } from "@/components/shell/range-hint";
 import { stickyRange } from "@/lib/console-range";
 import { parseTimeParam, RANGE_PARAMS } from "@/lib/time-range";
+import { checkQuery } from "@/lib/query/compile";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Explore · Blindspot" };
@@ -77,7 +77,7 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
   for (const [k, v] of new URLSearchParams(sticky ?? "")) params.set(k, v);
   const { query, window: range } = parseExploreParams(params);
 
-  const q = (params.get("q") ?? "").trim();
+  const q = query.q ?? "";
   // Links keep what selects and orders the rows (and a non-default page size), never the cursor.
   const base = canonicalQueryParams(params);
   if (q) base.set("q", q);
