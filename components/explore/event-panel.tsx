@@ -105,13 +105,15 @@ function Row({ label, title, children }: { label: string; title?: string; childr
   );
 }
 
+const OPEN_LABELS: Partial<Record<PivotField, string>> = { user: "Open person", session: "Open session", trace: "Open trace", prompt: "Open prompt" };
+
 function Value({ value, field, query, keep, openHref }: { value: unknown; field?: PivotField; query: string; keep: Record<string, string>; openHref?: string }) {
   if (value === null || value === undefined) return <span className="text-slate-400">–</span>;
   const shown = text(value);
   const body = <span className="font-mono whitespace-pre-wrap break-all">{shown}</span>;
   if (!field || typeof value === "object") return body;
   return (
-    <PivotMenu field={field} value={shown} query={query} keep={keep} openHref={openHref} openLabel="Open person">
+    <PivotMenu field={field} value={shown} query={query} keep={keep} openHref={openHref} openLabel={OPEN_LABELS[field]}>
       {body}
     </PivotMenu>
   );
@@ -137,6 +139,7 @@ export function EventPanel({ event, query, keep, closeHref, canReadContent }: Pa
   const openHref = (column: string) =>
     column === "session_id" && event.sessionId ? `/sessions/${encodeURIComponent(event.sessionId)}`
       : column === "trace_id" && event.traceId ? `/traces/${encodeURIComponent(event.traceId)}`
+      : column === "prompt_id" && event.promptId ? `/prompts/${encodeURIComponent(event.promptId)}?event=${encodeURIComponent(event.id)}`
         : PIVOT_COLUMNS[column] === "user" ? personHref : undefined;
   const keyField = (key: string) => PIVOT_KEYS.find(([re]) => re.test(key))?.[1];
 

@@ -262,7 +262,8 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
 
       <div className="flex items-start gap-2">
         <QueryBar key={q} query={q} error={queryError} canReadContent={user.canReadContent} values={facetValues} keep={barKeep} />
-        <SearchMenu saved={savedItems} history={historyItems} current={{ q, ...timeKeep }} />
+        {/* keyed by the view: a menu left open does not stay open on the next view (client navigation keeps the DOM) */}
+        <SearchMenu key={base.toString()} saved={savedItems} history={historyItems} current={{ q, ...timeKeep }} />
       </div>
 
       <FilterBar
@@ -293,6 +294,7 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
       )}
 
       <EventsTable
+        key={base.toString()}
         rows={page.rows}
         sort={query.sort}
         dir={query.dir}
