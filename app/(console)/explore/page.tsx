@@ -263,7 +263,7 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
       <div className="flex items-start gap-2">
         <QueryBar key={q} query={q} error={queryError} canReadContent={user.canReadContent} values={facetValues} keep={barKeep} />
         {/* keyed by the view: a menu left open does not stay open on the next view (client navigation keeps the DOM) */}
-        <SearchMenu key={base.toString()} saved={savedItems} history={historyItems} current={{ q, ...timeKeep }} />
+        <SearchMenu key={`menu:${base}`} saved={savedItems} history={historyItems} current={{ q, ...timeKeep }} />
       </div>
 
       <FilterBar
@@ -294,7 +294,8 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
       )}
 
       <EventsTable
-        key={base.toString()}
+        // Siblings need distinct keys (the filter bar is keyed by the view too).
+        key={`table:${base}`}
         rows={page.rows}
         sort={query.sort}
         dir={query.dir}
