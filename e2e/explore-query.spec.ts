@@ -92,6 +92,8 @@ test.describe("Explorer query", () => {
     await expect(panel).toBeVisible();
     await expect(panel.getByText("tool_decision").first()).toBeVisible();
     await expect(panel.locator("details.pivot[data-pivot-field=tool]").first()).toBeVisible();
+    // The view under the panel is rendered once (no duplicated filter bar after the navigation).
+    await expect(page.getByRole("search", { name: "Filter events" })).toHaveCount(1);
     await screenshot(page, "explore-panel-1440");
 
     await page.keyboard.press("Escape");
