@@ -3,6 +3,7 @@ import { gunzipSync } from "node:zlib";
 import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { PGlite } from "@electric-sql/pglite";
+import { PGLITE_EXTENSIONS } from "@/lib/db/pglite-extensions";
 import pg from "pg";
 import postgres from "postgres";
 import { openEmbeddedDatabase } from "@/lib/db/embedded";
@@ -210,7 +211,7 @@ export async function pgliteCopyTarget(dataDir: string): Promise<CopyTarget> {
   await migrate(migrator);
   await migrator.end();
   await embedded.stop();
-  const db = await PGlite.create(path.join(dataDir, "pglite"));
+  const db = await PGlite.create(path.join(dataDir, "pglite"), { extensions: PGLITE_EXTENSIONS });
   return {
     async transaction(load) {
       await db.transaction(async (tx) => {

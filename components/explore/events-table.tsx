@@ -1,7 +1,8 @@
 "use client";
 
 import Link from "next/link";
-import type { ReactNode } from "react";
+import { useRouter } from "next/navigation";
+import { createContext, useContext, type KeyboardEvent, type MouseEvent, type ReactNode } from "react";
 import { columnVisibilityFeature, createColumnHelper, tableFeatures, useTable } from "@tanstack/react-table";
 import type { ExploreRow } from "@/lib/explore/columns";
 import { TBody, THead, Table, Td, Th, Tr } from "@/components/ui/table";
@@ -9,7 +10,11 @@ import { useColumnVisibility, type Visibility } from "./column-visibility";
 import { sourceLabel } from "@/lib/domain/vocabulary";
 import { formatTime } from "@/lib/presentation/format";
 import { promptHref } from "@/lib/presentation/links";
+import { EXPLORE_PATH } from "@/lib/explore/url";
 import { formatCost, formatCount, formatDuration, shortId } from "./format";
+import { PivotMenu } from "@/components/pivot/pivot-menu";
+import { personKey } from "@/lib/domain/person";
+import type { PivotField } from "@/lib/query/terms";
 
 // The Explorer table. Rows, filtering, sorting and paging all come from the server (the URL holds
 // the state); TanStack Table here owns the column model and the column choice.
@@ -25,14 +30,30 @@ export function rowHref(r: ExploreRow): string | null {
   return null;
 }
 
+// Field names are the query language's (lib/query/fields.ts): the event's source is `app`, the
+// decision's source is `source`.
+
+/** What a cell's pivot adds to: the Explorer's current query and the parameters it keeps (time range). */
+const PivotContext = createContext<{ query: string; keep: Record<string, string> }>({ query: "", keep: {} });
+
+/** A cell value with "filter for / filter out / open" (the current query narrowed or widened). */
+function Pivot({ field, value, openHref, openLabel, children }: { field: PivotField; value: string; openHref?: string; openLabel?: string; children?: ReactNode }) {
+  const { query, keep } = useContext(PivotContext);
+  return (
+    <PivotMenu field={field} value={value} query={query} keep={keep} openHref={openHref} openLabel={openLabel}>
+      {children}
+    </PivotMenu>
+  );
+}
+
 const muted = "text-slate-400 dark:text-slate-500";
 const Empty = () => <span className={muted}>–</span>;
 
-function IdLink({ href, id, label }: { href: string; id: string; label: string }) {
+function IdPivot({ field, href, id, label }: { field: PivotField; href: string; id: string; label: string }) {
   return (
-    <Link prefetch={false} href={href} className="link font-mono" title={`${label} ${id}`}>
-      {shortId(id)}
-    </Link>
+    <Pivot field={field} value={id} openHref={href} openLabel={`Open ${label.toLowerCase()}`}>
+      <span className="font-mono">{shortId(id)}</span>
+    </Pivot>
   );
 }
 
@@ -55,12 +76,13 @@ function Result({ success }: { success: boolean | null }) {
   );
 }
 
-function userLabel(r: ExploreRow): { text: string; title: string } | null {
+/** The person of a row as shown (text) and as the `user:` term filters on (value). */
+function userLabel(r: ExploreRow): { text: string; value: string } | null {
   const email = r.userEmail ?? r.enduserId;
-  if (email) return { text: email, title: email };
-  if (r.accountId) return { text: r.accountId, title: `account ${r.accountId}` };
-  if (r.accountUuid) return { text: shortId(r.accountUuid), title: `account ${r.accountUuid}` };
-  if (r.userId) return { text: shortId(r.userId, 12), title: `user.id ${r.userId}` };
+  if (email) return { text: email, value: email };
+  if (r.accountId) return { text: r.accountId, value: r.accountId };
+  if (r.accountUuid) return { text: shortId(r.accountUuid), value: r.accountUuid };
+  if (r.userId) return { text: shortId(r.userId, 12), value: r.userId };
   return null;
 }
 
@@ -125,35 +147,64 @@ const columns = helper.columns([
       );
     },
   }),
-  helper.accessor("source", { id: "source", header: COLUMN_INFO.source.label, cell: (c) => sourceLabel(c.getValue()) }),
+  helper.accessor("source", {
+    id: "source",
+    header: COLUMN_INFO.source.label,
+    cell: (c) => <Pivot field="app" value={c.getValue()}>{sourceLabel(c.getValue())}</Pivot>,
+  }),
   helper.accessor("eventName", {
     id: "event",
     header: COLUMN_INFO.event.label,
-    cell: (c) => <span className="text-slate-900 dark:text-slate-100">{c.getValue()}</span>,
+    cell: (c) => (
+      <Pivot field="event" value={c.getValue()}>
+        <span className="text-slate-900 dark:text-slate-100">{c.getValue()}</span>
+      </Pivot>
+    ),
   }),
   helper.accessor((r) => userLabel(r), {
     id: "user",
     header: COLUMN_INFO.user.label,
     cell: (c) => {
       const u = c.getValue();
-      return u ? (
-        <span className="block max-w-40 truncate" title={u.title}>
-          {u.text}
+      if (!u) return <Empty />;
+      const key = personKey(c.row.original);
+      return (
+        <span className="block max-w-44 truncate">
+          <Pivot field="user" value={u.value} openHref={key ? `/people/${encodeURIComponent(key)}` : undefined} openLabel="Open person">
+            {u.text}
+          </Pivot>
         </span>
-      ) : (
-        <Empty />
       );
     },
   }),
   helper.accessor("toolName", {
     id: "tool",
     header: COLUMN_INFO.tool.label,
-    cell: (c) => c.getValue() ?? <Empty />,
+    cell: (c) => {
+      const tool = c.getValue();
+      return tool ? (
+        <span className="block max-w-40 truncate">
+          <Pivot field="tool" value={tool} />
+        </span>
+      ) : (
+        <Empty />
+      );
+    },
   }),
   helper.accessor((r) => [r.mcpServer, r.mcpTool].filter(Boolean).join(" / "), {
     id: "mcp",
     header: COLUMN_INFO.mcp.label,
-    cell: (c) => (c.getValue() ? <span className="font-mono">{c.getValue()}</span> : <Empty />),
+    cell: ({ row }) => {
+      const { mcpServer, mcpTool } = row.original;
+      if (!mcpServer && !mcpTool) return <Empty />;
+      return (
+        <span className="flex max-w-56 items-baseline gap-0.5 font-mono">
+          {mcpServer && <Pivot field="mcp_server" value={mcpServer} />}
+          {mcpServer && mcpTool && <span className={muted}>/</span>}
+          {mcpTool && <Pivot field="mcp_tool" value={mcpTool} />}
+        </span>
+      );
+    },
   }),
   helper.accessor("decision", {
     id: "decision",
@@ -163,8 +214,16 @@ const columns = helper.columns([
       if (!decision && !decisionSource) return <Empty />;
       return (
         <span className="inline-flex items-center gap-1.5">
-          {decision && <DecisionPill decision={decision} />}
-          {decisionSource && <span className="text-slate-500 dark:text-slate-400">{decisionSource}</span>}
+          {decision && (
+            <Pivot field="decision" value={decision}>
+              <DecisionPill decision={decision} />
+            </Pivot>
+          )}
+          {decisionSource && (
+            <Pivot field="source" value={decisionSource}>
+              <span className="text-slate-500 dark:text-slate-400">{decisionSource}</span>
+            </Pivot>
+          )}
         </span>
       );
     },
@@ -201,7 +260,10 @@ const columns = helper.columns([
   helper.accessor("decisionSource", {
     id: "decisionSource",
     header: COLUMN_INFO.decisionSource.label,
-    cell: (c) => c.getValue() ?? <Empty />,
+    cell: (c) => {
+      const v = c.getValue();
+      return v ? <Pivot field="source" value={v} /> : <Empty />;
+    },
   }),
   helper.accessor("costUsd", {
     id: "cost",
@@ -210,7 +272,14 @@ const columns = helper.columns([
   }),
   helper.accessor("errorType", { id: "errorType", header: COLUMN_INFO.errorType.label, cell: (c) => c.getValue() ?? <Empty /> }),
   helper.accessor("statusCode", { id: "statusCode", header: COLUMN_INFO.statusCode.label, cell: (c) => c.getValue() ?? <Empty /> }),
-  helper.accessor("model", { id: "model", header: COLUMN_INFO.model.label, cell: (c) => c.getValue() ?? <Empty /> }),
+  helper.accessor("model", {
+    id: "model",
+    header: COLUMN_INFO.model.label,
+    cell: (c) => {
+      const v = c.getValue();
+      return v ? <Pivot field="model" value={v} /> : <Empty />;
+    },
+  }),
   helper.accessor((r) => (r.inputTokens === null && r.outputTokens === null ? null : `${formatCount(r.inputTokens)} / ${formatCount(r.outputTokens)}`), {
     id: "tokens",
     header: COLUMN_INFO.tokens.label,
@@ -222,7 +291,7 @@ const columns = helper.columns([
     cell: (c) => {
       const id = c.getValue();
       // The prompt, scrolled to this row's event and marking it.
-      return id ? <IdLink href={promptHref(id, c.row.original.id)} id={id} label="Prompt" /> : <Empty />;
+      return id ? <IdPivot field="prompt" href={promptHref(id, c.row.original.id)} id={id} label="Prompt" /> : <Empty />;
     },
   }),
   helper.accessor("sessionId", {
@@ -230,7 +299,7 @@ const columns = helper.columns([
     header: COLUMN_INFO.session.label,
     cell: (c) => {
       const id = c.getValue();
-      return id ? <IdLink href={`/sessions/${encodeURIComponent(id)}`} id={id} label="Session" /> : <Empty />;
+      return id ? <IdPivot field="session" href={`/sessions/${encodeURIComponent(id)}`} id={id} label="Session" /> : <Empty />;
     },
   }),
   helper.accessor("traceId", {
@@ -238,7 +307,7 @@ const columns = helper.columns([
     header: COLUMN_INFO.trace.label,
     cell: (c) => {
       const id = c.getValue();
-      return id ? <IdLink href={`/traces/${encodeURIComponent(id)}`} id={id} label="Trace" /> : <Empty />;
+      return id ? <IdPivot field="trace" href={`/traces/${encodeURIComponent(id)}`} id={id} label="Trace" /> : <Empty />;
     },
   }),
   helper.accessor("sequence", { id: "sequence", header: COLUMN_INFO.sequence.label, cell: (c) => c.getValue() ?? <Empty /> }),
@@ -273,9 +342,28 @@ export interface EventsTableProps {
   actions: ReactNode;
   /** shown instead of the table when there are no rows */
   empty: ReactNode;
+  /** The Explorer's current query, which cell pivots narrow or widen. */
+  query?: string;
+  /** Explorer parameters pivots keep (time range). */
+  keep?: Record<string, string>;
+  /** The current view's parameters (no `event`): a row opens `?<view>&event=<id>`. */
+  viewParams?: string;
+  /** The event shown in the row panel. */
+  selectedId?: string;
 }
 
-export function EventsTable({ rows, sort, dir, sortHrefs, summary, actions, empty }: EventsTableProps) {
+/** Clicks on a link, a pivot menu or a button inside a row do their own thing, not open the panel. */
+function isInteractive(target: EventTarget | null): boolean {
+  return target instanceof Element && target.closest("a, button, summary, details, input, select, label") !== null;
+}
+
+export function EventsTable({ rows, sort, dir, sortHrefs, summary, actions, empty, query = "", keep = {}, viewParams = "", selectedId }: EventsTableProps) {
+  const router = useRouter();
+  const openRow = (id: string) => {
+    const p = new URLSearchParams(viewParams);
+    p.set("event", id);
+    router.push(`${EXPLORE_PATH}?${p}`, { scroll: false });
+  };
   const [columnVisibility, setColumnVisibility, resetColumns] = useColumnVisibility(DEFAULT_VISIBILITY);
   const table = useTable({
     features,
@@ -289,6 +377,7 @@ export function EventsTable({ rows, sort, dir, sortHrefs, summary, actions, empt
   const visibleCount = table.getVisibleLeafColumns().length;
 
   return (
+    <PivotContext.Provider value={{ query, keep }}>
     <Table
       region={{ label: "Events" }}
       className="shadow-sm"
@@ -327,7 +416,23 @@ export function EventsTable({ rows, sort, dir, sortHrefs, summary, actions, empt
       </THead>
       <TBody>
         {table.getRowModel().rows.map((row) => (
-          <Tr key={row.id}>
+          <Tr
+            key={row.id}
+            tabIndex={0}
+            data-event-id={row.id}
+            data-selected={row.id === selectedId ? "true" : undefined}
+            aria-keyshortcuts="Enter"
+            title="Click or press Enter for every field of this event"
+            className={`cursor-pointer focus-visible:outline focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-sky-600 ${
+              row.id === selectedId ? "bg-sky-50 dark:bg-sky-950/40" : ""
+            }`}
+            onClick={(e: MouseEvent<HTMLTableRowElement>) => {
+              if (!isInteractive(e.target)) openRow(row.id);
+            }}
+            onKeyDown={(e: KeyboardEvent<HTMLTableRowElement>) => {
+              if (e.key === "Enter" && e.target === e.currentTarget) openRow(row.id);
+            }}
+          >
             {row.getVisibleCells().map((cell) => {
               const info = COLUMN_INFO[cell.column.id];
               return (
@@ -340,6 +445,7 @@ export function EventsTable({ rows, sort, dir, sortHrefs, summary, actions, empt
         ))}
       </TBody>
     </Table>
+    </PivotContext.Provider>
   );
 }
 

@@ -29,3 +29,11 @@ export function formatCount(n: number | null): string {
 export function shortId(id: string, keep = 8): string {
   return id.length > keep + 1 ? `${id.slice(0, keep)}…` : id;
 }
+
+/** The Explorer's total: "1,234 events" when counted, "≈ 1.2 M events" when it is the planner's estimate. */
+export function formatEventCount(count: number, exact: boolean): string {
+  if (exact) return `${group(count)} ${count === 1 ? "event" : "events"}`;
+  const [div, unit] = count >= 1e9 ? [1e9, " B"] : count >= 1e6 ? [1e6, " M"] : count >= 1e3 ? [1e3, " k"] : [1, ""];
+  const n = count / div;
+  return `≈ ${unit ? n.toFixed(n < 10 ? 1 : 0) : group(n)}${unit} events`;
+}

@@ -4,6 +4,7 @@ import { canReadContent } from "@/lib/auth/roles";
 import { presentedSecret } from "@/lib/auth/secrets";
 import { urlHasNul } from "@/lib/db/postgres-values";
 import { InvalidCursorError } from "@/lib/db/sql";
+import { QueryError } from "@/lib/query/parse";
 import { config } from "@/lib/config";
 import { describeError, isRetryableDatabaseError, isStatementTimeout } from "@/lib/ingest/db-errors";
 
@@ -54,6 +55,8 @@ export async function withReadApi(request: Request, fn: (ctx: ApiContext) => Pro
     if (err instanceof HttpError) return json(err.status, { error: err.message });
     // One answer for a tampered, truncated or foreign cursor on every paged endpoint.
     if (err instanceof InvalidCursorError) return json(400, { error: err.message });
+    // A query (`q`) that does not parse or names an unknown field: where and why.
+    if (err instanceof QueryError) return json(400, { error: err.message, position: err.position });
     if (isStatementTimeout(err)) {
       // Not a retry case: the same question would take as long again.
       const ms = config().BLINDSPOT_STATEMENT_TIMEOUT_MS;

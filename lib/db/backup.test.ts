@@ -5,6 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { PGlite } from "@electric-sql/pglite";
+import { PGLITE_EXTENSIONS } from "./pglite-extensions";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { clearApiTokenCache } from "@/lib/auth/api-tokens";
@@ -131,7 +132,7 @@ describe("backup and restore of the embedded database", () => {
     await writer.end();
     const file = path.join(tmp("bs-txn-out-"), "b.tar.gz");
     writeFileSync(file, gzipSync(await copy)); // not the CLI's format: read back with PGlite directly
-    const restored = await PGlite.create(path.join(tmp("bs-txn-new-"), "pglite"), { loadDataDir: new Blob([new Uint8Array(gunzipSync(readFileSync(file)))]) });
+    const restored = await PGlite.create(path.join(tmp("bs-txn-new-"), "pglite"), { extensions: PGLITE_EXTENSIONS, loadDataDir: new Blob([new Uint8Array(gunzipSync(readFileSync(file)))]) });
     const { rows } = await restored.query<{ v: string }>(`SELECT v FROM t`);
     await restored.close();
     expect(rows).toEqual([{ v: "committed after the backup was asked for" }]);

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { PGlite } from "@electric-sql/pglite";
+import { PGLITE_EXTENSIONS } from "./pglite-extensions";
 import { openEmbeddedDatabase } from "./embedded";
 
 // `npm run blindspot -- backup | restore` for the embedded engine. A backup is one gzip'd tar:
@@ -157,7 +158,7 @@ export async function restoreEmbedded(file: string, dataDir: string): Promise<{ 
 
   mkdirSync(pgDir, { recursive: true, mode: 0o700 });
   chmodSync(dataDir, 0o700);
-  const db = await PGlite.create(pgDir, { loadDataDir: new Blob([new Uint8Array(pgdata)]) });
+  const db = await PGlite.create(pgDir, { extensions: PGLITE_EXTENSIONS, loadDataDir: new Blob([new Uint8Array(pgdata)]) });
   try {
     const tenants = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM tenants`);
     const events = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events`);

@@ -3,6 +3,7 @@ import { secureDataDir } from "@/lib/data-dir";
 import net from "node:net";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { PGLITE_EXTENSIONS } from "./pglite-extensions";
 import { PgliteSocketServer } from "./pglite-socket";
 
 // The embedded database: PGlite (a real Postgres compiled to WASM) keeping its files under
@@ -157,7 +158,7 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
 
   const pgDir = path.join(dataDir, "pglite");
   mkdirSync(pgDir, { recursive: true, mode: 0o700 });
-  const db = await PGlite.create(pgDir);
+  const db = await PGlite.create(pgDir, { extensions: PGLITE_EXTENSIONS });
   // Many pooled connections share the single PGlite session; the server keeps each statement's
   // messages and each transaction together and queues the rest.
   const server = new PgliteSocketServer(db, socketPath);

@@ -2,6 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import os from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { PGLITE_EXTENSIONS } from "./pglite-extensions";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openEmbeddedDatabase } from "./embedded";
@@ -78,7 +79,7 @@ describe("our runner's bookkeeping, read by Prisma", () => {
   });
 
   async function withDb<T>(fn: (db: PGlite) => Promise<T>): Promise<T> {
-    const db = await PGlite.create(pgliteDir);
+    const db = await PGlite.create(pgliteDir, { extensions: PGLITE_EXTENSIONS });
     try {
       return await fn(db);
     } finally {

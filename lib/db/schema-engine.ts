@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { PGLITE_EXTENSIONS } from "./pglite-extensions";
 import {
   bindMigrationAwareSqlAdapterFactory,
   type SqlDriverAdapter,
@@ -76,7 +77,7 @@ class PGliteAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
   }
 
   async connectToShadowDb(): Promise<SqlDriverAdapter> {
-    const shadow = await PGlite.create();
+    const shadow = await PGlite.create({ extensions: PGLITE_EXTENSIONS });
     this.shadows.push(shadow);
     return new PrismaPGlite(shadow).connect();
   }
@@ -104,7 +105,7 @@ export interface OpenEngineOptions {
 
 export async function openSchemaEngine(options: OpenEngineOptions = {}): Promise<EngineSession> {
   const { SchemaEngine } = await loadBindings();
-  const db = options.db ?? (await PGlite.create());
+  const db = options.db ?? (await PGlite.create({ extensions: PGLITE_EXTENSIONS }));
   const ownsDb = options.db === undefined;
   const factory = new PGliteAdapterFactory(db);
   const adapter = bindMigrationAwareSqlAdapterFactory(factory);

@@ -1,4 +1,5 @@
 import { recordContentView } from "@/lib/audit";
+import { checkQuery } from "@/lib/query/compile";
 import { exportFilename, exportStream, MAX_EXPORT_ROWS } from "./export";
 import { canonicalQueryParams, parseExploreParams } from "./params";
 
@@ -21,6 +22,9 @@ export async function exportResponse(viewer: ExportViewer, params: URLSearchPara
     return Response.json({ error: "format must be csv or ndjson" }, { status: 400 });
   }
   const { query } = parseExploreParams(params, now);
+  // Checked before the stream starts: once the 200 is sent, an error could only cut the file short.
+  const bad = query.q ? checkQuery(query.q, "events", viewer.canReadContent, now) : null;
+  if (bad) return Response.json({ error: bad.message, position: bad.position }, { status: 400 });
   // The whole filtered set, from its start: a cursor in the link would silently drop rows.
   query.cursor = undefined;
   if (viewer.canReadContent) {

@@ -33,7 +33,7 @@ export async function* exportEventPages(
   let sent = 0;
   for (;;) {
     const want = Math.min(pageSize, maxRows - sent);
-    const page = await keysetPage<EventDbRow>(tenantId, { ...q, cursor, limit: want }, () => EVENT_SELECT, EVENT_FROM);
+    const page = await keysetPage<EventDbRow>(tenantId, { ...q, canReadContent, cursor, limit: want }, () => EVENT_SELECT, EVENT_FROM);
     sent += page.rows.length;
     const truncated = sent >= maxRows && page.nextCursor !== null;
     yield { events: page.rows.map((r) => toApiEvent(r, canReadContent)), truncated };

@@ -1,6 +1,7 @@
 import type { EventFilter } from "@/lib/queries/event-filter";
 import { parseTimeParam, timeWindow, type TimeWindow } from "@/lib/time-range";
 import { EXPLORE_SORTS, isExploreSort, type ExploreSort, type SortDir } from "./columns";
+import { MAX_QUERY_LENGTH } from "@/lib/query/parse";
 import { QUERY_PARAMS } from "./url";
 
 // The Explorer's state lives in its URL: which events (filters, time range), in which order,
@@ -58,6 +59,8 @@ export function parseExploreParams(params: URLSearchParams, now = new Date()): P
   return {
     window,
     query: {
+      // Kept whole (a cut query would mean something else); the parser refuses one that is too long.
+      q: params.get("q")?.trim().slice(0, MAX_QUERY_LENGTH + 1) || undefined,
       source: text(params, "source"),
       name: text(params, "name"),
       user: text(params, "user"),

@@ -120,8 +120,8 @@ export interface ExplorePage {
   nextCursor: string | null;
 }
 
-/** One page of the Explorer table. Throws InvalidCursorError for a cursor that does not fit. */
+/** One page of the Explorer table. Throws InvalidCursorError for a cursor that does not fit, QueryError for a bad `q`. */
 export async function exploreEvents(tenantId: string, q: ExploreQuery, canReadContent: boolean): Promise<ExplorePage> {
-  const page = await keysetPage<ExploreDbRow>(tenantId, q, rowSelect(canReadContent), "events e");
+  const page = await keysetPage<ExploreDbRow>(tenantId, { ...q, canReadContent }, rowSelect(canReadContent), "events e");
   return { rows: page.rows.map((r) => toExploreRow(r, canReadContent)), nextCursor: page.nextCursor };
 }

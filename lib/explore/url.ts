@@ -8,7 +8,7 @@ import type { ExploreSort, SortDir } from "./columns";
 export const EXPLORE_PATH = "/explore";
 
 /** Filter parameters in the URL (page, export link and export route share them). */
-export const FILTER_PARAMS = ["source", "name", "user", "tool", "mcpServer", "decisionSource", "decision", "success", "from", "to"] as const;
+export const FILTER_PARAMS = ["q", "source", "name", "user", "tool", "mcpServer", "decisionSource", "decision", "success", "from", "to"] as const;
 /** Everything that decides which rows, in which order (not which page, not how many). */
 export const QUERY_PARAMS = ["range", ...FILTER_PARAMS, "sort", "dir"] as const;
 /** Every parameter a link may carry, in the order links write them: what to show, then when, then how. */
@@ -20,6 +20,8 @@ type Bound = Date | string;
 
 /** A view of the Explorer. Absent, undefined and empty values are left out of the link. */
 export interface ExploreLink {
+  /** A query in the query language (lib/query/parse.ts): `tool:Bash -decision:accept`. */
+  q?: string;
   source?: string;
   /** Event name, bare (tool_decision) or prefixed. */
   name?: string;

@@ -1,5 +1,6 @@
 import type { SqlBuilder } from "@/lib/db/sql";
 import { bareEventName } from "@/lib/domain/vocabulary";
+import { whereQuery } from "@/lib/query/compile";
 
 // Which events a reader asked for: one filter for the read API (/api/v1/events) and the Explorer
 // (its table, its export), so that the same parameters select the same events everywhere.
@@ -21,9 +22,13 @@ export interface EventFilter {
   from?: Date;
   /** Exclusive upper bound. */
   to?: Date;
+  /** A query in the query language (lib/query/parse.ts), AND-ed with the filters above. */
+  q?: string;
+  /** The reader may read content: without it, free text and content fields in `q` are refused. */
+  canReadContent?: boolean;
 }
 
-/** Adds the conditions for the tenant's events (table alias `e`) that match `f`. */
+/** Adds the conditions for the tenant's events (table alias `e`) that match `f`. Throws QueryError for a bad `q`. */
 export function whereEvents(sql: SqlBuilder, tenantId: string, f: EventFilter): SqlBuilder {
   sql.where(`e.tenant_id = ${sql.param(tenantId)}`);
   sql.whereEquals("e.source", f.source);
@@ -41,5 +46,6 @@ export function whereEvents(sql: SqlBuilder, tenantId: string, f: EventFilter): 
   sql.whereEquals("e.success", f.success);
   if (f.from) sql.where(`e.time >= ${sql.param(f.from)}`);
   if (f.to) sql.where(`e.time < ${sql.param(f.to)}`);
+  whereQuery(sql, "events", f.q, f.canReadContent ?? false);
   return sql;
 }

@@ -53,7 +53,7 @@ export async function searchEvents(
   q: EventSearch,
   canReadContent: boolean,
 ): Promise<{ events: ApiEvent[]; nextCursor: string | null }> {
-  const sql = whereEvents(new SqlBuilder(), tenantId, q);
+  const sql = whereEvents(new SqlBuilder(), tenantId, { ...q, canReadContent });
   if (q.cursor) {
     const c = searchCursor.decode(q.cursor);
     sql.where(`(e.time, e.id) < (${sql.param(c.t)}::timestamptz, ${sql.param(c.id)}::uuid)`);

@@ -1,12 +1,18 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { EventPanel } from "@/components/explore/event-panel";
 import { EventsTable } from "@/components/explore/events-table";
 import { FilterBar, type FilterValues } from "@/components/explore/filter-bar";
+import { ExploreHistogram } from "@/components/explore/histogram";
+import { QueryBar } from "@/components/explore/query-bar";
+import { SearchMenu } from "@/components/explore/search-menu";
 import { recordContentView } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
 import { InvalidCursorError } from "@/lib/db/sql";
 import { EXPLORE_SORTS, type ExploreSort } from "@/lib/explore/columns";
+import { exploreEventDetail } from "@/lib/explore/event-detail";
 import { exploreFacets } from "@/lib/explore/facets";
+import { listSavedSearches, queryHistory, recordQuery, savedSearchParams } from "@/lib/explore/saved-searches";
 import {
   canonicalQueryParams,
   DEFAULT_PAGE_SIZE,
@@ -17,10 +23,12 @@ import {
   type SearchParamsRecord,
 } from "@/lib/explore/params";
 import { exploreEvents, type ExplorePage } from "@/lib/explore/query";
+import { exploreCount, exploreHistogram } from "@/lib/explore/stats";
 import { exploreHref, FILTER_PARAMS } from "@/lib/explore/url";
 import { RangeHint } from "@/components/shell/range-hint";
 import { stickyRange } from "@/lib/console-range";
 import { parseTimeParam, RANGE_PARAMS } from "@/lib/time-range";
+import { checkQuery } from "@/lib/query/compile";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Explore · Blindspot" };
@@ -69,17 +77,36 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
   for (const [k, v] of new URLSearchParams(sticky ?? "")) params.set(k, v);
   const { query, window: range } = parseExploreParams(params);
 
+  const q = query.q ?? "";
   // Links keep what selects and orders the rows (and a non-default page size), never the cursor.
   const base = canonicalQueryParams(params);
+  if (q) base.set("q", q);
   if (query.limit !== DEFAULT_PAGE_SIZE) base.set("limit", String(query.limit));
+  // The view as it is (this page of it): what the row panel opens over and closes back to.
+  const view = new URLSearchParams(base);
+  if (query.cursor) view.set("cursor", query.cursor);
+  const eventId = params.get("event")?.trim() || undefined;
+  const viewer = { tenantId: user.tenantId, id: user.id, email: user.email, isAdmin: user.isAdmin };
 
-  const [{ page, cursorInvalid }, facets] = await Promise.all([
-    readPage(user.tenantId, query, user.canReadContent),
+  // A query that cannot run (syntax, unknown field, content for a non-reader) lists nothing: the
+  // bar shows why and where, and no unfiltered rows pass for its answer.
+  const queryProblem = q ? checkQuery(q, "events", user.canReadContent) : null;
+  const queryError = queryProblem ? { message: queryProblem.message, position: queryProblem.position } : null;
+  const filter = { ...query, q: q || undefined, canReadContent: user.canReadContent };
+  const noRows = { page: { rows: [], nextCursor: null } as ExplorePage, cursorInvalid: false };
+
+  const [{ page, cursorInvalid }, facets, detail, saved, history, stats] = await Promise.all([
+    queryError ? noRows : readPage(user.tenantId, filter, user.canReadContent),
     exploreFacets(user.tenantId, { from: query.from, to: query.to }),
+    eventId ? exploreEventDetail(user.tenantId, eventId, user.canReadContent) : null,
+    listSavedSearches(viewer),
+    q && !queryError ? recordQuery(user.tenantId, user.id, q).then(() => queryHistory(user.tenantId, user.id)) : queryHistory(user.tenantId, user.id),
+    queryError ? null : Promise.all([exploreHistogram(user.tenantId, filter), exploreCount(user.tenantId, filter)]),
   ]);
   if (user.canReadContent && page.rows.some((r) => r.content !== null)) {
     await recordContentView(user.tenantId, user.email, `explore:${base.toString()}`);
   }
+  if (user.canReadContent && detail) await recordContentView(user.tenantId, user.email, `explore-event:${detail.id}`);
 
   const sortHrefs: Record<string, string> = {};
   for (const key of Object.keys(EXPLORE_SORTS) as ExploreSort[]) {
@@ -111,13 +138,31 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
     limit: String(query.limit),
   };
   const keep: Record<string, string> = {};
-  for (const k of ["range", "sort", "dir"]) {
+  for (const k of ["q", "range", "sort", "dir"]) {
     const v = base.get(k);
     if (v) keep[k] = v;
   }
+  // What the query bar keeps when the query changes, and what pivots keep (the time range).
+  const pick = (keys: string[]) => Object.fromEntries(keys.flatMap((k) => (base.get(k) ? [[k, base.get(k)!]] : [])));
+  const barKeep = pick(["range", "from", "to", "sort", "dir", "limit"]);
+  const pivotKeep = pick(["range", "from", "to"]);
+  const timeKeep = pick(["range", "from", "to"]);
+  const savedItems = saved.map((s) => ({
+    id: s.id, name: s.name, q: s.q, shared: s.shared, ownerEmail: s.ownerEmail, mine: s.mine, canDelete: s.canDelete,
+    href: exploreHref(savedSearchParams(s)),
+  }));
+  const historyItems = history.map((h) => ({ q: h.q, href: exploreHref(new URLSearchParams({ ...timeKeep, q: h.q })) }));
+  const facetValues: Record<string, string[]> = {
+    app: facets.sources,
+    event: facets.eventNames,
+    tool: facets.tools,
+    mcp_server: facets.mcpServers,
+    source: facets.decisionSources,
+    decision: ["accept", "reject"],
+  };
   const resetParams = new URLSearchParams();
   if (base.get("range")) resetParams.set("range", base.get("range")!);
-  const filtered = FILTER_PARAMS.some((k) => base.has(k));
+  const filtered = FILTER_PARAMS.some((k) => base.has(k)) || q !== "";
   const explicitWindow = parseTimeParam(base.get("from")) !== undefined || parseTimeParam(base.get("to")) !== undefined;
   const windowText = explicitWindow
     ? `${query.from ? utc(query.from) : "the beginning"} → ${query.to ? `${utc(query.to)} UTC` : "now"}`
@@ -167,7 +212,11 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
     </div>
   );
 
-  const empty = (
+  const empty = queryError ? (
+    <div className="px-6 py-14 text-center text-sm text-slate-700 dark:text-slate-300">
+      The query above cannot run: {queryError.message}. Correct it and press Enter.
+    </div>
+  ) : (
     <div className="px-6 py-14 text-center">
       <p className="text-sm font-medium text-slate-800 dark:text-slate-200">
         {filtered ? `No events match these filters in ${windowText}.` : `No events in ${windowText}.`}
@@ -211,6 +260,12 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
         </p>
       </div>
 
+      <div className="flex items-start gap-2">
+        <QueryBar key={q} query={q} error={queryError} canReadContent={user.canReadContent} values={facetValues} keep={barKeep} />
+        {/* keyed by the view: a menu left open does not stay open on the next view (client navigation keeps the DOM) */}
+        <SearchMenu key={`menu:${base}`} saved={savedItems} history={historyItems} current={{ q, ...timeKeep }} />
+      </div>
+
       <FilterBar
         key={base.toString()}
         values={values}
@@ -228,6 +283,10 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
         </p>
       )}
 
+      {stats && (
+        <ExploreHistogram buckets={stats[0].buckets} bucketMs={stats[0].bucketMs} total={stats[1]} viewParams={base.toString()} />
+      )}
+
       {cursorInvalid && (
         <p role="status" className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-xs text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-200">
           That page link no longer fits this view, so the first page is shown.
@@ -235,6 +294,8 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
       )}
 
       <EventsTable
+        // Siblings need distinct keys (the filter bar is keyed by the view too).
+        key={`table:${base}`}
         rows={page.rows}
         sort={query.sort}
         dir={query.dir}
@@ -253,7 +314,21 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
           </>
         }
         empty={empty}
+        query={q}
+        keep={pivotKeep}
+        viewParams={view.toString()}
+        selectedId={detail?.id}
       />
+
+      {eventId && !detail && (
+        <p role="status" className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-xs text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-200">
+          The event in this link does not exist in this tenant.{" "}
+          <Link prefetch={false} href={exploreHref(view)} className="link">
+            Close
+          </Link>
+        </p>
+      )}
+      {detail && <EventPanel event={detail} query={q} keep={pivotKeep} closeHref={exploreHref(view)} canReadContent={user.canReadContent} />}
 
     </div>
   );

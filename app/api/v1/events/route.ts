@@ -5,8 +5,9 @@ export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 /**
- * GET /api/v1/events?source=&name=&user=&sessionId=&promptId=&tool=&from=&to=&cursor=&limit=
- * Newest first; follow `nextCursor` for the next page (a cursor it did not make: 400).
+ * GET /api/v1/events?q=&source=&name=&user=&sessionId=&promptId=&tool=&from=&to=&cursor=&limit=
+ * Newest first; follow `nextCursor` for the next page (a cursor it did not make: 400). `q` is a
+ * query in the query language, AND-ed with the other filters; a bad one is a 400 with its `position`.
  */
 export async function GET(request: Request): Promise<Response> {
   const url = new URL(request.url);
@@ -24,6 +25,7 @@ export async function GET(request: Request): Promise<Response> {
         sessionId: p.get("sessionId") ?? undefined,
         promptId: p.get("promptId") ?? undefined,
         tool: p.get("tool") ?? undefined,
+        q: p.get("q") ?? undefined,
         from: parseDateParam(p.get("from"), "from"),
         to: parseDateParam(p.get("to"), "to"),
         cursor: p.get("cursor") ?? undefined,
