@@ -22,6 +22,7 @@ import { RangeHint } from "@/components/shell/range-hint";
 import { stickyRange } from "@/lib/console-range";
 import { parseTimeParam, RANGE_PARAMS } from "@/lib/time-range";
 import { checkQuery } from "@/lib/query/compile";
+import { SpansView } from "@/components/explore/spans-view";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Explore · Blindspot" };
@@ -73,6 +74,44 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
   // Links keep what selects and orders the rows (and a non-default page size), never the cursor.
   const base = canonicalQueryParams(params);
   if (query.limit !== DEFAULT_PAGE_SIZE) base.set("limit", String(query.limit));
+
+  const datasetSwitch = (
+    <nav aria-label="Dataset" className="flex gap-2 text-xs">
+      {(["events", "spans"] as const).map((d) => {
+        const p = new URLSearchParams(base);
+        p.delete("dataset");
+        if (d === "spans") p.set("dataset", "spans");
+        const current = (params.get("dataset") === "spans" ? "spans" : "events") === d;
+        return (
+          <Link key={d} prefetch={false} href={exploreHref(p)} aria-current={current ? "page" : undefined} className={current ? "font-semibold underline" : "link"}>
+            {d === "events" ? "Events" : "Spans (Office agents, traces)"}
+          </Link>
+        );
+      })}
+    </nav>
+  );
+  if (params.get("dataset") === "spans") {
+    const spansBase = new URLSearchParams([...base].filter(([k]) => ["dataset", "q", "range", "from", "to", "limit"].includes(k)));
+    return (
+      <div className="flex flex-col gap-3">
+        <div className="flex flex-wrap items-baseline justify-between gap-x-6 gap-y-1">
+          <h1 className="text-lg font-semibold tracking-tight">Explore spans</h1>
+          {datasetSwitch}
+        </div>
+        <SpansView
+          tenantId={user.tenantId}
+          email={user.email}
+          canReadContent={user.canReadContent}
+          q={query.q}
+          from={query.from}
+          to={query.to}
+          cursor={query.cursor}
+          limit={query.limit}
+          pageHref={(cursor) => exploreHref(new URLSearchParams([...spansBase, ...(cursor ? [["cursor", cursor]] : [])]))}
+        />
+      </div>
+    );
+  }
 
   // A query that does not read (or names an unknown field) shows where and why, and no rows.
   const queryError = query.q ? checkQuery(query.q, "events", user.canReadContent) : null;
@@ -207,6 +246,7 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
       />
       <div className="flex flex-wrap items-baseline justify-between gap-x-6 gap-y-1">
         <h1 className="text-lg font-semibold tracking-tight">Explore</h1>
+        {datasetSwitch}
         <p className="text-xs text-slate-500 dark:text-slate-400">
           All events of this tenant, {windowText}
           {explicitWindow ? "" : " (time range, top right)"}
