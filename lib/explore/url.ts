@@ -10,16 +10,18 @@ export const EXPLORE_PATH = "/explore";
 /** Filter parameters in the URL (page, export link and export route share them). */
 export const FILTER_PARAMS = ["q", "source", "name", "user", "tool", "mcpServer", "decisionSource", "decision", "success", "from", "to"] as const;
 /** Everything that decides which rows, in which order (not which page, not how many). */
-export const QUERY_PARAMS = ["range", ...FILTER_PARAMS, "sort", "dir"] as const;
+export const QUERY_PARAMS = ["dataset", "range", ...FILTER_PARAMS, "sort", "dir"] as const;
 /** Every parameter a link may carry, in the order links write them: what to show, then when, then how. */
 const LINK_PARAMS = [
-  ...FILTER_PARAMS.filter((p) => p !== "from" && p !== "to"), "range", "from", "to", "sort", "dir", "limit", "cursor",
+  "dataset", ...FILTER_PARAMS.filter((p) => p !== "from" && p !== "to"), "range", "from", "to", "sort", "dir", "limit", "cursor",
 ] as const satisfies readonly (typeof QUERY_PARAMS[number] | "limit" | "cursor")[];
 
 type Bound = Date | string;
 
 /** A view of the Explorer. Absent, undefined and empty values are left out of the link. */
 export interface ExploreLink {
+  /** "spans": Office agent and trace spans instead of events (the default). */
+  dataset?: "events" | "spans";
   /** A query in the query language (lib/query/parse.ts): `tool:Bash -decision:accept`. */
   q?: string;
   source?: string;

@@ -1,4 +1,5 @@
 import { isMetadataAttribute } from "@/lib/auth/content";
+import { personColumns, personKeySql } from "@/lib/domain/person";
 import type { ContentRule, FieldDef, TableDef, ValueType } from "@/lib/domain/fields/define";
 import { EVENT_TABLE } from "@/lib/domain/fields/events";
 import { SPAN_TABLE } from "@/lib/domain/fields/spans";
@@ -115,9 +116,11 @@ function derivedFields(dataset: Dataset): QueryField[] {
   if (dataset === "events") {
     const e = "e";
     return [
+      // The person key (lib/domain/person.ts), as person pages and pivots name a person; an
+      // expression index (migration 20261205130100_person_key_index) serves it.
       { name: "user", type: "text", label: "User", content: false, caseInsensitive: true,
-        description: "A person: email, enduser.id, account UUID, tagged account id (user_01…) or device id (user.id)",
-        exprs: [`lower(${e}.user_email)`, `lower(${e}.enduser_id)`, `lower(${e}.account_uuid)`, `${e}.account_id`, `${e}.user_id`] },
+        description: "A person, by the person key: email, else enduser.id, else account UUID (or tagged account id), else device id (user.id)",
+        exprs: [personKeySql(personColumns(e))] },
       { name: "command", type: "text", label: "Command", content: true, inAttributes: true,
         description: "The shell command of a Bash call (tool_parameters full_command / bash_command, tool_input command)",
         exprs: [param(e, "toolParameters", "full_command"), param(e, "toolParameters", "bash_command"), param(e, "toolInput", "command")] },
@@ -142,8 +145,8 @@ function derivedFields(dataset: Dataset): QueryField[] {
   return [
     { name: "app", type: "text", label: "App", content: false, description: "The Office app (excel, word, powerpoint, outlook) or the source (office, claude_code)",
       exprs: [`${s}.surface`, `${s}.source`] },
-    { name: "user", type: "text", label: "User", content: false, caseInsensitive: true, description: "A person: email or account UUID",
-      exprs: [`lower(${s}.user_email)`, `lower(${s}.account_uuid)`] },
+    { name: "user", type: "text", label: "User", content: false, caseInsensitive: true, description: "A person, by the person key: email, else account UUID",
+      exprs: [personKeySql(personColumns(s, { enduser: false, accountId: false, device: false }))] },
     { name: "status", type: "text", label: "Status", content: false, normalize: "spanStatus", description: "unset, ok or error",
       exprs: [`CASE ${s}.status_code WHEN 0 THEN 'unset' WHEN 1 THEN 'ok' WHEN 2 THEN 'error' END`] },
     { name: "prompt_text", type: "text", label: "Prompt text", content: true, inAttributes: true, description: "What the person asked",

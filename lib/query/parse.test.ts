@@ -62,6 +62,8 @@ describe("parseQuery: rules", () => {
     expect(p("not decision:accept")).toEqual({ not: { match: ["decision", "accept"] } });
     expect(p("NOT (a or b)")).toEqual({ not: { or: [{ text: ["a"] }, { text: ["b"] }] } });
     expect(p('-"rm -rf"')).toEqual({ not: { text: ["rm -rf", "quoted"] } });
+    expect(p("-(a b)")).toEqual({ not: { and: [{ text: ["a"] }, { text: ["b"] }] } });
+    expect(p("-cost>5")).toEqual({ not: { compare: ["cost", ">", "5"] } });
   });
 
   it("implicit AND, explicit and/or, or binds looser than and", () => {
@@ -96,6 +98,9 @@ describe("parseQuery: rules", () => {
     expect(p('"rm -rf"')).toEqual({ text: ["rm -rf", "quoted"] });
     expect(p("*curl*")).toEqual({ text: ["*curl*", "wildcard"] });
     expect(p("alice@example.com")).toEqual({ text: ["alice@example.com"] });
+    // a dash before a bare word is part of the word: `rm -rf` finds the command's two words
+    expect(p("rm -rf")).toEqual({ and: [{ text: ["rm"] }, { text: ["-rf"] }] });
+    expect(p("not rf")).toEqual({ not: { text: ["rf"] } });
   });
 
   it("field:(a or b)", () => {

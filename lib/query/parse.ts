@@ -6,7 +6,7 @@
 //   query    := or EOF                       (an empty query matches everything)
 //   or       := and ( "or" and )*
 //   and      := unary ( ["and"] unary )*     (terms side by side are AND-ed)
-//   unary    := "not" unary | "-" primary | primary
+//   unary    := "not" unary | "-" (field-term | "(" or ")" | phrase) | primary   (`-rf` alone is a word)
 //   primary  := "(" or ")" | field-term | free-text
 //   field-term := NAME ":" value | NAME ":" "(" value ( "or" value )* ")" | NAME ":" "[" bound "TO" bound "]"
 //               | NAME (">" | ">=" | "<" | "<=") value | NAME ":" (">" | ">=" | "<" | "<=") value
@@ -139,8 +139,12 @@ class Parser {
     if (this.s[this.i] === "-") {
       const next = this.s[this.i + 1];
       if (next === undefined || WS.test(next) || next === ")") throw new QueryError("expected a term after `-`", this.i + 1);
-      this.i++;
-      return { type: "not", item: this.parsePrimary(), pos };
+      // `-` negates a field term, a phrase or a group; before a bare word it is part of the word,
+      // so that `rm -rf` finds the command (a word is negated with `not`).
+      if (next === "(" || next === '"' || this.fieldTermAt(this.i + 1)) {
+        this.i++;
+        return { type: "not", item: this.parsePrimary(), pos };
+      }
     }
     return this.parsePrimary();
   }
@@ -183,6 +187,17 @@ class Parser {
     const word = this.readBare();
     if (word === "") throw new QueryError(`unexpected \`${c}\``, pos);
     return { type: "text", value: word, quoted: false, wildcard: word.includes("*"), pos };
+  }
+
+  /** A field name followed by `:` or a comparison at `at`. */
+  private fieldTermAt(at: number): boolean {
+    FIELD_NAME.lastIndex = at;
+    const name = FIELD_NAME.exec(this.s);
+    if (!name) return false;
+    const after = at + name[0].length;
+    if (this.s[after] === ":") return true;
+    COMPARE.lastIndex = after;
+    return COMPARE.exec(this.s) !== null;
   }
 
   private countTerm(): void {

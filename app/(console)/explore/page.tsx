@@ -29,6 +29,7 @@ import { RangeHint } from "@/components/shell/range-hint";
 import { stickyRange } from "@/lib/console-range";
 import { parseTimeParam, RANGE_PARAMS } from "@/lib/time-range";
 import { checkQuery } from "@/lib/query/compile";
+import { SpansView } from "@/components/explore/spans-view";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Explore · Blindspot" };
@@ -87,6 +88,44 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
   if (query.cursor) view.set("cursor", query.cursor);
   const eventId = params.get("event")?.trim() || undefined;
   const viewer = { tenantId: user.tenantId, id: user.id, email: user.email, isAdmin: user.isAdmin };
+
+  const datasetSwitch = (
+    <nav aria-label="Dataset" className="flex gap-2 text-xs">
+      {(["events", "spans"] as const).map((d) => {
+        const p = new URLSearchParams(base);
+        p.delete("dataset");
+        if (d === "spans") p.set("dataset", "spans");
+        const current = (params.get("dataset") === "spans" ? "spans" : "events") === d;
+        return (
+          <Link key={d} prefetch={false} href={exploreHref(p)} aria-current={current ? "page" : undefined} className={current ? "font-semibold underline" : "link"}>
+            {d === "events" ? "Events" : "Spans (Office agents, traces)"}
+          </Link>
+        );
+      })}
+    </nav>
+  );
+  if (params.get("dataset") === "spans") {
+    const spansBase = new URLSearchParams([...base].filter(([k]) => ["dataset", "q", "range", "from", "to", "limit"].includes(k)));
+    return (
+      <div className="flex flex-col gap-3">
+        <div className="flex flex-wrap items-baseline justify-between gap-x-6 gap-y-1">
+          <h1 className="text-lg font-semibold tracking-tight">Explore spans</h1>
+          {datasetSwitch}
+        </div>
+        <SpansView
+          tenantId={user.tenantId}
+          email={user.email}
+          canReadContent={user.canReadContent}
+          q={query.q}
+          from={query.from}
+          to={query.to}
+          cursor={query.cursor}
+          limit={query.limit}
+          pageHref={(cursor) => exploreHref(new URLSearchParams([...spansBase, ...(cursor ? [["cursor", cursor]] : [])]))}
+        />
+      </div>
+    );
+  }
 
   // A query that cannot run (syntax, unknown field, content for a non-reader) lists nothing: the
   // bar shows why and where, and no unfiltered rows pass for its answer.
@@ -253,6 +292,7 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
       />
       <div className="flex flex-wrap items-baseline justify-between gap-x-6 gap-y-1">
         <h1 className="text-lg font-semibold tracking-tight">Explore</h1>
+        {datasetSwitch}
         <p className="text-xs text-slate-500 dark:text-slate-400">
           All events of this tenant, {windowText}
           {explicitWindow ? "" : " (time range, top right)"}
