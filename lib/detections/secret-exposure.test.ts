@@ -113,6 +113,14 @@ describe("a secret reaching the model raises one alert per exposure", () => {
     expect(earlier.secretSightings?.find((s) => s.kind === "github-token")?.elsewhere).toMatchObject({ records: 0, sessions: 0 });
   });
 
+  it("the query language finds every record holding a secret by its fingerprint (secret:…)", async () => {
+    const aws = fp("aws-access-key", samples["aws-access-key"].secret);
+    const res = await fetch(`${app.url}/api/v1/events?q=${encodeURIComponent(`secret:"${aws}"`)}&from=2000-01-01T00:00:00Z`, { headers: { authorization: `Bearer ${t.apiToken}` } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { events: { sessionId: string; name: string }[] };
+    expect(body.events.map((e) => `${e.sessionId}/${e.name}`).sort()).toEqual(["exp-s1/user_prompt", "exp-s2/tool_result"]);
+  });
+
   it("an Office agent span with a secret raises the Office rule's alert", async () => {
     const traceId = "5b8efff798038103d269b633813fc60c";
     await post("traces", {

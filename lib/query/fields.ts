@@ -55,12 +55,12 @@ const SHORT_NAMES: Readonly<Record<Dataset, Readonly<Record<string, string>>>> =
     decision_source: "source", permission_mode: "mode", agent_id: "agent", cost_usd: "cost", duration_ms: "duration",
     source: "app", status_code: "http_status", service_name: "service", service_version: "version",
     terminal_type: "terminal", environment_id: "environment", organization_id: "org", redacted_keys: "redacted",
-    truncated_keys: "truncated", time: "time", id: "id",
+    truncated_keys: "truncated", time: "time", id: "id", secret_fingerprints: "secret",
   },
   spans: {
     trace_id: "trace", span_id: "span", name: "event", session_id: "session", start_time: "time", tool_name: "tool",
     decision_source: "source", duration_ms: "duration", organization_id: "org", service_name: "service",
-    status_message: "error",
+    status_message: "error", secret_fingerprints: "secret",
   },
 };
 

@@ -332,8 +332,9 @@ export interface MaskedRecord<T> {
 export class ComplianceMasker {
   private constructor(private readonly m: RecordMasker | null) {}
 
-  static async forTenant(tenantId: string): Promise<ComplianceMasker> {
-    return new ComplianceMasker(maskingEnabled ? new RecordMasker(tenantId, await getDataPolicy(tenantId)) : null);
+  /** `db`: the caller's connection, when it holds a transaction. */
+  static async forTenant(tenantId: string, db?: Parameters<typeof getDataPolicy>[1]): Promise<ComplianceMasker> {
+    return new ComplianceMasker(maskingEnabled ? new RecordMasker(tenantId, await getDataPolicy(tenantId, db)) : null);
   }
 
   static using(m: RecordMasker): ComplianceMasker {

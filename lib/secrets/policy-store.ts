@@ -43,24 +43,24 @@ export class DataPolicyCache {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async get(tenantId: string): Promise<StoredDataPolicy> {
+  /** `db`: the caller's connection when it holds a transaction (the embedded engine has one connection to give). */
+  async get(tenantId: string, db?: Db): Promise<StoredDataPolicy> {
     const entry = this.entries.get(tenantId);
     if (entry && this.now() - entry.checkedAt < this.ttlMs) return entry.value;
     // Concurrent batches of one tenant share one lookup.
     let pending = this.inflight.get(tenantId);
     if (!pending) {
-      pending = this.refresh(tenantId, entry).finally(() => this.inflight.delete(tenantId));
+      pending = this.refresh(tenantId, entry, db ?? getPool()).finally(() => this.inflight.delete(tenantId));
       this.inflight.set(tenantId, pending);
     }
     return pending;
   }
 
-  private async refresh(tenantId: string, entry: Entry | undefined): Promise<StoredDataPolicy> {
+  private async refresh(tenantId: string, entry: Entry | undefined, db: Db): Promise<StoredDataPolicy> {
     const checkedAt = this.now();
-    const pool = getPool();
-    const version = await currentVersion(pool, tenantId);
+    const version = await currentVersion(db, tenantId);
     // Versions are append-only: the row of the highest version is there (null only if deleted by hand).
-    const value = (entry?.value.version === version ? entry.value : await readVersion(pool, tenantId, version)) ?? { version: 0, policy: DEFAULT_DATA_POLICY };
+    const value = (entry?.value.version === version ? entry.value : await readVersion(db, tenantId, version)) ?? { version: 0, policy: DEFAULT_DATA_POLICY };
     this.entries.set(tenantId, { value, checkedAt });
     return value;
   }
@@ -79,8 +79,8 @@ function processCache(): DataPolicyCache {
 }
 
 /** The tenant's current policy and its version (0 = no saved policy: the default). Cached. */
-export async function getDataPolicy(tenantId: string): Promise<StoredDataPolicy> {
-  return processCache().get(tenantId);
+export async function getDataPolicy(tenantId: string, db?: Db): Promise<StoredDataPolicy> {
+  return processCache().get(tenantId, db);
 }
 
 /** Tests: forget every cached policy of this process. */

@@ -188,7 +188,7 @@ export async function storeChat(db: Db, tenantId: string, record: unknown, origi
     return result;
   }
   const { chat_messages: messages, ...unmasked } = parsed.data;
-  const meta = (await ComplianceMasker.forTenant(tenantId)).mask(unmasked).record;
+  const meta = (await ComplianceMasker.forTenant(tenantId, db)).mask(unmasked).record;
   const c = { ...meta, chat_messages: messages };
   const upsert = await db.query(
     `INSERT INTO compliance_chats (tenant_id, id, name, created_at, updated_at, deleted_at, user_id, user_email, organization_uuid, project_id, model, raw, origin)
@@ -212,7 +212,7 @@ export async function storeChat(db: Db, tenantId: string, record: unknown, origi
 export async function storeChatMessages(db: Db, tenantId: string, chatId: string, messages: unknown[]): Promise<StoreResult> {
   const result = emptyResult();
   const rows: Cell[][] = [];
-  const masker = await ComplianceMasker.forTenant(tenantId);
+  const masker = await ComplianceMasker.forTenant(tenantId, db);
   messages.forEach((m, i) => {
     const { record, redaction, secretFingerprints } = masker.mask(m as JsonValue);
     const parsed = chatMessageSchema.safeParse(record);
@@ -279,7 +279,7 @@ export async function storeSession(db: Db, tenantId: string, record: unknown, or
        user_email = COALESCE(EXCLUDED.user_email, compliance_sessions.user_email), raw = EXCLUDED.raw
      RETURNING (xmax = 0) AS inserted`,
     toPostgresParams([tenantId, s.id, sessionKind(s.id, s.type), s.product_surface, userId, s.user?.email_address?.toLowerCase() ?? null, s.organization_uuid,
-      s.workspace_id, s.status, s.created_at, s.updated_at ?? null, toPostgresJson((await ComplianceMasker.forTenant(tenantId)).mask(record as JsonValue).record), origin]),
+      s.workspace_id, s.status, s.created_at, s.updated_at ?? null, toPostgresJson((await ComplianceMasker.forTenant(tenantId, db)).mask(record as JsonValue).record), origin]),
   );
   if (r.rows[0]?.inserted) result.accepted += 1;
   else result.duplicates += 1;
@@ -313,7 +313,7 @@ export async function storeSessionMessages(db: Db, tenantId: string, sessionId: 
   const result = emptyResult();
   const rows: Cell[][] = [];
   const blocks: Cell[][] = [];
-  const masker = await ComplianceMasker.forTenant(tenantId);
+  const masker = await ComplianceMasker.forTenant(tenantId, db);
   messages.forEach((m, i) => {
     const { record, redaction, secretFingerprints } = masker.mask(m as JsonValue);
     const parsed = sessionMessageSchema.safeParse(record);

@@ -185,7 +185,7 @@ describe("pivots on the prompt page", () => {
 
   it("open the person page from the person who ran the prompt (an email link opens the person page)", async () => {
     const { rows } = await getPool().query<{ prompt_id: string }>(
-      `SELECT prompt_id FROM events WHERE tenant_id = $1 AND user_email = 'jon.snow@westeros.example' AND session_id NOT IN ($2, $3) LIMIT 1`,
+      `SELECT prompt_id FROM events WHERE tenant_id = $1 AND user_email = 'jon.snow@westeros.example' AND prompt_id IS NOT NULL AND session_id NOT IN ($2, $3) ORDER BY time LIMIT 1`,
       [instance.tenantId, COWORK_SESSION, CC_SESSION]);
     const html = await promptHtml(rows[0].prompt_id);
     expect(html).toContain(`href="/people/jon.snow%40westeros.example"`);

@@ -21,6 +21,7 @@ import { promptConversation } from "@/lib/queries/conversation";
 import { promptTimeline } from "@/lib/queries/prompts";
 import { addExceptionFromAlertAction, triageAlertAction } from "@/lib/actions/alerts";
 import { ruleById } from "@/lib/detections/pack";
+import { exploreHref } from "@/lib/explore/url";
 
 export const dynamic = "force-dynamic";
 
@@ -244,6 +245,9 @@ export default async function AlertPage({ params }: { params: Promise<{ id: stri
                           {s.elsewhere.records === 0
                             ? <span className="text-slate-500">only in this alert</span>
                             : `${formatCount(s.elsewhere.records)} records in ${formatCount(s.elsewhere.sessions)} sessions, ${formatCount(s.elsewhere.people)} people`}
+                          <Link className="link ml-3" href={exploreHref(new URLSearchParams({ q: `secret:"${s.fingerprint}"`, range: "all" }))}>
+                            Every record with it →
+                          </Link>
                         </Td>
                       </Tr>
                     );
