@@ -29,6 +29,7 @@ const ROUTES: Record<string, Guard> = {
   "app/api/v1/sessions/[sessionId]/route.ts": "api-token",
   "app/api/v1/traces/[traceId]/route.ts": "api-token",
   "app/api/console/events/export/route.ts": "console-session",
+  "app/api/console/people/export/route.ts": "console-session",
   "app/api/health/route.ts": "public",
   "app/api/auth/[...nextauth]/route.ts": "next-auth",
   "app/page.tsx": "public",
