@@ -11,7 +11,7 @@ test("an admin edits the data policy, sees version 2 in the history, and re-scan
   const check = watchForProblems(page);
   await page.setViewportSize({ width: 1440, height: 900 });
   await signIn(page, "admin", "/settings/setup");
-  await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Data" }).click();
+  await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Data", exact: true }).click();
   await page.waitForURL("**/settings/data");
   await expect(page.getByRole("heading", { name: "Current policy: the default (version 0)" })).toBeVisible();
 

@@ -133,7 +133,7 @@ export function QueryBar({ query, error, canReadContent, values, keep }: Props) 
           aria-describedby={shownError ? errorId : undefined}
           data-testid="query-input"
           value={text}
-          placeholder='tool:Bash -decision:accept, "secrets/prod.env", user:ana@example.com and cost>0.05'
+          placeholder='tool:Bash -decision:accept, "config/app.env", user:ana@example.com and cost>0.05'
           spellCheck={false}
           autoComplete="off"
           className={`field w-full py-1.5 font-mono text-xs ${shownError ? "border-red-400 focus:border-red-500 dark:border-red-700" : ""}`}
@@ -178,7 +178,7 @@ export function QueryBar({ query, error, canReadContent, values, keep }: Props) 
           </ul>
         )}
         {shownError && (
-          <div id={errorId} role="alert" className="mt-1 text-xs text-red-700 dark:text-red-400">
+          <div id={errorId} role="alert" data-query-error-position={shownError.position} className="mt-1 text-xs text-red-700 dark:text-red-400">
             <pre aria-hidden="true" className="overflow-hidden whitespace-pre font-mono text-[11px] leading-tight" data-testid="query-error-caret">
               {errorText}
               {"\n"}
@@ -199,7 +199,7 @@ export function QueryBar({ query, error, canReadContent, values, keep }: Props) 
 function SyntaxHelp() {
   const rows: Array<[string, string]> = [
     ["rm -rf", "free text: events whose content holds both words"],
-    ['"secrets/prod.env"', "an exact phrase"],
+    ['"config/app.env"', "an exact phrase"],
     ["tool:Bash", "a field equals a value"],
     ["-decision:accept", "not (also: not decision:accept)"],
     ["command:*curl*", "wildcards * and ?"],

@@ -16,7 +16,7 @@ vi.mock("next/headers", () => import("@/lib/testing/console-request"));
 vi.mock("next/cache", () => ({ revalidatePath: () => undefined }));
 
 // The console side of the privacy features with real session cookies: the erase action and the
-// export download are for admins (an analyst gets the 404 / 403 and nothing is queued or
+// export download are for admins (an analyst gets 403 and nothing is queued or
 // written), the erase needs a reason and the person typed again, and both are audited.
 
 let db: TestDatabase;
@@ -71,9 +71,9 @@ describe("export download", () => {
 });
 
 describe("erase action", () => {
-  it("is refused to an analyst (404) and queues nothing", async () => {
+  it("is refused to an analyst (403) and queues nothing", async () => {
     const outcome = await asBrowser(analyst, () => nextControlFlow(() => erasePersonAction({ status: "idle" }, form({ person: PERSON, reason: "request 12", confirm: PERSON }))));
-    expect(outcome).toMatch(/;404$/);
+    expect(outcome).toMatch(/;403$/);
     expect((await getPool().query(`SELECT count(*)::int AS n FROM person_erasures`)).rows[0].n).toBe(0);
   });
 
@@ -101,7 +101,7 @@ describe("retention action", () => {
     expect(await getRetention(tenant.tenantId)).toMatchObject({ contentDays: 30, metadataDays: 400, from: "tenant" });
     expect(await asBrowser(admin, () => saveRetentionAction({ status: "idle" }, form({ contentDays: "thirty", metadataDays: "" }))))
       .toEqual({ status: "error", field: "contentDays", message: "Days are a whole number, or empty to keep forever." });
-    expect(await asBrowser(analyst, () => nextControlFlow(() => saveRetentionAction({ status: "idle" }, form({ contentDays: "1", metadataDays: "" }))))).toMatch(/;404$/);
+    expect(await asBrowser(analyst, () => nextControlFlow(() => saveRetentionAction({ status: "idle" }, form({ contentDays: "1", metadataDays: "" }))))).toMatch(/;403$/);
     expect(await getRetention(tenant.tenantId)).toMatchObject({ contentDays: 30, metadataDays: 400 });
   });
 });
