@@ -275,14 +275,12 @@ async function scenarioRestartPostgres(): Promise<Omit<Outcome, "seconds">> {
   return { name: "b: Postgres restarted (-m immediate) mid-load", pass: problems.length === 0, figures: { batchesBeforeRestart: before, ...loadFigures(f, v) }, problems };
 }
 
-async function scenarioKillConnector(): Promise<Omit<Outcome, "seconds">> {
-  const url = await createDatabase("faults_connector");
-  const dataDir = tempDir("bs-faults-c-");
-  const key = `sk-ant-api01-${randomBytes(24).toString("base64url")}`;
+/** A Compliance stub serving `n` activities, `perSecond` of them per second of created_at. */
+async function activityBacklog(n: number, perSecond: number, key: string) {
   const t0 = Date.parse("2026-11-01T00:00:00Z");
-  const activities: Json[] = Array.from({ length: 30_000 }, (_, i) => ({
+  const activities: Json[] = Array.from({ length: n }, (_, i) => ({
     id: toTaggedId("activity", randomUUID()),
-    created_at: new Date(t0 + Math.floor(i / 7) * 1000).toISOString(), // ties on created_at: the cursor must break them by id
+    created_at: new Date(t0 + Math.floor(i / perSecond) * 1000).toISOString(),
     organization_id: "org_01JAS8wDVamuGmbTrUMp3J6F",
     organization_uuid: "8afc8ad1-5988-4ed8-a08e-2da31d7c8c94",
     actor: { type: "user_actor", email_address: "jon.snow@westeros.example", user_id: "user_01UTaMiPVYhoQrftgrSD1QE7", ip_address: "192.0.2.1", user_agent: "faults" },
@@ -290,7 +288,15 @@ async function scenarioKillConnector(): Promise<Omit<Outcome, "seconds">> {
   }));
   const stub = await startComplianceStub({ keys: [key], data: { activities } });
   onCleanup("stop the Compliance stub", () => stub.close());
-  const pages = () => stub.requestsTo("/v1/compliance/activities").length;
+  return { activities, stub, pages: () => stub.requestsTo("/v1/compliance/activities").length };
+}
+
+async function scenarioKillConnector(): Promise<Omit<Outcome, "seconds">> {
+  const url = await createDatabase("faults_connector");
+  const dataDir = tempDir("bs-faults-c-");
+  const key = `sk-ant-api01-${randomBytes(24).toString("base64url")}`;
+  // Ties on created_at (7 a second): the cursor must break them by id.
+  const { activities, stub, pages } = await activityBacklog(30_000, 7, key);
 
   let { app } = await startApp(url, dataDir, "app-1.log", { BLINDSPOT_COMPLIANCE_API_URL: stub.url, BLINDSPOT_COMPLIANCE_API_KEY: key, BLINDSPOT_COMPLIANCE_ALLOW_LOOPBACK: "1" });
   // Kill once a few pages were served and stored (the connector stores each page before asking for the next).
@@ -422,18 +428,7 @@ async function scenarioTwoInstances(): Promise<Omit<Outcome, "seconds">> {
   const [portA, portB] = [APP_PORT + 1, APP_PORT + 2];
   const proxyUrl = `http://localhost:${APP_PORT}`;
   const key = `sk-ant-api01-${randomBytes(24).toString("base64url")}`;
-  const t0 = Date.parse("2026-11-01T00:00:00Z");
-  const activities: Json[] = Array.from({ length: 15_000 }, (_, i) => ({
-    id: toTaggedId("activity", randomUUID()),
-    created_at: new Date(t0 + i * 1000).toISOString(),
-    organization_id: "org_01JAS8wDVamuGmbTrUMp3J6F",
-    organization_uuid: "8afc8ad1-5988-4ed8-a08e-2da31d7c8c94",
-    actor: { type: "user_actor", email_address: "jon.snow@westeros.example", user_id: "user_01UTaMiPVYhoQrftgrSD1QE7", ip_address: "192.0.2.1", user_agent: "faults" },
-    type: "claude_chat_created",
-  }));
-  const stub = await startComplianceStub({ keys: [key], data: { activities } });
-  onCleanup("stop the Compliance stub", () => stub.close());
-  const pages = () => stub.requestsTo("/v1/compliance/activities").length;
+  const { activities, stub, pages } = await activityBacklog(15_000, 1, key);
 
   // What makes two processes one deployment: the same database, session secret, public URL and tokens.
   const token = `bsi_faults_${randomBytes(18).toString("base64url")}`;
