@@ -167,12 +167,13 @@ test.describe("Explorer", () => {
     await expect(table(page)).toBeVisible();
     await screenshot(page, "explore-1024");
     const link = table(page).locator("tbody tr").first().getByRole("link", { name: /^\d{4}-\d{2}-\d{2} / });
-    await expect(link).toHaveAttribute("href", /^\/prompts\/[^/]+$/);
+    // The prompt, at this row's event.
+    await expect(link).toHaveAttribute("href", /^\/prompts\/[^/?]+\?event=[^/]+$/);
     check();
     // The prompt page belongs to another part of the console; only the address is asserted here.
     const href = await link.getAttribute("href");
     await link.click();
-    await page.waitForURL((u) => u.pathname === href);
+    await page.waitForURL((u) => `${u.pathname}${u.search}` === href);
   });
 
   test("hides content from managers and explains an empty result", async ({ page }) => {
