@@ -121,7 +121,7 @@ test("a new user signs in from the front page, is offered the older data in one 
   expect(await rangeShown(page)).toBe("30d");
   await expect(page.getByText("All events of this tenant, last 30 days")).toBeVisible();
   await expect(page.getByTestId("range-hint")).toHaveCount(0);
-  await page.getByRole("searchbox", { name: /Search by prompt id/ }).fill("9c19cadd-fb7d-401c-afbc-afb63378ab9a");
+  await page.getByRole("searchbox", { name: /^Search: a prompt, session or trace id/ }).fill("9c19cadd-fb7d-401c-afbc-afb63378ab9a");
   await page.getByRole("button", { name: "Go" }).click();
   await page.waitForURL(/\/prompts\/9c19cadd/);
   expect(await rangeShown(page)).toBe("30d");
