@@ -49,7 +49,7 @@ function tamperedFrom(real: string, other: string): Array<[string, string]> {
 }
 
 /** Paged read routes with a cursor= parameter. The test below fails when a new one is not listed. */
-const CURSOR_ROUTES = ["app/api/v1/events/route.ts", "app/api/v1/sessions/[sessionId]/route.ts", "app/api/v1/alerts/route.ts"];
+const CURSOR_ROUTES = ["app/api/v1/events/route.ts", "app/api/v1/sessions/[sessionId]/route.ts", "app/api/v1/alerts/route.ts", "app/api/v1/audit/route.ts"];
 
 function routeFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -101,6 +101,7 @@ describe("a garbled or tampered cursor", () => {
     const cases: Array<[string, string, string]> = [
       ...[...garbled("events"), ...tamperedFrom(eventsCursor, sessionCursor)].map(([what, c]): [string, string, string] => ["/api/v1/events?limit=1&cursor=", what, c]),
       ...[...garbled("session-events"), ...tamperedFrom(sessionCursor, eventsCursor)].map(([what, c]): [string, string, string] => [`/api/v1/sessions/${sessionId}?limit=1&cursor=`, what, c]),
+      ...[...garbled("audit"), ["another endpoint's cursor", eventsCursor] as [string, string]].map(([what, c]): [string, string, string] => ["/api/v1/audit?limit=1&cursor=", what, c]),
     ];
     for (const [route, what, cursor] of cases) {
       const res = await get(`${route}${encodeURIComponent(cursor)}`);

@@ -27,8 +27,6 @@ CREATE TABLE "data_policy_rescans" (
     "created_at" TIMESTAMPTZ(6) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "finished_at" TIMESTAMPTZ(6),
 
-    CONSTRAINT "data_policy_rescans_pkey" PRIMARY KEY ("id")
+    CONSTRAINT "data_policy_rescans_pkey" PRIMARY KEY ("tenant_id", "id")
 );
 
--- CreateIndex
-CREATE INDEX "data_policy_rescans_tenant_id_id_idx" ON "data_policy_rescans"("tenant_id", "id");

@@ -10,8 +10,11 @@ import { activeJobs, lastFinishedJob } from "@/lib/jobs/queue";
 import { KNOWN_TARGETS } from "@/lib/secrets/policy-schema";
 import { getPolicyVersion, listPolicyVersions } from "@/lib/secrets/policy-store";
 import { latestRescan, RESCAN_JOB_KIND, type RescanInfo } from "@/lib/secrets/rescan";
+import { pageTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export const metadata = { title: pageTitle("Data policy", "Settings") };
 
 // Settings → Data: the tenant's data policy (what ingest keeps, masks, hashes or drops per field
 // and attribute key), its editor, and every saved version with who, when and why.

@@ -5,8 +5,11 @@ import { lastFinishedJob } from "@/lib/jobs/queue";
 import { listErasures } from "@/lib/privacy/erase";
 import { RETENTION_JOB_KIND, getRetention, tableSizes } from "@/lib/privacy/retention";
 import { formatCount, formatTime } from "@/lib/presentation/format";
+import { pageTitle } from "@/lib/presentation/page-title";
 
 export const dynamic = "force-dynamic";
+
+export const metadata = { title: pageTitle("Data retention", "Settings") };
 
 function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
