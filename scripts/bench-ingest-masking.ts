@@ -10,16 +10,11 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import os from "node:os";
-import { performance } from "node:perf_hooks";
-import { gunzipSync } from "node:zlib";
-import pg from "pg";
 import { closePool } from "@/lib/db/pool";
-import { migrate } from "@/lib/db/migrate";
-import { ingestPayload } from "@/lib/ingest/pipeline";
 import { setMaskingForBenchmark } from "@/lib/secrets/mask";
-import { ensureEnvironment, ensureTenant } from "@/lib/tenants";
-import { isAborted, log, message, resultsDir, scratchDatabase, throwIfAborted, writeResults } from "./bench-support";
-import { cpuSnapshot, cpuSpent, describeCpu, fmtInt, type CpuSpent } from "./bench-ingest-cpu";
+import { resultsDir, scratchDatabase, throwIfAborted, writeResults } from "./bench-support";
+import { describeCpu, fmtInt, type CpuSpent } from "./bench-ingest-cpu";
+import { freshScope, timedIngest } from "./bench-ingest-inprocess";
 import type { EngineSetup } from "./bench-ingest-io";
 
 /** The ratio issue #16 asks for. */
@@ -33,44 +28,11 @@ interface Phase {
   failures: string[];
 }
 
-async function freshScope(url: string) {
-  process.env.DATABASE_URL = url;
-  await closePool();
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await migrate(client);
-  await client.end();
-  const tenantId = await ensureTenant("bench", "bench");
-  const environmentId = await ensureEnvironment(tenantId, "bench");
-  return { tenantId, environmentId, ingestTokenId: null };
-}
-
 async function runPhase(masking: "off" | "on", url: string, payloads: Buffer[], warmup: number, senders: number, batchSize: number, serverPid: number | null): Promise<Phase> {
   const scope = await freshScope(url);
   setMaskingForBenchmark(masking === "on");
-  const failures: string[] = [];
-  const send = async (list: Buffer[]) => {
-    let next = 0;
-    await Promise.all(Array.from({ length: senders }, async () => {
-      for (let i = next++; i < list.length && !isAborted(); i = next++) {
-        try {
-          const out = await ingestPayload("logs", "protobuf", gunzipSync(list[i]), scope);
-          if (out.rejected || out.inserted !== batchSize) failures.push(`${masking} batch ${i}: stored ${out.inserted}, rejected ${out.rejected}`);
-        } catch (err) {
-          failures.push(`${masking} batch ${i}: ${message(err)}`);
-        }
-      }
-    }));
-  };
   try {
-    await send(payloads.slice(0, warmup));
-    const before = cpuSnapshot(null, serverPid);
-    const started = performance.now();
-    await send(payloads.slice(warmup));
-    const seconds = (performance.now() - started) / 1000;
-    const cpu = cpuSpent(before, cpuSnapshot(null, serverPid), seconds);
-    const records = (payloads.length - warmup) * batchSize;
-    return { masking, seconds, recordsPerSecond: records / seconds, cpu, failures };
+    return { masking, ...(await timedIngest(masking, scope, payloads, { warmup, senders, batchSize, serverPid })) };
   } finally {
     setMaskingForBenchmark(true);
   }

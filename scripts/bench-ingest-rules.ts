@@ -13,18 +13,14 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
-import { gunzipSync } from "node:zlib";
-import pg from "pg";
 import { detectionEngine, setDetectionEngine } from "@/lib/detections/evaluator-contract";
 import { closePool, getPool } from "@/lib/db/pool";
-import { migrate } from "@/lib/db/migrate";
-import { ingestPayload } from "@/lib/ingest/pipeline";
 import { createTestEngine } from "@/lib/testing/detection-engine";
-import { ensureEnvironment, ensureTenant } from "@/lib/tenants";
-import { isAborted, log, message, resultsDir, scratchDatabase, throwIfAborted, writeResults } from "./bench-support";
+import { log, resultsDir, scratchDatabase, throwIfAborted, writeResults } from "./bench-support";
 import { copyData, EVENTS_COPY, IDENTITIES_COPY, postgresCopyTarget, RESOURCES_COPY, slices } from "./bench-ingest-copy";
 import { ceilings, cpuSnapshot, cpuSpent, describeCeilings, describeCpu, fmtInt, type CpuSpent } from "./bench-ingest-cpu";
 import type { EngineSetup } from "./bench-ingest-io";
+import { freshScope, timedIngest } from "./bench-ingest-inprocess";
 
 interface Phase {
   rules: "off" | "on";
@@ -33,18 +29,6 @@ interface Phase {
   cpu: CpuSpent;
   alerts: number;
   failures: string[];
-}
-
-async function freshScope(url: string) {
-  process.env.DATABASE_URL = url;
-  await closePool();
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await migrate(client);
-  await client.end();
-  const tenantId = await ensureTenant("bench", "bench");
-  const environmentId = await ensureEnvironment(tenantId, "bench");
-  return { tenantId, environmentId, ingestTokenId: null };
 }
 
 async function runPhase(rules: "off" | "on", url: string, payloads: Buffer[], warmup: number, senders: number, batchSize: number, serverPid: number | null): Promise<Phase> {
@@ -57,29 +41,9 @@ async function runPhase(rules: "off" | "on", url: string, payloads: Buffer[], wa
         `INSERT INTO detection_rule_settings (tenant_id, rule_id, enabled, updated_by) VALUES ($1, $2, false, 'bench')`, [scope.tenantId, r.id]);
     }
   }
-  const failures: string[] = [];
-  const send = async (list: Buffer[]) => {
-    let next = 0;
-    await Promise.all(Array.from({ length: senders }, async () => {
-      for (let i = next++; i < list.length && !isAborted(); i = next++) {
-        try {
-          const out = await ingestPayload("logs", "protobuf", gunzipSync(list[i]), scope);
-          if (out.rejected || out.inserted !== batchSize) failures.push(`${rules} batch ${i}: stored ${out.inserted}, rejected ${out.rejected}`);
-        } catch (err) {
-          failures.push(`${rules} batch ${i}: ${message(err)}`);
-        }
-      }
-    }));
-  };
-  await send(payloads.slice(0, warmup));
-  const before = cpuSnapshot(null, serverPid);
-  const started = performance.now();
-  await send(payloads.slice(warmup));
-  const seconds = (performance.now() - started) / 1000;
-  const cpu = cpuSpent(before, cpuSnapshot(null, serverPid), seconds);
+  const timed = await timedIngest(rules, scope, payloads, { warmup, senders, batchSize, serverPid });
   const alerts = await getPool().query<{ n: number }>(`SELECT count(*)::int AS n FROM alerts WHERE tenant_id = $1`, [scope.tenantId]);
-  const records = (payloads.length - warmup) * batchSize;
-  return { rules, seconds, recordsPerSecond: records / seconds, cpu, alerts: alerts.rows[0].n, failures };
+  return { rules, ...timed, alerts: alerts.rows[0].n };
 }
 
 export async function runRulesComparison(opts: { batches: number; senders: number; batchSize: number; warmup: number }, setup: EngineSetup, payloads: Buffer[]): Promise<void> {
