@@ -139,7 +139,8 @@ export default async function ExplorePage({ searchParams }: { searchParams: Prom
     exploreFacets(user.tenantId, { from: query.from, to: query.to }),
     eventId ? exploreEventDetail(user.tenantId, eventId, user.canReadContent) : null,
     listSavedSearches(viewer),
-    q && !queryError ? recordQuery(user.tenantId, user.id, q).then(() => queryHistory(user.tenantId, user.id)) : queryHistory(user.tenantId, user.id),
+    // A query is recorded when it is run, not again for each page of its results.
+    q && !queryError && !query.cursor ? recordQuery(user.tenantId, user.id, q).then(() => queryHistory(user.tenantId, user.id)) : queryHistory(user.tenantId, user.id),
     queryError ? null : Promise.all([exploreHistogram(user.tenantId, filter), exploreCount(user.tenantId, filter)]),
   ]);
   if (user.canReadContent && page.rows.some((r) => r.content !== null)) {
