@@ -44,8 +44,9 @@ it("re-scanned records get redaction.policy_version, later ones keep theirs", as
   expect(await runRescan(rescan.id, { batchSize: 2 })).toMatchObject({ status: "done", scanned: 3 });
   const { rows } = await getPool().query<{ prompt_id: string; redaction: unknown }>(`SELECT prompt_id, redaction FROM events WHERE tenant_id = $1 ORDER BY prompt_id`, [t.tenantId]);
   expect(rows).toEqual([
-    { prompt_id: "p-0", redaction: { policy_version: 1 } },
-    { prompt_id: "p-1", redaction: { policy_version: 1 } },
-    { prompt_id: "p-2", redaction: { policy_version: 5, kept: true } },
+    // Each prompt's id was masked: the count per kind is noted on every record, whatever its version.
+    { prompt_id: "p-0", redaction: { policy_version: 1, masked: { "internal-id": 1 } } },
+    { prompt_id: "p-1", redaction: { policy_version: 1, masked: { "internal-id": 1 } } },
+    { prompt_id: "p-2", redaction: { policy_version: 5, kept: true, masked: { "internal-id": 1 } } },
   ]);
 });

@@ -6,7 +6,7 @@ import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
 import { createTestTenant, type TestTenant } from "@/lib/testing/tenants";
 import type { DataPolicy } from "./policy";
 import { saveDataPolicy } from "./policy-store";
-import { latestRescan, RESCAN_JOB_KIND, rescanHandler, runRescan, startRescan } from "./rescan";
+import { latestRescan, newSecretsNote, RESCAN_JOB_KIND, rescanHandler, runRescan, startRescan } from "./rescan";
 import { actionFor } from "./mask";
 import { applyPolicyToValue } from "./rescan-apply";
 
@@ -89,6 +89,22 @@ describe("applying a policy to one value", () => {
   });
 });
 
+describe("what a re-scan notes on a record", () => {
+  it("adds the fingerprints of new markers once, counted per kind, and nothing for markers already listed", () => {
+    const rewritten = ["a [secret:aws-access-key:hmac8=0000000a] b [secret:aws-access-key:hmac8=0000000a]", '{"k":"[secret:jwt:hmac8=0000000b] [hash:hmac8=0000000c]"}'];
+    expect(newSecretsNote(rewritten, { fingerprints: [], masked: undefined })).toEqual({
+      fingerprints: ["aws-access-key:0000000a", "jwt:0000000b"],
+      masked: { "aws-access-key": 1, jwt: 1 },
+    });
+    expect(newSecretsNote(rewritten, { fingerprints: ["jwt:0000000b"], masked: { jwt: 1 } })).toEqual({
+      fingerprints: ["aws-access-key:0000000a", "jwt:0000000b"],
+      masked: { "aws-access-key": 1, jwt: 1 },
+    });
+    expect(newSecretsNote(rewritten, { fingerprints: ["aws-access-key:0000000a", "jwt:0000000b"], masked: {} })).toBeNull();
+    expect(newSecretsNote(["nothing masked"], { fingerprints: null, masked: undefined })).toBeNull();
+  });
+});
+
 describe("re-scan of stored content", () => {
   it("masks stored prompts under a stricter version in resumable batches, and a second run changes nothing", async () => {
     expect((await storedPrompts())[1]).toBe("deploy ACME-10000001 to prod");
@@ -115,6 +131,23 @@ describe("re-scan of stored content", () => {
     expect(prompts.filter((p) => /ACME-1\d{7}/.test(p))).toEqual([]);
     expect(prompts).toContain("use the test id ACME-00000000");
     expect(prompts.filter((p) => /^deploy \[secret:internal-id:hmac8=[0-9a-f]{8}\] to prod$/.test(p))).toHaveLength(N - 1);
+
+    // The records now list what was masked in them, as ingest would have: "seen before" and
+    // `secret:` queries (both over secret_fingerprints) find secrets masked after the fact.
+    const notes = await getPool().query<{ p: string; fingerprints: string[]; masked: Record<string, number> | null }>(
+      `SELECT attributes->>'prompt' AS p, secret_fingerprints AS fingerprints, redaction->'masked' AS masked
+         FROM events WHERE tenant_id = $1 AND event_name = 'user_prompt' ORDER BY prompt_id`,
+      [t.tenantId],
+    );
+    for (const r of notes.rows) {
+      const marker = /\[secret:(internal-id):hmac8=([0-9a-f]{8})\]/.exec(r.p);
+      if (marker) {
+        expect(r.fingerprints).toEqual([`internal-id:${marker[2]}`]);
+        expect(r.masked).toEqual({ "internal-id": 1 });
+      } else {
+        expect(r.fingerprints).toEqual([]);
+      }
+    }
 
     // Idempotent: the same version again rewrites nothing.
     const again = await startRescan(t.tenantId, "cli:ops");

@@ -4,7 +4,7 @@ import { recordAudit } from "@/lib/audit";
 import { getPool, withTransaction } from "@/lib/db/pool";
 import { enqueueJob } from "@/lib/jobs/queue";
 import type { JobHandler } from "@/lib/jobs/scheduler";
-import { DEFAULT_DATA_POLICY, type DataPolicy } from "./policy";
+import { DEFAULT_DATA_POLICY, SECRET_MARKER, type DataPolicy } from "./policy";
 import { getPolicyVersion, listPolicyVersions } from "./policy-store";
 import { applyPolicyToValue, type ApplyPolicy } from "./rescan-apply";
 
@@ -181,20 +181,50 @@ function applyJson(spec: JsonSpec, value: unknown, apply: Applier): { value: unk
 
 // ---- the version stamp ------------------------------------------------------------------------------
 
-const stampable = new Map<string, boolean>();
+const columnsKnown = new Map<string, boolean>();
 
-/** Whether the table has the jsonb `redaction` column (added with ingest masking). */
-async function hasRedactionColumn(db: Db, table: string): Promise<boolean> {
-  let known = stampable.get(table);
+/** Whether the table has the column of that type (`redaction` jsonb and `secret_fingerprints` ARRAY came with ingest masking). */
+async function hasColumn(db: Db, table: string, column: "redaction" | "secret_fingerprints", dataType: "jsonb" | "ARRAY"): Promise<boolean> {
+  const key = `${table}.${column}`;
+  let known = columnsKnown.get(key);
   if (known === undefined) {
     const { rows } = await db.query(
-      `SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = 'redaction' AND data_type = 'jsonb'`,
-      [table],
+      `SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2 AND data_type = $3`,
+      [table, column, dataType],
     );
     known = rows.length > 0;
-    stampable.set(table, known);
+    columnsKnown.set(key, known);
   }
   return known;
+}
+
+const hasRedactionColumn = (db: Db, table: string) => hasColumn(db, table, "redaction", "jsonb");
+
+/**
+ * What a re-scan adds to a record's note of its secrets, as ingest writes it (lib/secrets/mask.ts
+ * RecordMasker.end): the fingerprints of the markers its rewritten values now hold that the record
+ * did not list yet, so "seen before" and `secret:` queries find secrets masked after the fact, and
+ * `redaction.masked` counted per kind. Null when the rewrite masked nothing new.
+ */
+export function newSecretsNote(
+  rewritten: string[],
+  stored: { fingerprints: string[] | null; masked: Record<string, number> | undefined },
+): { fingerprints: string[]; masked: Record<string, number> } | null {
+  const known = new Set(stored.fingerprints ?? []);
+  const added = new Set<string>();
+  for (const text of rewritten) {
+    for (const m of text.matchAll(SECRET_MARKER)) {
+      const fingerprint = `${m[1]}:${m[2]}`;
+      if (!known.has(fingerprint)) added.add(fingerprint);
+    }
+  }
+  if (added.size === 0) return null;
+  const masked = { ...(stored.masked ?? {}) };
+  for (const f of added) {
+    const kind = f.slice(0, f.lastIndexOf(":"));
+    masked[kind] = (masked[kind] ?? 0) + 1;
+  }
+  return { fingerprints: [...known, ...added].sort(), masked };
 }
 
 /**
@@ -328,7 +358,8 @@ export async function runRescan(rescanId: number, opts: RunRescanOptions = {}): 
     if (opts.maxBatches !== undefined && batches >= opts.maxBatches) return (await getRescan(rescanId))!;
     const t = RESCAN_TABLES[tableIndex];
     const keyCols = t.key.map((k) => k.column);
-    const cols = [...keyCols, ...t.text.map((c) => c.column), ...t.json.map((c) => c.column)];
+    const notesSecrets = (await hasColumn(getPool(), t.table, "secret_fingerprints", "ARRAY")) && (await hasRedactionColumn(getPool(), t.table));
+    const cols = [...keyCols, ...t.text.map((c) => c.column), ...t.json.map((c) => c.column), ...(notesSecrets ? ["secret_fingerprints", "redaction"] : [])];
     const params: unknown[] = [tenantId, batchSize];
     let after = "";
     if (cursor) {
@@ -353,6 +384,7 @@ export async function runRescan(rescanId: number, opts: RunRescanOptions = {}): 
       for (const row of rows) {
         const sets: string[] = [];
         const values: unknown[] = [];
+        const rewritten: string[] = [];
         for (const c of t.text) {
           const v = row[c.column];
           if (typeof v !== "string") continue;
@@ -360,15 +392,27 @@ export async function runRescan(rescanId: number, opts: RunRescanOptions = {}): 
           if (next !== v) {
             values.push(next);
             sets.push(`${c.column} = $${values.length}`);
+            if (next !== null) rewritten.push(next);
           }
         }
         for (const spec of t.json) {
           const next = applyJson(spec, row[spec.column], applier);
           if (!next) continue;
-          values.push(next.value === null ? null : JSON.stringify(next.value));
+          const json = next.value === null ? null : JSON.stringify(next.value);
+          values.push(json);
           sets.push(`${spec.column} = $${values.length}::jsonb`);
+          if (json !== null) rewritten.push(json);
         }
         if (sets.length === 0) continue;
+        const note = notesSecrets
+          ? newSecretsNote(rewritten, { fingerprints: row.secret_fingerprints as string[] | null, masked: (row.redaction as { masked?: Record<string, number> } | null)?.masked })
+          : null;
+        if (note) {
+          values.push(note.fingerprints);
+          sets.push(`secret_fingerprints = $${values.length}::text[]`);
+          values.push(JSON.stringify(note.masked));
+          sets.push(`redaction = jsonb_set(COALESCE(redaction, '{}'::jsonb), '{masked}', $${values.length}::jsonb)`);
+        }
         const keyParams = t.key.map((k, i) => `${k.column} = $${values.length + 2 + i}::${k.type}`);
         await tx.query(`UPDATE ${t.table} SET ${sets.join(", ")} WHERE tenant_id = $${values.length + 1} AND ${keyParams.join(" AND ")}`, [
           ...values, tenantId, ...keyCols.map((k) => String(row[k])),
