@@ -126,6 +126,12 @@ function officeTraces(traceSeed: string) {
 function complianceExport(prefix: string) {
   return [
     {
+      id: `activity_01${prefix}Secrets0000000001`, created_at: "2026-11-20T09:00:00Z", type: "claude_file_uploaded",
+      organization_uuid: "8afc8ad1-5988-4ed8-a08e-2da31d7c8c94",
+      actor: { type: "user_actor", email_address: "dev@acme.example", user_id: "user_01UTaMiPVYhoQrftgrSD1QE7", ip_address: "10.0.0.7", user_agent: "claude-cli/2.1.332" },
+      filename: "deploy.env", request_body: `upload with ${samples["github-token"].text}`, note: samples.jwt.text,
+    },
+    {
       session: { type: "compliance_local_session", id: `clls_01${prefix}Secrets00000000001`, organization_uuid: "8afc8ad1-5988-4ed8-a08e-2da31d7c8c94", workspace_id: null,
         user: { id: "user_01UTaMiPVYhoQrftgrSD1QE7", email_address: "dev@acme.example" }, product_surface: "claude_code", created_at: "2026-11-20T11:00:00Z", updated_at: "2026-11-20T11:01:00Z" },
       data: [
@@ -161,7 +167,7 @@ async function importFile(tenant: TestTenant, records: unknown[]) {
   return importComplianceFile(Readable.from([Buffer.from(text)]), { tenantId: tenant.tenantId, filename: "export.ndjson", createdBy: "test" });
 }
 
-const STORED_TABLES = ["events", "spans", "metric_points", "compliance_sessions", "compliance_session_messages", "compliance_chats", "compliance_chat_messages", "compliance_tool_blocks"];
+const STORED_TABLES = ["events", "spans", "metric_points", "compliance_activities", "compliance_sessions", "compliance_session_messages", "compliance_chats", "compliance_chat_messages", "compliance_tool_blocks"];
 
 /** Every stored row of a tenant, every column, as Postgres prints it. */
 async function everythingStored(tenantId: string): Promise<string> {

@@ -116,6 +116,9 @@ export async function storeActivities(db: Db, tenantId: string, records: unknown
   const result = emptyResult();
   const rows: Cell[][] = [];
   const seen = new Set<string>();
+  // Activities carry what people typed or sent (request bodies and URLs, file and project names):
+  // masked like every other Compliance record; the columns above are identity and kind only.
+  const masker = await ComplianceMasker.forTenant(tenantId, db);
   records.forEach((r, i) => {
     const parsed = activitySchema.safeParse(r);
     if (!parsed.success) return reject(result, `activity ${i}`, describeZod(parsed.error));
@@ -130,7 +133,7 @@ export async function storeActivities(db: Db, tenantId: string, records: unknown
     rows.push([
       a.id, new Date(a.created_at).toISOString(), a.type, a.organization_id, orgUuid, a.actor?.type ?? null,
       (a.actor?.email_address ?? a.actor?.unauthenticated_email_address ?? null)?.toLowerCase() ?? null,
-      userId, accountUuidOf(userId), a.actor?.ip_address ?? null, a.actor?.user_agent ?? null, r as JsonValue,
+      userId, accountUuidOf(userId), a.actor?.ip_address ?? null, a.actor?.user_agent ?? null, masker.mask(r as JsonValue).record,
     ]);
   });
   if (rows.length === 0) return result;
