@@ -109,9 +109,10 @@ test("a new user signs in from the front page, is offered the older data in one 
   await expect(page.getByTestId("tile-Rejections")).toContainText("1");
   await screenshot(page, "home-first-run-analyst-1440");
 
-  // Open the prompt from the home page: its URL names no range, the chosen one still applies.
+  // Open the prompt from the home page, at the rejected call: its URL names no range, the chosen one still applies.
   await rejections.getByRole("link", { name: /UTC$/ }).first().click();
-  await page.waitForURL(/\/prompts\/9c19cadd-fb7d-401c-afbc-afb63378ab9a$/);
+  await page.waitForURL((u) => u.pathname === "/prompts/9c19cadd-fb7d-401c-afbc-afb63378ab9a" && !!u.searchParams.get("event") && !u.searchParams.has("range"));
+  await expect(page.locator('[data-highlighted="event"]')).toContainText("rejected");
   await expect(page.getByText("rm -rf build").first()).toBeVisible();
   expect(await rangeShown(page)).toBe("30d");
 

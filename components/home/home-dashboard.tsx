@@ -11,6 +11,7 @@ import { exploreHref } from "@/lib/explore/url";
 import type { ConsoleUser } from "@/lib/auth/session";
 import { labelOfPersonKey } from "@/lib/domain/person";
 import { formatCount, formatTime } from "@/lib/presentation/format";
+import { promptHref } from "@/lib/presentation/links";
 import { homeOverview, type HomeOverview, type SetupProgress, type SurfaceVolume } from "@/lib/queries/home";
 import { ageText, rangeQuery, windowPhrase, type TimeWindow } from "@/lib/time-range";
 
@@ -269,7 +270,7 @@ export async function HomeDashboard({ user, window: w, now = new Date() }: { use
                     <Tr key={r.eventId}>
                       <Td nowrap className="tabular-nums">
                         {r.promptId ? (
-                          <Link className="link" href={`/prompts/${r.promptId}`} title="Open the prompt">
+                          <Link className="link" href={promptHref(r.promptId, r.eventId)} title="Open the prompt at this decision">
                             {time(r.time)}
                           </Link>
                         ) : (
@@ -278,7 +279,7 @@ export async function HomeDashboard({ user, window: w, now = new Date() }: { use
                       </Td>
                       <Td nowrap title={r.person.query ?? undefined}>
                         {r.person.query ? (
-                          <Link className="link" href={exploreHref({ user: r.person.query, window: w })}>
+                          <Link className="link" href={r.personPage ?? exploreHref({ user: r.person.query, window: w })}>
                             {r.person.label}
                           </Link>
                         ) : (

@@ -80,6 +80,7 @@ describe("recentRejections", () => {
         promptId: "9c19cadd-fb7d-401c-afbc-afb63378ab9a",
         sessionId: "6161151e-468d-473c-bcf9-08e38d698c6c",
         person: { label: "device 5d41c2a0…", query: "5d41c2a0e7b94f1c8a3e6b2d9f04c7a1b8e2d5f6093a4c7e1b2d8f5a6c3e9b04" },
+        personPage: null,
         target: null,
       },
     ]);

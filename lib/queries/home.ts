@@ -5,6 +5,7 @@ import { prisma } from "@/lib/db/prisma";
 import type { JsonValue } from "@/lib/otlp/values";
 import { COVERAGE_SURFACES, EVENT, SOURCE_LABELS } from "@/lib/domain/vocabulary";
 import { personLabel } from "@/lib/presentation/format";
+import { personHref } from "@/lib/presentation/links";
 import { toolTarget } from "@/lib/presentation/tool-target";
 import { escalations, withoutTargets, type Escalation } from "@/lib/queries/approvals";
 import { coverage, LAYERS } from "@/lib/queries/coverage";
@@ -25,6 +26,8 @@ export interface Rejection {
   promptId: string | null;
   sessionId: string | null;
   person: { label: string; query: string | null };
+  /** The person page, when the record names a person (an email or an account), else null. */
+  personPage: string | null;
   /** The command, path or URL the call wanted; null unless the reader may see content. */
   target: string | null;
 }
@@ -69,6 +72,7 @@ export async function recentRejections(
       promptId: r.prompt_id,
       sessionId: r.session_id,
       person: personLabel({ email: r.user_email, enduserId: r.enduser_id, accountUuid: r.account_uuid, accountId: r.account_id, id: r.user_id }),
+      personPage: personHref({ userEmail: r.user_email, enduserId: r.enduser_id, accountUuid: r.account_uuid, accountId: r.account_id, userId: r.user_id }),
       target: r.fields ? (toolTarget(r.fields, { server: r.mcp_server, tool: r.mcp_tool })?.value ?? null) : null,
     })),
   };
