@@ -158,8 +158,18 @@ export async function launchApp(opts: {
   let exited = false;
   child.once("exit", () => (exited = true));
 
+  // After the launcher is gone: a Next.js server that outlived it (seen in test:faults e, where it
+  // kept its port and ran on after the scenario) goes with its process group.
+  const killGroup = (pid: number) => {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // nothing left in the group
+    }
+  };
   const stop = async (): Promise<void> => {
-    if (exited || child.pid === undefined) return;
+    if (child.pid === undefined) return;
+    if (exited) return killGroup(child.pid);
     const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     child.kill("SIGTERM");
     const clean = await Promise.race([gone.then(() => true), sleep(20_000).then(() => false)]);
@@ -172,6 +182,7 @@ export async function launchApp(opts: {
       }
       await gone;
     }
+    killGroup(child.pid);
   };
   onCleanup("stop the app", stop);
 

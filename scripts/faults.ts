@@ -10,13 +10,22 @@
 //   e  two app instances on one Postgres behind a local round-robin proxy: ingest through both,
 //      a console session signed in through the proxy valid on each, both instances' Compliance
 //      connectors walking one backlog once, and a rolling restart (each instance stopped and
-//      started in turn) mid-load losing and doubling nothing
+//      started in turn) mid-load losing and doubling nothing; the tenant's detection runs never
+//      overlap (one at a time across both instances)
+//   f  the detection (correlation) job killed (kill -9 of the app) while it evaluates a backlog
+//      (a rule switched on over the last hour's records); restart; the job resumes from the rule's
+//      watermark once its lease expires: every expected alert raised, none raised twice
 // Senders behave as OTLP exporters: they retry 503 (and connection errors) until a 200, and a
-// batch counts as acknowledged only on 200. Prints PASS/FAIL per scenario with its figures.
-import { execFileSync, spawnSync } from "node:child_process";
+// batch counts as acknowledged only on 200. After each fault (a, b, d) the last batches acknowledged
+// before it are sent again, as an exporter does whose 200 was lost: they must still be stored once.
+// Prints PASS/FAIL per scenario with its figures;
+// `--report <file>` also writes them as JSON (scripts/test-all.sh counts it in npm test's summary).
+import { execFile, execFileSync, spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { randomBytes, randomUUID } from "node:crypto";
 import http from "node:http";
 import path from "node:path";
+import { promisify } from "node:util";
 import pg from "pg";
 import { urlForSocketDir } from "@/lib/db/embedded";
 import { toTaggedId } from "@/lib/identity/tagged-id";
@@ -29,8 +38,9 @@ const APP_PORT = Number(process.env.FAULTS_APP_PORT ?? 13027);
 const PG_PORT = Number(process.env.FAULTS_PG_PORT ?? 15458);
 const SCENARIO_LIMIT_MS = 3 * 60_000;
 /** e starts four app processes one after another: each start is ~30 s on a busy 2-core machine. */
-const SCENARIO_LIMITS_MS: Record<string, number> = { e: 7 * 60_000 };
+const SCENARIO_LIMITS_MS: Record<string, number> = { e: 7 * 60_000, f: 5 * 60_000 };
 const pgScript = path.join(root, "scripts", "pg-throwaway.sh");
+const execFileAsync = promisify(execFile);
 
 interface Outcome {
   name: string;
@@ -124,14 +134,19 @@ interface LoadFigures {
   connectionErrors: number;
   connectionErrorKinds: Record<string, number>;
   otherFailures: string[];
+  /** Bodies of the last REDELIVERED acknowledged batches. */
+  recent: string[];
 }
+
+/** Batches sent again after a fault, as an exporter does whose 200 was lost in the crash. */
+const REDELIVERED = 5;
 
 /**
  * `senders` exporters send batches until stop() resolves; each retries its batch on 503 and on
  * connection errors (as OTLP exporters do) until a 200. Anything else is a failure.
  */
 function startLoad(token: string, senders: number, name: string, port = APP_PORT) {
-  const figures: LoadFigures = { acknowledged: [], batches: 0, status: {}, connectionErrors: 0, connectionErrorKinds: {}, otherFailures: [] };
+  const figures: LoadFigures = { acknowledged: [], batches: 0, status: {}, connectionErrors: 0, connectionErrorKinds: {}, otherFailures: [], recent: [] };
   let stopping = false;
   const loops = Array.from({ length: senders }, async (_, s) => {
     for (let n = 0; !stopping; n++) {
@@ -167,6 +182,7 @@ function startLoad(token: string, senders: number, name: string, port = APP_PORT
         }
       }
       figures.acknowledged.push(...b.sessions);
+      figures.recent = [...figures.recent, b.body].slice(-REDELIVERED);
     }
   });
   return {
@@ -177,6 +193,24 @@ function startLoad(token: string, senders: number, name: string, port = APP_PORT
       return figures;
     },
   };
+}
+
+/**
+ * Sends already acknowledged batches again (at-least-once delivery: the 200 was lost when the app
+ * or the database went down) until each is answered 200. verifyStored then finds them once.
+ */
+async function redeliver(token: string, bodies: string[], port = APP_PORT): Promise<number> {
+  for (const body of bodies) {
+    for (;;) {
+      const res = await fetch(`http://127.0.0.1:${port}/api/otlp/v1/logs`, {
+        method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body, signal: AbortSignal.timeout(30_000),
+      }).catch(() => null);
+      await res?.text();
+      if (res?.status === 200) break;
+      await sleep(500);
+    }
+  }
+  return bodies.length;
 }
 
 /** Until the load runs steadily (the first requests wait for Next.js to load the route), then 3 s more. */
@@ -236,9 +270,11 @@ async function scenarioKillApp(engine: "postgres" | "pglite"): Promise<Omit<Outc
   await warmedUp(load.figures);
   const before = load.figures.acknowledged.length / SESSIONS_PER_BATCH;
   log(`${key}: ${before} batches acknowledged; kill -9 of the app`);
+  const sentAgain = load.figures.recent.slice();
   await killApp(app);
   ({ app } = await startApp(appUrl, dataDir, "app-2.log"));
   log(`${key}: app restarted; load goes on`);
+  const redelivered = await redeliver(token, sentAgain);
   await sleep(8_000);
   const f = await load.stop();
   const v = await verifyStored(url, f.acknowledged, "fa");
@@ -246,7 +282,7 @@ async function scenarioKillApp(engine: "postgres" | "pglite"): Promise<Omit<Outc
   const problems = [...v.problems.slice(0, 10), ...f.otherFailures.slice(0, 5).map((x) => `unexpected answer ${x}`)];
   if (before === 0) problems.push("no batch was acknowledged before the kill: the scenario tested nothing");
   const name = engine === "postgres" ? "a: kill -9 of the app mid-load (Postgres server)" : "d: kill -9 of the app mid-load (embedded PGlite in the launcher)";
-  return { name, pass: problems.length === 0, figures: { batchesBeforeKill: before, ...loadFigures(f, v) }, problems };
+  return { name, pass: problems.length === 0, figures: { batchesBeforeKill: before, batchesRedelivered: redelivered, ...loadFigures(f, v) }, problems };
 }
 
 async function scenarioRestartPostgres(): Promise<Omit<Outcome, "seconds">> {
@@ -257,10 +293,18 @@ async function scenarioRestartPostgres(): Promise<Omit<Outcome, "seconds">> {
   await warmedUp(load.figures);
   const before = load.figures.acknowledged.length / SESSIONS_PER_BATCH;
   log(`b: ${before} batches acknowledged; Postgres immediate shutdown`);
-  execFileSync(pgScript, ["crash", pgDir]);
+  // Asynchronously: the senders run on this event loop and must keep sending (and reading their
+  // answers) while Postgres stops and recovers. A blocking call froze them for the seconds of crash
+  // recovery; their keep-alive connections expired on the server meanwhile, and their next requests
+  // failed as "other side closed": that, not the app, made this scenario flaky.
+  const sentAgain = load.figures.recent.slice();
+  const stoppedAt = Date.now();
+  await execFileAsync(pgScript, ["crash", pgDir]);
   await sleep(3_000); // the database stays down a moment: senders meet connection refused
-  execFileSync(pgScript, ["start", pgDir, String(PG_PORT)]);
-  log("b: Postgres back (after crash recovery); load goes on");
+  await execFileAsync(pgScript, ["start", pgDir, String(PG_PORT)]);
+  const downSeconds = Math.round((Date.now() - stoppedAt) / 100) / 10;
+  log(`b: Postgres back after ${downSeconds} s (crash recovery); load goes on`);
+  const redelivered = await redeliver(token, sentAgain);
   await sleep(8_000);
   const f = await load.stop();
   const v = await verifyStored(url, f.acknowledged, "fb");
@@ -272,7 +316,7 @@ async function scenarioRestartPostgres(): Promise<Omit<Outcome, "seconds">> {
     problems.push(`${f.connectionErrors} requests failed at the connection (the app must stay up while Postgres restarts); app log:\n${tail(app.logFile, 400).split("\n").filter((l) => !l.includes("ECONNREFUSED")).slice(-40).join("\n")}`);
   }
   if (!f.status[503]) problems.push("no 503 while Postgres was down: the scenario tested nothing");
-  return { name: "b: Postgres restarted (-m immediate) mid-load", pass: problems.length === 0, figures: { batchesBeforeRestart: before, ...loadFigures(f, v) }, problems };
+  return { name: "b: Postgres restarted (-m immediate) mid-load", pass: problems.length === 0, figures: { batchesBeforeRestart: before, postgresDownSeconds: downSeconds, batchesRedelivered: redelivered, ...loadFigures(f, v) }, problems };
 }
 
 /** A Compliance stub serving `n` activities, `perSecond` of them per second of created_at. */
@@ -339,6 +383,161 @@ async function scenarioKillConnector(): Promise<Omit<Outcome, "seconds">> {
     figures: { activities: expected.size, storedBeforeKill, pagesBeforeKill, pagesAfterRestart, pagesForOneFullWalk: fullWalk, storedAfter: ids.length },
     problems,
   };
+}
+
+// ---- f: the detection job killed mid-run -----------------------------------------------------------
+
+/** "Many API refusals in a session" (rules/claude_code/refusals-repeated.yml): ≥ 3 api_refusal in one session within an hour. */
+const REFUSALS_RULE = "50569925-da86-41aa-bc64-c4da3e77ba17";
+const refusalTemplate = JSON.parse(fixturesOf("g-api-errors", "http-json").find((f) => f.signal === "logs" && f.body().includes("api_refusal"))!.body().toString("utf8")) as typeof template;
+const REFUSAL_PROMPTS_PER_SESSION = 3;
+const REFUSAL_RECORDS_PER_PROMPT = refusalTemplate.resourceLogs.flatMap((r) => r.scopeLogs).reduce((n, s) => n + s.logRecords.length, 0);
+
+/** One batch of sessions, each with three refused prompts a minute apart: one alert of REFUSALS_RULE per session. */
+function refusalBatch(sessions: string[]): string {
+  const resourceLogs = sessions.flatMap((session) =>
+    Array.from({ length: REFUSAL_PROMPTS_PER_SESSION }, (_, k) => {
+      const copy = structuredClone(refusalTemplate.resourceLogs);
+      const promptId = randomUUID();
+      for (const r of copy.flatMap((rl) => rl.scopeLogs).flatMap((s) => s.logRecords) as { timeUnixNano?: string; observedTimeUnixNano?: string; attributes: { key: string; value: Record<string, unknown> }[] }[]) {
+        const shiftNs = BigInt(k) * 60_000_000_000n;
+        if (r.timeUnixNano) r.timeUnixNano = String(BigInt(r.timeUnixNano) + shiftNs);
+        if (r.observedTimeUnixNano) r.observedTimeUnixNano = String(BigInt(r.observedTimeUnixNano) + shiftNs);
+        for (const a of r.attributes) {
+          if (a.key === "session.id") a.value = { stringValue: session };
+          if (a.key === "prompt.id") a.value = { stringValue: promptId };
+          // Events are identified by session + sequence: each prompt gets its own sequence numbers.
+          if (a.key === "event.sequence") a.value = { intValue: Number(a.value.intValue) + k * 10 };
+          if (a.key === "event.timestamp") a.value = { stringValue: new Date(Date.parse(String(a.value.stringValue)) + k * 60_000).toISOString() };
+        }
+      }
+      return copy;
+    }).flat(),
+  );
+  return JSON.stringify({ resourceLogs });
+}
+
+async function query<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query<T>(sql, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+/** Switches a rule on or off for the tenant, as Settings → Detections does (detection_rule_settings). */
+async function setRuleEnabled(url: string, tenantId: string, ruleId: string, enabled: boolean): Promise<void> {
+  await query(url,
+    `INSERT INTO detection_rule_settings (tenant_id, rule_id, enabled, updated_by) VALUES ($1, $2, $3, 'faults')
+     ON CONFLICT (tenant_id, rule_id) DO UPDATE SET enabled = EXCLUDED.enabled, updated_by = EXCLUDED.updated_by, updated_at = now()`,
+    [tenantId, ruleId, enabled]);
+}
+
+async function scenarioKillDetections(): Promise<Omit<Outcome, "seconds">> {
+  const url = await createDatabase("faults_detections");
+  const dataDir = tempDir("bs-faults-f-");
+  let { app, token } = await startApp(url, dataDir, "app-1.log");
+  const [{ id: tenantId }] = await query<{ id: string }>(url, `SELECT id FROM tenants ORDER BY id LIMIT 1`);
+  // The rule is off while the backlog arrives; switched on, its next run evaluates the last hour
+  // (everything since its watermark) in one pass: the backlog.
+  await setRuleEnabled(url, tenantId, REFUSALS_RULE, false);
+  const sessions = Array.from({ length: 1200 }, (_, i) => `ff-${i}`);
+  for (let i = 0; i < sessions.length; i += 50) {
+    const body = refusalBatch(sessions.slice(i, i + 50));
+    for (;;) {
+      const res = await fetch(`http://127.0.0.1:${APP_PORT}/api/otlp/v1/logs`, {
+        method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body, signal: AbortSignal.timeout(60_000),
+      });
+      await res.text();
+      if (res.status === 200) break;
+      if (res.status !== 503) throw new Error(`backlog batch answered ${res.status}`);
+      await sleep(500);
+    }
+  }
+  const backlogRecords = sessions.length * REFUSAL_PROMPTS_PER_SESSION * REFUSAL_RECORDS_PER_PROMPT;
+  // A run stops SETTLE_MS (15 s) behind now: wait until the whole backlog is behind that line.
+  await sleep(16_000);
+  const enabledAt = new Date();
+  await setRuleEnabled(url, tenantId, REFUSALS_RULE, true);
+  log(`f: ${backlogRecords} records stored with the rule off; rule on; waiting for the detection job to start`);
+
+  // Kill while the run that took the backlog is inside its transaction (reading or writing it).
+  let job: { id: number; started_at: Date } | undefined;
+  const deadline = Date.now() + 90_000;
+  while (!job && Date.now() < deadline) {
+    [job] = await query<{ id: number; started_at: Date }>(url,
+      `SELECT id, started_at FROM jobs WHERE kind = 'detections.correlate' AND status = 'running' AND started_at >= $1`, [enabledAt]);
+    if (!job) await sleep(50);
+  }
+  if (!job) throw new Error("the detection job did not start within 90 s of the rule being switched on");
+  const inTransaction = async () => (await query(url,
+    `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL AND query ILIKE '%received_at%'`)).length > 0;
+  const until = Date.now() + 10_000;
+  while (!(await inTransaction()) && Date.now() < until) await sleep(20);
+  const killedAfterMs = Date.now() - job.started_at.getTime();
+  await killApp(app);
+  const [afterKill] = await query<{ status: string }>(url, `SELECT status FROM jobs WHERE id = $1`, [job.id]);
+  const [alertsBeforeRestart] = await query<{ n: number }>(url, `SELECT count(*)::int AS n FROM alerts WHERE rule_id = $1`, [REFUSALS_RULE]);
+  log(`f: kill -9 of the app ${killedAfterMs} ms into detection job ${job.id} (${afterKill.status}, ${alertsBeforeRestart.n} alerts stored); restart`);
+  const restartedAt = new Date();
+  ({ app } = await startApp(url, dataDir, "app-2.log"));
+  log("f: app restarted; the interrupted job resumes once its lease (60 s) expires");
+
+  // Done when a run finished after the restart with the rule's watermark past the backlog.
+  const [{ last }] = await query<{ last: Date }>(url, `SELECT max(received_at) AS last FROM events WHERE session_id LIKE 'ff-%'`);
+  let resumedJob: { id: number; finished_at: Date } | undefined;
+  const doneBy = Date.now() + 150_000;
+  while (!resumedJob && Date.now() < doneBy) {
+    [resumedJob] = await query<{ id: number; finished_at: Date }>(url,
+      `SELECT j.id, j.finished_at FROM jobs j JOIN detection_rule_state s ON s.tenant_id = j.tenant_id AND s.rule_id = $2
+        WHERE j.kind = 'detections.correlate' AND j.status = 'done' AND j.finished_at >= $1 AND s.watermark > $3 ORDER BY j.finished_at LIMIT 1`,
+      [restartedAt, REFUSALS_RULE, last]);
+    if (!resumedJob) await sleep(1_000);
+  }
+  const alerts = await query<{ group_key: string; session_id: string | null; hits: number; evidence: number }>(url,
+    `SELECT a.group_key, a.session_id, a.hits, (SELECT count(*)::int FROM alert_evidence e WHERE e.tenant_id = a.tenant_id AND e.alert_id = a.id) AS evidence
+       FROM alerts a WHERE a.rule_id = $1`, [REFUSALS_RULE]);
+  const overlapping = await correlationRunsOverlapping(url);
+  await app.stop();
+
+  const problems: string[] = [];
+  if (afterKill.status !== "running" || alertsBeforeRestart.n > 0) {
+    problems.push(`the kill did not land mid-run (job ${afterKill.status}, ${alertsBeforeRestart.n} alerts already stored)`);
+  }
+  if (!resumedJob) problems.push("no detection run finished past the backlog within 150 s of the restart: the job did not resume");
+  const bySession = new Map<string, typeof alerts>();
+  for (const a of alerts) bySession.set(a.session_id ?? "", [...(bySession.get(a.session_id ?? "") ?? []), a]);
+  const missing = sessions.filter((s) => !bySession.has(s));
+  if (missing.length) problems.push(`${missing.length} of ${sessions.length} sessions without their alert (e.g. ${missing.slice(0, 3).join(", ")})`);
+  const doubled = [...bySession].filter(([, list]) => list.length > 1 || list[0].hits !== 1 || list[0].evidence !== REFUSAL_PROMPTS_PER_SESSION);
+  if (doubled.length) {
+    const [s, list] = doubled[0];
+    problems.push(`${doubled.length} sessions raised more than once (e.g. ${s}: ${list.length} alerts, hits ${list.map((a) => a.hits).join("/")}, evidence ${list.map((a) => a.evidence).join("/")})`);
+  }
+  const strays = [...bySession.keys()].filter((s) => !s.startsWith("ff-"));
+  if (strays.length) problems.push(`${strays.length} alerts of the rule for sessions that were never sent`);
+  if (overlapping.length) problems.push(`detection runs of one tenant overlapped: ${overlapping.slice(0, 3).join("; ")}`);
+  return {
+    name: "f: detection job killed (kill -9 of the app) mid-run over a backlog",
+    pass: problems.length === 0,
+    figures: {
+      backlogRecords, sessions: sessions.length, killedAfterMs, jobStatusAfterKill: afterKill.status, alertsBeforeRestart: alertsBeforeRestart.n,
+      resumedBy: resumedJob ? `job ${resumedJob.id}, ${Math.round((resumedJob.finished_at.getTime() - restartedAt.getTime()) / 1000)} s after the restart` : "none",
+      alerts: alerts.length, alertHits: alerts.reduce((s, a) => s + a.hits, 0),
+    },
+    problems,
+  };
+}
+
+/** Detection (correlation) runs of one tenant whose [started, finished] overlap: the queue must serialise them. */
+async function correlationRunsOverlapping(url: string): Promise<string[]> {
+  const rows = await query<{ id: number; other: number }>(url,
+    `SELECT a.id, b.id AS other FROM jobs a JOIN jobs b ON b.tenant_id = a.tenant_id AND b.kind = a.kind AND b.id > a.id
+      WHERE a.kind = 'detections.correlate' AND a.status = 'done' AND b.status = 'done'
+        AND a.started_at < b.finished_at AND b.started_at < a.finished_at`);
+  return rows.map((r) => `jobs ${r.id} and ${r.other}`);
 }
 
 // ---- e: two instances behind a proxy -------------------------------------------------------------
@@ -478,6 +677,8 @@ async function scenarioTwoInstances(): Promise<Omit<Outcome, "seconds">> {
   await c.connect();
   const { rows } = await c.query<{ n: number; distinct_ids: number }>(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS distinct_ids FROM compliance_activities`);
   await c.end();
+  const detectionRuns = await query<{ n: number }>(url, `SELECT count(*)::int AS n FROM jobs WHERE kind = 'detections.correlate' AND status = 'done'`);
+  const overlapping = await correlationRunsOverlapping(url);
   await proxy.close();
   await Promise.all([a.stop(), b.stop()]);
 
@@ -490,13 +691,16 @@ async function scenarioTwoInstances(): Promise<Omit<Outcome, "seconds">> {
   // same page may be asked again after a restart (the page in flight) or by the next poll (60 s on).
   const doubled = doubledPages(stub.requestsTo("/v1/compliance/activities"), restarts, 30_000);
   if (doubled.length > 0) problems.push(`pages read twice with no restart between (the connector ran on both instances): ${doubled.slice(0, 3).join("; ")}`);
+  // Both instances schedule each tenant's detection runs: the queue runs them one at a time.
+  if (detectionRuns[0].n === 0) problems.push("no detection run finished: the check that they never overlap tested nothing");
+  if (overlapping.length) problems.push(`detection runs of one tenant ran at once on both instances: ${overlapping.slice(0, 3).join("; ")}`);
   const servedA = proxy.served.get(portA) ?? 0;
   const servedB = proxy.served.get(portB) ?? 0;
   if (servedA === 0 || servedB === 0) problems.push(`the proxy sent nothing to one instance (A ${servedA}, B ${servedB})`);
   return {
     name: "e: two instances behind a proxy, rolling restart mid-load",
     pass: problems.length === 0,
-    figures: { ...loadFigures(f, v), requestsServedByA: servedA, requestsServedByB: servedB, activities: expected, activityPagesServed: pages(), pagesReadTwiceAtOnce: doubled.length },
+    figures: { ...loadFigures(f, v), requestsServedByA: servedA, requestsServedByB: servedB, activities: expected, activityPagesServed: pages(), pagesReadTwiceAtOnce: doubled.length, detectionRuns: detectionRuns[0].n, detectionRunsOverlapping: overlapping.length },
     problems,
   };
 }
@@ -533,10 +737,14 @@ const SCENARIOS: Record<string, () => Promise<Omit<Outcome, "seconds">>> = {
   c: scenarioKillConnector,
   d: () => scenarioKillApp("pglite"),
   e: scenarioTwoInstances,
+  f: scenarioKillDetections,
 };
 
 runBench(async () => {
-  const wanted = process.argv.slice(2).filter((a) => a in SCENARIOS);
+  const args = process.argv.slice(2);
+  const reportAt = args.indexOf("--report");
+  const reportFile = reportAt >= 0 ? args[reportAt + 1] : undefined;
+  const wanted = args.filter((a) => a in SCENARIOS);
   const names = wanted.length ? wanted : Object.keys(SCENARIOS);
   if (!buildIsFresh(root)) {
     // Before the clock starts: the scenarios' time limits are for the faults, not for a build.
@@ -571,4 +779,13 @@ runBench(async () => {
   const failed = outcomes.filter((o) => !o.pass);
   console.log(`\n${failed.length === 0 ? "PASS" : "FAIL"}: ${outcomes.length - failed.length}/${outcomes.length} fault scenarios, ${outcomes.reduce((s, o) => s + o.seconds, 0)} s`);
   if (failed.length) process.exitCode = 1;
+  // Counted by scripts/test-summary.mjs (vitest's field names): one test per scenario, a scenario
+  // never reached (after a timeout) as failed.
+  if (reportFile) {
+    const notRun = names.length - outcomes.length;
+    writeFileSync(reportFile, JSON.stringify({
+      numPassedTests: outcomes.length - failed.length, numFailedTests: failed.length + notRun, numPendingTests: 0,
+      scenarios: outcomes.map((o) => ({ name: o.name, pass: o.pass, seconds: o.seconds, figures: o.figures, problems: o.problems })),
+    }, null, 2));
+  }
 });

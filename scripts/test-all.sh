@@ -4,8 +4,10 @@
 #   2. unit + integration tests (vitest) on the embedded engine (PGlite)
 #   3. the same suite against a real PostgreSQL server: TEST_DATABASE_URL if set, otherwise a
 #      throwaway server started here from Debian's binaries (scripts/pg-throwaway.sh)
-#   4. production build, then Playwright e2e in Chromium against `npm start`, including the
-#      real Claude Code CLI (installed from npm into .cache/claude-code on first run)
+#   4. production build, then the fault scenarios on it (scripts/faults.ts: kill -9, Postgres
+#      restarted, jobs interrupted, two instances), then Playwright e2e in Chromium against
+#      `npm start`, including the real Claude Code CLI (installed from npm into .cache/claude-code
+#      on first run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1
@@ -45,6 +47,15 @@ fi
 step "build"
 npm run --silent build >/dev/null
 
+# On the build just made (scripts/faults.ts builds only when it is stale); each scenario has its own
+# time limit. A failure is counted in the summary below rather than stopping the run here.
+step "fault scenarios (npm run test:faults)"
+rm -f test-results/faults.json
+faults_started=$SECONDS
+npm run --silent test:faults -- --report test-results/faults.json || true
+[ -f test-results/faults.json ] || echo '{"numPassedTests":0,"numFailedTests":1,"numPendingTests":0}' > test-results/faults.json
+echo "fault scenarios: $((SECONDS - faults_started)) s"
+
 step "Playwright e2e in Chromium"
 if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   echo "Chromium not found at ${CHROMIUM_PATH:-/usr/bin/chromium}: apt-get install chromium" >&2
@@ -54,4 +65,4 @@ PLAYWRIGHT_JSON_OUTPUT_NAME=test-results/playwright.json npx playwright test --r
 
 # The first-run check's report counts when .ci/run (or a person) ran it before.
 first_run=(); [ -f test-results/first-run.json ] && first_run=(test-results/first-run.json)
-node scripts/test-summary.mjs "${first_run[@]}" test-results/vitest-pglite.json test-results/vitest-postgres.json test-results/playwright.json
+node scripts/test-summary.mjs "${first_run[@]}" test-results/vitest-pglite.json test-results/vitest-postgres.json test-results/faults.json test-results/playwright.json

@@ -1,5 +1,6 @@
 // Prints one closing line for the whole `npm test` run from the runners' JSON reports:
-// "Summary: N passed, N failed" (vitest on PGlite and on Postgres, Playwright e2e).
+// "Summary: N passed, N failed" (vitest on PGlite and on Postgres, the fault scenarios of
+// scripts/faults.ts --report, Playwright e2e).
 import { readFileSync } from "node:fs";
 
 let passed = 0;
