@@ -13,6 +13,7 @@ import { openEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
 import { closePool } from "@/lib/db/pool";
 import { applyEnvironmentPolicyFile } from "@/lib/secrets/policy-file";
+import { serverNodeOptions } from "@/lib/server-memory";
 import { startBanner } from "@/lib/setup/start-banner";
 import { buildIsFresh } from "./build-freshness";
 
@@ -112,6 +113,8 @@ async function main(): Promise<void> {
     NEXT_TELEMETRY_DISABLED: "1",
     // The launcher already migrated and set up; the server only serves.
     BLINDSPOT_LAUNCHED: "1",
+    // V8 heap limits (BLINDSPOT_SERVER_HEAP_MB, BLINDSPOT_SERVER_SEMI_SPACE_MB) for the server only.
+    NODE_OPTIONS: serverNodeOptions(cfg, process.env.NODE_OPTIONS),
   };
   const args = dev ? ["dev", "-p", String(cfg.PORT)] : ["start", "-p", String(cfg.PORT)];
   const child = spawn(nextBin, args, { stdio: "inherit", env });
