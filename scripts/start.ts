@@ -9,7 +9,7 @@ import pg from "pg";
 import { databaseIsEmpty, firstStart, initialAdminPasswordFile } from "@/lib/bootstrap";
 import { loadConfig, type Config } from "@/lib/config";
 import { secureDataDir } from "@/lib/data-dir";
-import { openEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/db/embedded";
+import type { EmbeddedDatabase } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
 import { closePool } from "@/lib/db/pool";
 import { applyEnvironmentPolicyFile } from "@/lib/secrets/policy-file";
@@ -66,6 +66,9 @@ async function main(): Promise<void> {
   let embedded: EmbeddedDatabase | undefined;
   let url = cfg.DATABASE_URL;
   if (!url) {
+    // Loaded only for the embedded engine: PGlite's module alone is ~40 MB of RSS in this
+    // long-lived process, for nothing when a Postgres server is used.
+    const { openEmbeddedDatabase } = await import("@/lib/db/embedded");
     embedded = await openEmbeddedDatabase(cfg.dataDir);
     if (!embedded.owned) {
       console.error(`[blindspot] another Blindspot already serves the database in ${cfg.dataDir}; stop it first`);
