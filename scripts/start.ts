@@ -116,8 +116,9 @@ async function main(): Promise<void> {
     NEXT_TELEMETRY_DISABLED: "1",
     // The launcher already migrated and set up; the server only serves.
     BLINDSPOT_LAUNCHED: "1",
-    // V8 heap limits (BLINDSPOT_SERVER_HEAP_MB, BLINDSPOT_SERVER_SEMI_SPACE_MB) for the server only.
-    NODE_OPTIONS: serverNodeOptions(cfg, process.env.NODE_OPTIONS),
+    // V8 heap limits (BLINDSPOT_SERVER_HEAP_MB, BLINDSPOT_SERVER_SEMI_SPACE_MB) for the server
+    // only, and not for `next dev`, whose compiler needs more.
+    NODE_OPTIONS: dev ? process.env.NODE_OPTIONS : serverNodeOptions(cfg, process.env.NODE_OPTIONS),
   };
   const args = dev ? ["dev", "-p", String(cfg.PORT)] : ["start", "-p", String(cfg.PORT)];
   const child = spawn(nextBin, args, { stdio: "inherit", env });
