@@ -142,12 +142,13 @@ const envSchema = z.object({
   BLINDSPOT_INGEST_MEMORY_BUDGET_MB: nonNegativeIntFromEnv(128),
   /**
    * V8 old-space limit of the Next.js server process in MiB (--max-old-space-size, set by the
-   * launcher, lib/server-memory.ts); 0 = V8's default (about 4 GiB here, which lets garbage pile
-   * up to a 550 MB RSS under load). Must leave room above the ingest memory budget.
+   * launcher, lib/server-memory.ts); 0 = V8's default (about 4 GiB here). Off by default: 256
+   * kept the soak's RSS under 400 MB for 4 minutes, then the server died of "heap out of memory"
+   * (253 MB live). Must leave room above the ingest memory budget.
    */
-  BLINDSPOT_SERVER_HEAP_MB: nonNegativeIntFromEnv(256),
+  BLINDSPOT_SERVER_HEAP_MB: nonNegativeIntFromEnv(0),
   /** V8 semi-space (young generation) limit of the server process in MiB (--max-semi-space-size); 0 = V8's default (16). */
-  BLINDSPOT_SERVER_SEMI_SPACE_MB: nonNegativeIntFromEnv(8),
+  BLINDSPOT_SERVER_SEMI_SPACE_MB: nonNegativeIntFromEnv(0),
   BLINDSPOT_INIT_ADMIN_EMAIL: z.string().optional(),
   BLINDSPOT_INIT_ADMIN_PASSWORD: z.string().optional(),
   /** Chosen secrets for the first start: 32 characters at least, or the generated format. */

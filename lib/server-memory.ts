@@ -1,7 +1,8 @@
-// Memory limits of the Next.js server process. The launcher (scripts/start.ts) starts it with V8
-// heap limits from the configuration, so that V8 collects garbage before the RSS passes ~400 MB
-// under sustained ingest instead of growing toward its own default limit (about 4 GiB on a 64-bit
-// machine with enough RAM). Measured with `npm run bench:soak` (README "Back-pressure").
+// Memory limits of the Next.js server process, opt-in: the launcher (scripts/start.ts) starts it
+// with the configured V8 heap limits, so that V8 collects garbage before the RSS grows toward its
+// own default limit (about 4 GiB on a 64-bit machine with enough RAM). A limit below the server's
+// live heap kills it ("heap out of memory"), hence off by default (measured with `npm run
+// bench:soak`: at 256 MiB the server died after 4 minutes of overload with 253 MB live).
 
 /**
  * Heap the server needs besides the requests in flight: measured 50 MB of live heap after start,
