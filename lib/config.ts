@@ -2,6 +2,7 @@ import path from "node:path";
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { publicUrlProblem } from "./public-url";
+import { serverHeapProblem } from "./server-memory";
 import { weakSecretReason } from "@/lib/auth/secrets";
 
 // Every environment variable Blindspot reads, in one place, validated once.
@@ -138,7 +139,16 @@ const envSchema = z.object({
    * Memory the requests in flight may hold together (lib/ingest/memory-budget.ts), in MiB; past it
    * 503 + Retry-After. 0 = no budget. The default keeps the server near 400 MB under overload.
    */
-  BLINDSPOT_INGEST_MEMORY_BUDGET_MB: nonNegativeIntFromEnv(160),
+  BLINDSPOT_INGEST_MEMORY_BUDGET_MB: nonNegativeIntFromEnv(128),
+  /**
+   * V8 old-space limit of the Next.js server process in MiB (--max-old-space-size, set by the
+   * launcher, lib/server-memory.ts); 0 = V8's default (about 4 GiB here). Off by default: 256
+   * kept the soak's RSS under 400 MB for 4 minutes, then the server died of "heap out of memory"
+   * (253 MB live). Must leave room above the ingest memory budget.
+   */
+  BLINDSPOT_SERVER_HEAP_MB: nonNegativeIntFromEnv(0),
+  /** V8 semi-space (young generation) limit of the server process in MiB (--max-semi-space-size); 0 = V8's default (16). */
+  BLINDSPOT_SERVER_SEMI_SPACE_MB: nonNegativeIntFromEnv(0),
   BLINDSPOT_INIT_ADMIN_EMAIL: z.string().optional(),
   BLINDSPOT_INIT_ADMIN_PASSWORD: z.string().optional(),
   /** Chosen secrets for the first start: 32 characters at least, or the generated format. */
@@ -209,6 +219,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const urlProblem = publicUrlProblem(env);
   if (urlProblem) throw new Error(`Invalid configuration: ${urlProblem}`);
+  const heapProblem = serverHeapProblem(parsed.data);
+  if (heapProblem) throw new Error(`Invalid configuration: ${heapProblem}`);
   const dataDir = path.resolve(/*turbopackIgnore: true*/ parsed.data.BLINDSPOT_DATA_DIR ?? ".data");
   return { ...parsed.data, dataDir };
 }

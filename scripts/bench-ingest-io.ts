@@ -69,7 +69,7 @@ export interface RunningApp extends LaunchedApp {
   token: string;
 }
 
-export async function startApp(dataDir: string, databaseUrl: string | null, logFile: string): Promise<RunningApp> {
+export async function startApp(dataDir: string, databaseUrl: string | null, logFile: string, extraEnv: Record<string, string> = {}): Promise<RunningApp> {
   const token = `bench_${randomBytes(24).toString("base64url")}`; // 32 random characters
   const app = await launchApp({
     appDir: root,
@@ -81,6 +81,7 @@ export async function startApp(dataDir: string, databaseUrl: string | null, logF
       BLINDSPOT_PUBLIC_URL: undefined,
       NEXTAUTH_URL: undefined,
       DATABASE_URL: databaseUrl ?? undefined,
+      ...extraEnv,
     }),
     logFile,
     // The launcher rebuilds first when sources are newer than the build, hence the long wait.

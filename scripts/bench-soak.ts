@@ -8,19 +8,24 @@
 // (503/429 + Retry-After) instead of holding more in memory. Every `large-every`-th request is a
 // body near the 8 MiB cap (JSON, padded) to load the memory budget too. It samples the
 // next-server process's RSS every 10 s and prints the series, the peak, and the growth over the
-// second half (least-squares slope), beside the answers it got. Refused batches are resent after
+// second half (least-squares slope), beside the answers it got. It samples every process of the
+// app (tsx wrapper, launcher — which hosts PGlite for the embedded engine —, next-server) and
+// the Postgres server (PSS summed over its processes, as they share their buffers), prints each
+// one's RSS at the start (idle, before the load), the end and its peak, and the sum; a probe
+// loaded into each Node process (scripts/bench-memory-probe.cjs) says what of it is V8 heap and
+// what external memory. Refused batches are resent after
 // their Retry-After, as an exporter does; at the end every acknowledged record must be stored.
 // No timing or memory assertion: the exit code reports correctness (acknowledged = stored).
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import pg from "pg";
 import { urlForSocketDir } from "@/lib/db/embedded";
 import { encodeProtobufRequest } from "@/lib/otlp/proto";
-import { isAborted, log, resultsDir, runBench, sleep, tempDir, throwIfAborted, writeResults } from "./bench-support";
+import { isAborted, log, resultsDir, root, runBench, sleep, tempDir, throwIfAborted, writeResults } from "./bench-support";
 import { commandLine, fmtInt, procStatusKb, processTree } from "./bench-ingest-cpu";
 import { buildBatch, ensureBuild, loadTemplates, setupPostgres, startApp, type RunningApp } from "./bench-ingest-io";
 
@@ -67,6 +72,65 @@ function parseOptions(): Options {
 
 const MiB = 1024 * 1024;
 const SAMPLE_MS = 10_000;
+
+/** Fields of /proc/PID/smaps_rollup in kB (Rss, Pss, Anonymous, …); empty once the process is gone. */
+function smapsRollupKb(pid: number): Record<string, number> {
+  try {
+    const out: Record<string, number> = {};
+    for (const m of readFileSync(`/proc/${pid}/smaps_rollup`, "utf8").matchAll(/^(\w+):\s+(\d+) kB/gm)) out[m[1]] = Number(m[2]);
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/** What a process of the app is, from its place and command line. */
+function roleOf(pid: number, rootPid: number): string {
+  const cmd = commandLine(pid);
+  if (cmd.startsWith("next-server")) return "next-server";
+  // `tsx scripts/start.ts` runs the launcher in a child of its own CLI process; `node --import tsx` does not.
+  if (cmd.includes("scripts/start.ts")) return /\.bin\/tsx|tsx\/dist\/cli/.test(cmd) ? "tsx wrapper" : "launcher";
+  return pid === rootPid ? "root" : cmd.split(" ")[0].split("/").pop() || String(pid);
+}
+
+interface ProcessSample {
+  /** MB per role (summed when a role has several processes) and "sum" over the app. */
+  rssMb: Record<string, number>;
+  /** The Postgres server's PSS summed over its processes; null for PGlite (inside the launcher). */
+  postgresPssMb: number | null;
+}
+
+function sampleProcesses(rootPid: number, postgresPid: number | null): ProcessSample {
+  const rssMb: Record<string, number> = {};
+  let sum = 0;
+  for (const pid of processTree(rootPid)) {
+    const mb = procStatusKb(pid, "VmRSS") / 1024;
+    const role = roleOf(pid, rootPid);
+    rssMb[role] = (rssMb[role] ?? 0) + mb;
+    sum += mb;
+  }
+  rssMb.sum = sum;
+  const postgresPssMb = postgresPid === null ? null : processTree(postgresPid).reduce((s, pid) => s + (smapsRollupKb(pid).Pss ?? 0), 0) / 1024;
+  return { rssMb, postgresPssMb };
+}
+
+interface ProbeLine {
+  pid: number;
+  title: string;
+  at: number;
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+function readProbe(file: string): ProbeLine[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as ProbeLine);
+}
+
+const mb = (bytes: number) => Math.round(bytes / MiB);
 
 interface Payload {
   body: Buffer;
@@ -129,10 +193,21 @@ async function main(): Promise<void> {
   const appDataDir = path.join(workDir, "app");
   mkdirSync(appDataDir, { recursive: true });
   mkdirSync(resultsDir, { recursive: true });
-  const app = await startApp(appDataDir, setup.appDatabaseUrl, path.join(resultsDir, "soak-app.log"));
+  const probeFile = path.join(workDir, "memory-probe.jsonl");
+  const app = await startApp(appDataDir, setup.appDatabaseUrl, path.join(resultsDir, "soak-app.log"), {
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require=${path.join(root, "scripts", "bench-memory-probe.cjs")}`].filter(Boolean).join(" "),
+    BENCH_MEMORY_PROBE_FILE: probeFile,
+  });
   throwIfAborted();
-  const server = processTree(app.child.pid!).find((p) => commandLine(p).startsWith("next-server"));
+  const rootPid = app.child.pid!;
+  const server = processTree(rootPid).find((p) => commandLine(p).startsWith("next-server"));
   if (!server) throw new Error("no next-server process under the launcher");
+  // Idle, after start-up and the health check, before any load.
+  await sleep(6000);
+  const idle = sampleProcesses(rootPid, setup.serverPid);
+  const idleSmaps = smapsRollupKb(server);
+  const idleAt = Date.now();
+  log(`idle: ${Object.entries(idle.rssMb).map(([r, v]) => `${r} ${v.toFixed(0)} MB`).join(", ")}${idle.postgresPssMb === null ? "" : `, Postgres server ${idle.postgresPssMb.toFixed(0)} MB (PSS)`}`);
   log(`app healthy on port ${app.port}; soaking for ${opts.minutes} min with ${opts.senders} senders`);
 
   // Batches are built as they are needed (each one new: fresh session and ids), so the database
@@ -160,13 +235,15 @@ async function main(): Promise<void> {
   const deadline = Date.now() + opts.minutes * 60_000;
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.senders });
 
-  const samples: { minute: number; rssMb: number; ok: number; refused: number; recordsPerSecond: number }[] = [];
+  const samples: { minute: number; rssMb: number; processes: ProcessSample; ok: number; refused: number; recordsPerSecond: number }[] = [];
   const started = Date.now();
   const sampler = setInterval(() => {
-    const rssMb = procStatusKb(server, "VmRSS") / 1024;
+    const processes = sampleProcesses(rootPid, setup.serverPid);
+    const rssMb = processes.rssMb["next-server"] ?? 0;
     const minute = (Date.now() - started) / 60_000;
-    samples.push({ minute, rssMb, ok: interval.ok, refused: interval.refused, recordsPerSecond: interval.records / (SAMPLE_MS / 1000) });
-    log(`${minute.toFixed(1).padStart(5)} min  RSS ${rssMb.toFixed(0).padStart(4)} MB  stored ${String(interval.ok).padStart(4)} batches (${fmtInt(interval.records / (SAMPLE_MS / 1000))} records/s), pushed back ${interval.refused}`);
+    samples.push({ minute, rssMb, processes, ok: interval.ok, refused: interval.refused, recordsPerSecond: interval.records / (SAMPLE_MS / 1000) });
+    const pgText = processes.postgresPssMb === null ? "" : `  Postgres ${processes.postgresPssMb.toFixed(0).padStart(4)} MB`;
+    log(`${minute.toFixed(1).padStart(5)} min  RSS next-server ${rssMb.toFixed(0).padStart(4)} MB, app ${processes.rssMb.sum.toFixed(0).padStart(4)} MB${pgText}  stored ${String(interval.ok).padStart(4)} batches (${fmtInt(interval.records / (SAMPLE_MS / 1000))} records/s), pushed back ${interval.refused}`);
     interval.ok = interval.refused = interval.records = 0;
   }, SAMPLE_MS);
 
@@ -207,6 +284,23 @@ async function main(): Promise<void> {
   clearInterval(sampler);
   agent.destroy();
   const peakMb = procStatusKb(server, "VmHWM") / 1024;
+  // Per process: idle, end of load, peak (the kernel's high-water mark, which sampling cannot miss).
+  const endSmaps = smapsRollupKb(server);
+  const perProcess = processTree(rootPid).map((pid) => {
+    const role = roleOf(pid, rootPid);
+    return { role, pid, idleMb: Math.round(idle.rssMb[role] ?? 0), endMb: Math.round(samples.at(-1)?.processes.rssMb[role] ?? 0), peakMb: Math.round(procStatusKb(pid, "VmHWM") / 1024) };
+  });
+  const sumPeakSampled = Math.max(idle.rssMb.sum, ...samples.map((s) => s.processes.rssMb.sum));
+  const pgSeries = samples.map((s) => s.processes.postgresPssMb).filter((v): v is number => v !== null);
+  // The probe's view: V8 heap against external memory, idle and at the server's largest RSS.
+  const probeAll = readProbe(probeFile);
+  const probe = probeAll.filter((l) => l.pid === server);
+  const probeIdle = probe.filter((l) => l.at <= idleAt).at(-1);
+  const probePeak = probe.filter((l) => l.at > idleAt).reduce<ProbeLine | undefined>((best, l) => (!best || l.rss > best.rss ? l : best), undefined);
+  const breakdown = (l: ProbeLine | undefined) =>
+    l && { rssMb: mb(l.rss), heapTotalMb: mb(l.heapTotal), heapUsedMb: mb(l.heapUsed), externalMb: mb(l.external), arrayBuffersMb: mb(l.arrayBuffers), restMb: mb(l.rss - l.heapTotal - l.external) };
+  const idleBreakdown = (pid: number) => breakdown(probeAll.filter((l) => l.pid === pid && l.at <= idleAt).at(-1));
+  const smapsBreakdown = (k: Record<string, number>) => ({ anonymousMb: Math.round((k.Anonymous ?? 0) / 1024), fileBackedMb: Math.round(((k.Rss ?? 0) - (k.Anonymous ?? 0)) / 1024) });
 
   // Acknowledged = stored.
   const url = setup.appDatabaseUrl ?? urlForSocketDir(path.join(appDataDir, "run"));
@@ -222,6 +316,9 @@ async function main(): Promise<void> {
     engine: opts.engine, database: setup.description, minutes: opts.minutes, senders: opts.senders, batchSize: opts.batchSize,
     largeEvery: opts.largeEvery, answers: Object.fromEntries(counts), connectionErrors: Object.fromEntries(connectionErrors), acknowledgedRecords: acknowledged, storedRecords: stored,
     rss: { peakMb: Math.round(peakMb), lastMb: Math.round(samples.at(-1)?.rssMb ?? 0), secondHalfSlopeMbPerMinute: Number(growth.toFixed(2)) },
+    processes: perProcess, appSumMb: { idle: Math.round(idle.rssMb.sum), end: Math.round(samples.at(-1)?.processes.rssMb.sum ?? 0), sampledPeak: Math.round(sumPeakSampled) },
+    postgresServerPssMb: idle.postgresPssMb === null ? null : { idle: Math.round(idle.postgresPssMb), end: Math.round(pgSeries.at(-1) ?? 0), sampledPeak: Math.round(Math.max(idle.postgresPssMb, ...pgSeries)) },
+    nextServerMemory: { idle: { ...breakdown(probeIdle), ...smapsBreakdown(idleSmaps) }, atPeak: breakdown(probePeak), end: smapsBreakdown(endSmaps) },
     samples, failures: failures.slice(0, 20), host: { cpus: os.cpus().length, node: process.version, date: new Date().toISOString(), loadAverageAtStart },
   };
   writeResults("soak", results);
@@ -229,7 +326,22 @@ async function main(): Promise<void> {
   console.log(`answers: ${[...counts].map(([s, n]) => `${s} × ${fmtInt(n)}`).join(", ")}`);
   console.log(`connection errors (resent): ${connectionErrors.size ? [...connectionErrors].map(([c, n]) => `${c} × ${n}`).join(", ") : "none"}`);
   console.log(`records acknowledged ${fmtInt(acknowledged)}, stored ${fmtInt(stored)}`);
-  console.log(`next-server RSS: peak ${peakMb.toFixed(0)} MB, last ${results.rss.lastMb} MB, growth over the second half ${growth.toFixed(2)} MB/min (target: peak ≤ 400 MB, no growth)`);
+  console.log(`next-server RSS: peak ${peakMb.toFixed(0)} MB (${(peakMb / 400).toFixed(2)} × the 400 MB target), last ${results.rss.lastMb} MB, growth over the second half ${growth.toFixed(2)} MB/min (target: peak ≤ 400 MB, no growth)`);
+  console.log("RSS per process (MB):   idle    end   peak");
+  for (const p of perProcess) {
+    const b = idleBreakdown(p.pid);
+    const idleText = b ? `   idle: V8 heap ${b.heapTotalMb} (used ${b.heapUsedMb}), external ${b.externalMb}, rest ${b.restMb}` : "";
+    console.log(`  ${`${p.role} (${p.pid})`.padEnd(22)}${String(p.idleMb).padStart(5)}  ${String(p.endMb).padStart(5)}  ${String(p.peakMb).padStart(5)}${idleText}`);
+  }
+  console.log(`  ${"sum of the app".padEnd(22)}${String(results.appSumMb.idle).padStart(5)}  ${String(results.appSumMb.end).padStart(5)}  ${String(results.appSumMb.sampledPeak).padStart(5)} (sampled)`);
+  if (results.postgresServerPssMb) {
+    const pgm = results.postgresServerPssMb;
+    console.log(`  ${"Postgres server (PSS)".padEnd(22)}${String(pgm.idle).padStart(5)}  ${String(pgm.end).padStart(5)}  ${String(pgm.sampledPeak).padStart(5)} (sampled)`);
+  }
+  const nm = results.nextServerMemory;
+  const show = (b: ReturnType<typeof breakdown>) => (b ? `RSS ${b.rssMb}: V8 heap ${b.heapTotalMb} (used ${b.heapUsedMb}), external ${b.externalMb} (array buffers ${b.arrayBuffersMb}), rest (code, stacks, malloc) ${b.restMb}` : "no probe data");
+  console.log(`next-server idle:    ${show(nm.idle as ReturnType<typeof breakdown>)}; anonymous ${nm.idle.anonymousMb}, file-backed ${nm.idle.fileBackedMb}`);
+  console.log(`next-server at peak: ${show(nm.atPeak)}; at the end anonymous ${nm.end.anonymousMb}, file-backed ${nm.end.fileBackedMb}`);
   console.log(`machine: ${os.cpus().length} cores, load average at start ${loadAverageAtStart.join(" ")}`);
   if (failures.length > 0) {
     console.error(`FAIL: ${failures.length} failures, first: ${failures.slice(0, 5).join("; ")}`);

@@ -149,10 +149,10 @@ export async function launchApp(opts: {
   }
   const { logFile } = opts;
   const out = createWriteStream(logFile);
-  const tsx = path.join(opts.appDir, "node_modules", ".bin", "tsx");
-  // Own process group (detached) so a terminal Ctrl-C reaches only the benchmark, which then stops
-  // the app in order (the launcher forwards SIGTERM to Next and closes PGlite).
-  const child = spawn(tsx, [path.join(opts.appDir, "scripts", "start.ts")], { cwd: opts.appDir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  // As `npm start` runs it: `node --import tsx`, one process for the launcher (no tsx CLI process
+  // in front). Own process group (detached) so a terminal Ctrl-C reaches only the benchmark, which
+  // then stops the app in order (the launcher forwards SIGTERM to Next and closes PGlite).
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(opts.appDir, "scripts", "start.ts")], { cwd: opts.appDir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
   let exited = false;

@@ -1,19 +1,15 @@
 // `npm start`: build if needed, open the database (embedded PGlite unless DATABASE_URL is set),
-// migrate, first-start setup, print how to sign in and how to point Claude Code here, then run
-// the Next.js server with the database URL. `npm run dev` does the same with `next dev`.
+// migrate, first-start setup, print how to sign in and how to point Claude Code here (those three
+// in scripts/start-setup.ts), then run the Next.js server with the database URL. `npm run dev`
+// does the same with `next dev`.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import pg from "pg";
-import { databaseIsEmpty, firstStart, initialAdminPasswordFile } from "@/lib/bootstrap";
 import { loadConfig, type Config } from "@/lib/config";
 import { secureDataDir } from "@/lib/data-dir";
-import { openEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/db/embedded";
-import { migrate } from "@/lib/db/migrate";
-import { closePool } from "@/lib/db/pool";
-import { applyEnvironmentPolicyFile } from "@/lib/secrets/policy-file";
-import { startBanner } from "@/lib/setup/start-banner";
+import type { EmbeddedDatabase } from "@/lib/db/embedded";
+import { serverNodeOptions } from "@/lib/server-memory";
 import { buildIsFresh } from "./build-freshness";
 
 const dev = process.argv.includes("--dev");
@@ -59,12 +55,29 @@ function describeDatabase(url: string, embedded: EmbeddedDatabase | undefined): 
   }
 }
 
+/** Runs scripts/start-setup.ts with the database URL and waits (the embedded database keeps serving meanwhile). */
+function runSetup(url: string, database: string): Promise<number> {
+  const script = path.join(root, "scripts", "start-setup.ts");
+  // process.execArgv carries tsx's loader, as this process was started with it.
+  const setup = spawn(process.execPath, [...process.execArgv, script, ...(dev ? ["--dev"] : []), "--database", database], {
+    stdio: "inherit",
+    env: { ...process.env, DATABASE_URL: url },
+  });
+  return new Promise((resolve) => {
+    setup.on("error", () => resolve(1));
+    setup.on("exit", (code) => resolve(code ?? 1));
+  });
+}
+
 async function main(): Promise<void> {
   if (!dev) buildIfNeeded();
 
   let embedded: EmbeddedDatabase | undefined;
   let url = cfg.DATABASE_URL;
   if (!url) {
+    // Loaded only for the embedded engine: PGlite's module alone is ~40 MB of RSS in this
+    // long-lived process, for nothing when a Postgres server is used.
+    const { openEmbeddedDatabase } = await import("@/lib/db/embedded");
     embedded = await openEmbeddedDatabase(cfg.dataDir);
     if (!embedded.owned) {
       console.error(`[blindspot] another Blindspot already serves the database in ${cfg.dataDir}; stop it first`);
@@ -74,36 +87,16 @@ async function main(): Promise<void> {
   }
   process.env.DATABASE_URL = url;
 
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  const migration = await migrate(client);
-  if (migration.applied.length > 0) console.log(`[blindspot] applied migrations: ${migration.applied.join(", ")}`);
-  const empty = await databaseIsEmpty(client);
-  await client.end();
-  const setup = await firstStart(cfg, empty);
-  // Before the server accepts data: an invalid policy file stops the start (main's catch).
-  const policy = await applyEnvironmentPolicyFile();
-  if (policy) {
-    console.log(
-      policy.result.changed
-        ? `[blindspot] data policy of the default tenant: version ${policy.result.version} from ${policy.file}`
-        : `[blindspot] data policy of the default tenant: ${policy.file} matches version ${policy.result.version}`,
-    );
+  // Migrations, first-start setup, the policy file and the banner run in a process of their own:
+  // their modules (Prisma's query compiler, the migrator, the policy schema) would otherwise stay
+  // in this process's memory for as long as the server runs (scripts/start-setup.ts).
+  const setupCode = await runSetup(url, describeDatabase(url, embedded));
+  if (setupCode !== 0) {
+    if (embedded) await embedded.stop();
+    process.exit(setupCode);
   }
-  await closePool();
 
   const baseUrl = cfg.BLINDSPOT_PUBLIC_URL ?? `http://localhost:${cfg.PORT}`;
-  console.log(
-    startBanner({
-      baseUrl,
-      dev,
-      database: describeDatabase(url, embedded),
-      setup,
-      passwordFromEnv: Boolean(cfg.BLINDSPOT_INIT_ADMIN_PASSWORD),
-      initialPasswordFile: initialAdminPasswordFile(cfg.dataDir),
-    }),
-  );
-
   const env = {
     ...process.env,
     DATABASE_URL: url,
@@ -112,6 +105,9 @@ async function main(): Promise<void> {
     NEXT_TELEMETRY_DISABLED: "1",
     // The launcher already migrated and set up; the server only serves.
     BLINDSPOT_LAUNCHED: "1",
+    // V8 heap limits (BLINDSPOT_SERVER_HEAP_MB, BLINDSPOT_SERVER_SEMI_SPACE_MB) for the server
+    // only, and not for `next dev`, whose compiler needs more.
+    NODE_OPTIONS: dev ? process.env.NODE_OPTIONS : serverNodeOptions(cfg, process.env.NODE_OPTIONS),
   };
   const args = dev ? ["dev", "-p", String(cfg.PORT)] : ["start", "-p", String(cfg.PORT)];
   const child = spawn(nextBin, args, { stdio: "inherit", env });
