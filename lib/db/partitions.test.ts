@@ -3,13 +3,15 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resetConfigForTests } from "@/lib/config";
 import { writeBatch } from "@/lib/ingest/writer";
+import { createScheduler } from "@/lib/jobs/scheduler";
 import { runRetention, setRetention, tableSizes } from "@/lib/privacy/retention";
 import { normalizeLogs } from "@/lib/sources/logs";
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
 import { createTestTenant, type TestTenant } from "@/lib/testing/tenants";
 import { defaultMigrationsDir, migrate, readMigrations } from "./migrate";
-import { PARTITIONED_TABLES, ensurePartitions, listPartitions } from "./partitions";
+import { PARTITIONED_TABLES, PARTITION_JOB_KIND, ensurePartitions, listPartitions, partitionJobHandler } from "./partitions";
 import { getPool, withTransaction } from "./pool";
 
 // Time partitions on a real database (PGlite, or the Postgres server in TEST_DATABASE_URL): the
@@ -205,6 +207,7 @@ describe("partition upkeep and retention by partition", () => {
         }],
       }],
     };
+    await ensurePartitions({ now: TODAY, daysAhead: 1 });
     const ctx = { tenantId: b.tenantId, environmentId: b.environmentId, ingestTokenId: null };
     const first = normalizeLogs(request, new Date(daysFrom(TODAY, 1).getTime() - 1));
     const again = normalizeLogs(request, new Date(daysFrom(TODAY, 1).getTime() + 1));
@@ -217,5 +220,21 @@ describe("partition upkeep and retention by partition", () => {
     expect(two.duplicates).toBe(1);
     const stored = await getPool().query<{ time: Date; part: string }>(`SELECT time, tableoid::regclass::text AS part FROM events WHERE tenant_id = $1 AND id = $2`, [b.tenantId, first.events[0].id]);
     expect(stored.rows).toEqual([{ time: first.events[0].time, part: `events_p${ymd(TODAY)}` }]);
+  });
+
+  it("the scheduler queues the instance's partition job, which keeps BLINDSPOT_PARTITION_DAYS_AHEAD days ahead", async () => {
+    process.env.BLINDSPOT_PARTITION_DAYS_AHEAD = "12";
+    resetConfigForTests();
+    try {
+      const scheduler = createScheduler({ handlers: { [PARTITION_JOB_KIND]: partitionJobHandler }, log: () => undefined });
+      await scheduler.tick();
+      await scheduler.idle();
+      await scheduler.stop();
+    } finally {
+      delete process.env.BLINDSPOT_PARTITION_DAYS_AHEAD;
+      resetConfigForTests();
+    }
+    const jobs = await getPool().query<{ tenant_id: string | null; status: string; progress: unknown }>(`SELECT tenant_id, status, progress FROM jobs WHERE kind = $1`, [PARTITION_JOB_KIND]);
+    expect(jobs.rows).toEqual([{ tenant_id: null, status: "done", progress: { created: Object.fromEntries(PARTITIONED_TABLES.map((t) => [t.table, [11, 12].map((n) => `${t.table}_p${ymd(daysFrom(TODAY, n))}`)])) } }]);
   });
 });
