@@ -197,6 +197,16 @@ describe("partition upkeep and retention by partition", () => {
     expect(events.partitions?.to).toEqual(daysFrom(TODAY, 11));
   });
 
+  it("a recent day's rows in DEFAULT (late records, a backfill) get their day's partition", async () => {
+    const aged = `events_p${ymd(daysFrom(TODAY, -50))}`;
+    expect(await where("events", "tenant_id = $1 AND time = $2", [b.tenantId, daysFrom(TODAY, -50)])).toEqual(["events_default"]);
+    expect((await ensurePartitions({ now: TODAY, daysAhead: 10 })).created).toEqual({ events: [aged] });
+    expect(await where("events", "tenant_id = $1 AND time = $2", [b.tenantId, daysFrom(TODAY, -50)])).toEqual([aged]);
+    // A bulk load of history asks for its days first.
+    const made = await ensurePartitions({ now: TODAY, daysAhead: 10, from: daysFrom(TODAY, -3) });
+    expect(made.created.spans).toEqual([-3, -2, -1].map((n) => `spans_p${ymd(daysFrom(TODAY, n))}`));
+  });
+
   it("a record without any time, re-sent across midnight, is stored once (its time is its first receipt)", async () => {
     const request = {
       resourceLogs: [{

@@ -125,19 +125,34 @@ export interface PartitionReport {
 
 /**
  * Makes sure each partitioned table has a daily partition from today (or from the end of its
- * newest daily partition, when that is at most MAX_BACKFILL_DAYS ago) to `daysAhead` days after
- * today. Idempotent.
+ * newest daily partition, when that is at most MAX_BACKFILL_DAYS ago; or from `from`) to
+ * `daysAhead` days after today, and one for each recent day (MAX_BACKFILL_DAYS) whose rows reached
+ * the DEFAULT partition meanwhile (late records, a Compliance backfill), moving them in. Idempotent.
+ * A bulk load of history (a seeder) passes `from`: its rows then land in daily partitions.
  */
-export async function ensurePartitions(opts: { now?: Date; daysAhead?: number } = {}): Promise<PartitionReport> {
+export async function ensurePartitions(opts: { now?: Date; daysAhead?: number; from?: Date } = {}): Promise<PartitionReport> {
   const today = utcDay(opts.now ?? new Date());
   const daysAhead = opts.daysAhead ?? config().BLINDSPOT_PARTITION_DAYS_AHEAD;
   const last = new Date(today.getTime() + daysAhead * DAY_MS);
+  const backfillFrom = new Date(today.getTime() - MAX_BACKFILL_DAYS * DAY_MS);
   const report: PartitionReport = { created: {} };
   for (const t of PARTITIONED_TABLES) {
     const parts = await listPartitions(t.table);
     const newestEnd = parts.filter((p) => !p.isDefault && p.to).map((p) => p.to!.getTime()).reduce((a, b) => Math.max(a, b), -Infinity);
-    let day = newestEnd < today.getTime() && newestEnd >= today.getTime() - MAX_BACKFILL_DAYS * DAY_MS ? new Date(newestEnd) : today;
-    for (; day <= last; day = new Date(day.getTime() + DAY_MS)) {
+    let start = newestEnd < today.getTime() && newestEnd >= backfillFrom.getTime() ? new Date(newestEnd) : today;
+    if (opts.from && utcDay(opts.from) < start) start = utcDay(opts.from);
+    const days = new Set<number>();
+    for (let d = start.getTime(); d <= last.getTime(); d += DAY_MS) days.add(d);
+    const def = parts.find((p) => p.isDefault);
+    if (def) {
+      const { rows } = await getPool().query<{ day: string }>(
+        `SELECT DISTINCT (floor(extract(epoch FROM "${t.time}") / 86400) * 86400000)::bigint AS day FROM "${def.name}" WHERE "${t.time}" >= $1 AND "${t.time}" < $2`,
+        [backfillFrom, last],
+      );
+      for (const r of rows) days.add(Number(r.day));
+    }
+    for (const d of [...days].sort((a, b) => a - b)) {
+      const day = new Date(d);
       if (await createDayPartition(t, day)) (report.created[t.table] ??= []).push(dayName(t.table, day));
     }
   }
