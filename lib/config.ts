@@ -205,6 +205,8 @@ const envSchema = z.object({
   /** Retention of tenants without their own setting (lib/privacy/retention.ts); unset keeps forever. */
   BLINDSPOT_CONTENT_RETENTION_DAYS: optionalDaysFromEnv,
   BLINDSPOT_METADATA_RETENTION_DAYS: optionalDaysFromEnv,
+  /** Daily partitions of the record tables kept created ahead of today (lib/db/partitions.ts). */
+  BLINDSPOT_PARTITION_DAYS_AHEAD: intFromEnv(7),
 });
 
 export type Config = z.infer<typeof envSchema> & { dataDir: string };

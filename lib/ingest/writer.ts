@@ -15,6 +15,8 @@ import type { EventRow, IdentityRow, NormalizedBatch, ResourceRow, SpanRow } fro
 // - "insert": one INSERT … SELECT FROM jsonb_to_recordset(…) … ON CONFLICT DO NOTHING per table
 //   (lib/db/unnest-insert.ts), which skips the records stored before.
 // Rows are sorted by key so concurrent batches lock in the same order and cannot deadlock.
+// The keys hold the record's time (the tables are partitioned by it): an event timed by its
+// receipt is looked up by id first (withoutStoredBefore).
 
 export interface WriteContext {
   tenantId: string;
@@ -144,6 +146,20 @@ export function storeRows<R>(
   return method === "copy" ? copyRowsOnce(client, t, scope, rows) : insertNewRows(client, t, scope, rows);
 }
 
+/**
+ * The batch's events less those among `ids` (receipt-timed: NormalizedBatch.receiptTimedEvents)
+ * stored before, whatever time they were stored with. A transaction-scoped advisory lock per id
+ * makes a concurrent batch carrying the same record wait for this one's commit and then find it.
+ */
+async function withoutStoredBefore(client: Pick<pg.ClientBase, "query">, tenantId: string, events: EventRow[], ids: string[]): Promise<EventRow[]> {
+  const sorted = [...new Set(ids)].sort();
+  await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || id, 0)) FROM unnest($2::text[]) AS id ORDER BY id`, [`events:${tenantId}`, sorted]);
+  const { rows } = await client.query<{ id: string }>(`SELECT id::text AS id FROM events WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tenantId, sorted]);
+  if (!rows.length) return events;
+  const stored = new Set(rows.map((r) => r.id));
+  return events.filter((e) => !stored.has(e.id));
+}
+
 /** Writes a normalized batch; the caller owns the transaction (commit = acknowledgement). */
 export async function writeBatch(
   client: Pick<pg.ClientBase, "query">,
@@ -152,10 +168,12 @@ export async function writeBatch(
   method: BulkMethod = "insert",
 ): Promise<WrittenBatch> {
   const tenant = { tenant_id: ctx.tenantId };
+  // First, before this transaction holds any row lock a concurrent batch could wait on.
+  const toStore = batch.receiptTimedEvents?.length ? await withoutStoredBefore(client, ctx.tenantId, batch.events, batch.receiptTimedEvents) : batch.events;
   const scoped = { tenant_id: ctx.tenantId, environment_id: ctx.environmentId, ingest_token_id: ctx.ingestTokenId };
   await insertRows(client, "resources", tenant, RESOURCE_COLUMNS, batch.resources, "ON CONFLICT DO NOTHING");
 
-  const events = await storeRows(client, EVENTS, scoped, batch.events, method);
+  const events = await storeRows(client, EVENTS, scoped, toStore, method);
   const spans = await storeRows(client, SPANS, scoped, batch.spans, method);
   const points = await storeRows(client, METRIC_POINTS, scoped, batch.points, method);
   const inserted = events.length + spans.length + points.length;

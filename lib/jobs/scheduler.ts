@@ -8,6 +8,7 @@ import { SYNC_JOB_KIND } from "@/lib/compliance/sync/catalog";
 import { runComplianceSync, type SyncReport } from "@/lib/compliance/sync/engine";
 import { CORRELATE_JOB_KIND, CORRELATION_INTERVAL_MS, correlateHandler } from "@/lib/detections/correlation";
 import { detectionEngine } from "@/lib/detections/evaluator-contract";
+import { PARTITION_INTERVAL_MS, PARTITION_JOB_KIND, partitionJobHandler } from "@/lib/db/partitions";
 import { getPool } from "@/lib/db/pool";
 import { describeError } from "@/lib/ingest/db-errors";
 import { RESCAN_JOB_KIND, rescanHandler } from "@/lib/secrets/rescan";
@@ -19,7 +20,8 @@ import { claimJobs, completeJob, enqueueJob, ensureScheduled, failJob, heartbeat
 // tick it (1) makes sure each enabled Compliance connector has its next pull queued (one poll
 // interval after the last one finished), (2) that each tenant has its detection correlation run
 // queued (lib/detections/correlation.ts), that each tenant with a retention setting has its nightly
-// pass queued (lib/privacy/retention.ts) and (3) claims due jobs from the shared Postgres queue
+// pass queued (lib/privacy/retention.ts), that the instance's partition upkeep is queued
+// (lib/db/partitions.ts: daily partitions created ahead) and (3) claims due jobs from the shared Postgres queue
 // and runs them, extending their lease while they run. Instances coordinate only through the
 // jobs table, so adding instances never pulls a tenant twice. stop() aborts running jobs and
 // hands them back to the queue.
@@ -86,6 +88,7 @@ export const DEFAULT_HANDLERS: Record<string, JobHandler> = {
   [RESCAN_JOB_KIND]: rescanHandler(),
   [ERASE_JOB_KIND]: eraseJobHandler,
   [RETENTION_JOB_KIND]: retentionJobHandler,
+  [PARTITION_JOB_KIND]: partitionJobHandler,
 };
 
 export function createScheduler(options: SchedulerOptions = {}): Scheduler {
@@ -99,6 +102,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
   let lastPrune = 0;
   let lastDetectionSchedule = 0;
   let lastRetentionSchedule = 0;
+  let lastPartitionSchedule = 0;
   let stopped = false;
 
   async function scheduleConnectors(): Promise<void> {
@@ -131,6 +135,14 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       const last = await lastFinishedAt(tenantId, RETENTION_JOB_KIND);
       await ensureScheduled({ tenantId, kind: RETENTION_JOB_KIND, runAt: last ? new Date(last.getTime() + RETENTION_INTERVAL_MS) : new Date() });
     }
+  }
+
+  /** The instance's partitions: created ahead at start, then every PARTITION_INTERVAL_MS (one job for all instances). */
+  async function schedulePartitions(): Promise<void> {
+    if (!handlers[PARTITION_JOB_KIND] || Date.now() - lastPartitionSchedule < 10 * 60_000) return;
+    lastPartitionSchedule = Date.now();
+    const last = await lastFinishedAt(null, PARTITION_JOB_KIND);
+    await ensureScheduled({ tenantId: null, kind: PARTITION_JOB_KIND, runAt: last ? new Date(last.getTime() + PARTITION_INTERVAL_MS) : new Date() });
   }
 
   function run(job: Job): void {
@@ -187,6 +199,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     if (handlers[ALERT_DELIVERY_JOB_KIND]) await scheduleAlertDeliveries();
     await scheduleDetections();
     await scheduleRetention();
+    await schedulePartitions();
     const free = concurrency - running.size;
     if (free > 0) {
       const jobs = await claimJobs({ workerId, kinds: Object.keys(handlers), limit: free, leaseMs });

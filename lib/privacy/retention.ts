@@ -1,6 +1,7 @@
 import { recordAudit } from "@/lib/audit";
 import { config } from "@/lib/config";
 import { EVENT_TABLE, METRIC_POINT_TABLE, SPAN_TABLE, type TableDef } from "@/lib/domain/fields";
+import { dropPartitionsBefore, partitionSummary, type TablePartitions } from "@/lib/db/partitions";
 import { getPool, withTransaction } from "@/lib/db/pool";
 import { lastFinishedJob } from "@/lib/jobs/queue";
 import type { JobHandler } from "@/lib/jobs/scheduler";
@@ -14,8 +15,15 @@ import { COMPLIANCE_CONTENT, Params, complianceStrip, contentStrip, type Content
 //
 // Content removal is idempotent (a batch takes only rows that still hold content) and starts
 // where the previous night stopped, less a two-day margin for late arrivals; a shorter setting
-// starts over from the oldest rows. Metadata deletion takes the oldest rows first, in batches:
-// on a server with time partitions, dropping a partition can replace deleteOlderThan (one place).
+// starts over from the oldest rows (content is cleared by batched UPDATEs: a partition holds
+// every tenant's rows, and the metadata of those rows stays).
+//
+// Metadata: the record tables are partitioned by day (lib/db/partitions.ts). A pass first drops
+// the whole partitions that are older than EVERY tenant's metadata retention (the instance-wide
+// cutoff: none while any tenant keeps its records forever), which removes the bulk of old rows
+// without a DELETE; then the tenant's own cutoff, when shorter, and what the DEFAULT partition
+// and the rollups hold go by DELETE in small batches, oldest first (deleteOlderThan), never one
+// bulk DELETE over a table.
 // Alerts, their evidence and the audit log are kept: they are the record of what was decided.
 
 export const RETENTION_JOB_KIND = "privacy.retention";
@@ -81,14 +89,15 @@ interface RecordTable {
 const registryTable = (t: TableDef, time: string, key: string[]): RecordTable => ({ table: t.table, time, key, strip: (p) => contentStrip(t, p) });
 
 const COMPLIANCE_KEYS: Record<string, string[]> = {
-  compliance_activities: ["id"], compliance_chats: ["id"], compliance_chat_messages: ["id"], compliance_sessions: ["id"],
+  compliance_activities: ["id", "created_at"], compliance_chats: ["id"], compliance_chat_messages: ["id"], compliance_sessions: ["id"],
   compliance_session_messages: ["id"], compliance_tool_blocks: ["tool_use_id", "kind", "message_id"],
 };
 
 export const RECORD_TABLES: RecordTable[] = [
-  registryTable(EVENT_TABLE, "time", ["id"]),
-  registryTable(SPAN_TABLE, "start_time", ["trace_id", "span_id"]),
-  registryTable(METRIC_POINT_TABLE, "time", ["id"]),
+  // Keys as the primary keys, with the partition column.
+  registryTable(EVENT_TABLE, "time", ["id", "time"]),
+  registryTable(SPAN_TABLE, "start_time", ["trace_id", "span_id", "start_time"]),
+  registryTable(METRIC_POINT_TABLE, "time", ["id", "time"]),
   ...COMPLIANCE_CONTENT.map((c) => ({
     table: c.table, time: c.time, key: COMPLIANCE_KEYS[c.table],
     strip: c.eraseOnly ? null : () => complianceStrip(c),
@@ -123,7 +132,7 @@ async function stripContentBefore(tenantId: string, t: RecordTable, from: Date |
   }
 }
 
-/** Deletes rows older than `before`, oldest first, batch by batch. The one place a partition drop would replace. */
+/** Deletes rows older than `before`, oldest first, batch by batch (what whole-partition drops left). */
 async function deleteOlderThan(tenantId: string, t: { table: string; time: string; key: string[] }, before: Date, signal?: AbortSignal): Promise<number> {
   let total = 0;
   for (;;) {
@@ -145,6 +154,26 @@ export interface RetentionReport {
   contentCutoff: string | null;
   stripped: Record<string, number>;
   deleted: Record<string, number>;
+  /** Partitions dropped (older than every tenant's metadata retention), by table; rows of every tenant. */
+  droppedPartitions?: Record<string, string[]>;
+}
+
+/**
+ * The time before which every tenant's metadata retention has expired: now less the longest
+ * metadata_days of all tenants (their own setting or the environment's default); null while any
+ * tenant keeps its records forever.
+ */
+export async function instanceMetadataCutoff(now: Date): Promise<Date | null> {
+  const envDays = config().BLINDSPOT_METADATA_RETENTION_DAYS ?? null;
+  const { rows } = await getPool().query<{ forever: boolean; longest: number | null }>(
+    `SELECT bool_or(d IS NULL) AS forever, max(d)::int AS longest FROM (
+       SELECT CASE WHEN r.tenant_id IS NULL THEN $1::int ELSE r.metadata_days END AS d
+         FROM tenants t LEFT JOIN retention_settings r ON r.tenant_id = t.id) AS x`,
+    [envDays],
+  );
+  const { forever, longest } = rows[0] ?? {};
+  if (forever !== false || longest === null || longest === undefined) return null;
+  return new Date(now.getTime() - longest * 86_400_000);
 }
 
 /**
@@ -157,6 +186,11 @@ export async function runRetention(tenantId: string, opts: { now?: Date; previou
   const report: RetentionReport = { contentDays: r.contentDays, metadataDays: r.metadataDays, contentCutoff: null, stripped: {}, deleted: {} };
   // Deleting first: no content is removed from rows about to go.
   if (r.metadataDays !== null) {
+    const instanceCutoff = await instanceMetadataCutoff(now);
+    if (instanceCutoff) {
+      const dropped = await dropPartitionsBefore(instanceCutoff);
+      if (Object.keys(dropped).length) report.droppedPartitions = dropped;
+    }
     const cutoff = new Date(now.getTime() - r.metadataDays * 86_400_000);
     for (const t of [...RECORD_TABLES, ...ROLLUP_TABLES]) {
       const n = await deleteOlderThan(tenantId, t, cutoff, opts.signal);
@@ -200,27 +234,39 @@ export async function tenantsWithRetention(): Promise<string[]> {
 
 export interface TableSize {
   table: string;
+  /** Table, indexes and TOAST, summed over its partitions. */
   bytes: number;
   /** Rows of the whole database (the planner's estimate on large tables). */
   rows: number;
   estimated: boolean;
+  /** Partitioned tables: how many partitions and the time they span (lib/db/partitions.ts). */
+  partitions?: TablePartitions;
 }
 
-/** Size on disk (pg_total_relation_size: table, indexes, TOAST) and rows of each stored-record table. */
+/**
+ * Size on disk and rows of each stored-record table. A partitioned table holds no data itself
+ * (pg_total_relation_size of it is 0): its figures are the sums over its partitions
+ * (pg_partition_tree; a plain table is its own one-member tree).
+ */
 export async function tableSizes(): Promise<TableSize[]> {
   const names = [...RECORD_TABLES, ...ROLLUP_TABLES].map((t) => t.table).concat(["resources", "alerts", "alert_evidence", "audit_log"]);
   const { rows } = await getPool().query<{ table: string; bytes: string; reltuples: number }>(
-    `SELECT c.relname AS table, pg_total_relation_size(c.oid)::bigint AS bytes, c.reltuples::float8 AS reltuples
-       FROM pg_class c WHERE c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace AND c.relname = ANY($1::text[])`,
+    `SELECT c.relname AS table, sum(pg_total_relation_size(pt.relid))::bigint AS bytes,
+            sum(GREATEST(l.reltuples, 0)) FILTER (WHERE pt.isleaf)::float8 AS reltuples
+       FROM pg_class c CROSS JOIN LATERAL pg_partition_tree(c.oid) pt JOIN pg_class l ON l.oid = pt.relid
+      WHERE c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace AND c.relname = ANY($1::text[])
+      GROUP BY c.relname`,
     [names],
   );
+  const partitions = await partitionSummary();
   const out: TableSize[] = [];
   for (const r of rows) {
-    // Never analysed (-1) or small: count exactly; large: the planner's estimate, cheap on any size.
-    if (r.reltuples < 0 || r.reltuples < 100_000) {
+    const parts = partitions[r.table] ? { partitions: partitions[r.table] } : {};
+    // Small or never analysed (no estimate): count exactly; large: the planner's estimate, cheap on any size.
+    if (r.reltuples < 100_000) {
       const n = await getPool().query<{ n: number }>(`SELECT count(*)::int AS n FROM "${r.table}"`);
-      out.push({ table: r.table, bytes: Number(r.bytes), rows: n.rows[0].n, estimated: false });
-    } else out.push({ table: r.table, bytes: Number(r.bytes), rows: Math.round(r.reltuples), estimated: true });
+      out.push({ table: r.table, bytes: Number(r.bytes), rows: n.rows[0].n, estimated: false, ...parts });
+    } else out.push({ table: r.table, bytes: Number(r.bytes), rows: Math.round(r.reltuples), estimated: true, ...parts });
   }
   return out.sort((a, b) => b.bytes - a.bytes || a.table.localeCompare(b.table));
 }

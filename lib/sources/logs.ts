@@ -72,6 +72,8 @@ export function normalizeLogs(request: ExportLogsServiceRequest, receivedAt: Dat
             source, resourceId: resource.id, resourceAttrs, serviceName, serviceVersion, scopeName, scopeVersion, receivedAt,
           });
           batch.events.push(row);
+          // normalizeRecord falls back to this very Date object when the record has no time at all.
+          if (row.time === receivedAt) (batch.receiptTimedEvents ??= []).push(row.id);
           identities.add(source, {
             userId: row.userId, userEmail: row.userEmail, accountUuid: row.accountUuid,
             accountId: row.accountId, organizationId: row.organizationId, enduserId: row.enduserId,

@@ -44,6 +44,12 @@ export interface NormalizedBatch {
   spans: SpanRow[];
   points: MetricPointRow[];
   identities: IdentityRow[];
+  /**
+   * Ids of events whose time is the receipt time because the record carried none: a re-sent copy
+   * gets another time, so another partition and primary key (which holds the time), and the
+   * writer looks these up by id instead of relying on ON CONFLICT.
+   */
+  receiptTimedEvents?: string[];
   /** Records (log records, spans or data points) that could not be stored. */
   rejected: number;
   /** First few rejection reasons, for the partialSuccess message. */

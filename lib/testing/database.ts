@@ -20,7 +20,8 @@ export interface TestDatabase {
   stop(): Promise<void>;
 }
 
-export async function startTestDatabase(): Promise<TestDatabase> {
+/** `migrationsDir`: migrate with these migrations instead of prisma/migrations (an older schema). */
+export async function startTestDatabase(opts: { migrationsDir?: string } = {}): Promise<TestDatabase> {
   resetConfigForTests();
   clearIngestTokenCache();
   clearApiTokenCache();
@@ -57,7 +58,7 @@ export async function startTestDatabase(): Promise<TestDatabase> {
   }
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  await migrate(client);
+  await migrate(client, opts.migrationsDir);
   await client.end();
   process.env.DATABASE_URL = url;
   return {

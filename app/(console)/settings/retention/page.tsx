@@ -3,7 +3,7 @@ import { TBody, THead, Table, Td, Th, Tr } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/session";
 import { lastFinishedJob } from "@/lib/jobs/queue";
 import { listErasures } from "@/lib/privacy/erase";
-import { RETENTION_JOB_KIND, getRetention, tableSizes } from "@/lib/privacy/retention";
+import { RETENTION_JOB_KIND, getRetention, tableSizes, type TableSize } from "@/lib/privacy/retention";
 import { formatCount, formatTime } from "@/lib/presentation/format";
 import { pageTitle } from "@/lib/presentation/page-title";
 
@@ -24,6 +24,14 @@ function formatBytes(n: number): string {
 }
 
 const days = (n: number | null) => (n === null ? "forever" : `${n} days`);
+const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : "the start");
+
+/** "9 daily, 2026-11-01 → 2026-12-12, + default": partitions by day, the span they cover (end exclusive). */
+function describePartitions(p: TableSize["partitions"]): string {
+  if (!p) return "—";
+  const ranged = p.count - (p.hasDefault ? 1 : 0);
+  return `${ranged}${ranged ? `, ${day(p.from)} → ${day(p.to)}` : ""}${p.hasDefault ? ", + default" : ""}`;
+}
 
 export default async function RetentionPage() {
   const admin = await requireUser({ roles: ["admin"] });
@@ -39,7 +47,7 @@ export default async function RetentionPage() {
             ? " (the instance default: BLINDSPOT_CONTENT_RETENTION_DAYS, BLINDSPOT_METADATA_RETENTION_DAYS)"
             : ` (set by ${retention.updatedBy} ${formatTime(retention.updatedAt)})`}.
           {last ? ` Last pass ${formatTime(last.finishedAt)}: ${last.status}${last.lastError ? ` (${last.lastError})` : ""}.` : " No pass has run yet."}
-          {" "}Alerts and the audit log are kept.
+          {" "}Alerts and the audit log are kept. Whole daily partitions older than every tenant&apos;s record retention are dropped; the rest goes in small batches.
         </p>
         <RetentionForm contentDays={retention.contentDays} metadataDays={retention.metadataDays} />
       </div>
@@ -48,7 +56,7 @@ export default async function RetentionPage() {
         <h2 className="mb-2 text-xs font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">Stored data (whole database)</h2>
         <Table>
           <THead>
-            <tr><Th>Table</Th><Th numeric>Rows</Th><Th numeric>Size on disk</Th></tr>
+            <tr><Th>Table</Th><Th numeric>Rows</Th><Th numeric>Size on disk</Th><Th>Partitions (by day)</Th></tr>
           </THead>
           <TBody>
             {sizes.map((s) => (
@@ -56,6 +64,7 @@ export default async function RetentionPage() {
                 <Td mono>{s.table}</Td>
                 <Td numeric>{s.estimated ? "≈" : ""}{formatCount(s.rows)}</Td>
                 <Td numeric>{formatBytes(s.bytes)}</Td>
+                <Td mono muted>{describePartitions(s.partitions)}</Td>
               </Tr>
             ))}
           </TBody>
