@@ -291,7 +291,7 @@ async function main(): Promise<void> {
     rowsVerified: appSums,
     failures,
     appEnv: Object.fromEntries(
-      ["DB_POOL_SIZE", "BLINDSPOT_INGEST_CONCURRENCY", "BLINDSPOT_INGEST_QUEUE"].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
+      ["DB_POOL_SIZE", "BLINDSPOT_INGEST_CONCURRENCY", "BLINDSPOT_INGEST_QUEUE", "BLINDSPOT_INGEST_TOKEN_RATE"].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
     ),
     host: { cpus: os.cpus().length, node: process.version, date: new Date().toISOString(), loadAverageAtStart },
   };
