@@ -28,6 +28,7 @@ import { encodeProtobufRequest } from "@/lib/otlp/proto";
 import { log, onCleanup, reportFailures, resultsDir, root, runBench, tempDir, throwIfAborted, writeResults } from "./bench-support";
 import { CHECKED, checksums, copyData, EVENTS_COPY, IDENTITIES_COPY, pgliteCopyTarget, postgresCopyTarget, RESOURCES_COPY, slices, type Scope } from "./bench-ingest-copy";
 import { ceilings, cpuSnapshot, cpuSpent, describeCeilings, describeCpu, fmtInt, fmtMs, percentile, RssSampler, type Ceilings, type CpuSpent } from "./bench-ingest-cpu";
+import { runIndexCostComparison } from "./bench-ingest-index-costs";
 import { runMaskingComparison } from "./bench-ingest-masking";
 import { runRulesComparison } from "./bench-ingest-rules";
 import { buildBatch, ensureBuild, loadTemplates, sendAll, setupPostgres, startApp, type EngineSetup } from "./bench-ingest-io";
@@ -46,9 +47,11 @@ interface Options {
   rules: "compare" | null;
   /** compare: secret masking on vs off (bench-ingest-masking.ts) instead of the app run. */
   masking: "compare" | null;
+  /** each secondary index dropped in turn (bench-ingest-index-costs.ts) instead of the app run. */
+  indexCosts: boolean;
 }
 
-const USAGE = `usage: npm run bench:ingest -- [--engine postgres|pglite] [--batches N] [--senders N] [--batch-size N] [--warmup N] [--rules compare] [--masking compare]
+const USAGE = `usage: npm run bench:ingest -- [--engine postgres|pglite] [--batches N] [--senders N] [--batch-size N] [--warmup N] [--rules compare] [--masking compare] [--index-costs]
   --engine      postgres (default; BENCH_DATABASE_URL or a throwaway server) or pglite (embedded)
   --batches     measured batches (default 400)
   --senders     concurrent HTTP senders (default 4)
@@ -56,7 +59,9 @@ const USAGE = `usage: npm run bench:ingest -- [--engine postgres|pglite] [--batc
   --warmup      warm-up batches, sent first and not counted (default 8)
   --rules compare  the receiver's pipeline in-process with the detection rules off, then on, on
                    fresh databases of one Postgres server; prints on/off and the COPY ceiling
-  --masking compare  the same with secret masking off, then on (the default policy); prints on/off`;
+  --masking compare  the same with secret masking off, then on (the default policy); prints on/off
+  --index-costs  the same pipeline with each secondary index of events/spans/metric_points dropped
+                 in turn; prints what each one costs per record`;
 
 function parseOptions(): Options {
   const { values } = parseArgs({
@@ -68,6 +73,7 @@ function parseOptions(): Options {
       warmup: { type: "string", default: "8" },
       rules: { type: "string" },
       masking: { type: "string" },
+      "index-costs": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -90,6 +96,7 @@ function parseOptions(): Options {
     warmup: positive("warmup", values.warmup, 0),
     rules: values.rules === undefined ? null : values.rules === "compare" ? "compare" : (() => { throw new Error(`--rules must be compare, got "${values.rules}"`); })(),
     masking: values.masking === undefined ? null : values.masking === "compare" ? "compare" : (() => { throw new Error(`--masking must be compare, got "${values.masking}"`); })(),
+    indexCosts: values["index-costs"],
   };
 }
 
@@ -132,7 +139,7 @@ async function main(): Promise<void> {
   const total = opts.warmup + opts.batches;
   log(`engine ${opts.engine}: ${opts.batches} batches × ${opts.batchSize} records, ${opts.senders} senders, ${opts.warmup} warm-up batches`);
 
-  if (!opts.rules && !opts.masking) ensureBuild();
+  if (!opts.rules && !opts.masking && !opts.indexCosts) ensureBuild();
 
   // Payloads first (not timed): warm-up batches are the first `warmup` ones.
   const templates = loadTemplates();
@@ -160,6 +167,7 @@ async function main(): Promise<void> {
   log(`database: ${setup.description}`);
   if (opts.rules === "compare") return runRulesComparison(opts, setup, payloads);
   if (opts.masking === "compare") return runMaskingComparison(opts, setup, payloads);
+  if (opts.indexCosts) return runIndexCostComparison(opts, setup, payloads);
   const appDataDir = path.join(workDir, "app");
   mkdirSync(appDataDir, { recursive: true });
   log("starting the app (scripts/start.ts)…");
@@ -283,7 +291,7 @@ async function main(): Promise<void> {
     rowsVerified: appSums,
     failures,
     appEnv: Object.fromEntries(
-      ["DB_POOL_SIZE", "BLINDSPOT_INGEST_CONCURRENCY", "BLINDSPOT_INGEST_QUEUE"].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
+      ["DB_POOL_SIZE", "BLINDSPOT_INGEST_CONCURRENCY", "BLINDSPOT_INGEST_QUEUE", "BLINDSPOT_INGEST_TOKEN_RATE"].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
     ),
     host: { cpus: os.cpus().length, node: process.version, date: new Date().toISOString(), loadAverageAtStart },
   };

@@ -40,7 +40,8 @@ async function evidenceFingerprints(tenantId: string, evidence: ApiAlertEvidence
 /**
  * For each secret in the alert's evidence: how often, in how many sessions and by how many people
  * it was seen outside this alert's evidence, and when it was first seen anywhere. Reads the GIN
- * indexes on secret_fingerprints; at most 20 fingerprints per alert.
+ * indexes on secret_fingerprints (events' and spans' hold only records with a secret: the
+ * `cardinality(…) > 0` lets the planner use them); at most 20 fingerprints per alert.
  */
 export async function secretSightings(tenantId: string, evidence: ApiAlertEvidence[], db: Db = getPool()): Promise<SecretSighting[]> {
   const fingerprints = (await evidenceFingerprints(tenantId, evidence, db)).slice(0, 20);
@@ -52,11 +53,11 @@ export async function secretSightings(tenantId: string, evidence: ApiAlertEviden
     `WITH seen AS (
        SELECT fp, 'event:' || e.id AS ref, e.session_id AS sess, ${eventPerson} AS person, e.time
          FROM events e, unnest(e.secret_fingerprints) fp
-        WHERE e.tenant_id = $1 AND e.secret_fingerprints && $2::text[]
+        WHERE e.tenant_id = $1 AND e.secret_fingerprints && $2::text[] AND cardinality(e.secret_fingerprints) > 0
        UNION ALL
        SELECT fp, 'span:' || s.trace_id || '/' || s.span_id, s.session_id, ${spanPerson}, s.start_time
          FROM spans s, unnest(s.secret_fingerprints) fp
-        WHERE s.tenant_id = $1 AND s.secret_fingerprints && $2::text[]
+        WHERE s.tenant_id = $1 AND s.secret_fingerprints && $2::text[] AND cardinality(s.secret_fingerprints) > 0
        UNION ALL
        SELECT fp, 'compliance:' || m.id, 'chat:' || m.chat_id, COALESCE(lower(c.user_email), c.user_id, ''), m.created_at
          FROM compliance_chat_messages m JOIN compliance_chats c ON c.tenant_id = m.tenant_id AND c.id = m.chat_id, unnest(m.secret_fingerprints) fp

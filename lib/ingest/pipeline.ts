@@ -28,7 +28,7 @@ import { describeError, isRetryableDatabaseError, isUniqueViolation } from "./db
 import { Limiter, OverloadedError } from "./limiter";
 import { DECODE_FACTOR, MemoryBudget, type Reservation } from "./memory-budget";
 import { TokenRateExceededError, TokenRateLimiter } from "./token-rate";
-import { writeBatch, type BulkMethod, type WriteResult } from "./writer";
+import { writeRecords, writeSharedRows, type BulkMethod, type WriteResult } from "./writer";
 
 // The OTLP/HTTP receiver: authenticate → the token's rate → read (size caps, gzip) → decode
 // (object cap) → record cap, the token's rate again for the records → normalize → mask secrets
@@ -130,13 +130,15 @@ export async function ingestPayload(
 /**
  * One transaction with COPY; again with INSERT … ON CONFLICT when some record was stored before.
  * The single-event detection rules run on the freshly stored records in the same transaction
- * (their failures never fail the write: lib/detections/evaluate.ts).
+ * (their failures never fail the write: lib/detections/evaluate.ts), before the rows concurrent
+ * batches share (rollups, identities) are locked by writeSharedRows, last.
  */
-async function store(batch: NormalizedBatch, scope: Parameters<typeof writeBatch>[1]): Promise<WriteResult> {
+async function store(batch: NormalizedBatch, scope: Parameters<typeof writeRecords>[1]): Promise<WriteResult> {
   const write = (method: BulkMethod) =>
     withTransaction(async (client) => {
-      const { fresh, ...result } = await writeBatch(client, scope, batch, method);
-      await evaluateFresh(client, scope.tenantId, fresh);
+      const { stored, ...result } = await writeRecords(client, scope, batch, method);
+      await evaluateFresh(client, scope.tenantId, { events: stored.events, spans: stored.spans });
+      await writeSharedRows(client, scope, batch, stored);
       return result;
     }, WITHOUT_STATEMENT_TIMEOUT);
   try {

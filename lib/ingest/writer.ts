@@ -5,7 +5,7 @@ import type { JsonValue } from "@/lib/otlp/values";
 import { EVENT_TABLE, METRIC_POINT_TABLE, SPAN_TABLE, writeColumns, type RowOf, type TableDef, type WriteColumn } from "@/lib/domain/fields";
 import { deterministicUuid } from "@/lib/sources/common";
 import { updateRollups } from "./rollups";
-import type { EventRow, IdentityRow, NormalizedBatch, ResourceRow, SpanRow } from "@/lib/sources/model";
+import type { EventRow, IdentityRow, MetricPointRow, NormalizedBatch, ResourceRow, SpanRow } from "@/lib/sources/model";
 
 // The batch writer: a handful of statements per batch whatever its size. Deterministic keys make
 // a re-sent batch a no-op. Records go in one of two ways (BulkMethod):
@@ -160,13 +160,23 @@ async function withoutStoredBefore(client: Pick<pg.ClientBase, "query">, tenantI
   return events.filter((e) => !stored.has(e.id));
 }
 
-/** Writes a normalized batch; the caller owns the transaction (commit = acknowledgement). */
-export async function writeBatch(
+/** The records a batch stored (not those stored before): the rules read them, the rollups count them. */
+export interface StoredRecords {
+  events: EventRow[];
+  spans: SpanRow[];
+  points: MetricPointRow[];
+}
+
+/**
+ * Stores a normalized batch's records (and their resources, upserted without a row lock); the
+ * caller owns the transaction and writes the shared rows last (writeSharedRows).
+ */
+export async function writeRecords(
   client: Pick<pg.ClientBase, "query">,
   ctx: WriteContext,
   batch: NormalizedBatch,
   method: BulkMethod = "insert",
-): Promise<WrittenBatch> {
+): Promise<WriteResult & { stored: StoredRecords }> {
   const tenant = { tenant_id: ctx.tenantId };
   // First, before this transaction holds any row lock a concurrent batch could wait on.
   const toStore = batch.receiptTimedEvents?.length ? await withoutStoredBefore(client, ctx.tenantId, batch.events, batch.receiptTimedEvents) : batch.events;
@@ -177,8 +187,24 @@ export async function writeBatch(
   const spans = await storeRows(client, SPANS, scoped, batch.spans, method);
   const points = await storeRows(client, METRIC_POINTS, scoped, batch.points, method);
   const inserted = events.length + spans.length + points.length;
-  await updateRollups(client, ctx.tenantId, { events, spans, points });
+  const total = batch.events.length + batch.spans.length + batch.points.length;
+  return { inserted, duplicates: total - inserted, stored: { events, spans, points } };
+}
 
+/**
+ * The rows concurrent batches share: the rollups' counters and the identity observations, each
+ * upserted with DO UPDATE, whose row locks hold until COMMIT. Written last in the transaction
+ * (after the detection rules too), so that a batch holds them only for these statements and the
+ * COMMIT, and concurrent batches do not queue behind each other's rule evaluation.
+ */
+export async function writeSharedRows(
+  client: Pick<pg.ClientBase, "query">,
+  ctx: WriteContext,
+  batch: NormalizedBatch,
+  stored: StoredRecords,
+): Promise<void> {
+  const scoped = { tenant_id: ctx.tenantId, environment_id: ctx.environmentId, ingest_token_id: ctx.ingestTokenId };
+  await updateRollups(client, ctx.tenantId, stored);
   await insertRows(
     client,
     "identity_observations",
@@ -190,7 +216,16 @@ export async function writeBatch(
        first_seen = LEAST(identity_observations.first_seen, EXCLUDED.first_seen),
        last_seen = GREATEST(identity_observations.last_seen, EXCLUDED.last_seen)`,
   );
+}
 
-  const total = batch.events.length + batch.spans.length + batch.points.length;
-  return { inserted, duplicates: total - inserted, fresh: { events, spans } };
+/** Writes a normalized batch, records then shared rows; the caller owns the transaction (commit = acknowledgement). */
+export async function writeBatch(
+  client: Pick<pg.ClientBase, "query">,
+  ctx: WriteContext,
+  batch: NormalizedBatch,
+  method: BulkMethod = "insert",
+): Promise<WrittenBatch> {
+  const { stored, ...result } = await writeRecords(client, ctx, batch, method);
+  await writeSharedRows(client, ctx, batch, stored);
+  return { ...result, fresh: { events: stored.events, spans: stored.spans } };
 }

@@ -51,7 +51,7 @@ const ROWS: Row[] = [
   { key: "api-cheap", time: "2026-12-03T10:00:00Z", event: "api_request", cost: 0.01, duration: 100, redacted: ["tool_parameters"],
     attributes: { model: "claude-y", cost_usd: 0.01, custom_count: "7", weird: "100%_done" } },
   { key: "prompt", time: "2026-12-03T11:00:00Z", event: "user_prompt", email: "sansa@westeros.example",
-    attributes: { prompt: "Please delete secrets/prod.env and run rm -rf", prompt_length: 44 } },
+    attributes: { prompt: "Please delete secrets/prod.env and run rm -rf", prompt_length: 44, "session.id": "0d9c7b1e-ab12-4cde-9f00-5a1b2c3d4e5f", "event.timestamp": "2026-12-03T11:00:00.123Z" } },
   { key: "api-error", time: "2026-12-03T12:00:00Z", event: "api_error", success: false, error: "Connection refused by proxy", duration: 5,
     attributes: { error: "Connection refused by proxy", status_code: 503 } },
 ];
@@ -195,6 +195,33 @@ describe("compile: operators on real rows", () => {
     // keys are not searched: every row has tool_name or model keys, none has the word as a value
     expect(await keys("tool_parameters")).toEqual([]);
     expect(jsonTextPatterns("a\"b", false)).toEqual(['%a\\\\"b%', '%a\\\\\\\\\\\\"b%']);
+  });
+
+  it("free text skips identifiers and times, which have fields of their own", async () => {
+    expect(await keys("0d9c7b1e")).toEqual([]);
+    expect(await keys('"11:00:00.123"')).toEqual([]);
+    expect(await keys("delete secrets")).toEqual(["prompt"]);
+  });
+
+  it("the trigram index serves free text: the compiled expression is the indexed one", async () => {
+    const client = await getPool().connect();
+    try {
+      await client.query("BEGIN");
+      // A few rows are scanned whatever the indexes: leave the trigram index the only one, in this
+      // transaction only (rolled back below), and forbid the table scan.
+      const { rows: others } = await client.query<{ name: string; is_primary: boolean }>(
+        `SELECT i.relname AS name, x.indisprimary AS is_primary
+           FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+          WHERE t.relname = 'events' AND t.relnamespace = current_schema()::regnamespace AND i.relname <> 'events_search_text_trgm_idx'`);
+      for (const ix of others) await client.query(ix.is_primary ? `ALTER TABLE events DROP CONSTRAINT "${ix.name}"` : `DROP INDEX "${ix.name}"`);
+      await client.query("SET LOCAL enable_seqscan = off");
+      const p = whereEvents(new SqlBuilder(), T.tenantId, { q: "secrets/prod.env", canReadContent: true });
+      const { rows } = await client.query<{ "QUERY PLAN": string }>(`EXPLAIN SELECT e.id FROM events e WHERE ${p.whereSql()}`, p.values);
+      expect(rows.map((r) => r["QUERY PLAN"]).join("\n")).toContain("events_search_text_trgm_idx");
+    } finally {
+      await client.query("ROLLBACK");
+      client.release();
+    }
   });
 
   it("only the tenant's rows", async () => {

@@ -11,15 +11,29 @@ import { parseQuery, QueryError, type CompareOp, type QueryNode } from "./parse"
 // QueryErrors with the position of the term (lib/query/fields.ts checkFields), never SQL errors.
 
 /**
- * The text free-text terms search, per dataset: every attribute VALUE of the row as JSON text
- * (keys left out, so `tool_name` does not match every row). An expression GIN trigram index on
- * exactly this expression (migration 20261205130000_full_text) serves `ILIKE '%…%'`: substrings
- * work (`rm -rf`, `secrets/prod.env`), not only words. Strings in it are JSON-escaped, so a search
- * term is escaped the same way (jsonTextPatterns).
+ * Attributes free text leaves out: machine identifiers and times, unique per record or per
+ * session. They were 70% of the trigrams the index stored per record, hence most of its cost at
+ * ingest (migration 20261205150000_ingest_index_costs); each has its own field (session:, prompt:,
+ * user_id:, org:, request_id:, tool_use_id:, time ranges). Written into the index's expression:
+ * change both together.
+ */
+export const SEARCH_TEXT_SKIPPED_KEYS = [
+  "event.sequence", "event.timestamp", "organization.id", "prompt.id", "request_id", "session.id", "tool_use_id",
+  "user.account_id", "user.account_uuid", "user.id",
+] as const;
+const SKIPPED = `'{${SEARCH_TEXT_SKIPPED_KEYS.join(",")}}'::text[]`;
+
+/**
+ * The text free-text terms search, per dataset: every attribute VALUE of the row but the
+ * identifiers above, as JSON text (keys left out, so `tool_name` does not match every row). An
+ * expression GIN trigram index on exactly this expression (migration
+ * 20261205150000_ingest_index_costs) serves `ILIKE '%…%'`: substrings work (`rm -rf`,
+ * `secrets/prod.env`), not only words. Strings in it are JSON-escaped, so a search term is
+ * escaped the same way (jsonTextPatterns).
  */
 export const SEARCH_TEXT_SQL: Readonly<Record<Dataset, string>> = {
-  events: `(jsonb_path_query_array(e.attributes, '$.*')::text)`,
-  spans: `(jsonb_path_query_array(s.attributes, '$.*')::text || ' ' || COALESCE(s.status_message, ''))`,
+  events: `(jsonb_path_query_array(e.attributes - ${SKIPPED}, '$.*')::text)`,
+  spans: `(jsonb_path_query_array(s.attributes - ${SKIPPED}, '$.*')::text || ' ' || COALESCE(s.status_message, ''))`,
 };
 
 /** The table (with the alias the expressions use) and its time column, per dataset. */
