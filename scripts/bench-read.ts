@@ -18,7 +18,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import postgres from "postgres";
+import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { migrate } from "@/lib/db/migrate";
 import { closePool, getPool } from "@/lib/db/pool";
 import { countAlertsBySeverity, groupAlerts, listAlerts, type AlertFilters } from "@/lib/detections/alerts";
@@ -100,13 +100,15 @@ runBench(async () => {
         log(`seeded: ${d.events.toLocaleString("en")} events, ${d.spans.toLocaleString("en")} spans, ${d.activities.toLocaleString("en")} Compliance activities in ${d.seconds.toFixed(0)} s + indexes ${d.indexSeconds.toFixed(0)} s`);
       }
     }
-    // Indexes an interrupted seed left dropped are built before anything is timed.
-    await restoreSecondaryIndexes(longPool, log);
+    // Indexes an interrupted seed left dropped are built (and the tables analyzed) before anything is timed.
+    const rebuilt = await restoreSecondaryIndexes(longPool, log);
+    if (rebuilt > 0) for (const table of ["events", "spans", "compliance_activities"]) await longPool.query(`VACUUM ANALYZE ${table}`);
     if (values["seed-only"]) return;
     const bench = await benchTenant(pool);
     const long = await ensureLongSession(longPool, bench.tenantId, bench.environmentId, new Date());
     if ((await pool.query(`SELECT 1 FROM alerts WHERE tenant_id = $1 LIMIT 1`, [bench.tenantId])).rowCount === 0) {
       const n = await seedAlerts(longPool, bench.tenantId, log);
+      for (const table of ["alerts", "alert_evidence"]) await longPool.query(`VACUUM ANALYZE ${table}`);
       log(`alerts: ${n.toLocaleString("en")}`);
     }
     const { rows: daily } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM decision_rollups_daily WHERE tenant_id = $1`, [bench.tenantId]);
@@ -162,22 +164,22 @@ async function datasetSize(pool: pg.Pool, tenantId: string): Promise<DatasetSize
 
 /** Rows/s of a plain COPY of the bench's own event rows into an empty copy of events (same columns and indexes), measured now. */
 async function copyCeiling(url: string, tenantId: string, rows = 100_000): Promise<{ rows: number; rowsPerSecond: number }> {
-  const sql = postgres(url, { max: 1, onnotice: () => undefined });
+  const c = new pg.Client({ connectionString: url, options: "-c statement_timeout=0" });
+  await c.connect();
   try {
     const literal = `'${tenantId.replace(/'/g, "''")}'`; // COPY takes no bind parameters
     const chunks: Buffer[] = [];
-    const out = await sql.unsafe(`COPY (SELECT * FROM events WHERE tenant_id = ${literal} ORDER BY time DESC LIMIT ${rows}) TO STDOUT`).readable();
-    for await (const c of out) chunks.push(c as Buffer);
-    await sql.unsafe(`DROP TABLE IF EXISTS bench_copy_probe`);
-    await sql.unsafe(`CREATE TABLE bench_copy_probe (LIKE events INCLUDING DEFAULTS INCLUDING INDEXES)`);
+    for await (const chunk of c.query(copyTo(`COPY (SELECT * FROM events WHERE tenant_id = ${literal} ORDER BY time DESC LIMIT ${rows}) TO STDOUT`))) chunks.push(chunk as Buffer);
+    await c.query(`DROP TABLE IF EXISTS bench_copy_probe`);
+    await c.query(`CREATE TABLE bench_copy_probe (LIKE events INCLUDING DEFAULTS INCLUDING INDEXES)`);
     const t = performance.now();
-    await pipeline(Readable.from(chunks), await sql.unsafe(`COPY bench_copy_probe FROM STDIN`).writable());
+    await pipeline(Readable.from(chunks), c.query(copyFrom(`COPY bench_copy_probe FROM STDIN`)));
     const seconds = (performance.now() - t) / 1000;
-    const count = Number((await sql.unsafe(`SELECT count(*)::int AS count FROM bench_copy_probe`))[0].count);
+    const count = (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM bench_copy_probe`)).rows[0].n;
     return { rows: count, rowsPerSecond: count / seconds };
   } finally {
-    await sql.unsafe(`DROP TABLE IF EXISTS bench_copy_probe`).catch(() => undefined);
-    await sql.end();
+    await c.query(`DROP TABLE IF EXISTS bench_copy_probe`).catch(() => undefined);
+    await c.end();
   }
 }
 

@@ -46,6 +46,7 @@ async function dropSecondaryIndexes(pool: pg.Pool, log: (l: string) => void): Pr
 export async function restoreSecondaryIndexes(pool: pg.Pool, log: (l: string) => void): Promise<number> {
   await pool.query(`CREATE TABLE IF NOT EXISTS bench_seed_indexes (name text PRIMARY KEY, def text NOT NULL)`);
   const { rows } = await pool.query<{ name: string; def: string }>(`SELECT name, def FROM bench_seed_indexes ORDER BY name`);
+  if (rows.length === 0) return 0;
   const started = Date.now();
   await pool.query(`SET maintenance_work_mem = '512MB'`);
   for (const r of rows) {
