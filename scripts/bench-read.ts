@@ -211,9 +211,15 @@ async function timePages(pool: pg.Pool, tenantId: string, longSession: string, r
   const days = (n: number) => new Date(now.getTime() - n * 86_400_000);
   const out: PageResult[] = [];
   const add = async (page: string, what: string, budget: number, fn: (i: number) => Promise<unknown>, note = "") => {
-    const r = await time(fn, runs);
-    out.push({ page, what, budget, ...r, note });
-    log(`${page.padEnd(24)} ${fmtMs(r.p50)} / ${fmtMs(r.p95)} (p50/p95; budget ${budget} ms)${note ? `; ${note}` : ""}`);
+    try {
+      const r = await time(fn, runs);
+      out.push({ page, what, budget, ...r, note });
+      log(`${page.padEnd(24)} ${fmtMs(r.p50)} / ${fmtMs(r.p95)} (p50/p95; budget ${budget} ms)${note ? `; ${note}` : ""}`);
+    } catch (err) {
+      // A query past the app's statement timeout is a result too: printed, and the others still run.
+      out.push({ page, what, budget, p50: NaN, p95: NaN, note: `failed: ${err instanceof Error ? err.message : String(err)}` });
+      log(`${page.padEnd(24)} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
   };
 
   // Prompt timeline: a different recent prompt each run (a cold prompt is the usual case).
@@ -226,7 +232,7 @@ async function timePages(pool: pg.Pool, tenantId: string, longSession: string, r
     const t = await promptTimeline(tenantId, prompts[i % prompts.length].prompt_id, true);
     promptEvents = Math.max(promptEvents, t?.events.length ?? 0);
   });
-  out[out.length - 1].note = `${prompts.length} prompts, up to ${promptEvents} events`;
+  out[out.length - 1].note ||= `${prompts.length} prompts, up to ${promptEvents} events`;
 
   const { rows: sessionSize } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND session_id = $2`, [tenantId, longSession]);
   await add("session", "sessionOverview", 100, () => sessionOverview(tenantId, longSession, true), `${sessionSize[0].n} events`);
@@ -247,7 +253,7 @@ async function timePages(pool: pg.Pool, tenantId: string, longSession: string, r
   await add("inventory 7 days", "listAgents", 300, async () => {
     agents = (await listAgents(tenantId, { from: days(7), to: now })).length;
   });
-  out[out.length - 1].note = `${agents} agents`;
+  out[out.length - 1].note ||= `${agents} agents`;
 
   const alertWindow: AlertFilters = { from: days(30), to: now };
   await add("alert queue", "list + groups + severities (page)", 200, () =>
