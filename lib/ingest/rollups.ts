@@ -1,13 +1,15 @@
 import type pg from "pg";
 import { insertUnnest, type Cell } from "@/lib/db/unnest-insert";
-import { personKey } from "@/lib/domain/person";
+import { personColumns, personKey, personKeySql } from "@/lib/domain/person";
 import { EVENT, SPAN } from "@/lib/domain/vocabulary";
 import type { EventRow, MetricPointRow, SpanRow } from "@/lib/sources/model";
 
 // Rollups kept up to date inside the ingest transaction, from the rows that batch actually
 // inserted (a retried batch inserts nothing, so it counts nothing). The same rules backfill the
 // tables in migration 20261122050000_rollups, and migration 20261205000100_person_key recomputes
-// decision_rollups.user_key under the person key of lib/domain/person.ts: keep them in step.
+// decision_rollups.user_key under the person key of lib/domain/person.ts: keep them in step
+// (rebuildRollups below is the same rules in SQL, and migration 20261205170000_read_rollups
+// backfills the daily and agent levels).
 
 const HOUR_MS = 3_600_000;
 
@@ -48,6 +50,24 @@ class Counter<K extends Cell[]> {
   }
 }
 
+/** The tables of decision counts: per UTC hour, and per UTC day (same columns, `bucket` at midnight). */
+export const DECISION_ROLLUP_TABLES = ["decision_rollups", "decision_rollups_daily"] as const;
+
+async function insertDecisions(client: Pick<pg.ClientBase, "query">, table: (typeof DECISION_ROLLUP_TABLES)[number], tenantId: string, rows: Cell[][]): Promise<void> {
+  await insertUnnest(
+    client, table, { tenant_id: tenantId },
+    [
+      { name: "bucket", type: "timestamptz" }, { name: "surface", type: "text" }, { name: "user_key", type: "text" }, { name: "team", type: "text" },
+      { name: "tool_name", type: "text" }, { name: "mcp_server", type: "text" }, { name: "decision", type: "text" },
+      { name: "decision_source", type: "text" }, { name: "read_write", type: "text" }, { name: "count", type: "int8" },
+    ],
+    rows,
+    `ON CONFLICT (tenant_id, bucket, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write)
+     DO UPDATE SET count = ${table}.count + EXCLUDED.count`,
+    9, // the whole key: bucket … read_write
+  );
+}
+
 export async function updateRollups(
   client: Pick<pg.ClientBase, "query">,
   tenantId: string,
@@ -55,8 +75,18 @@ export async function updateRollups(
 ): Promise<void> {
   const decisions = new Counter<Cell[]>();
   const sources = new Counter<Cell[]>();
+  const agents = new Map<string, { key: Cell[]; events: number; first: Date; last: Date }>();
 
   for (const e of inserted.events) {
+    const agentKey = [hour(e.time), e.source, e.userEmail ?? "", e.enduserId ?? "", e.accountId ?? "", e.accountUuid ?? "", e.userId ?? "", e.sessionId ?? "", e.serviceVersion ?? ""];
+    const id = JSON.stringify(agentKey);
+    const agent = agents.get(id);
+    if (!agent) agents.set(id, { key: agentKey, events: 1, first: e.time, last: e.time });
+    else {
+      agent.events++;
+      if (e.time < agent.first) agent.first = e.time;
+      if (e.time > agent.last) agent.last = e.time;
+    }
     if (e.eventName === EVENT.toolDecision) {
       const team = text(e.attributes["team.id"]) || text(e.attributes.department);
       decisions.add([hour(e.time), e.source, personKey(e), team, e.toolName ?? "", e.mcpServer ?? "", e.decision ?? "", e.decisionSource ?? "", ""], [1], e.time);
@@ -85,17 +115,26 @@ export async function updateRollups(
   }
 
   if (decisions.rows.size) {
+    await insertDecisions(client, "decision_rollups", tenantId, [...decisions.rows.values()].map((r) => [...r.key, r.values[0]]));
+    // The daily level (long windows of the approvals dashboard): the same keys, the hour cut to its UTC day.
+    const daily = new Counter<Cell[]>();
+    for (const r of decisions.rows.values()) daily.add([`${(r.key[0] as string).slice(0, 10)}T00:00:00.000Z`, ...r.key.slice(1)], r.values, r.last);
+    await insertDecisions(client, "decision_rollups_daily", tenantId, [...daily.rows.values()].map((r) => [...r.key, r.values[0]]));
+  }
+  if (agents.size) {
     await insertUnnest(
-      client, "decision_rollups", { tenant_id: tenantId },
+      client, "agent_session_rollups", { tenant_id: tenantId },
       [
-        { name: "bucket", type: "timestamptz" }, { name: "surface", type: "text" }, { name: "user_key", type: "text" }, { name: "team", type: "text" },
-        { name: "tool_name", type: "text" }, { name: "mcp_server", type: "text" }, { name: "decision", type: "text" },
-        { name: "decision_source", type: "text" }, { name: "read_write", type: "text" }, { name: "count", type: "int8" },
+        { name: "bucket", type: "timestamptz" }, { name: "source", type: "text" }, { name: "user_email", type: "text" }, { name: "enduser_id", type: "text" },
+        { name: "account_id", type: "text" }, { name: "account_uuid", type: "text" }, { name: "user_id", type: "text" }, { name: "session_id", type: "text" },
+        { name: "service_version", type: "text" }, { name: "events", type: "int8" }, { name: "first_seen", type: "timestamptz" }, { name: "last_seen", type: "timestamptz" },
       ],
-      [...decisions.rows.values()].map((r) => [...r.key, r.values[0]]),
-      `ON CONFLICT (tenant_id, bucket, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write)
-       DO UPDATE SET count = decision_rollups.count + EXCLUDED.count`,
-      9, // the whole key: bucket … read_write
+      [...agents.values()].map((a) => [...a.key, a.events, a.first.toISOString(), a.last.toISOString()]),
+      `ON CONFLICT (tenant_id, bucket, source, user_email, enduser_id, account_id, account_uuid, user_id, session_id, service_version) DO UPDATE SET
+         events = agent_session_rollups.events + EXCLUDED.events,
+         first_seen = LEAST(agent_session_rollups.first_seen, EXCLUDED.first_seen),
+         last_seen = GREATEST(agent_session_rollups.last_seen, EXCLUDED.last_seen)`,
+      9, // the whole key: bucket … service_version
     );
   }
   if (sources.rows.size) {
@@ -118,4 +157,65 @@ export async function updateRollups(
       5, // the whole key: day … name
     );
   }
+}
+
+const EVENT_PERSON_KEY = personKeySql(personColumns(""));
+const SPAN_PERSON_KEY = personKeySql(personColumns("", { enduser: false, accountId: false, device: false }));
+const stringAttr = (k: string) => `CASE WHEN jsonb_typeof(attributes->'${k}') = 'string' THEN NULLIF(attributes->>'${k}', '') END`;
+const utc = (unit: "hour" | "day", column: string) => `date_trunc('${unit}', ${column} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`;
+
+/**
+ * Recomputes every rollup of a tenant from its stored rows, with the rules updateRollups applies
+ * per batch, set-based in SQL: after a bulk load that bypassed ingest (the read benchmark's
+ * seed). Concurrent ingest into the tenant must be stopped meanwhile.
+ */
+export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, tenantId: string): Promise<void> {
+  for (const table of [...DECISION_ROLLUP_TABLES, "source_rollups", "agent_session_rollups"]) {
+    await client.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
+  }
+  await client.query(
+    `INSERT INTO decision_rollups (tenant_id, bucket, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write, count)
+     SELECT tenant_id, ${utc("hour", "time")}, source, ${EVENT_PERSON_KEY}, COALESCE(${stringAttr("team.id")}, ${stringAttr("department")}, ''),
+            COALESCE(tool_name, ''), COALESCE(mcp_server, ''), COALESCE(decision, ''), COALESCE(decision_source, ''), '', count(*)
+     FROM events WHERE tenant_id = $1 AND event_name = $2 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+     UNION ALL
+     SELECT tenant_id, ${utc("hour", "start_time")}, 'office', ${SPAN_PERSON_KEY}, '', COALESCE(tool_name, ''), '', COALESCE(decision, ''), '',
+            COALESCE(read_write, ''), count(*)
+     FROM spans WHERE tenant_id = $1 AND name = $3 AND source = 'office' GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`,
+    [tenantId, EVENT.toolDecision, SPAN.officeToolExecution],
+  );
+  await client.query(
+    `INSERT INTO decision_rollups_daily
+     SELECT tenant_id, ${utc("day", "bucket")}, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write, sum(count)
+     FROM decision_rollups WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`,
+    [tenantId],
+  );
+  await client.query(
+    `INSERT INTO agent_session_rollups
+     SELECT tenant_id, ${utc("hour", "time")}, source, COALESCE(user_email, ''), COALESCE(enduser_id, ''), COALESCE(account_id, ''),
+            COALESCE(account_uuid, ''), COALESCE(user_id, ''), COALESCE(session_id, ''), COALESCE(service_version, ''), count(*), min(time), max(time)
+     FROM events WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`,
+    [tenantId],
+  );
+  const captured = `COALESCE(jsonb_typeof(attributes->'prompt') = 'string' AND attributes->>'prompt' <> '<REDACTED>', false)`;
+  await client.query(
+    `INSERT INTO source_rollups
+     SELECT tenant_id, (time AT TIME ZONE 'UTC')::date, source, 'event', COALESCE(service_version, ''), event_name, count(*),
+            count(*) FILTER (WHERE user_email IS NOT NULL OR account_uuid IS NOT NULL OR account_id IS NOT NULL),
+            count(*) FILTER (WHERE event_name = $2 AND ${captured}),
+            count(*) FILTER (WHERE event_name = $2 AND NOT (${captured})),
+            count(*) FILTER (WHERE attributes ? 'tool_parameters' OR attributes ? 'tool_input'),
+            count(*) FILTER (WHERE cardinality(truncated_keys) > 0), max(time)
+     FROM events WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5, 6
+     UNION ALL
+     SELECT tenant_id, (start_time AT TIME ZONE 'UTC')::date, source, 'span', COALESCE(${stringAttr("office.version")}, ''), name, count(*),
+            count(*) FILTER (WHERE user_email IS NOT NULL OR account_uuid IS NOT NULL), 0, 0,
+            count(*) FILTER (WHERE attributes ? 'tool.input'), count(*) FILTER (WHERE cardinality(truncated_keys) > 0), max(start_time)
+     FROM spans WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5, 6
+     UNION ALL
+     SELECT tenant_id, (time AT TIME ZONE 'UTC')::date, source, 'metric', COALESCE(${stringAttr("app.version")}, ''), metric_name, count(*),
+            count(*) FILTER (WHERE user_email IS NOT NULL OR account_uuid IS NOT NULL), 0, 0, 0, 0, max(time)
+     FROM metric_points WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5, 6`,
+    [tenantId, EVENT.userPrompt],
+  );
 }

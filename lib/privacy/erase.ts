@@ -5,11 +5,12 @@ import { recordAudit } from "@/lib/audit";
 import { EVENT_TABLE, METRIC_POINT_TABLE, SPAN_TABLE, type FieldDef, type TableDef } from "@/lib/domain/fields";
 import { getPool, withTransaction } from "@/lib/db/pool";
 import { METADATA_ATTRIBUTE_KEYS } from "@/lib/auth/content";
+import { DECISION_ROLLUP_TABLES } from "@/lib/ingest/rollups";
 import { enqueueJob } from "@/lib/jobs/queue";
 import type { JobHandler } from "@/lib/jobs/scheduler";
 import { COMPLIANCE_CONTENT, Params, complianceStrip, strippedExpr } from "./content-sql";
 import {
-  COMPLIANCE_ACTIVITIES, COMPLIANCE_CHATS, COMPLIANCE_SESSIONS, COMPLIANCE_USERS, EVENTS, IDENTITY_OBSERVATIONS, METRIC_POINTS,
+  AGENT_SESSION_ROLLUPS, COMPLIANCE_ACTIVITIES, COMPLIANCE_CHATS, COMPLIANCE_SESSIONS, COMPLIANCE_USERS, EVENTS, IDENTITY_OBSERVATIONS, METRIC_POINTS,
   PersonInputError, SPANS, afterCursor, complianceChildren, isEmpty, orderBy, parsePersonInput, personKeyMap, pseudonymsOf,
   resolvePerson, type PersonIdentifiers, type PersonTable, type Pseudonyms,
 } from "./person-rows";
@@ -302,17 +303,38 @@ async function runKeyedSteps(e: Erasure, ids: PersonIdentifiers, ps: Pseudonyms,
   const pairs = textReplacements(ids, ps);
   await withTransaction(async (tx) => {
     let changed = 0;
-    // Decision rollups: the person's rows move to the pseudonym's key, merged with any already there.
-    const rollups = await tx.query(
-      `WITH moved AS (DELETE FROM decision_rollups WHERE tenant_id = $1 AND user_key = ANY($2::text[]) RETURNING *)
-       INSERT INTO decision_rollups AS d (tenant_id, bucket, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write, count)
-       SELECT tenant_id, bucket, surface, $3::jsonb->>user_key, team, tool_name, mcp_server, decision, decision_source, read_write, sum(count)
-         FROM moved GROUP BY tenant_id, bucket, surface, $3::jsonb->>user_key, team, tool_name, mcp_server, decision, decision_source, read_write
-       ON CONFLICT (tenant_id, bucket, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write)
-       DO UPDATE SET count = d.count + excluded.count`,
-      [e.tenantId, keys, JSON.stringify(map)],
-    );
-    changed += rollups.rowCount ?? 0;
+    // Decision rollups (hourly and daily): the person's rows move to the pseudonym's key, merged with any already there.
+    for (const table of DECISION_ROLLUP_TABLES) {
+      const rollups = await tx.query(
+        `WITH moved AS (DELETE FROM ${table} WHERE tenant_id = $1 AND user_key = ANY($2::text[]) RETURNING *)
+         INSERT INTO ${table} AS d (tenant_id, bucket, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write, count)
+         SELECT tenant_id, bucket, surface, $3::jsonb->>user_key, team, tool_name, mcp_server, decision, decision_source, read_write, sum(count)
+           FROM moved GROUP BY tenant_id, bucket, surface, $3::jsonb->>user_key, team, tool_name, mcp_server, decision, decision_source, read_write
+         ON CONFLICT (tenant_id, bucket, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write)
+         DO UPDATE SET count = d.count + excluded.count`,
+        [e.tenantId, keys, JSON.stringify(map)],
+      );
+      changed += rollups.rowCount ?? 0;
+    }
+    // The inventory's session rollup: identity columns get the pseudonyms, as on the events they count.
+    {
+      const p = new Params([e.tenantId]);
+      const match = AGENT_SESSION_ROLLUPS.match(p, ids);
+      const ident = (col: string, value: string) => `CASE WHEN ${col} = '' THEN '' ELSE ${p.add(value)}::text END`;
+      const r = await tx.query(
+        `WITH moved AS (DELETE FROM agent_session_rollups WHERE tenant_id = $1 AND ${match} RETURNING *)
+         INSERT INTO agent_session_rollups AS a
+         SELECT tenant_id, bucket, source, ${ident("user_email", ps.email)},
+                CASE WHEN enduser_id = '' THEN '' WHEN enduser_id LIKE '%@%' THEN ${p.add(ps.email)}::text ELSE ${p.add(ps.enduser)}::text END,
+                ${ident("account_id", ps.accountId)}, ${ident("account_uuid", ps.account)}, ${ident("user_id", ps.device)},
+                session_id, service_version, sum(events), min(first_seen), max(last_seen)
+           FROM moved GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+         ON CONFLICT (tenant_id, bucket, source, user_email, enduser_id, account_id, account_uuid, user_id, session_id, service_version)
+         DO UPDATE SET events = a.events + excluded.events, first_seen = LEAST(a.first_seen, excluded.first_seen), last_seen = GREATEST(a.last_seen, excluded.last_seen)`,
+        p.values,
+      );
+      changed += r.rowCount ?? 0;
+    }
     // Alerts: the person key and the keys built from it; what matched may quote content.
     {
       const p = new Params([e.tenantId, keys, JSON.stringify(map)]);

@@ -176,6 +176,12 @@ export const IDENTITY_OBSERVATIONS: PersonTable = {
   table: "identity_observations", key: uuidKey,
   match: identityMatch({ email: "user_email", enduser: "enduser_id", account: "account_uuid", accountId: "account_id" }),
 };
+/** The inventory's per-session rollup keeps the identity columns of events ('' for none, which matches no identifier). */
+export const AGENT_SESSION_ROLLUPS: PersonTable = {
+  table: "agent_session_rollups",
+  key: ["bucket", "source", "user_email", "enduser_id", "account_id", "account_uuid", "user_id", "session_id", "service_version"].map((column) => ({ column, cast: column === "bucket" ? "timestamptz" : "text" })),
+  match: identityMatch({ email: "user_email", enduser: "enduser_id", account: "account_uuid", accountId: "account_id" }),
+};
 export const COMPLIANCE_ACTIVITIES: PersonTable = {
   table: "compliance_activities", key: textKey,
   match: identityMatch({ email: "actor_email", account: "actor_account_uuid", accountId: "actor_user_id" }),

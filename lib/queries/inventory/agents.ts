@@ -13,7 +13,8 @@ import { aggregate, OFFICE_PERSON_KIND_SQL, OFFICE_PERSON_SQL, officeTracesSql, 
 // (events(tenant_id, user_email|user_id, time), spans(tenant_id, user_email, start_time)).
 // The list aggregates in two levels: first by raw identity columns and session (hashable, and
 // few groups: a session has one person, device and version), then by agent; DISTINCT counts only
-// ever see the small first-level result. Measured on 2M events + 500k spans (30 days, 2 cores):
+// ever see the small first-level result. The first level of events is kept ahead per hour at
+// ingest (agent_session_rollups), so only the window's partial edge hours read raw events. Measured on 2M events + 500k spans (30 days, 2 cores):
 // about 1 s each, against 4–7 s for the one-level GROUP BY.
 //
 // Definitions
@@ -64,15 +65,40 @@ export interface AgentDbRow {
   devices: number;
 }
 
+const HOUR_MS = 3_600_000;
+
+/**
+ * The first level of the event agents (one row per source, identity columns, session and client
+ * version) from agent_session_rollups for the whole UTC hours of the window, and from the raw
+ * events for the partial hours at its edges (each event is in exactly one of the two ranges): a
+ * 7-day list reads a row per session-hour instead of every event, with the same result.
+ */
+function eventAgentRowsSql(surfacesParam: string, window: InventoryWindow, params: unknown[]): string {
+  const hourFrom = window.from ? new Date(Math.ceil(window.from.getTime() / HOUR_MS) * HOUR_MS) : undefined;
+  const hourTo = window.to ? new Date(Math.floor(window.to.getTime() / HOUR_MS) * HOUR_MS) : undefined;
+  const rawGroup = (conditions: string[]) => `SELECT e.source, e.user_email, e.enduser_id, e.account_id, e.account_uuid, e.user_id, e.session_id, e.service_version,
+              min(e.time) AS first_seen, max(e.time) AS last_seen, count(*) AS events
+       FROM events e WHERE e.tenant_id = $1 AND e.source = ANY(${surfacesParam}) AND ${conditions.join(" AND ")}
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`;
+  if (hourFrom && hourTo && hourTo <= hourFrom) return rawGroup(timeConditions("e.time", window, params));
+  const parts = [
+    `SELECT r.source, NULLIF(r.user_email, '') AS user_email, NULLIF(r.enduser_id, '') AS enduser_id, NULLIF(r.account_id, '') AS account_id,
+            NULLIF(r.account_uuid, '') AS account_uuid, NULLIF(r.user_id, '') AS user_id, NULLIF(r.session_id, '') AS session_id,
+            NULLIF(r.service_version, '') AS service_version, min(r.first_seen) AS first_seen, max(r.last_seen) AS last_seen, sum(r.events) AS events
+     FROM agent_session_rollups r WHERE r.tenant_id = $1 AND r.source = ANY(${surfacesParam})
+       ${timeConditions("r.bucket", { from: hourFrom, to: hourTo }, params).map((c) => `AND ${c}`).join(" ")}
+     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`,
+  ];
+  if (window.from && hourFrom! > window.from) parts.push(rawGroup(timeConditions("e.time", { from: window.from, to: hourFrom }, params)));
+  if (window.to && hourTo! < window.to) parts.push(rawGroup(timeConditions("e.time", { from: hourTo, to: window.to }, params)));
+  return parts.join("\n     UNION ALL\n     ");
+}
+
 async function eventAgents(tenantId: string, surfaces: string[], window: InventoryWindow): Promise<AgentDbRow[]> {
   const params: unknown[] = [tenantId, surfaces];
-  const where = ["e.tenant_id = $1", "e.source = ANY($2::text[])", ...timeConditions("e.time", window, params)];
   return aggregate<AgentDbRow>(
     `WITH e AS (
-       SELECT e.source, e.user_email, e.enduser_id, e.account_id, e.account_uuid, e.user_id, e.session_id, e.service_version,
-              min(e.time) AS first_seen, max(e.time) AS last_seen, count(*) AS events
-       FROM events e WHERE ${where.join(" AND ")}
-       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+       ${eventAgentRowsSql("$2::text[]", window, params)}
      )
      SELECT e.source AS surface, ${PERSON_KIND_SQL} AS person_kind, ${PERSON_SQL} AS person,
             min(e.first_seen) AS first_seen, max(e.last_seen) AS last_seen, sum(e.events)::int AS events,

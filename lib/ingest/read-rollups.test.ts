@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getPool } from "@/lib/db/pool";
+import { EVENT_SURFACES } from "@/lib/queries/inventory/agent-ref";
+import { PERSON_SQL } from "@/lib/queries/inventory/sql";
+import { listAgents } from "@/lib/queries/inventory";
+import { approvalGroups, approvalSummary, approvalTotals, type ApprovalFilters } from "@/lib/queries/approvals";
+import { rebuildRollups } from "@/lib/ingest/rollups";
+import { startAppServer } from "@/lib/testing/app-routes";
+import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
+import { listFixtureRequests } from "@/lib/testing/fixtures";
+import { postFixture } from "@/lib/testing/otlp";
+import type { RouteServer } from "@/lib/testing/route-server";
+import { createTestTenant, type TestTenant } from "@/lib/testing/tenants";
+
+// The rollups behind the read budgets (decision_rollups_daily for long approval windows,
+// agent_session_rollups for the inventory) give exactly the figures computed from the raw rows,
+// on windows whose edges cut through hours and days; and the set-based rebuild the read
+// benchmark's seed uses gives the same tables as ingest.
+
+let db: TestDatabase;
+let app: RouteServer;
+let tenant: TestTenant;
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+// Synthetic decisions over six days (the captures span minutes): every 97 minutes, four people.
+const START = Date.UTC(2026, 10, 10, 5, 13);
+const SYNTHETIC = Math.floor((6 * 24 * 60) / 97);
+
+function syntheticDecisions(): string {
+  const tools = ["Bash", "Read", "Write", "Edit"];
+  const sources: [string, string][] = [["accept", "config"], ["accept", "user_permanent"], ["reject", "user_reject"], ["accept", "hook"], ["accept", "user_temporary"]];
+  const records = Array.from({ length: SYNTHETIC }, (_, i) => {
+    const [decision, source] = sources[i % sources.length];
+    return {
+      timeUnixNano: String(BigInt(START + i * 97 * 60_000) * 1_000_000n),
+      body: { stringValue: "claude_code.tool_decision" },
+      attributes: [
+        { key: "event.name", value: { stringValue: "tool_decision" } },
+        { key: "session.id", value: { stringValue: `synthetic-${Math.floor(i / 7)}` } },
+        { key: "event.sequence", value: { intValue: i } },
+        { key: "user.email", value: { stringValue: `Person${i % 4}@X.example` } },
+        ...(i % 3 === 0 ? [{ key: "team.id", value: { stringValue: "blue" } }] : []),
+        { key: "tool_name", value: { stringValue: tools[i % tools.length] } },
+        { key: "decision", value: { stringValue: decision } },
+        { key: "source", value: { stringValue: source } },
+      ],
+    };
+  });
+  return JSON.stringify({
+    resourceLogs: [{
+      resource: { attributes: [{ key: "service.name", value: { stringValue: "claude-code" } }, { key: "service.version", value: { stringValue: "2.1.99" } }] },
+      scopeLogs: [{ logRecords: records }],
+    }],
+  });
+}
+
+beforeAll(async () => {
+  db = await startTestDatabase();
+  app = await startAppServer();
+  tenant = await createTestTenant("read-rollups");
+  for (const f of listFixtureRequests().filter((x) => x.variant === "http-json")) {
+    expect((await postFixture(app.url, tenant.ingestToken, f)).status).toBe(200);
+  }
+  const res = await fetch(`${app.url}/api/otlp/v1/logs`, {
+    method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${tenant.ingestToken}` }, body: syntheticDecisions(),
+  });
+  expect(res.status).toBe(200);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await db?.stop();
+});
+
+/** The approval figures of a window from the raw rows: decisions in the hours that start in the window or hold its start, as the dashboard counts them. */
+async function rawApprovals(f: ApprovalFilters) {
+  const hour = (x: string) => `date_trunc('hour', ${x} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`;
+  const inWindow = (col: string) => `${hour(col)} >= ${hour("$2::timestamptz")} AND ${hour(col)} < $3`;
+  const { rows } = await getPool().query<{ person: string; n: number; rejected: number; permanent: number; source: string }>(
+    `SELECT ${PERSON_SQL} AS person, decision_source AS source, count(*)::int AS n,
+            count(*) FILTER (WHERE decision = 'reject')::int AS rejected, count(*) FILTER (WHERE decision_source = 'user_permanent')::int AS permanent
+     FROM events e WHERE tenant_id = $1 AND event_name = 'tool_decision' AND ${inWindow("time")} GROUP BY 1, 2`,
+    [tenant.tenantId, f.from, f.to],
+  );
+  const office = await getPool().query<{ person: string; n: number }>(
+    `SELECT COALESCE(lower(user_email), lower(account_uuid), '') AS person, count(*)::int AS n
+     FROM spans WHERE tenant_id = $1 AND name = 'agent.tool_execution' AND source = 'office' AND ${inWindow("start_time")} GROUP BY 1`,
+    [tenant.tenantId, f.from, f.to],
+  );
+  const perPerson = new Map<string, number>(office.rows.map((r) => [r.person, r.n]));
+  const bySource: Record<string, number> = {};
+  for (const r of rows) {
+    perPerson.set(r.person, (perPerson.get(r.person) ?? 0) + r.n);
+    bySource[r.source ?? ""] = (bySource[r.source ?? ""] ?? 0) + r.n;
+  }
+  const sum = (k: "n" | "rejected" | "permanent") => rows.reduce((a, r) => a + r[k], 0);
+  return { decisions: sum("n"), rejected: sum("rejected"), alwaysAllow: sum("permanent"), officeExecutions: office.rows.reduce((a, r) => a + r.n, 0), perPerson, bySource };
+}
+
+describe("rollups for long windows", () => {
+  it("approvals over windows of days (daily level, hourly edges) equal the raw decisions", async () => {
+    const windows: ApprovalFilters[] = [
+      { from: new Date(START + DAY + 3 * HOUR + 17 * 60_000), to: new Date(START + 4 * DAY + 2 * HOUR + 41 * 60_000) }, // cuts through hours and days
+      { from: new Date(START - 12 * DAY), to: new Date(START + 18 * DAY) }, // 30 days holding everything
+      { from: new Date(START + 2 * DAY), to: new Date(START + 5 * DAY) }, // on day boundaries
+      { from: new Date(START + 10 * HOUR + 5 * 60_000), to: new Date(START + 40 * HOUR) }, // hours only (≤ 2 days)
+    ];
+    for (const f of windows) {
+      const raw = await rawApprovals(f);
+      expect(raw.decisions).toBeGreaterThan(0);
+      const totals = await approvalTotals(tenant.tenantId, f);
+      expect({ decisions: totals.decisions, rejected: totals.rejected, alwaysAllow: totals.alwaysAllow, officeExecutions: totals.officeExecutions })
+        .toEqual({ decisions: raw.decisions, rejected: raw.rejected, alwaysAllow: raw.alwaysAllow, officeExecutions: raw.officeExecutions });
+      const people = await approvalGroups(tenant.tenantId, f, "person");
+      expect(new Map(people.map((p) => [p.key, p.total]))).toEqual(raw.perPerson);
+      const summary = await approvalSummary(tenant.tenantId, f);
+      expect(summary.bySource).toEqual(raw.bySource);
+      expect(summary.overTime.reduce((a, b) => a + Object.entries(b).reduce((x, [k, v]) => x + (k === "bucket" ? 0 : Number(v)), 0), 0)).toBe(raw.decisions);
+      // A filter applies to both levels.
+      const one = await approvalTotals(tenant.tenantId, { ...f, user: "PERSON1@x.example" });
+      expect(one.decisions).toBe(raw.perPerson.get("person1@x.example") ?? 0);
+    }
+  });
+
+  it("the inventory's event agents over a window cutting through hours equal the raw events", async () => {
+    const { rows: span } = await getPool().query<{ first: Date; last: Date }>(
+      `SELECT min(time) AS first, max(time) AS last FROM events WHERE tenant_id = $1`, [tenant.tenantId],
+    );
+    const windows = [
+      { from: new Date(START + 7 * HOUR + 23 * 60_000 + 11_000), to: new Date(START + 5 * DAY + 9 * 60_000) },
+      { from: new Date(span[0].first.getTime() - 7 * DAY), to: new Date(span[0].last.getTime() + 1) },
+      { from: new Date(START + 95 * 60_000), to: new Date(START + 99 * 60_000) }, // inside one hour: raw only
+      { from: new Date(START + 3 * DAY + 11 * 60_000) }, // open end
+    ];
+    for (const w of windows) {
+      const params: unknown[] = [tenant.tenantId, EVENT_SURFACES, w.from];
+      if (w.to) params.push(w.to);
+      const { rows: expected } = await getPool().query<{ surface: string; person: string; events: number; sessions: number; devices: number; first: Date; last: Date }>(
+        `SELECT e.source AS surface, ${PERSON_SQL} AS person, count(*)::int AS events, count(DISTINCT e.session_id)::int AS sessions,
+                count(DISTINCT e.user_id)::int AS devices, min(e.time) AS first, max(e.time) AS last
+         FROM events e WHERE e.tenant_id = $1 AND e.source = ANY($2::text[]) AND e.time >= $3 ${w.to ? "AND e.time < $4" : ""}
+         GROUP BY 1, 2 ORDER BY 1, 2`,
+        params,
+      );
+      expect(expected.length).toBeGreaterThan(0);
+      const agents = (await listAgents(tenant.tenantId, w)).filter((a) => EVENT_SURFACES.includes(a.surface));
+      const got = agents
+        .map((a) => ({ surface: a.surface as string, person: a.person, events: a.events, sessions: a.sessions, devices: a.devices, first: a.firstSeen, last: a.lastSeen }))
+        .sort((a, b) => a.surface.localeCompare(b.surface) || (a.person < b.person ? -1 : a.person > b.person ? 1 : 0));
+      expect(got).toEqual(expected);
+    }
+  });
+
+  it("the set-based rebuild (bench seed) gives the tables ingest keeps", async () => {
+    const tables = {
+      decision_rollups: "bucket, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write",
+      decision_rollups_daily: "bucket, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write",
+      agent_session_rollups: "bucket, source, user_email, enduser_id, account_id, account_uuid, user_id, session_id, service_version",
+      source_rollups: "day, source, kind, service_version, name",
+    };
+    const read = async () => {
+      const out: Record<string, unknown[]> = {};
+      for (const [t, order] of Object.entries(tables)) {
+        out[t] = (await getPool().query(`SELECT * FROM ${t} WHERE tenant_id = $1 ORDER BY ${order}`, [tenant.tenantId])).rows;
+      }
+      return out;
+    };
+    const kept = await read();
+    expect(kept.decision_rollups_daily.length).toBeGreaterThan(0);
+    expect(kept.agent_session_rollups.length).toBeGreaterThan(0);
+    await rebuildRollups(getPool(), tenant.tenantId);
+    expect(await read()).toEqual(kept);
+  });
+});
