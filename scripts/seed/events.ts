@@ -1,3 +1,4 @@
+import { ensurePartitions } from "@/lib/db/partitions";
 import type pg from "pg";
 import { EVENT_TABLE } from "@/lib/domain/fields/events";
 import { SPAN_TABLE } from "@/lib/domain/fields/spans";
@@ -75,6 +76,9 @@ export async function seedEvents(pool: pg.Pool, opts: SeedOptions): Promise<Seed
   const tenantId = await ensureTenant(opts.slug ?? "bench");
   const environmentId = await ensureEnvironment(tenantId, "bench");
   const now = new Date();
+  // The days loaded get their own partitions first (the app's upkeep job creates today and ahead
+  // only); rows of a day with none would all land in the DEFAULT partition.
+  await ensurePartitions({ now, from: new Date(now.getTime() - (days + 1) * 86_400_000) });
   const copies = Math.max(1, Math.round(opts.events / template.events));
   const perStatement = opts.copiesPerStatement ?? Math.max(1, Math.floor(200_000 / template.events));
   log(`template: ${template.events} events, ${template.spans} spans; ${copies} copies → ${copies * template.events} events`);
