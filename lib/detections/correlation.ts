@@ -6,7 +6,7 @@ import { recordHits } from "./alert-store";
 import { detectionEngine, type CompiledRule, type DetectionEngine } from "./evaluator-contract";
 import { loadRecords, type TimedRecord } from "./stored-records";
 import { loadTuning } from "./tuning";
-import type { RuleHit, TenantTuning } from "./types";
+import type { DetectionRecord, RuleHit, TenantTuning } from "./types";
 
 // Correlation rules run as jobs (kind detections.correlate, one per tenant) on the shared job
 // queue, over what arrived since each rule's watermark (detection_rule_state.watermark, by
@@ -122,9 +122,13 @@ export async function runCorrelations(tenantId: string, opts: CorrelationOptions
       if (arrived.length) {
         const span = Math.max(...group.map(contextMs));
         const times = arrived.map((a) => a.record.time.getTime());
+        // The context spans up to a day of the tenant's telemetry: keep only what the group's
+        // rules can use (records matching a base rule), read a page at a time.
+        const feeds = engine.feedsCorrelation?.bind(engine);
+        const keep = feeds ? (record: DetectionRecord) => group.some((rule) => feeds(rule, record, tuning)) : undefined;
         const context = (await loadRecords(tx, engine, tenantId, {
           from: new Date(Math.min(...times) - span), to: new Date(Math.max(...times) + span + 1), receivedTo: upTo,
-        })).records;
+        }, { keep })).records;
         const fresh = new Set(arrived.map((a) => `${a.record.kind}\u0000${a.record.id}`));
         for (const rule of group) {
           try {
