@@ -147,4 +147,23 @@ describe(`correlation jobs (${process.env.TEST_DATABASE_URL ? "postgres" : "pgli
     expect(contextSizes).toEqual([3]);
     expect(await burstAlerts(tenant.tenantId)).toMatchObject([{ person: "dora@example.com", evidence: 3 }]);
   });
+
+  it("a run whose new records no rule can use keeps none of them and loads no context", async () => {
+    const base = createTestEngine({ burst: true });
+    let read = 0;
+    const engine: DetectionEngine = {
+      ...base,
+      feedsCorrelation: (rule, record) => rule.id === BURST_RULE_ID && record.name === "tool_decision",
+      eventRecord(row, person) {
+        read += 1;
+        return base.eventRecord(row, person);
+      },
+    };
+    setDetectionEngine(engine);
+    const tenant = await createTestTenant("corr-unused");
+    await postApiRequests(tenant, "erin@example.com", 40, 1500);
+    read = 0;
+    expect(await runCorrelations(tenant.tenantId, { settleMs: 0 })).toMatchObject({ rules: 1, newRecords: 1500, hits: 0 });
+    expect(read).toBe(1500); // the new records once; no context read around them
+  });
 });

@@ -106,8 +106,8 @@ async function forEachRow<R>(db: Db, sql: string, params: unknown[], paged: bool
 
 /**
  * Every event, span and Compliance activity of a tenant in a range (or those `opts.keep`
- * accepts), as DetectionRecords ordered by time. Records the engine cannot read are counted and
- * skipped.
+ * accepts), as DetectionRecords ordered by time, and how many records were read (kept or not). Records the engine
+ * cannot read are counted and skipped.
  */
 export async function loadRecords(
   db: Db,
@@ -115,15 +115,18 @@ export async function loadRecords(
   tenantId: string,
   range: RecordRange,
   opts: LoadOptions = {},
-): Promise<{ records: TimedRecord[]; unreadable: number }> {
+): Promise<{ records: TimedRecord[]; unreadable: number; read: number }> {
   const out: TimedRecord[] = [];
   let unreadable = 0;
+  let read = 0;
   const keep = opts.keep;
   const paged = keep !== undefined;
   const push = (make: () => DetectionRecord | null, receivedAt: Date) => {
     try {
       const record = make();
-      if (record && (!keep || keep(record))) out.push({ record, receivedAt });
+      if (!record) return;
+      read += 1;
+      if (!keep || keep(record)) out.push({ record, receivedAt });
     } catch {
       unreadable += 1;
     }
@@ -144,5 +147,5 @@ export async function loadRecords(
     ({ __receivedAt, ...r }) => push(() => engine.complianceRecord(r, activityPerson(r)), __receivedAt),
   );
   out.sort((a, b) => a.record.time.getTime() - b.record.time.getTime() || (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0));
-  return { records: out, unreadable };
+  return { records: out, unreadable, read };
 }
