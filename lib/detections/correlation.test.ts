@@ -8,7 +8,8 @@ import { BURST_RULE_ID, createTestEngine, toolDecisionLogs } from "@/lib/testing
 import type { RouteServer } from "@/lib/testing/route-server";
 import { createTestTenant, type TestTenant } from "@/lib/testing/tenants";
 import { CORRELATE_JOB_KIND, correlateHandler, runCorrelations } from "./correlation";
-import { setDetectionEngine } from "./evaluator-contract";
+import { setDetectionEngine, type DetectionEngine } from "./evaluator-contract";
+import { CURSOR_PAGE_ROWS } from "./stored-records";
 
 // Correlation rules as jobs: records go in through the real OTLP receiver; the stand-in engine's
 // correlation rule raises an alert for 3 tool decisions of one person within a 10-minute window.
@@ -33,6 +34,24 @@ const T0 = Date.parse("2026-12-01T10:00:00Z");
 /** Tool decisions of one person at the given minutes after T0, through the real OTLP receiver. */
 async function postDecisions(tenant: TestTenant, email: string, minutes: number[]): Promise<void> {
   const body = toolDecisionLogs(email, minutes.map((m) => new Date(T0 + m * 60_000)));
+  const res = await fetch(`${app.url}/api/otlp/v1/logs`, {
+    method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${tenant.ingestToken}` }, body: JSON.stringify(body),
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
+}
+
+/** `count` api_request events of one person from minute `from` on (records no correlation rule of the test engine uses). */
+async function postApiRequests(tenant: TestTenant, email: string, from: number, count: number): Promise<void> {
+  const kv = (key: string, v: string) => ({ key, value: { stringValue: v } });
+  const logRecords = Array.from({ length: count }, (_, i) => {
+    const t = new Date(T0 + from * 60_000 + i * 100);
+    return {
+      timeUnixNano: `${t.getTime()}000000`,
+      body: { stringValue: "claude_code.api_request" },
+      attributes: [kv("user.email", email), kv("session.id", `session-${email}`), kv("event.name", "api_request"), kv("event.timestamp", t.toISOString()), kv("model", "claude-test")],
+    };
+  });
+  const body = { resourceLogs: [{ resource: { attributes: [kv("service.name", "claude-code")] }, scopeLogs: [{ scope: { name: "com.anthropic.claude_code.events" }, logRecords }] }] };
   const res = await fetch(`${app.url}/api/otlp/v1/logs`, {
     method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${tenant.ingestToken}` }, body: JSON.stringify(body),
   });
@@ -102,5 +121,49 @@ describe(`correlation jobs (${process.env.TEST_DATABASE_URL ? "postgres" : "pgli
     expect(await burstAlerts(tenant.tenantId)).toMatchObject([{ person: "carol@example.com", evidence: 3 }]);
     await a.stop();
     await b.stop();
+  });
+
+  it("keeps in memory only the context records a rule can use, read a page at a time, with the same hits", async () => {
+    // A run's context is every record within a rule's timespan (up to a day) of the new ones: under
+    // sustained ingest that is most of the tenant's telemetry, and holding it all grew the server's
+    // heap minute after minute. The engine says which records feed a rule; only those are kept.
+    const base = createTestEngine({ burst: true });
+    const contextSizes: number[] = [];
+    const engine: DetectionEngine = {
+      ...base,
+      feedsCorrelation: (rule, record) => rule.id === BURST_RULE_ID && record.name === "tool_decision",
+      correlate(rule, records, tuning) {
+        contextSizes.push(records.length);
+        return base.correlate(rule, records, tuning);
+      },
+    };
+    setDetectionEngine(engine);
+    const tenant = await createTestTenant("corr-context");
+    const unrelated = 2 * CURSOR_PAGE_ROWS + 500; // more than one page of the cursor
+    await postApiRequests(tenant, "dora@example.com", 30, unrelated);
+    await postDecisions(tenant, "dora@example.com", [31, 32, 33]);
+    const report = await runCorrelations(tenant.tenantId, { settleMs: 0 });
+    expect(report).toMatchObject({ rules: 1, newRecords: unrelated + 3, hits: 1, created: 1 });
+    expect(contextSizes).toEqual([3]);
+    expect(await burstAlerts(tenant.tenantId)).toMatchObject([{ person: "dora@example.com", evidence: 3 }]);
+  });
+
+  it("a run whose new records no rule can use keeps none of them and loads no context", async () => {
+    const base = createTestEngine({ burst: true });
+    let read = 0;
+    const engine: DetectionEngine = {
+      ...base,
+      feedsCorrelation: (rule, record) => rule.id === BURST_RULE_ID && record.name === "tool_decision",
+      eventRecord(row, person) {
+        read += 1;
+        return base.eventRecord(row, person);
+      },
+    };
+    setDetectionEngine(engine);
+    const tenant = await createTestTenant("corr-unused");
+    await postApiRequests(tenant, "erin@example.com", 40, 1500);
+    read = 0;
+    expect(await runCorrelations(tenant.tenantId, { settleMs: 0 })).toMatchObject({ rules: 1, newRecords: 1500, hits: 0 });
+    expect(read).toBe(1500); // the new records once; no context read around them
   });
 });

@@ -6,7 +6,7 @@ import { recordHits } from "./alert-store";
 import { detectionEngine, type CompiledRule, type DetectionEngine } from "./evaluator-contract";
 import { loadRecords, type TimedRecord } from "./stored-records";
 import { loadTuning } from "./tuning";
-import type { RuleHit, TenantTuning } from "./types";
+import type { DetectionRecord, RuleHit, TenantTuning } from "./types";
 
 // Correlation rules run as jobs (kind detections.correlate, one per tenant) on the shared job
 // queue, over what arrived since each rule's watermark (detection_rule_state.watermark, by
@@ -116,15 +116,21 @@ export async function runCorrelations(tenantId: string, opts: CorrelationOptions
       const from = new Date(fromMs);
       if (from >= cutoff) continue;
       const upTo = await upperBound(tx, tenantId, from, cutoff, opts.maxNewRecords ?? MAX_NEW_RECORDS);
-      const arrived = (await loadRecords(tx, engine, tenantId, { receivedFrom: from, receivedTo: upTo })).records;
-      report.newRecords += arrived.length;
+      // Only records a rule of the group can use matter, new or context: a hit's evidence holds
+      // base-rule matches only. Keeping just those bounds memory by the matches, not by the
+      // tenant's volume (the context spans up to a day of telemetry), read a page at a time.
+      const feeds = engine.feedsCorrelation?.bind(engine);
+      const keep = feeds ? (record: DetectionRecord) => group.some((rule) => feeds(rule, record, tuning)) : undefined;
+      const loaded = await loadRecords(tx, engine, tenantId, { receivedFrom: from, receivedTo: upTo }, { keep });
+      const arrived = loaded.records;
+      report.newRecords += loaded.read;
       const ok: string[] = [];
       if (arrived.length) {
         const span = Math.max(...group.map(contextMs));
         const times = arrived.map((a) => a.record.time.getTime());
         const context = (await loadRecords(tx, engine, tenantId, {
           from: new Date(Math.min(...times) - span), to: new Date(Math.max(...times) + span + 1), receivedTo: upTo,
-        })).records;
+        }, { keep })).records;
         const fresh = new Set(arrived.map((a) => `${a.record.kind}\u0000${a.record.id}`));
         for (const rule of group) {
           try {

@@ -1,6 +1,6 @@
 import type { JsonValue } from "@/lib/otlp/values";
 import type { EventRow, SpanRow } from "@/lib/sources/model";
-import { compilePack, correlate, effectiveLevel, isEnabled, loadPack, matchRecord, type CompiledRule, type RulePack } from "./pack";
+import { compilePack, correlate, effectiveLevel, feedsCorrelation, isEnabled, loadPack, matchRecord, type CompiledRule, type RulePack } from "./pack";
 import { complianceRecord, eventRecord, spanRecord } from "./record";
 import type { DetectionRecord, RuleHit, RuleLevel, TenantTuning } from "./types";
 
@@ -32,6 +32,11 @@ export interface DetectionEngine {
   matchRecord(rule: CompiledRule, record: DetectionRecord, tuning: TenantTuning): Record<string, string> | null;
   /** Correlation rules: records ordered by time; pure, in memory. */
   correlate(rule: CompiledRule, records: DetectionRecord[], tuning: TenantTuning): RuleHit[];
+  /**
+   * Whether correlate() could use the record for this rule (it matches a base rule). The
+   * correlation job keeps only such records of a run's context; without it, it keeps them all.
+   */
+  feedsCorrelation?(rule: CompiledRule, record: DetectionRecord, tuning: TenantTuning): boolean;
   isEnabled(rule: CompiledRule, tuning: TenantTuning): boolean;
   effectiveLevel(rule: CompiledRule, tuning: TenantTuning): RuleLevel;
   /** null: a record no rule is about (another OTLP sender). */
@@ -43,7 +48,7 @@ export interface DetectionEngine {
 }
 
 /** The engine the app ships with: the Sigma pack of rules/. */
-const shipped: DetectionEngine = { loadPack, compilePack, matchRecord, correlate, isEnabled, effectiveLevel, eventRecord, spanRecord, complianceRecord };
+const shipped: DetectionEngine = { loadPack, compilePack, matchRecord, correlate, feedsCorrelation, isEnabled, effectiveLevel, eventRecord, spanRecord, complianceRecord };
 
 const holder = globalThis as unknown as { __blindspotDetectionEngine?: DetectionEngine | null };
 

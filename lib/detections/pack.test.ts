@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { countHits, fixtureRecords, parseRuleTests, runRuleTests } from "./rule-tests";
-import { emptyTuning, loadPack, ruleById } from "./pack";
+import { caseRecord, countHits, fixtureRecords, parseRuleTests, runRuleTests } from "./rule-tests";
+import { correlate, emptyTuning, feedsCorrelation, loadPack, ruleById } from "./pack";
 import { DETECTION_SERVICES, RULE_LEVELS } from "./types";
 
 // The shipped pack: every rule file loads, every rule has positive and negative cases, and every
@@ -77,6 +77,35 @@ describe("captured scenarios through the pack", () => {
         const severe = Object.keys(actual).map((f) => pack.rules.find((r) => r.file === f)!).filter((r) => RULE_LEVELS.indexOf(r.level) >= RULE_LEVELS.indexOf("high"));
         expect(severe.map((r) => r.file)).toEqual([]);
       }
+    });
+  }
+});
+
+describe("feedsCorrelation (what a correlation run keeps of its context)", () => {
+  // The correlation job keeps only the context records feedsCorrelation accepts: for every shipped
+  // correlation rule and case, with unrelated captured records mixed in, the hits must be the
+  // same as over every record, and the unrelated ones must be dropped.
+  const noise = [...fixtureRecords("a-bash-allowed"), ...fixtureRecords("c-read-write-edit"), ...fixtureRecords("g-api-errors")];
+  const correlations = pack.rules.filter((r) => r.kind === "correlation");
+  const hitsOf = (rule: (typeof correlations)[number], records: typeof noise) =>
+    correlate(rule, records, emptyTuning()).map((h) => ({ ...h, evidence: h.evidence.map((e) => e.id) }));
+
+  it("there are correlation rules with positive cases to check", () => {
+    expect(correlations.length).toBeGreaterThan(3);
+  });
+
+  for (const rule of correlations) {
+    it(`${rule.file}: the kept records give the same hits as all of them`, () => {
+      let positives = 0;
+      for (const c of parseRuleTests(rule.tests!)) {
+        const own = c.fixture ? fixtureRecords(c.fixture, c.version) : (c.records ?? []).map((r, i) => caseRecord(rule, r, i));
+        const all = [...own, ...noise].sort((a, b) => a.time.getTime() - b.time.getTime() || a.id.localeCompare(b.id));
+        const kept = all.filter((r) => feedsCorrelation(rule, r, emptyTuning()));
+        expect(hitsOf(rule, kept), c.name).toEqual(hitsOf(rule, all));
+        expect(kept.length, c.name).toBeLessThan(all.length);
+        positives += hitsOf(rule, all).length > 0 ? 1 : 0;
+      }
+      expect(positives, "a case with hits").toBeGreaterThan(0);
     });
   }
 });

@@ -184,6 +184,17 @@ export function recordEvidence(record: DetectionRecord): Evidence {
   return { kind: record.kind, id: record.id, time: record.time, sessionId: record.sessionId, promptId: record.promptId, name: record.name };
 }
 
+/**
+ * Whether a record can take part in a correlation rule's hits: it matches one of its base rules.
+ * correlate() drops every other record, so a context reduced to these gives the same hits.
+ */
+export function feedsCorrelation(rule: CompiledRule, record: DetectionRecord, tuning: TenantTuning): boolean {
+  const c = rule.correlation;
+  if (rule.kind !== "correlation" || !c) return false;
+  const ctx = contextFor(record, tuning.allowlists);
+  return c.rules.some((base) => serviceApplies(base.service, record.service) && base.detection.match(record.fields, ctx) !== null);
+}
+
 /** Hits of a correlation rule over records ordered by time (pure; exceptions applied per record). */
 export function correlate(rule: CompiledRule, records: DetectionRecord[], tuning: TenantTuning): RuleHit[] {
   const c = rule.correlation;

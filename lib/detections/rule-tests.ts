@@ -57,7 +57,7 @@ export function parseRuleTests(text: string): RuleTestCase[] {
 const START = Date.UTC(2026, 11, 4, 9, 0, 0);
 const DEFAULTS: Record<string, JsonValue> = { person: "jon.snow@westeros.example", "session.id": "s1", "prompt.id": "p1" };
 
-function caseRecord(rule: CompiledRule, raw: Record<string, JsonValue>, i: number): DetectionRecord {
+export function caseRecord(rule: CompiledRule, raw: Record<string, JsonValue>, i: number): DetectionRecord {
   const fields: Record<string, JsonValue> = {};
   for (const [k, v] of Object.entries({ ...DEFAULTS, ...raw })) if (!k.startsWith("_") && v !== null) fields[k] = v;
   const at = typeof raw._at === "number" ? raw._at : i;

@@ -69,37 +69,83 @@ function where(timeColumn: string, range: RecordRange, params: unknown[]): strin
   return parts.join(" AND ");
 }
 
+/** What loadRecords keeps; without it, every record of the range. */
+export interface LoadOptions {
+  /**
+   * Keeps only the records it accepts, and reads the rows through a server-side cursor a page at
+   * a time, so memory follows what is kept, not the size of the range (a correlation run's
+   * context spans up to a day of a tenant's telemetry). The cursor needs `db` to be inside a
+   * transaction.
+   */
+  keep?: (record: DetectionRecord) => boolean;
+}
+
+/** Rows read per FETCH when loadRecords filters through a cursor. */
+export const CURSOR_PAGE_ROWS = 1000;
+
+let cursorSeq = 0;
+
+/** Runs `each` over the rows of a query: all at once, or a page at a time through a cursor. */
+async function forEachRow<R>(db: Db, sql: string, params: unknown[], paged: boolean, each: (row: R) => void): Promise<void> {
+  if (!paged) {
+    for (const row of (await db.query(sql, params)).rows as R[]) each(row);
+    return;
+  }
+  const cursor = `blindspot_records_${(cursorSeq = (cursorSeq + 1) % 1_000_000)}`;
+  await db.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, params);
+  try {
+    for (;;) {
+      const page = (await db.query(`FETCH ${CURSOR_PAGE_ROWS} FROM ${cursor}`)).rows as R[];
+      for (const row of page) each(row);
+      if (page.length < CURSOR_PAGE_ROWS) break;
+    }
+  } finally {
+    await db.query(`CLOSE ${cursor}`);
+  }
+}
+
 /**
- * Every event, span and Compliance activity of a tenant in a range, as DetectionRecords ordered
- * by time. Records the engine cannot read are counted and skipped.
+ * Every event, span and Compliance activity of a tenant in a range (or those `opts.keep`
+ * accepts), as DetectionRecords ordered by time, and how many records were read (kept or not). Records the engine
+ * cannot read are counted and skipped.
  */
-export async function loadRecords(db: Db, engine: DetectionEngine, tenantId: string, range: RecordRange): Promise<{ records: TimedRecord[]; unreadable: number }> {
+export async function loadRecords(
+  db: Db,
+  engine: DetectionEngine,
+  tenantId: string,
+  range: RecordRange,
+  opts: LoadOptions = {},
+): Promise<{ records: TimedRecord[]; unreadable: number; read: number }> {
   const out: TimedRecord[] = [];
   let unreadable = 0;
+  let read = 0;
+  const keep = opts.keep;
+  const paged = keep !== undefined;
   const push = (make: () => DetectionRecord | null, receivedAt: Date) => {
     try {
       const record = make();
-      if (record) out.push({ record, receivedAt });
+      if (!record) return;
+      read += 1;
+      if (!keep || keep(record)) out.push({ record, receivedAt });
     } catch {
       unreadable += 1;
     }
   };
   let params: unknown[] = [tenantId];
-  const events = await db.query(`SELECT ${EVENT_SELECT}, received_at AS "__receivedAt" FROM events WHERE ${where("time", range, params)}`, params);
-  for (const { __receivedAt, ...r } of events.rows) {
+  await forEachRow<Record<string, unknown>>(db, `SELECT ${EVENT_SELECT}, received_at AS "__receivedAt" FROM events WHERE ${where("time", range, params)}`, params, paged, ({ __receivedAt, ...r }) => {
     const row = eventRowOf(r);
-    push(() => engine.eventRecord(row, personOf(row)), __receivedAt);
-  }
+    push(() => engine.eventRecord(row, personOf(row)), __receivedAt as Date);
+  });
   params = [tenantId];
-  const spans = await db.query(`SELECT ${SPAN_SELECT}, received_at AS "__receivedAt" FROM spans WHERE ${where("start_time", range, params)}`, params);
-  for (const { __receivedAt, ...r } of spans.rows) {
+  await forEachRow<Record<string, unknown>>(db, `SELECT ${SPAN_SELECT}, received_at AS "__receivedAt" FROM spans WHERE ${where("start_time", range, params)}`, params, paged, ({ __receivedAt, ...r }) => {
     const row = spanRowOf(r);
-    push(() => engine.spanRecord(row, personOf(row)), __receivedAt);
-  }
+    push(() => engine.spanRecord(row, personOf(row)), __receivedAt as Date);
+  });
   params = [tenantId];
-  const activities = await db.query<ComplianceActivityRow & { __receivedAt: Date }>(
-    `SELECT ${ACTIVITY_SELECT}, received_at AS "__receivedAt" FROM compliance_activities WHERE ${where("created_at", range, params)}`, params);
-  for (const { __receivedAt, ...r } of activities.rows) push(() => engine.complianceRecord(r, activityPerson(r)), __receivedAt);
+  await forEachRow<ComplianceActivityRow & { __receivedAt: Date }>(
+    db, `SELECT ${ACTIVITY_SELECT}, received_at AS "__receivedAt" FROM compliance_activities WHERE ${where("created_at", range, params)}`, params, paged,
+    ({ __receivedAt, ...r }) => push(() => engine.complianceRecord(r, activityPerson(r)), __receivedAt),
+  );
   out.sort((a, b) => a.record.time.getTime() - b.record.time.getTime() || (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0));
-  return { records: out, unreadable };
+  return { records: out, unreadable, read };
 }
