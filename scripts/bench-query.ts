@@ -97,7 +97,9 @@ runBench(async () => {
   const { rows: have } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM events e JOIN tenants t ON t.id = e.tenant_id WHERE t.slug = 'bench'`);
   const missing = target - have[0].n;
   let seedSeconds = 0;
-  const bytesBefore = (await pool.query<{ b: string }>(`SELECT pg_relation_size('events_search_text_trgm_idx')::text AS b`)).rows[0].b;
+  // A partitioned table or index has no storage of its own: its size is the sum over its partitions.
+  const treeSize = `(SELECT COALESCE(sum(pg_relation_size(relid)), pg_relation_size(c.oid)) FROM pg_partition_tree(c.oid))`;
+  const bytesBefore = (await pool.query<{ b: string }>(`SELECT ${treeSize}::text AS b FROM pg_class c WHERE c.relname = 'events_search_text_trgm_idx'`)).rows[0].b;
   if (missing > target * 0.01) {
     log(`seeding ${missing.toLocaleString("en")} events (have ${have[0].n.toLocaleString("en")})…`);
     // Its own pool: the seeding statements run longer than the app's statement timeout.
@@ -111,7 +113,7 @@ runBench(async () => {
   const tenantId = t[0].id;
   const sizes = (
     await pool.query<{ name: string; size: string }>(
-      `SELECT c.relname AS name, pg_size_pretty(pg_relation_size(c.oid)) AS size FROM pg_class c
+      `SELECT c.relname AS name, pg_size_pretty(${treeSize}) AS size FROM pg_class c
        WHERE c.relname IN ('events', 'events_search_text_trgm_idx', 'events_tenant_id_time_idx')`,
     )
   ).rows;

@@ -136,5 +136,10 @@ describe("the retention pass", () => {
     const events = sizes.find((s) => s.table === "events");
     expect(events?.bytes).toBeGreaterThan(0);
     expect(events?.rows).toBe(9 + 12);
+    // Plain tables are listed too, with their own size (pg_partition_tree lists nothing for them).
+    const resources = sizes.find((s) => s.table === "resources");
+    expect(resources?.bytes).toBeGreaterThan(0);
+    expect(resources?.rows).toBeGreaterThan(0);
+    expect(sizes.map((s) => s.table)).toEqual(expect.arrayContaining(["alerts", "audit_log", "decision_rollups", "compliance_chats"]));
   });
 });

@@ -249,16 +249,18 @@ export interface TableSize {
 /**
  * Size on disk and rows of each stored-record table. A partitioned table holds no data itself
  * (pg_total_relation_size of it is 0): its figures are the sums over its partitions
- * (pg_partition_tree; a plain table is its own one-member tree).
+ * (pg_partition_tree); a plain table's are its own.
  */
 export async function tableSizes(): Promise<TableSize[]> {
   const names = [...RECORD_TABLES, ...ROLLUP_TABLES].map((t) => t.table).concat(["resources", "alerts", "alert_evidence", "audit_log"]);
   const { rows } = await getPool().query<{ table: string; bytes: string; reltuples: number }>(
-    `SELECT c.relname AS table, sum(pg_total_relation_size(pt.relid))::bigint AS bytes,
-            sum(GREATEST(l.reltuples, 0)) FILTER (WHERE pt.isleaf)::float8 AS reltuples
-       FROM pg_class c CROSS JOIN LATERAL pg_partition_tree(c.oid) pt JOIN pg_class l ON l.oid = pt.relid
+    // pg_partition_tree lists nothing for a plain table (PostgreSQL 15, PGlite): it counts itself.
+    `SELECT c.relname AS table,
+            COALESCE(sum(pg_total_relation_size(pt.relid)), pg_total_relation_size(c.oid))::bigint AS bytes,
+            COALESCE(sum(GREATEST(l.reltuples, 0)) FILTER (WHERE pt.isleaf), GREATEST(c.reltuples, 0))::float8 AS reltuples
+       FROM pg_class c LEFT JOIN LATERAL pg_partition_tree(c.oid) pt ON true LEFT JOIN pg_class l ON l.oid = pt.relid
       WHERE c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace AND c.relname = ANY($1::text[])
-      GROUP BY c.relname`,
+      GROUP BY c.relname, c.oid, c.reltuples`,
     [names],
   );
   const partitions = await partitionSummary();
