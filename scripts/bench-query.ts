@@ -10,17 +10,15 @@
 //    30 days; the count and the histogram) and prints p50/p95 per query with the dataset size.
 // Budgets (issue #14): a text query's first page ≤ 500 ms p95, filters on indexed fields ≤ 200 ms.
 // Timing assertions are deliberately absent: the exit code reports only whether it ran.
-import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { migrate } from "@/lib/db/migrate";
 import { closePool, getPool } from "@/lib/db/pool";
 import { parseExploreParams } from "@/lib/explore/params";
 import { exploreEvents } from "@/lib/explore/query";
 import { exploreCount, exploreHistogram } from "@/lib/explore/stats";
-import { fmtMs, percentile } from "./bench-ingest-cpu";
+import { fmtMs } from "./bench-ingest-cpu";
 import { mkdirSync } from "node:fs";
-import { log, resultsDir, runBench, writeResults } from "./bench-support";
+import { keptDatabase, log, resultsDir, runBench, timeRuns, writeResults } from "./bench-support";
 import { seedEvents } from "./seed/events";
 
 const USAGE = `usage: npm run bench:query -- [--events N] [--runs N] [--database NAME] [--fresh]`;
@@ -35,42 +33,6 @@ export const FILTER_QUERIES = [
   "event:api_request cost>0.05",
   "session:bench-7-*",
 ];
-
-async function openDatabase(name: string, fresh: boolean): Promise<string> {
-  const admin = process.env.BENCH_DATABASE_URL;
-  if (!admin) throw new Error("set BENCH_DATABASE_URL to a Postgres server's admin URL (scripts/pg-throwaway.sh start <dir> <port> prints one)");
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect();
-  try {
-    if (fresh) await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    const { rowCount } = await c.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [name]);
-    if (!rowCount) await c.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await c.end();
-  }
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  const m = new pg.Client({ connectionString: url.toString() });
-  await m.connect();
-  try {
-    await migrate(m);
-  } finally {
-    await m.end();
-  }
-  return url.toString();
-}
-
-async function time(fn: () => Promise<unknown>, runs: number): Promise<{ p50: number; p95: number }> {
-  await fn(); // warm the cache and the plan once, as an analyst's second query would be
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await fn();
-    ms.push(performance.now() - t);
-  }
-  const sorted = Float64Array.from(ms).sort();
-  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
-}
 
 runBench(async () => {
   const { values } = parseArgs({
@@ -90,7 +52,9 @@ runBench(async () => {
   const runs = Number(values.runs);
   if (!Number.isInteger(target) || target < 1 || !Number.isInteger(runs) || runs < 1) throw new Error(USAGE);
 
-  const url = await openDatabase(values.database!, values.fresh!);
+  const admin = process.env.BENCH_DATABASE_URL;
+  if (!admin) throw new Error("set BENCH_DATABASE_URL to a Postgres server's admin URL (scripts/pg-throwaway.sh start <dir> <port> prints one)");
+  const url = await keptDatabase(admin, values.database!, values.fresh!);
   process.env.DATABASE_URL = url;
   const pool = getPool();
   const { rows: server } = await pool.query<{ v: string }>("SELECT current_setting('server_version') AS v");
@@ -125,12 +89,12 @@ runBench(async () => {
   for (const [kind, list] of [["text", TEXT_QUERIES], ["filter", FILTER_QUERIES]] as const) {
     for (const q of list) {
       let rows = 0;
-      const page = await time(async () => {
+      const page = await timeRuns(async () => {
         rows = (await exploreEvents(tenantId, query(q), true)).rows.length;
       }, runs);
       results.push({ kind, q, what: "first page", ...page, rows });
-      results.push({ kind, q, what: "count", ...(await time(() => exploreCount(tenantId, query(q)), Math.max(3, Math.floor(runs / 4)))) });
-      results.push({ kind, q, what: "histogram", ...(await time(() => exploreHistogram(tenantId, query(q)), Math.max(3, Math.floor(runs / 4)))) });
+      results.push({ kind, q, what: "count", ...(await timeRuns(() => exploreCount(tenantId, query(q)), Math.max(3, Math.floor(runs / 4)))) });
+      results.push({ kind, q, what: "histogram", ...(await timeRuns(() => exploreHistogram(tenantId, query(q)), Math.max(3, Math.floor(runs / 4)))) });
       log(`${kind.padEnd(6)} ${q.padEnd(32)} first page ${fmtMs(page.p50)} / ${fmtMs(page.p95)} (p50/p95, ${rows} rows)`);
     }
   }

@@ -19,7 +19,6 @@ import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
-import { migrate } from "@/lib/db/migrate";
 import { closePool, getPool } from "@/lib/db/pool";
 import { countAlertsBySeverity, groupAlerts, listAlerts, type AlertFilters } from "@/lib/detections/alerts";
 import { parseExploreParams } from "@/lib/explore/params";
@@ -30,29 +29,21 @@ import { coverage } from "@/lib/queries/coverage";
 import { listAgents } from "@/lib/queries/inventory";
 import { promptTimeline } from "@/lib/queries/prompts";
 import { sessionOverview } from "@/lib/queries/sessions";
-import { fmtMs, percentile } from "./bench-ingest-cpu";
-import { log, resultsDir, runBench, writeResults } from "./bench-support";
+import { fmtMs } from "./bench-ingest-cpu";
+import { keptDatabase, log, migrateDatabase, resultsDir, runBench, timeRuns, writeResults } from "./bench-support";
 import { ensureLongSession, restoreSecondaryIndexes, seedAlerts, seedReadDataset } from "./seed/read-dataset";
 
 const USAGE = `usage: npm run bench:read -- [--events N] [--runs N] [--database NAME | --database-url URL] [--fresh] [--reuse] [--seed-only]`;
 
+/** `--database-url` as given (migrated), else the kept database `--database` on BENCH_DATABASE_URL's server. */
 async function openDatabase(values: { database?: string; "database-url"?: string; fresh?: boolean }): Promise<string> {
-  if (values["database-url"]) return values["database-url"];
+  if (values["database-url"]) {
+    await migrateDatabase(values["database-url"]);
+    return values["database-url"];
+  }
   const admin = process.env.BENCH_DATABASE_URL;
   if (!admin) throw new Error("set BENCH_DATABASE_URL to a Postgres server's admin URL (scripts/pg-throwaway.sh start <dir> <port> prints one), or pass --database-url");
-  const name = values.database!;
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect();
-  try {
-    if (values.fresh) await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    const { rowCount } = await c.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [name]);
-    if (!rowCount) await c.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await c.end();
-  }
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return url.toString();
+  return keptDatabase(admin, values.database!, values.fresh ?? false);
 }
 
 runBench(async () => {
@@ -77,13 +68,6 @@ runBench(async () => {
   if (!Number.isInteger(target) || target < 1 || !Number.isInteger(runs) || runs < 1) throw new Error(USAGE);
 
   const url = await openDatabase(values);
-  const m = new pg.Client({ connectionString: url });
-  await m.connect();
-  try {
-    await migrate(m);
-  } finally {
-    await m.end();
-  }
   process.env.DATABASE_URL = url;
   const pool = getPool();
   // Its own pool: seeding and index builds run longer than the app's statement timeout.
@@ -194,25 +178,13 @@ interface PageResult {
   note: string;
 }
 
-async function time(fn: (i: number) => Promise<unknown>, runs: number): Promise<{ p50: number; p95: number }> {
-  await fn(0); // warm-up: the cache and the plan, as an analyst's second look would find them
-  const ms: number[] = [];
-  for (let i = 1; i <= runs; i++) {
-    const t = performance.now();
-    await fn(i);
-    ms.push(performance.now() - t);
-  }
-  const sorted = Float64Array.from(ms).sort();
-  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
-}
-
 async function timePages(pool: pg.Pool, tenantId: string, longSession: string, runs: number): Promise<PageResult[]> {
   const now = new Date();
   const days = (n: number) => new Date(now.getTime() - n * 86_400_000);
   const out: PageResult[] = [];
   const add = async (page: string, what: string, budget: number, fn: (i: number) => Promise<unknown>, note = "") => {
     try {
-      const r = await time(fn, runs);
+      const r = await timeRuns(fn, runs);
       out.push({ page, what, budget, ...r, note });
       log(`${page.padEnd(24)} ${fmtMs(r.p50)} / ${fmtMs(r.p95)} (p50/p95; budget ${budget} ms)${note ? `; ${note}` : ""}`);
     } catch (err) {

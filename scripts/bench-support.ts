@@ -7,6 +7,8 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { migrate } from "@/lib/db/migrate";
+import { percentile } from "./bench-ingest-cpu";
 
 const cleanups: { what: string; run: () => Promise<void> | void }[] = [];
 let cleaningUp: Promise<void> | undefined;
@@ -230,4 +232,52 @@ export async function scratchDatabase(adminUrl: string, name: string): Promise<{
   } finally {
     await admin.end();
   }
+}
+
+/**
+ * A database named `name` on the server at `adminUrl` that outlives the run (bench:query and
+ * bench:read seed it once and reuse it): created when missing, dropped first when `fresh`, then
+ * migrated. Its URL.
+ */
+export async function keptDatabase(adminUrl: string, name: string, fresh: boolean): Promise<string> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    if (fresh) await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    const { rowCount } = await c.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [name]);
+    if (!rowCount) await c.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await c.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  await migrateDatabase(url.toString());
+  return url.toString();
+}
+
+/** Applies the pending migrations to the database at `url`. */
+export async function migrateDatabase(url: string): Promise<void> {
+  const m = new pg.Client({ connectionString: url });
+  await m.connect();
+  try {
+    await migrate(m);
+  } finally {
+    await m.end();
+  }
+}
+
+/**
+ * p50 and p95 of `runs` timed calls of `fn` (given the run's number, from 1), after one untimed
+ * warm-up call (0): the cache and the plan as an analyst's second look would find them.
+ */
+export async function timeRuns(fn: (run: number) => Promise<unknown>, runs: number): Promise<{ p50: number; p95: number }> {
+  await fn(0);
+  const ms: number[] = [];
+  for (let i = 1; i <= runs; i++) {
+    const t = performance.now();
+    await fn(i);
+    ms.push(performance.now() - t);
+  }
+  const sorted = Float64Array.from(ms).sort();
+  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
 }
