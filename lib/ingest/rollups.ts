@@ -36,15 +36,17 @@ function text(v: unknown): string {
   return typeof v === "string" ? v : "";
 }
 
+/** Sums per key, with the first and last time each key was seen. */
 class Counter<K extends Cell[]> {
-  readonly rows = new Map<string, { key: K; values: number[]; last: Date }>();
+  readonly rows = new Map<string, { key: K; values: number[]; first: Date; last: Date }>();
 
   add(key: K, values: number[], time: Date): void {
     const id = JSON.stringify(key);
     const row = this.rows.get(id);
-    if (!row) this.rows.set(id, { key, values: [...values], last: time });
+    if (!row) this.rows.set(id, { key, values: [...values], first: time, last: time });
     else {
       values.forEach((v, i) => (row.values[i] += v));
+      if (time < row.first) row.first = time;
       if (time > row.last) row.last = time;
     }
   }
@@ -75,18 +77,10 @@ export async function updateRollups(
 ): Promise<void> {
   const decisions = new Counter<Cell[]>();
   const sources = new Counter<Cell[]>();
-  const agents = new Map<string, { key: Cell[]; events: number; first: Date; last: Date }>();
+  const agents = new Counter<Cell[]>();
 
   for (const e of inserted.events) {
-    const agentKey = [hour(e.time), e.source, e.userEmail ?? "", e.enduserId ?? "", e.accountId ?? "", e.accountUuid ?? "", e.userId ?? "", e.sessionId ?? "", e.serviceVersion ?? ""];
-    const id = JSON.stringify(agentKey);
-    const agent = agents.get(id);
-    if (!agent) agents.set(id, { key: agentKey, events: 1, first: e.time, last: e.time });
-    else {
-      agent.events++;
-      if (e.time < agent.first) agent.first = e.time;
-      if (e.time > agent.last) agent.last = e.time;
-    }
+    agents.add([hour(e.time), e.source, e.userEmail ?? "", e.enduserId ?? "", e.accountId ?? "", e.accountUuid ?? "", e.userId ?? "", e.sessionId ?? "", e.serviceVersion ?? ""], [1], e.time);
     if (e.eventName === EVENT.toolDecision) {
       const team = text(e.attributes["team.id"]) || text(e.attributes.department);
       decisions.add([hour(e.time), e.source, personKey(e), team, e.toolName ?? "", e.mcpServer ?? "", e.decision ?? "", e.decisionSource ?? "", ""], [1], e.time);
@@ -121,7 +115,7 @@ export async function updateRollups(
     for (const r of decisions.rows.values()) daily.add([`${(r.key[0] as string).slice(0, 10)}T00:00:00.000Z`, ...r.key.slice(1)], r.values, r.last);
     await insertDecisions(client, "decision_rollups_daily", tenantId, [...daily.rows.values()].map((r) => [...r.key, r.values[0]]));
   }
-  if (agents.size) {
+  if (agents.rows.size) {
     await insertUnnest(
       client, "agent_session_rollups", { tenant_id: tenantId },
       [
@@ -129,7 +123,7 @@ export async function updateRollups(
         { name: "account_id", type: "text" }, { name: "account_uuid", type: "text" }, { name: "user_id", type: "text" }, { name: "session_id", type: "text" },
         { name: "service_version", type: "text" }, { name: "events", type: "int8" }, { name: "first_seen", type: "timestamptz" }, { name: "last_seen", type: "timestamptz" },
       ],
-      [...agents.values()].map((a) => [...a.key, a.events, a.first.toISOString(), a.last.toISOString()]),
+      [...agents.rows.values()].map((a) => [...a.key, a.values[0], a.first.toISOString(), a.last.toISOString()]),
       `ON CONFLICT (tenant_id, bucket, source, user_email, enduser_id, account_id, account_uuid, user_id, session_id, service_version) DO UPDATE SET
          events = agent_session_rollups.events + EXCLUDED.events,
          first_seen = LEAST(agent_session_rollups.first_seen, EXCLUDED.first_seen),
