@@ -286,7 +286,8 @@ export function maskBatchWith(m: RecordMasker, batch: NormalizedBatch): void {
 
 /** Keys of Compliance records that identify, order or classify (never masked): ids, times, roles, types. */
 const COMPLIANCE_METADATA = new Set(["id", "type", "role", "model", "status", "product_surface", "email_address", "uuid", "stop_reason", "is_error", "truncated", "media_type"]);
-const isComplianceMetadata = (key: string, parent: Record<string, JsonValue>) =>
+/** Keys of a Compliance record that are identity, kind or time, never content: not masked. */
+export const isComplianceMetadata = (key: string, parent: Record<string, JsonValue>) =>
   COMPLIANCE_METADATA.has(key) || /_(?:id|uuid|at)$/.test(key) || (key === "name" && (parent.type === "tool_use" || parent.type === "tool_result"));
 
 /** The policy target of a Compliance record's content (messages' text, tool inputs and results, titles). */

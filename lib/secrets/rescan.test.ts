@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getPool } from "@/lib/db/pool";
 import { ingestPayload } from "@/lib/ingest/pipeline";
+import { storeActivities } from "@/lib/sources/compliance";
 import { createScheduler } from "@/lib/jobs/scheduler";
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
 import { createTestTenant, type TestTenant } from "@/lib/testing/tenants";
@@ -229,5 +230,32 @@ describe("re-scan of stored content", () => {
     expect(msg.text).toMatch(/^token \[secret:internal-id:hmac8=[0-9a-f]{8}\] here$/);
     expect(msg.raw.content[0].text).toBe(msg.text);
     expect(msg.raw.model).toEqual({ name: "claude" });
+  });
+
+  it("Compliance activities: every content leaf of the raw record, its identity and times untouched", async () => {
+    const c = await createTestTenant("rescan-activities");
+    const activity = {
+      id: "activity_01",
+      created_at: "2026-12-01T10:00:00Z",
+      type: "claude_file_uploaded",
+      actor: { type: "user_actor", email_address: "jon@example.com", user_id: "user_01" },
+      file_name: "keys ACME-12345678.txt",
+      tags: ["ACME-23456789", "plain"],
+    };
+    const before = await storeActivities(getPool(), c.tenantId, [activity], "api");
+    expect(before.accepted).toBe(1);
+    await saveDataPolicy(c.tenantId, { ...masking, rules: [{ target: "compliance.text", action: "mask" }] }, { actor: "cli", reason: "activities" });
+    const { rescan } = await startRescan(c.tenantId, "cli");
+    expect(await runRescan(rescan.id)).toMatchObject({ status: "done", scanned: 1, changed: 1 });
+    const { raw } = (await getPool().query(`SELECT raw FROM compliance_activities WHERE tenant_id = $1`, [c.tenantId])).rows[0];
+    expect(raw.file_name).toMatch(/^keys \[secret:internal-id:hmac8=[0-9a-f]{8}\]\.txt$/);
+    expect(raw.tags[0]).toMatch(/^\[secret:internal-id:hmac8=[0-9a-f]{8}\]$/);
+    expect(raw.tags[1]).toBe("plain");
+    expect({ id: raw.id, created_at: raw.created_at, type: raw.type, actor: raw.actor }).toEqual({
+      id: activity.id, created_at: activity.created_at, type: activity.type, actor: activity.actor,
+    });
+    // Idempotent: markers are not masked again.
+    const again = await startRescan(c.tenantId, "cli");
+    expect(await runRescan(again.rescan.id)).toMatchObject({ status: "done", changed: 0 });
   });
 });

@@ -4,6 +4,8 @@ import { recordAudit } from "@/lib/audit";
 import { getPool, withTransaction } from "@/lib/db/pool";
 import { enqueueJob } from "@/lib/jobs/queue";
 import type { JobHandler } from "@/lib/jobs/scheduler";
+import type { JsonValue } from "@/lib/otlp/values";
+import { isComplianceMetadata } from "./mask";
 import { DEFAULT_DATA_POLICY, SECRET_MARKER, type DataPolicy } from "./policy";
 import { getPolicyVersion, listPolicyVersions } from "./policy-store";
 import { applyPolicyToValue, type ApplyPolicy } from "./rescan-apply";
@@ -28,7 +30,9 @@ type JsonSpec =
   /** Every string in it is the target; a drop empties the column. */
   | { column: string; target: string }
   /** Only strings under properties named `leaf` (the copy of a text inside a raw record), at any depth or only at the top; a drop sets them to null. */
-  | { column: string; target: string; leaf: string; topOnly?: true };
+  | { column: string; target: string; leaf: string; topOnly?: true }
+  /** A whole Compliance record as ingest masks it (lib/secrets/mask.ts): every leaf but its metadata keys; a dropped leaf is removed. */
+  | { column: string; target: string; complianceRecord: true };
 
 interface RescanTable {
   table: string;
@@ -68,6 +72,14 @@ export const RESCAN_TABLES: readonly RescanTable[] = [
     key: [{ column: "id", type: "text" }],
     text: [{ column: "text", target: "compliance.text" }],
     json: [{ column: "raw", target: "compliance.text", leaf: "text" }],
+  },
+  {
+    // Keyed by id alone: the API's activity ids are unique (created_at is in the primary key only
+    // because the table is partitioned by it).
+    table: "compliance_activities",
+    key: [{ column: "id", type: "text" }],
+    text: [],
+    json: [{ column: "raw", target: "compliance.text", complianceRecord: true }],
   },
   {
     table: "compliance_tool_blocks",
@@ -127,6 +139,38 @@ function perKey(obj: unknown, apply: Applier): { value: unknown; changed: boolea
   return { value: out, changed };
 }
 
+function complianceLeaves(value: unknown, fn: (s: string) => string | null): { value: unknown; changed: boolean } | typeof DROP {
+  if (typeof value === "string") {
+    const next = fn(value);
+    return next === null ? DROP : { value: next, changed: next !== value };
+  }
+  if (value === null || typeof value !== "object") return { value, changed: false };
+  let changed = false;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const v of value) {
+      const r = complianceLeaves(v, fn);
+      if (r === DROP) changed = true;
+      else {
+        changed ||= r.changed;
+        out.push(r.value);
+      }
+    }
+    return { value: out, changed };
+  }
+  const record = value as Record<string, JsonValue>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(record)) {
+    const r = isComplianceMetadata(k, record) ? { value: v, changed: false } : complianceLeaves(v, fn);
+    if (r === DROP) changed = true;
+    else {
+      changed ||= r.changed;
+      out[k] = r.value;
+    }
+  }
+  return { value: out, changed };
+}
+
 function underLeaf(value: unknown, leaf: string, fn: (s: string) => string | null, topOnly = false): { value: unknown; changed: boolean } {
   if (Array.isArray(value)) {
     if (topOnly) return { value, changed: false };
@@ -169,6 +213,11 @@ function applyJson(spec: JsonSpec, value: unknown, apply: Applier): { value: unk
       return r.changed ? { ...item, attributes: r.value } : item;
     });
     return changed ? { value: out } : undefined;
+  }
+  if ("complianceRecord" in spec) {
+    const r = complianceLeaves(value, (s) => apply(s, spec.target));
+    if (r === DROP) return undefined; // a record is an object: only its leaves go
+    return r.changed ? { value: r.value } : undefined;
   }
   if ("leaf" in spec) {
     const r = underLeaf(value, spec.leaf, (s) => apply(s, spec.target), spec.topOnly === true);
