@@ -2,7 +2,7 @@ import type { Writable } from "node:stream";
 import { getPool } from "@/lib/db/pool";
 import { Params } from "./content-sql";
 import {
-  COMPLIANCE_ACTIVITIES, COMPLIANCE_CHATS, COMPLIANCE_SESSIONS, COMPLIANCE_USERS, EVENTS, IDENTITY_OBSERVATIONS, METRIC_POINTS, SPANS,
+  AGENT_SESSION_ROLLUPS, COMPLIANCE_ACTIVITIES, COMPLIANCE_CHATS, COMPLIANCE_SESSIONS, COMPLIANCE_USERS, EVENTS, IDENTITY_OBSERVATIONS, METRIC_POINTS, SPANS,
   afterCursor, complianceChildren, isEmpty, orderBy, parsePersonInput, personKeyMap, PersonInputError, resolvePerson,
   type PersonIdentifiers, type PersonTable,
 } from "./person-rows";
@@ -14,13 +14,14 @@ import {
 const BATCH = 1000;
 
 const TABLES: PersonTable[] = [
-  EVENTS, SPANS, METRIC_POINTS, IDENTITY_OBSERVATIONS, COMPLIANCE_ACTIVITIES, COMPLIANCE_USERS, COMPLIANCE_CHATS, COMPLIANCE_SESSIONS,
+  EVENTS, SPANS, METRIC_POINTS, IDENTITY_OBSERVATIONS, AGENT_SESSION_ROLLUPS, COMPLIANCE_ACTIVITIES, COMPLIANCE_USERS, COMPLIANCE_CHATS, COMPLIANCE_SESSIONS,
   ...complianceChildren(),
 ];
 
 /** Tables keyed by the person key rather than identity columns. */
 const KEYED: { table: string; column: string; key: PersonTable["key"] }[] = [
   { table: "decision_rollups", column: "user_key", key: [{ column: "bucket", cast: "timestamptz" }, { column: "surface", cast: "text" }, { column: "tool_name", cast: "text" }, { column: "decision", cast: "text" }, { column: "decision_source", cast: "text" }, { column: "read_write", cast: "text" }, { column: "mcp_server", cast: "text" }, { column: "team", cast: "text" }] },
+  { table: "decision_rollups_daily", column: "user_key", key: ["bucket", "surface", "tool_name", "decision", "decision_source", "read_write", "mcp_server", "team"].map((column) => ({ column, cast: column === "bucket" ? "timestamptz" : "text" })) },
   { table: "alerts", column: "person", key: [{ column: "id", cast: "uuid" }] },
 ];
 
