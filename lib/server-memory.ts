@@ -2,9 +2,10 @@
 // these V8 heap limits, so that V8 collects garbage before the RSS grows toward its own default
 // limit (about 4 GiB on a 64-bit machine with enough RAM). Measured with `npm run bench:soak`
 // (24 senders over capacity, 10 minutes, Postgres server): uncapped, next-server peaked at 584
-// MB; at 256 MiB old space and 8 MiB semi-space it stayed up and under 400 MB (README
-// "Benchmark"). A limit below the server's live heap would kill it ("heap out of memory"), hence
-// the headroom check against the ingest memory budget.
+// MB; at 256 MiB old space and 8 MiB semi-space it stayed up, peaked at 361–402 MB, with the same
+// throughput (README "Benchmark"). A limit below the server's live heap (70–90 MB after a full
+// GC under that load) would kill it ("heap out of memory"), hence the headroom check against the
+// ingest memory budget.
 
 /**
  * Heap the server needs besides the requests in flight: measured 50 MB of live heap after start,
