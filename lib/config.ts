@@ -2,7 +2,7 @@ import path from "node:path";
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { publicUrlProblem } from "./public-url";
-import { serverHeapProblem } from "./server-memory";
+import { DEFAULT_SERVER_SEMI_SPACE_MB, defaultServerHeapMb, serverHeapProblem } from "./server-memory";
 import { weakSecretReason } from "@/lib/auth/secrets";
 
 // Every environment variable Blindspot reads, in one place, validated once.
@@ -24,12 +24,12 @@ const intFromEnv = (fallback: number) =>
       return n;
     });
 
-/** A non-negative integer; 0 usually means "off". */
-const nonNegativeIntFromEnv = (fallback: number) =>
+/** A non-negative integer; 0 usually means "off". An undefined fallback leaves the default to loadConfig. */
+const nonNegativeIntFromEnv = <F extends number | undefined>(fallback: F) =>
   z
     .string()
     .optional()
-    .transform((v, ctx) => {
+    .transform((v, ctx): number | F => {
       if (v === undefined || v.trim() === "") return fallback;
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0) {
@@ -142,13 +142,13 @@ const envSchema = z.object({
   BLINDSPOT_INGEST_MEMORY_BUDGET_MB: nonNegativeIntFromEnv(128),
   /**
    * V8 old-space limit of the Next.js server process in MiB (--max-old-space-size, set by the
-   * launcher, lib/server-memory.ts); 0 = V8's default (about 4 GiB here). Off by default: 256
-   * kept the soak's RSS under 400 MB for 4 minutes, then the server died of "heap out of memory"
-   * (253 MB live). Must leave room above the ingest memory budget.
+   * launcher, lib/server-memory.ts); 0 = V8's default (about 4 GiB here). Unset: 256, or the
+   * ingest memory budget + 96 when that is more, V8's default when there is no budget
+   * (defaultServerHeapMb). Must leave room above the ingest memory budget.
    */
-  BLINDSPOT_SERVER_HEAP_MB: nonNegativeIntFromEnv(0),
+  BLINDSPOT_SERVER_HEAP_MB: nonNegativeIntFromEnv(undefined),
   /** V8 semi-space (young generation) limit of the server process in MiB (--max-semi-space-size); 0 = V8's default (16). */
-  BLINDSPOT_SERVER_SEMI_SPACE_MB: nonNegativeIntFromEnv(0),
+  BLINDSPOT_SERVER_SEMI_SPACE_MB: nonNegativeIntFromEnv(DEFAULT_SERVER_SEMI_SPACE_MB),
   BLINDSPOT_INIT_ADMIN_EMAIL: z.string().optional(),
   BLINDSPOT_INIT_ADMIN_PASSWORD: z.string().optional(),
   /** Chosen secrets for the first start: 32 characters at least, or the generated format. */
@@ -209,7 +209,7 @@ const envSchema = z.object({
   BLINDSPOT_PARTITION_DAYS_AHEAD: intFromEnv(7),
 });
 
-export type Config = z.infer<typeof envSchema> & { dataDir: string };
+export type Config = Omit<z.infer<typeof envSchema>, "BLINDSPOT_SERVER_HEAP_MB"> & { BLINDSPOT_SERVER_HEAP_MB: number; dataDir: string };
 
 let cached: Config | undefined;
 
@@ -221,10 +221,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const urlProblem = publicUrlProblem(env);
   if (urlProblem) throw new Error(`Invalid configuration: ${urlProblem}`);
-  const heapProblem = serverHeapProblem(parsed.data);
+  const budgetMb = parsed.data.BLINDSPOT_INGEST_MEMORY_BUDGET_MB;
+  const data = { ...parsed.data, BLINDSPOT_SERVER_HEAP_MB: parsed.data.BLINDSPOT_SERVER_HEAP_MB ?? defaultServerHeapMb(budgetMb) };
+  const heapProblem = serverHeapProblem(data);
   if (heapProblem) throw new Error(`Invalid configuration: ${heapProblem}`);
-  const dataDir = path.resolve(/*turbopackIgnore: true*/ parsed.data.BLINDSPOT_DATA_DIR ?? ".data");
-  return { ...parsed.data, dataDir };
+  const dataDir = path.resolve(/*turbopackIgnore: true*/ data.BLINDSPOT_DATA_DIR ?? ".data");
+  return { ...data, dataDir };
 }
 
 export function config(): Config {

@@ -5,13 +5,24 @@ import { serverNodeOptions } from "./server-memory";
 const load = (vars: Record<string, string> = {}) => loadConfig({ NODE_ENV: "test", ...vars });
 
 describe("server heap limits (BLINDSPOT_SERVER_HEAP_MB, BLINDSPOT_SERVER_SEMI_SPACE_MB)", () => {
-  it("leaves V8's defaults unless set; the ingest budget defaults to 128 MiB", () => {
+  it("caps the server's heap by default (256 MiB old space, 8 MiB semi-space); the ingest budget defaults to 128 MiB", () => {
     const cfg = load();
     expect(cfg.BLINDSPOT_INGEST_MEMORY_BUDGET_MB).toBe(128);
-    expect(cfg.BLINDSPOT_SERVER_HEAP_MB).toBe(0);
-    expect(cfg.BLINDSPOT_SERVER_SEMI_SPACE_MB).toBe(0);
-    expect(serverNodeOptions(cfg, undefined)).toBeUndefined();
-    expect(load({ BLINDSPOT_INGEST_MEMORY_BUDGET_MB: "0" }).BLINDSPOT_INGEST_MEMORY_BUDGET_MB).toBe(0);
+    expect(cfg.BLINDSPOT_SERVER_HEAP_MB).toBe(256);
+    expect(cfg.BLINDSPOT_SERVER_SEMI_SPACE_MB).toBe(8);
+    expect(serverNodeOptions(cfg, undefined)).toBe("--max-old-space-size=256 --max-semi-space-size=8");
+  });
+
+  it("an unset heap limit follows the ingest budget: room above a larger one, V8's default without one", () => {
+    expect(load({ BLINDSPOT_INGEST_MEMORY_BUDGET_MB: "64" }).BLINDSPOT_SERVER_HEAP_MB).toBe(256);
+    expect(load({ BLINDSPOT_INGEST_MEMORY_BUDGET_MB: "200" }).BLINDSPOT_SERVER_HEAP_MB).toBe(296);
+    const noBudget = load({ BLINDSPOT_INGEST_MEMORY_BUDGET_MB: "0" });
+    expect(noBudget.BLINDSPOT_INGEST_MEMORY_BUDGET_MB).toBe(0);
+    expect(noBudget.BLINDSPOT_SERVER_HEAP_MB).toBe(0);
+    expect(serverNodeOptions(noBudget, undefined)).toBe("--max-semi-space-size=8");
+    // An explicit value is kept, and checked against the budget.
+    expect(load({ BLINDSPOT_INGEST_MEMORY_BUDGET_MB: "200", BLINDSPOT_SERVER_HEAP_MB: "0" }).BLINDSPOT_SERVER_HEAP_MB).toBe(0);
+    expect(() => load({ BLINDSPOT_INGEST_MEMORY_BUDGET_MB: "200", BLINDSPOT_SERVER_HEAP_MB: "256" })).toThrow(/must be at least 296/);
   });
 
   it("reads the variables; 0 leaves V8's default", () => {

@@ -1,14 +1,32 @@
-// Memory limits of the Next.js server process, opt-in: the launcher (scripts/start.ts) starts it
-// with the configured V8 heap limits, so that V8 collects garbage before the RSS grows toward its
-// own default limit (about 4 GiB on a 64-bit machine with enough RAM). A limit below the server's
-// live heap kills it ("heap out of memory"), hence off by default (measured with `npm run
-// bench:soak`: at 256 MiB the server died after 4 minutes of overload with 253 MB live).
+// Memory limits of the Next.js server process: the launcher (scripts/start.ts) starts it with
+// these V8 heap limits, so that V8 collects garbage before the RSS grows toward its own default
+// limit (about 4 GiB on a 64-bit machine with enough RAM). Measured with `npm run bench:soak`
+// (24 senders over capacity, 10 minutes, Postgres server): uncapped, next-server peaked at 584
+// MB; at 256 MiB old space and 8 MiB semi-space it stayed up, peaked at 361–402 MB, with the same
+// throughput (README "Benchmark"). A limit below the server's live heap (70–90 MB after a full
+// GC under that load) would kill it ("heap out of memory"), hence the headroom check against the
+// ingest memory budget.
 
 /**
  * Heap the server needs besides the requests in flight: measured 50 MB of live heap after start,
  * with the console's pages loaded; the rest is room for console reads and collection.
  */
 export const SERVER_HEAP_HEADROOM_MB = 96;
+
+/** Old-space limit when BLINDSPOT_SERVER_HEAP_MB is unset and the budget is the default 128 MiB. */
+export const DEFAULT_SERVER_HEAP_MB = 256;
+
+/** Semi-space limit when BLINDSPOT_SERVER_SEMI_SPACE_MB is unset (V8's own is 16 MiB). */
+export const DEFAULT_SERVER_SEMI_SPACE_MB = 8;
+
+/**
+ * BLINDSPOT_SERVER_HEAP_MB when unset: 256 MiB, more when a larger ingest memory budget needs
+ * room above it, and V8's own default (0) when there is no budget to bound the requests in flight.
+ */
+export function defaultServerHeapMb(budgetMb: number): number {
+  if (budgetMb === 0) return 0;
+  return Math.max(DEFAULT_SERVER_HEAP_MB, budgetMb + SERVER_HEAP_HEADROOM_MB);
+}
 
 interface HeapSettings {
   BLINDSPOT_SERVER_HEAP_MB: number;

@@ -84,13 +84,24 @@ function smapsRollupKb(pid: number): Record<string, number> {
   }
 }
 
-/** What a process of the app is, from its place and command line. */
+const roles = new Map<number, string>();
+
+/**
+ * What a process of the app is, from its place and command line; remembered, as a busy process's
+ * /proc/PID/cmdline sometimes reads empty (seen for next-server at the end of a soak).
+ */
 function roleOf(pid: number, rootPid: number): string {
+  const known = roles.get(pid);
+  if (known) return known;
   const cmd = commandLine(pid);
-  if (cmd.startsWith("next-server")) return "next-server";
+  if (cmd === "") return String(pid);
+  let role: string;
+  if (cmd.startsWith("next-server")) role = "next-server";
   // `tsx scripts/start.ts` runs the launcher in a child of its own CLI process; `node --import tsx` does not.
-  if (cmd.includes("scripts/start.ts")) return /\.bin\/tsx|tsx\/dist\/cli/.test(cmd) ? "tsx wrapper" : "launcher";
-  return pid === rootPid ? "root" : cmd.split(" ")[0].split("/").pop() || String(pid);
+  else if (cmd.includes("scripts/start.ts")) role = /\.bin\/tsx|tsx\/dist\/cli/.test(cmd) ? "tsx wrapper" : "launcher";
+  else role = pid === rootPid ? "root" : cmd.split(" ")[0].split("/").pop() || String(pid);
+  roles.set(pid, role);
+  return role;
 }
 
 interface ProcessSample {
@@ -283,6 +294,8 @@ async function main(): Promise<void> {
   );
   clearInterval(sampler);
   agent.destroy();
+  // Acknowledged records per second over the load (the figure to compare runs by, with the machine's load).
+  const recordsPerSecond = Math.round(acknowledged / ((Date.now() - started) / 1000));
   const peakMb = procStatusKb(server, "VmHWM") / 1024;
   // Per process: idle, end of load, peak (the kernel's high-water mark, which sampling cannot miss).
   const endSmaps = smapsRollupKb(server);
@@ -314,7 +327,7 @@ async function main(): Promise<void> {
   const growth = slope(secondHalf);
   const results = {
     engine: opts.engine, database: setup.description, minutes: opts.minutes, senders: opts.senders, batchSize: opts.batchSize,
-    largeEvery: opts.largeEvery, answers: Object.fromEntries(counts), connectionErrors: Object.fromEntries(connectionErrors), acknowledgedRecords: acknowledged, storedRecords: stored,
+    largeEvery: opts.largeEvery, answers: Object.fromEntries(counts), connectionErrors: Object.fromEntries(connectionErrors), acknowledgedRecords: acknowledged, storedRecords: stored, recordsPerSecond,
     rss: { peakMb: Math.round(peakMb), lastMb: Math.round(samples.at(-1)?.rssMb ?? 0), secondHalfSlopeMbPerMinute: Number(growth.toFixed(2)) },
     processes: perProcess, appSumMb: { idle: Math.round(idle.rssMb.sum), end: Math.round(samples.at(-1)?.processes.rssMb.sum ?? 0), sampledPeak: Math.round(sumPeakSampled) },
     postgresServerPssMb: idle.postgresPssMb === null ? null : { idle: Math.round(idle.postgresPssMb), end: Math.round(pgSeries.at(-1) ?? 0), sampledPeak: Math.round(Math.max(idle.postgresPssMb, ...pgSeries)) },
@@ -325,7 +338,7 @@ async function main(): Promise<void> {
   console.log("");
   console.log(`answers: ${[...counts].map(([s, n]) => `${s} × ${fmtInt(n)}`).join(", ")}`);
   console.log(`connection errors (resent): ${connectionErrors.size ? [...connectionErrors].map(([c, n]) => `${c} × ${n}`).join(", ") : "none"}`);
-  console.log(`records acknowledged ${fmtInt(acknowledged)}, stored ${fmtInt(stored)}`);
+  console.log(`records acknowledged ${fmtInt(acknowledged)} (${fmtInt(recordsPerSecond)} records/s), stored ${fmtInt(stored)}`);
   console.log(`next-server RSS: peak ${peakMb.toFixed(0)} MB (${(peakMb / 400).toFixed(2)} × the 400 MB target), last ${results.rss.lastMb} MB, growth over the second half ${growth.toFixed(2)} MB/min (target: peak ≤ 400 MB, no growth)`);
   console.log("RSS per process (MB):   idle    end   peak");
   for (const p of perProcess) {

@@ -6,6 +6,7 @@ import {
   BodyTooLargeError,
   CorruptBodyError,
   decompress,
+  type ContentEncoding,
   parseContentEncoding,
   readLimited,
   UnsupportedEncodingError,
@@ -103,14 +104,41 @@ export interface IngestLimits extends DecodeLimits {
 
 const NO_LIMITS: IngestLimits = { ...UNLIMITED, maxRecords: Number.POSITIVE_INFINITY };
 
+/** A request body that its first reader takes, so that nothing else keeps it alive once it is decoded. */
+export interface BodyOnce {
+  take(): Uint8Array;
+}
+
+function bodyOnce(bytes: Uint8Array): BodyOnce {
+  let held: Uint8Array | null = bytes;
+  return {
+    take() {
+      if (!held) throw new Error("request body already taken");
+      const taken = held;
+      held = null;
+      return taken;
+    },
+  };
+}
+
 /** Decodes, normalizes and durably stores one OTLP payload for a tenant/environment. */
 export async function ingestPayload(
   signal: Signal,
   encoding: WireEncoding,
-  bytes: Uint8Array,
+  body: Uint8Array | BodyOnce,
   scope: { tenantId: string; environmentId: string; ingestTokenId: string | null },
   limits: IngestLimits = NO_LIMITS,
 ): Promise<IngestOutcome & { rejections: string[] }> {
+  // Only the normalized batch lives on while the write waits for the database (under load, where
+  // most requests in flight are): the body and its decoded tree are garbage from here on.
+  const batch = await decodeBatch(signal, encoding, ArrayBuffer.isView(body) ? body : body.take(), limits);
+  await maskBatch(scope.tenantId, batch);
+  const written =
+    batch.events.length + batch.spans.length + batch.points.length > 0 ? await store(batch, scope) : { inserted: 0, duplicates: 0 };
+  return { ...written, rejected: batch.rejected, rejections: batch.rejections };
+}
+
+async function decodeBatch(signal: Signal, encoding: WireEncoding, bytes: Uint8Array, limits: IngestLimits): Promise<NormalizedBatch> {
   const receivedAt = new Date();
   const request = decode(signal, encoding, bytes, limits);
   const records = countRecords(signal, request);
@@ -121,10 +149,7 @@ export async function ingestPayload(
     const other = detectOtherSignal(signal, encoding, bytes, limits);
     if (other) throw new WrongEndpointError(`this is an OTLP ${other} request; post it to /v1/${other}, not /v1/${signal}`);
   }
-  await maskBatch(scope.tenantId, batch);
-  const written =
-    batch.events.length + batch.spans.length + batch.points.length > 0 ? await store(batch, scope) : { inserted: 0, duplicates: 0 };
-  return { ...written, rejected: batch.rejected, rejections: batch.rejections };
+  return batch;
 }
 
 /**
@@ -180,11 +205,11 @@ export async function handleExport(signal: Signal, request: Request): Promise<Re
   try {
     await tokenRate().admitRequest(token.id);
     return await limiter().run(() =>
-      withBody(request, async (bytes) => {
+      withBody(request, async (body) => {
         const outcome = await ingestPayload(
           signal,
           encoding,
-          bytes,
+          body,
           { tenantId: token.tenantId, environmentId: token.environmentId, ingestTokenId: token.id },
           {
             maxObjects: config().BLINDSPOT_MAX_DECODE_OBJECTS,
@@ -227,7 +252,7 @@ export async function handleExport(signal: Signal, request: Request): Promise<Re
  * Reads and decompresses the request's body under the body cap and the memory budget (charged
  * first for the declared size, then for what decoding it will build); `use` runs while charged.
  */
-async function withBody<T>(request: Request, use: (bytes: Buffer) => Promise<T>): Promise<T> {
+async function withBody<T>(request: Request, use: (body: BodyOnce) => Promise<T>): Promise<T> {
   const limit = config().BLINDSPOT_MAX_BODY_BYTES;
   const contentEncoding = parseContentEncoding(request.headers.get("content-encoding"));
   const declared = Math.min(Number(request.headers.get("content-length")) || 0, limit);
@@ -239,13 +264,18 @@ async function withBody<T>(request: Request, use: (bytes: Buffer) => Promise<T>)
     throw err;
   }
   try {
-    const raw = await readLimited(request.body, limit);
-    const bytes = await decompress(raw, contentEncoding, limit);
-    reservation.resize(raw.length + DECODE_FACTOR * bytes.length);
-    return await use(bytes);
+    return await use(await readBody(request.body, contentEncoding, limit, reservation));
   } finally {
     reservation.release();
   }
+}
+
+/** Reads and decompresses a body, charged for what decoding it will build; its frame (with the body on the wire) ends here. */
+async function readBody(stream: ReadableStream<Uint8Array> | null, contentEncoding: ContentEncoding, limit: number, reservation: Reservation): Promise<BodyOnce> {
+  const raw = await readLimited(stream, limit);
+  const bytes = await decompress(raw, contentEncoding, limit);
+  reservation.resize(raw.length + DECODE_FACTOR * bytes.length);
+  return bodyOnce(bytes);
 }
 
 /**

@@ -1,0 +1,111 @@
+import http from "node:http";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import type pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { config } from "@/lib/config";
+import { getPool } from "@/lib/db/pool";
+import type { ExportLogsServiceRequest, LogRecord } from "@/lib/otlp/types";
+import { startAppServer } from "@/lib/testing/app-routes";
+import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
+import { fixturesOf } from "@/lib/testing/fixtures";
+import type { RouteServer } from "@/lib/testing/route-server";
+import { createTestTenant } from "@/lib/testing/tenants";
+import type { MemoryBudget } from "./memory-budget";
+
+// What an OTLP request keeps in memory while its write waits for the database — under load most
+// requests in flight are there: only the normalized batch. The body on the wire, its decompressed
+// bytes and the decoded request tree (8 MiB and more for a large JSON batch) are garbage by then.
+
+const MiB = 1024 * 1024;
+
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+
+/** V8 heap used + external after full collections (array buffers are freed after the collection that finds them dead). */
+async function liveBytes(): Promise<number> {
+  gc();
+  await new Promise((r) => setTimeout(r, 20));
+  gc();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
+
+describe("memory held by a request waiting to be written (real HTTP)", () => {
+  let db: TestDatabase;
+  let app: RouteServer;
+
+  beforeAll(async () => {
+    db = await startTestDatabase();
+    app = await startAppServer();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.stop();
+  });
+
+  const fixture = fixturesOf("f-hook-block", "http-json").find((f) => f.signal === "logs")!;
+  const decoded = fixture.decoded() as ExportLogsServiceRequest;
+  const resource = decoded.resourceLogs![0];
+  const template = resource.scopeLogs![0].logRecords!;
+
+  /** A JSON batch of n new events, padded with white space (which JSON ignores) to `size` bytes. */
+  function paddedBatch(n: number, from: number, size: number): Buffer {
+    const records: LogRecord[] = Array.from({ length: n }, (_, k) => {
+      const r = template[(from + k) % template.length];
+      return { ...r, timeUnixNano: String(BigInt(r.timeUnixNano ?? "1764000000000000000") + BigInt((from + k) * 1000 + 1)) };
+    });
+    const json = JSON.stringify({ resourceLogs: [{ ...resource, scopeLogs: [{ ...resource.scopeLogs![0], logRecords: records }] }] });
+    return Buffer.concat([Buffer.from(json), Buffer.alloc(Math.max(0, size - json.length), " ")]);
+  }
+
+  /** POSTs a padded batch of exactly `size` bytes; no variable of the test holds the body, so it is garbage once sent. */
+  function postPadded(token: string, n: number, from: number, size: number): Promise<number> {
+    const url = new URL(`${app.url}/api/otlp/v1/logs`);
+    let resolve!: (status: number) => void;
+    let reject!: (err: Error) => void;
+    const answered = new Promise<number>((res, rej) => ((resolve = res), (reject = rej)));
+    const req = http.request(
+      { host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { "content-type": "application/json", "content-length": size, authorization: `Bearer ${token}` } },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on("error", reject);
+    req.end(paddedBatch(n, from, size));
+    return answered;
+  }
+
+  const budget = () => (globalThis as Record<string, unknown>).__blindspot_ingestMemoryBudget as MemoryBudget | undefined;
+
+  it("keeps neither the body nor its decoded tree while the write waits: an 8 MiB JSON batch holds less than 3 MiB there", async () => {
+    const t = await createTestTenant("request-memory");
+    // Warm: the token and the tenant's masking policy are cached, the code is loaded.
+    expect(await postPadded(t.ingestToken, 20, 0, MiB)).toBe(200);
+
+    // Every connection of the pool busy: the next write waits for one.
+    const pool = getPool();
+    const busy: pg.PoolClient[] = await Promise.all(Array.from({ length: config().DB_POOL_SIZE }, () => pool.connect()));
+    let answered: Promise<number>;
+    let held: number;
+    try {
+      const before = await liveBytes();
+      const size = 8 * MiB - 4096;
+      answered = postPadded(t.ingestToken, 20, 100, size);
+      // Decoded (the budget's charge grew past the declared size) and waiting for a connection.
+      for (let i = 0; i < 2000 && !((budget()?.inFlightBytes ?? 0) > size && pool.waitingCount > 0); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(budget()!.inFlightBytes).toBeGreaterThan(size);
+      expect(pool.waitingCount).toBeGreaterThan(0);
+      held = (await liveBytes()) - before;
+    } finally {
+      for (const c of busy) c.release();
+    }
+    expect(await answered).toBe(200);
+    expect(held / MiB).toBeLessThan(3);
+
+    const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE tenant_id = $1`, [t.tenantId]);
+    expect(rows[0].n).toBe(40);
+  });
+});
