@@ -45,13 +45,28 @@ async function dropSecondaryIndexes(pool: pg.Pool, log: (l: string) => void): Pr
 /** Builds every index dropped by a seed (this one or an interrupted earlier one). */
 export async function restoreSecondaryIndexes(pool: pg.Pool, log: (l: string) => void): Promise<number> {
   await pool.query(`CREATE TABLE IF NOT EXISTS bench_seed_indexes (name text PRIMARY KEY, def text NOT NULL)`);
+  // An index left invalid: a partitioned table's index built again ON ONLY the parent (as
+  // pg_indexes words it) by earlier versions of this function, which left every partition
+  // without its secondary indexes. Dropped and listed, to be built again below.
+  const { rows: invalid } = await pool.query<{ name: string; def: string }>(
+    `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS def FROM pg_index i
+     JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
+     WHERE NOT i.indisvalid AND t.relname = ANY($1) AND t.relnamespace = current_schema()::regnamespace`,
+    [LOADED_TABLES],
+  );
+  for (const r of invalid) {
+    await pool.query(`INSERT INTO bench_seed_indexes (name, def) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [r.name, r.def]);
+    await pool.query(`DROP INDEX IF EXISTS "${r.name}"`);
+  }
+  if (invalid.length) log(`${invalid.length} invalid secondary indexes dropped, to be built on every partition`);
   const { rows } = await pool.query<{ name: string; def: string }>(`SELECT name, def FROM bench_seed_indexes ORDER BY name`);
   if (rows.length === 0) return 0;
   const started = Date.now();
   await pool.query(`SET maintenance_work_mem = '512MB'`);
   for (const r of rows) {
     const t = Date.now();
-    await pool.query(r.def.replace(/^CREATE (UNIQUE )?INDEX /, "CREATE $1INDEX IF NOT EXISTS "));
+    // On the whole table: `ON ONLY` (a partitioned table's definition in pg_indexes) would build an invalid index on the parent alone.
+    await pool.query(r.def.replace(/^CREATE (UNIQUE )?INDEX /, "CREATE $1INDEX IF NOT EXISTS ").replace(/ ON ONLY /, " ON "));
     await pool.query(`DELETE FROM bench_seed_indexes WHERE name = $1`, [r.name]);
     log(`index ${r.name}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
   }
