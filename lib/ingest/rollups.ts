@@ -70,6 +70,27 @@ async function insertDecisions(client: Pick<pg.ClientBase, "query">, table: (typ
   );
 }
 
+/**
+ * The daily level without the person (decision_totals_daily): what the approvals dashboard's
+ * tiles, chart and tool/team tables read, a few rows per day instead of one per person.
+ */
+async function insertDecisionTotals(client: Pick<pg.ClientBase, "query">, tenantId: string, daily: Counter<Cell[]>): Promise<void> {
+  const totals = new Counter<Cell[]>();
+  for (const r of daily.rows.values()) totals.add([r.key[0], r.key[1], ...r.key.slice(3)], r.values, r.last); // the key less user_key
+  await insertUnnest(
+    client, "decision_totals_daily", { tenant_id: tenantId },
+    [
+      { name: "bucket", type: "timestamptz" }, { name: "surface", type: "text" }, { name: "team", type: "text" },
+      { name: "tool_name", type: "text" }, { name: "mcp_server", type: "text" }, { name: "decision", type: "text" },
+      { name: "decision_source", type: "text" }, { name: "read_write", type: "text" }, { name: "count", type: "int8" },
+    ],
+    [...totals.rows.values()].map((r) => [...r.key, r.values[0]]),
+    `ON CONFLICT (tenant_id, bucket, surface, team, tool_name, mcp_server, decision, decision_source, read_write)
+     DO UPDATE SET count = decision_totals_daily.count + EXCLUDED.count`,
+    8, // the whole key: bucket … read_write
+  );
+}
+
 export async function updateRollups(
   client: Pick<pg.ClientBase, "query">,
   tenantId: string,
@@ -114,6 +135,7 @@ export async function updateRollups(
     const daily = new Counter<Cell[]>();
     for (const r of decisions.rows.values()) daily.add([`${(r.key[0] as string).slice(0, 10)}T00:00:00.000Z`, ...r.key.slice(1)], r.values, r.last);
     await insertDecisions(client, "decision_rollups_daily", tenantId, [...daily.rows.values()].map((r) => [...r.key, r.values[0]]));
+    await insertDecisionTotals(client, tenantId, daily);
   }
   if (agents.rows.size) {
     await insertUnnest(
@@ -164,7 +186,7 @@ const utc = (unit: "hour" | "day", column: string) => `date_trunc('${unit}', ${c
  * seed). Concurrent ingest into the tenant must be stopped meanwhile.
  */
 export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, tenantId: string): Promise<void> {
-  for (const table of [...DECISION_ROLLUP_TABLES, "source_rollups", "agent_session_rollups"]) {
+  for (const table of [...DECISION_ROLLUP_TABLES, "decision_totals_daily", "source_rollups", "agent_session_rollups"]) {
     await client.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
   }
   await client.query(
@@ -182,6 +204,12 @@ export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, tenan
     `INSERT INTO decision_rollups_daily
      SELECT tenant_id, ${utc("day", "bucket")}, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write, sum(count)
      FROM decision_rollups WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`,
+    [tenantId],
+  );
+  await client.query(
+    `INSERT INTO decision_totals_daily
+     SELECT tenant_id, bucket, surface, team, tool_name, mcp_server, decision, decision_source, read_write, sum(count)
+     FROM decision_rollups_daily WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`,
     [tenantId],
   );
   await client.query(

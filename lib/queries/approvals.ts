@@ -92,14 +92,21 @@ interface AggRow {
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
+/** The columns of a rollup row the dashboard reads; `user_key` only at the person level. */
+const ROLLUP_COLUMNS = "bucket, surface, team, tool_name, mcp_server, decision, decision_source, read_write, count";
+
 /**
  * The rollup rows of a window under the dashboard's filters, as a parenthesised FROM item (its
  * parameters added to the returned builder). A window longer than two days reads its whole UTC
- * days from the daily level and only the hours at its edges from the hourly one: every hour is in
+ * days from a daily level and only the hours at its edges from the hourly one: every hour is in
  * exactly one of the two ranges, so the counts are the same as from hours alone, from ~24× fewer
  * rows. Hour buckets start at the hour holding `from`, as ingest counts them.
+ *
+ * `level` "totals": the caller needs no person (tiles, chart, tool and team tables), so whole days
+ * come from decision_totals_daily, without the person key (a few rows per day instead of one per
+ * person) — unless the window is filtered to a person. "person": rows carry user_key.
  */
-function rollupRows(tenantId: string, f: ApprovalFilters): { sql: SqlBuilder; from: string } {
+function rollupRows(tenantId: string, f: ApprovalFilters, level: "person" | "totals" = "person"): { sql: SqlBuilder; from: string } {
   const sql = new SqlBuilder();
   sql.where(`tenant_id = ${sql.param(tenantId)}`);
   // A person key as listed (tagged account ids keep their case), or an email typed in any case.
@@ -112,19 +119,21 @@ function rollupRows(tenantId: string, f: ApprovalFilters): { sql: SqlBuilder; fr
   sql.whereEquals("mcp_server", f.mcpServer);
   sql.whereEquals("surface", f.surface);
   const filters = sql.whereSql();
+  const personless = level === "totals" && !f.user;
+  const columns = personless ? ROLLUP_COLUMNS : `user_key, ${ROLLUP_COLUMNS}`;
   const hourFrom = new Date(Math.floor(f.from.getTime() / HOUR_MS) * HOUR_MS);
   const dayFrom = new Date(Math.ceil(hourFrom.getTime() / DAY_MS) * DAY_MS);
   const dayTo = new Date(Math.floor(f.to.getTime() / DAY_MS) * DAY_MS);
   const [from, to] = [sql.param(hourFrom), sql.param(f.to)];
   if (approvalBucket(f.from, f.to) === "hour" || dayTo <= dayFrom) {
-    return { sql, from: `(SELECT * FROM decision_rollups WHERE ${filters} AND bucket >= ${from} AND bucket < ${to})` };
+    return { sql, from: `(SELECT ${columns} FROM decision_rollups WHERE ${filters} AND bucket >= ${from} AND bucket < ${to})` };
   }
   const [df, dt] = [sql.param(dayFrom), sql.param(dayTo)];
   return {
     sql,
-    from: `(SELECT * FROM decision_rollups WHERE ${filters} AND ((bucket >= ${from} AND bucket < ${df}) OR (bucket >= ${dt} AND bucket < ${to}))
+    from: `(SELECT ${columns} FROM decision_rollups WHERE ${filters} AND ((bucket >= ${from} AND bucket < ${df}) OR (bucket >= ${dt} AND bucket < ${to}))
             UNION ALL
-            SELECT * FROM decision_rollups_daily WHERE ${filters} AND bucket >= ${df} AND bucket < ${dt})`,
+            SELECT ${columns} FROM ${personless ? "decision_totals_daily" : "decision_rollups_daily"} WHERE ${filters} AND bucket >= ${df} AND bucket < ${dt})`,
   };
 }
 
@@ -163,7 +172,7 @@ const num = (v: number | null | undefined) => Number(v ?? 0);
 
 /** The tiles' numbers of a window. */
 export async function approvalTotals(tenantId: string, f: ApprovalFilters): Promise<ApprovalTotals> {
-  const { sql, from } = rollupRows(tenantId, f);
+  const { sql, from } = rollupRows(tenantId, f, "totals");
   const cols = countColumns(sql);
   const { rows } = await getPool().query<CountRow>(`SELECT ${cols} FROM ${from} r`, sql.values);
   const r = rows[0];
@@ -175,7 +184,7 @@ export async function approvalTotals(tenantId: string, f: ApprovalFilters): Prom
 
 /** Decisions per person (their person key) or per team ("" for none), most "always allow" first, at most `limit`. */
 export async function approvalGroups(tenantId: string, f: ApprovalFilters, by: "person" | "team", limit = 100): Promise<ApprovalGroup[]> {
-  const { sql, from } = rollupRows(tenantId, f);
+  const { sql, from } = rollupRows(tenantId, f, by === "team" ? "totals" : "person");
   const cols = countColumns(sql);
   const { rows } = await getPool().query<CountRow & { key: string }>(
     `SELECT ${by === "team" ? "team" : "user_key"} AS key, ${cols} FROM ${from} r GROUP BY 1`,
@@ -238,14 +247,16 @@ function axis(f: { from: Date; to: Date }, bucket: ApprovalBucket, withData: str
 }
 
 export async function approvalSummary(tenantId: string, f: ApprovalFilters): Promise<ApprovalSummary> {
-  const { sql, from } = rollupRows(tenantId, f);
-  const facetRows = rollupRows(tenantId, { from: f.from, to: f.to });
+  const { sql, from } = rollupRows(tenantId, f, "totals");
+  // The filters' choices, unfiltered: people from the person level, the rest without it.
+  const facetPeople = rollupRows(tenantId, { from: f.from, to: f.to }, "person");
+  const facetRows = rollupRows(tenantId, { from: f.from, to: f.to }, "totals");
   const bucket = approvalBucket(f.from, f.to);
   const pool = getPool();
   const span = f.to.getTime() - f.from.getTime();
   // Not before 1900: an "all time" window from year 1 would ask Postgres for years BC.
   const previousWindow = { ...f, from: new Date(Math.max(f.from.getTime() - span, Date.UTC(1900, 0, 1))), to: f.from };
-  const [{ rows }, facets, totals, previous, people] = await Promise.all([
+  const [{ rows }, facetUsers, facets, totals, previous, people] = await Promise.all([
     pool.query<AggRow>(
       `SELECT GROUPING(t, surface, tool_name, mcp_server, decision, decision_source, read_write)::int AS g,
               t, surface, tool_name, mcp_server, decision, decision_source, read_write,
@@ -261,8 +272,9 @@ export async function approvalSummary(tenantId: string, f: ApprovalFilters): Pro
        )`,
       sql.values,
     ),
-    pool.query<{ user_key: string; team: string; tool_name: string; mcp_server: string; surface: string }>(
-      `SELECT DISTINCT user_key, team, tool_name, mcp_server, surface FROM ${facetRows.from} r LIMIT 5000`,
+    pool.query<{ user_key: string }>(`SELECT DISTINCT user_key FROM ${facetPeople.from} r LIMIT 5000`, facetPeople.sql.values),
+    pool.query<{ team: string; tool_name: string; mcp_server: string; surface: string }>(
+      `SELECT DISTINCT team, tool_name, mcp_server, surface FROM ${facetRows.from} r LIMIT 5000`,
       facetRows.sql.values,
     ),
     approvalTotals(tenantId, f),
@@ -343,7 +355,7 @@ export async function approvalSummary(tenantId: string, f: ApprovalFilters): Pro
     perTool: perTool.sort((a, b) => b.config - a.config || b.total - a.total).slice(0, 100),
     autoApprovedWrites: autoApprovedWrites.sort((a, b) => b.count - a.count),
     facets: {
-      users: uniq(facets.rows.map((r) => r.user_key)),
+      users: uniq(facetUsers.rows.map((r) => r.user_key)),
       teams: uniq(facets.rows.map((r) => r.team)),
       tools: uniq(facets.rows.map((r) => r.tool_name)),
       mcpServers: uniq(facets.rows.map((r) => r.mcp_server)),
