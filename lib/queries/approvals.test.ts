@@ -198,6 +198,30 @@ describe("GET /api/v1/approvals/summary", () => {
     expect(await escalationsOf("surface=claude_code")).toHaveLength(2);
   });
 
+  it("pairs a rejection with the first automatic approval after it, and lists the newest rejection first", async () => {
+    const t = await createTestTenant("approvals-escalation-order");
+    const recs = [
+      decision("bran", 0, "Bash", "reject", "user_reject", "make deploy"),
+      decision("bran", 3, "Bash", "accept", "hook", "make deploy"), // the second approval: not the one reported
+      decision("bran", 1, "Bash", "accept", "config", "make  deploy"), // the first, sent later
+      decision("bran", 20, "Bash", "reject", "config", "make deploy"),
+      decision("bran", 22, "Bash", "accept", "config", "make deploy"),
+      decision("bran", 24, "Bash", "accept", "user_temporary", "make deploy"), // not automatic
+    ];
+    const res = await fetch(`${app.url}/api/otlp/v1/logs`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${t.ingestToken}` },
+      body: JSON.stringify({ resourceLogs: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "claude-code" } }] }, scopeLogs: [{ logRecords: recs }] }] }),
+    });
+    expect(res.status).toBe(200);
+    const { body } = await get(`/api/v1/approvals/summary?${range}&window=10`, t.apiToken);
+    expect(body.escalations.map((e: { rejected: { promptId: string }; accepted: { promptId: string; source: string }; gapSeconds: number; similarity: string }) =>
+      [e.rejected.promptId, e.accepted.promptId, e.accepted.source, e.gapSeconds, e.similarity])).toEqual([
+      ["p-bran-20", "p-bran-22", "config", 120, "identical"],
+      ["p-bran-0", "p-bran-1", "config", 60, "near-identical"],
+    ]);
+  });
+
   it("splits Office accept decisions by read and write, counted from the traces", async () => {
     const office = fixturesOf("office-traces", "http-json");
     const t = await createTestTenant("approvals-office");

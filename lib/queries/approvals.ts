@@ -376,6 +376,9 @@ export interface Escalation {
 }
 
 const REJECTING = ["user_reject", "config"];
+/** A code constant as an SQL literal (quotes doubled). */
+const sqlText = (v: string) => `'${v.replace(/'/g, "''")}'`;
+const sqlTextList = (vs: readonly string[]) => vs.map(sqlText).join(", ");
 const PERSON_R = personKeySql(personColumns("r"));
 const PERSON_A = personKeySql(personColumns("a"));
 export const MAX_ESCALATION_WINDOW_DAYS = 31;
@@ -418,7 +421,7 @@ export async function escalations(
   const from = new Date(Math.max(f.from.getTime(), f.to.getTime() - MAX_ESCALATION_WINDOW_DAYS * 86_400_000));
   // The dashboard's filters apply to the rejection (the approval that follows has the same
   // person and tool by construction), with the rollups' meaning of each.
-  const values: unknown[] = [tenantId, from, f.to, f.windowMinutes, AUTOMATIC_DECISION_SOURCES, REJECTING, EVENT.toolDecision];
+  const values: unknown[] = [tenantId, from, f.to, f.windowMinutes];
   const param = (v: unknown) => `$${values.push(v)}`;
   const filters: string[] = [];
   if (f.user) {
@@ -429,6 +432,10 @@ export async function escalations(
   if (f.tool) filters.push(`r.tool_name = ${param(f.tool)}`);
   if (f.mcpServer) filters.push(`r.mcp_server = ${param(f.mcpServer)}`);
   if (f.surface) filters.push(`r.source = ${param(f.surface)}`);
+  // The newest rejections first (events_rejections_time_idx), each with the person's automatic
+  // approvals of the tool in the minutes after, oldest first (events_automatic_approvals_idx):
+  // the walk stops at the row limit. Event name, decisions and sources are written out, not
+  // bound, so the planner can prove the partial indexes' predicates.
   const { rows } = await getPool().query<{
     r_id: string; r_prompt: string | null; r_session: string | null; r_time: Date; r_source: string; r_fields: Record<string, JsonValue>; r_mcp: string | null; r_mcp_tool: string | null;
     a_id: string; a_prompt: string | null; a_session: string | null; a_time: Date; a_source: string; a_fields: Record<string, JsonValue>; a_mcp: string | null; a_mcp_tool: string | null;
@@ -440,13 +447,17 @@ export async function escalations(
             a.mcp_server AS a_mcp, a.mcp_tool AS a_mcp_tool,
             r.tool_name AS tool, ${PERSON_R} AS person
      FROM events r
-     JOIN events a ON a.tenant_id = r.tenant_id AND a.event_name = $7 AND a.decision = 'accept'
-       AND a.decision_source = ANY($5) AND a.tool_name = r.tool_name
-       AND a.time > r.time AND a.time <= r.time + make_interval(mins => $4)
-       AND ${PERSON_A} = ${PERSON_R}
-     WHERE r.tenant_id = $1 AND r.event_name = $7 AND r.decision = 'reject' AND r.decision_source = ANY($6)
+     CROSS JOIN LATERAL (
+       SELECT a.* FROM events a
+       WHERE a.tenant_id = r.tenant_id AND a.event_name = ${sqlText(EVENT.toolDecision)} AND a.decision = 'accept'
+         AND a.decision_source IN (${sqlTextList(AUTOMATIC_DECISION_SOURCES)})
+         AND ${PERSON_A} = ${PERSON_R} AND a.tool_name = r.tool_name
+         AND a.time > r.time AND a.time <= r.time + make_interval(mins => $4)
+       OFFSET 0 -- kept a subquery run per rejection: flattened, the planner merge-joins every decision of the window
+     ) a
+     WHERE r.tenant_id = $1 AND r.event_name = ${sqlText(EVENT.toolDecision)} AND r.decision = 'reject' AND r.decision_source IN (${sqlTextList(REJECTING)})
        AND r.time >= $2 AND r.time < $3${filters.map((x) => ` AND ${x}`).join("")}
-     ORDER BY r.time DESC LIMIT 2000`,
+     ORDER BY r.time DESC, r.id, a.time, a.id LIMIT 2000`,
     values,
   );
   const out: Escalation[] = [];
