@@ -102,12 +102,14 @@ async function rawApprovals(f: ApprovalFilters) {
   const perTool = new Map<string, { total: number; config: number }>(tools.rows.map((r) => [r.tool, { total: r.n, config: r.config }]));
   const perPerson = new Map<string, number>(office.rows.map((r) => [r.person, r.n]));
   const bySource: Record<string, number> = {};
+  const permanentPerPerson = new Map<string, number>();
   for (const r of rows) {
     perPerson.set(r.person, (perPerson.get(r.person) ?? 0) + r.n);
+    if (r.permanent) permanentPerPerson.set(r.person, (permanentPerPerson.get(r.person) ?? 0) + r.permanent);
     bySource[r.source ?? ""] = (bySource[r.source ?? ""] ?? 0) + r.n;
   }
   const sum = (k: "n" | "rejected" | "permanent") => rows.reduce((a, r) => a + r[k], 0);
-  return { decisions: sum("n"), rejected: sum("rejected"), alwaysAllow: sum("permanent"), officeExecutions: officeTotal, perPerson, perTeam, perTool, bySource };
+  return { decisions: sum("n"), rejected: sum("rejected"), alwaysAllow: sum("permanent"), officeExecutions: officeTotal, perPerson, permanentPerPerson, perTeam, perTool, bySource };
 }
 
 describe("rollups for long windows", () => {
@@ -126,6 +128,10 @@ describe("rollups for long windows", () => {
         .toEqual({ decisions: raw.decisions, rejected: raw.rejected, alwaysAllow: raw.alwaysAllow, officeExecutions: raw.officeExecutions });
       const people = await approvalGroups(tenant.tenantId, f, "person");
       expect(new Map(people.map((p) => [p.key, p.total]))).toEqual(raw.perPerson);
+      expect(new Map(people.filter((p) => p.userPermanent).map((p) => [p.key, p.userPermanent]))).toEqual(raw.permanentPerPerson);
+      // With a tool filter the people come from the detailed level: the same figures for that tool.
+      const bash = await approvalGroups(tenant.tenantId, { ...f, tool: "Bash" }, "person");
+      expect(bash.reduce((a, p) => a + p.total, 0)).toBe(raw.perTool.get("Bash")?.total ?? 0);
       // Teams, tools and the tiles come from the level without the person (decision_totals_daily).
       const teams = await approvalGroups(tenant.tenantId, f, "team");
       expect(new Map(teams.map((t) => [t.key, t.total]))).toEqual(raw.perTeam);
@@ -182,6 +188,7 @@ describe("rollups for long windows", () => {
       decision_rollups: "bucket, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write",
       decision_rollups_daily: "bucket, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write",
       decision_totals_daily: "bucket, surface, team, tool_name, mcp_server, decision, decision_source, read_write",
+      decision_people_daily: "bucket, surface, user_key, team",
       agent_session_rollups: "bucket, source, user_email, enduser_id, account_id, account_uuid, user_id, session_id, service_version",
       source_rollups: "day, source, kind, service_version, name",
     };
@@ -195,6 +202,7 @@ describe("rollups for long windows", () => {
     const kept = await read();
     expect(kept.decision_rollups_daily.length).toBeGreaterThan(0);
     expect(kept.decision_totals_daily.length).toBeGreaterThan(0);
+    expect(kept.decision_people_daily.length).toBeGreaterThan(0);
     expect(kept.agent_session_rollups.length).toBeGreaterThan(0);
     await rebuildRollups(getPool(), tenant.tenantId);
     expect(await read()).toEqual(kept);

@@ -102,11 +102,14 @@ const ROLLUP_COLUMNS = "bucket, surface, team, tool_name, mcp_server, decision, 
  * exactly one of the two ranges, so the counts are the same as from hours alone, from ~24× fewer
  * rows. Hour buckets start at the hour holding `from`, as ingest counts them.
  *
- * `level` "totals": the caller needs no person (tiles, chart, tool and team tables), so whole days
- * come from decision_totals_daily, without the person key (a few rows per day instead of one per
- * person) — unless the window is filtered to a person. "person": rows carry user_key.
+ * Levels: "person" rows carry user_key and every dimension (decision_rollups_daily). "totals":
+ * the caller needs no person (tiles, chart, tool and team tables), so whole days come from
+ * decision_totals_daily, without the person (a few rows per day instead of one per person) —
+ * unless the window is filtered to a person. "people" (no tool or MCP server filter): rows of
+ * user_key, surface, team and the per-person counts (PEOPLE_COUNTS) as columns, whole days from
+ * decision_people_daily (a row per person-day), the hours at the edges counted row by row.
  */
-function rollupRows(tenantId: string, f: ApprovalFilters, level: "person" | "totals" = "person"): { sql: SqlBuilder; from: string } {
+function rollupRows(tenantId: string, f: ApprovalFilters, level: "person" | "totals" | "people" = "person"): { sql: SqlBuilder; from: string } {
   const sql = new SqlBuilder();
   sql.where(`tenant_id = ${sql.param(tenantId)}`);
   // A person key as listed (tagged account ids keep their case), or an email typed in any case.
@@ -119,22 +122,47 @@ function rollupRows(tenantId: string, f: ApprovalFilters, level: "person" | "tot
   sql.whereEquals("mcp_server", f.mcpServer);
   sql.whereEquals("surface", f.surface);
   const filters = sql.whereSql();
+  if (level === "people" && (f.tool || f.mcpServer)) throw new Error("the people level has no tool or MCP server");
   const personless = level === "totals" && !f.user;
   const columns = personless ? ROLLUP_COLUMNS : `user_key, ${ROLLUP_COLUMNS}`;
+  const hourColumns = level === "people" ? `user_key, surface, team, ${peopleCountsOfRow(sql)}` : columns;
   const hourFrom = new Date(Math.floor(f.from.getTime() / HOUR_MS) * HOUR_MS);
   const dayFrom = new Date(Math.ceil(hourFrom.getTime() / DAY_MS) * DAY_MS);
   const dayTo = new Date(Math.floor(f.to.getTime() / DAY_MS) * DAY_MS);
   const [from, to] = [sql.param(hourFrom), sql.param(f.to)];
   if (approvalBucket(f.from, f.to) === "hour" || dayTo <= dayFrom) {
-    return { sql, from: `(SELECT ${columns} FROM decision_rollups WHERE ${filters} AND bucket >= ${from} AND bucket < ${to})` };
+    return { sql, from: `(SELECT ${hourColumns} FROM decision_rollups WHERE ${filters} AND bucket >= ${from} AND bucket < ${to})` };
   }
   const [df, dt] = [sql.param(dayFrom), sql.param(dayTo)];
+  const daily =
+    level === "people" ? `SELECT user_key, surface, team, ${PEOPLE_COUNTS.join(", ")} FROM decision_people_daily`
+    : `SELECT ${columns} FROM ${personless ? "decision_totals_daily" : "decision_rollups_daily"}`;
   return {
     sql,
-    from: `(SELECT ${columns} FROM decision_rollups WHERE ${filters} AND ((bucket >= ${from} AND bucket < ${df}) OR (bucket >= ${dt} AND bucket < ${to}))
+    from: `(SELECT ${hourColumns} FROM decision_rollups WHERE ${filters} AND ((bucket >= ${from} AND bucket < ${df}) OR (bucket >= ${dt} AND bucket < ${to}))
             UNION ALL
-            SELECT ${columns} FROM ${personless ? "decision_totals_daily" : "decision_rollups_daily"} WHERE ${filters} AND bucket >= ${df} AND bucket < ${dt})`,
+            ${daily} WHERE ${filters} AND bucket >= ${df} AND bucket < ${dt})`,
   };
+}
+
+/** The columns of decision_people_daily (lib/ingest/rollups.ts keeps them with the same rules as countColumns). */
+const PEOPLE_COUNTS = ["count", "user_permanent", "user_temporary", "config", "hook", "rejected", "auto_writes", "office_auto"];
+
+/** One decision_rollups row's contribution to each of PEOPLE_COUNTS, as countColumns counts it. */
+function peopleCountsOfRow(sql: SqlBuilder): string {
+  const writeTools = sql.param([...WRITE_TOOLS]);
+  const automatic = `decision = 'accept' AND decision_source = ANY(${sql.param(AUTOMATIC_DECISION_SOURCES)}::text[])`;
+  const when = (cond: string, as: string) => `CASE WHEN ${cond} THEN count ELSE 0 END AS ${as}`;
+  return [
+    "count",
+    when("decision_source = 'user_permanent'", "user_permanent"),
+    when("decision_source = 'user_temporary'", "user_temporary"),
+    when("decision_source = 'config'", "config"),
+    when("decision_source = 'hook'", "hook"),
+    when("decision = 'reject'", "rejected"),
+    when(`surface <> 'office' AND ${automatic} AND tool_name = ANY(${writeTools})`, "auto_writes"),
+    when("surface = 'office' AND decision = 'auto_accept'", "office_auto"),
+  ].join(", ");
 }
 
 /** SQL of the counts every tile and group shows, over rollup rows (parameters added to `sql`). */
@@ -184,8 +212,10 @@ export async function approvalTotals(tenantId: string, f: ApprovalFilters): Prom
 
 /** Decisions per person (their person key) or per team ("" for none), most "always allow" first, at most `limit`. */
 export async function approvalGroups(tenantId: string, f: ApprovalFilters, by: "person" | "team", limit = 100): Promise<ApprovalGroup[]> {
-  const { sql, from } = rollupRows(tenantId, f, by === "team" ? "totals" : "person");
-  const cols = countColumns(sql);
+  // People from the per-person level (a row per person-day) unless a tool or MCP server filter needs every dimension.
+  const people = by === "person" && !f.tool && !f.mcpServer;
+  const { sql, from } = rollupRows(tenantId, f, by === "team" ? "totals" : people ? "people" : "person");
+  const cols = people ? `sum(count)::float8 AS n, ${PEOPLE_COUNTS.slice(1).map((c) => `sum(${c})::float8 AS ${c}`).join(", ")}` : countColumns(sql);
   const { rows } = await getPool().query<CountRow & { key: string }>(
     `SELECT ${by === "team" ? "team" : "user_key"} AS key, ${cols} FROM ${from} r GROUP BY 1`,
     sql.values,
@@ -249,7 +279,7 @@ function axis(f: { from: Date; to: Date }, bucket: ApprovalBucket, withData: str
 export async function approvalSummary(tenantId: string, f: ApprovalFilters): Promise<ApprovalSummary> {
   const { sql, from } = rollupRows(tenantId, f, "totals");
   // The filters' choices, unfiltered: people from the person level, the rest without it.
-  const facetPeople = rollupRows(tenantId, { from: f.from, to: f.to }, "person");
+  const facetPeople = rollupRows(tenantId, { from: f.from, to: f.to }, "people");
   const facetRows = rollupRows(tenantId, { from: f.from, to: f.to }, "totals");
   const bucket = approvalBucket(f.from, f.to);
   const pool = getPool();
