@@ -8,6 +8,8 @@ import type { ExportTraceServiceRequest } from "@/lib/otlp/types";
 import { attributesToJson } from "@/lib/otlp/values";
 import { fixturesOf } from "@/lib/testing/fixtures";
 import { postFixture } from "@/lib/testing/otlp";
+import { getPool } from "@/lib/db/pool";
+import { AUTOMATIC_DECISION_SOURCES } from "@/lib/domain/vocabulary";
 import { approvalBucket, bucketKeys, similarity } from "./approvals";
 
 // The approvals numbers on a dataset with known answers, through the API that the dashboard's
@@ -220,6 +222,13 @@ describe("GET /api/v1/approvals/summary", () => {
       ["p-bran-20", "p-bran-22", "config", 120, "identical"],
       ["p-bran-0", "p-bran-1", "config", 60, "near-identical"],
     ]);
+  });
+
+  it("keeps the escalation indexes' predicates to the sources the query writes out (or the planner cannot use them)", async () => {
+    const predicate = async (index: string) =>
+      (await getPool().query<{ p: string }>(`SELECT pg_get_expr(indpred, indrelid) AS p FROM pg_index WHERE indexrelid = $1::regclass`, [index])).rows[0].p;
+    const automatic = await predicate("events_automatic_approvals_idx");
+    expect([...automatic.matchAll(/'(\w+)'::text/g)].map((m) => m[1]).sort()).toEqual(["accept", ...AUTOMATIC_DECISION_SOURCES, "tool_decision"].sort());
   });
 
   it("splits Office accept decisions by read and write, counted from the traces", async () => {
