@@ -3,7 +3,7 @@ import { getPool } from "@/lib/db/pool";
 import { EVENT_SURFACES } from "@/lib/queries/inventory/agent-ref";
 import { PERSON_SQL } from "@/lib/queries/inventory/sql";
 import { listAgents } from "@/lib/queries/inventory";
-import { approvalGroups, approvalSummary, approvalTotals, type ApprovalFilters } from "@/lib/queries/approvals";
+import { approvalGroups, approvalSummary, approvalTotals, teamSql, type ApprovalFilters } from "@/lib/queries/approvals";
 import { rebuildRollups } from "@/lib/ingest/rollups";
 import { startAppServer } from "@/lib/testing/app-routes";
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
@@ -87,14 +87,29 @@ async function rawApprovals(f: ApprovalFilters) {
      FROM spans WHERE tenant_id = $1 AND name = 'agent.tool_execution' AND source = 'office' AND ${inWindow("start_time")} GROUP BY 1`,
     [tenant.tenantId, f.from, f.to],
   );
+  const teams = await getPool().query<{ team: string; n: number }>(
+    `SELECT ${teamSql("e")} AS team, count(*)::int AS n FROM events e WHERE tenant_id = $1 AND event_name = 'tool_decision' AND ${inWindow("time")} GROUP BY 1`,
+    [tenant.tenantId, f.from, f.to],
+  );
+  const tools = await getPool().query<{ tool: string; n: number; config: number }>(
+    `SELECT COALESCE(tool_name, '') AS tool, count(*)::int AS n, count(*) FILTER (WHERE decision_source = 'config')::int AS config
+     FROM events e WHERE tenant_id = $1 AND event_name = 'tool_decision' AND ${inWindow("time")} GROUP BY 1`,
+    [tenant.tenantId, f.from, f.to],
+  );
+  const perTeam = new Map<string, number>(teams.rows.map((r) => [r.team, r.n]));
+  const officeTotal = office.rows.reduce((a, r) => a + r.n, 0);
+  if (officeTotal) perTeam.set("", (perTeam.get("") ?? 0) + officeTotal); // Office decisions carry no team
+  const perTool = new Map<string, { total: number; config: number }>(tools.rows.map((r) => [r.tool, { total: r.n, config: r.config }]));
   const perPerson = new Map<string, number>(office.rows.map((r) => [r.person, r.n]));
   const bySource: Record<string, number> = {};
+  const permanentPerPerson = new Map<string, number>();
   for (const r of rows) {
     perPerson.set(r.person, (perPerson.get(r.person) ?? 0) + r.n);
+    if (r.permanent) permanentPerPerson.set(r.person, (permanentPerPerson.get(r.person) ?? 0) + r.permanent);
     bySource[r.source ?? ""] = (bySource[r.source ?? ""] ?? 0) + r.n;
   }
   const sum = (k: "n" | "rejected" | "permanent") => rows.reduce((a, r) => a + r[k], 0);
-  return { decisions: sum("n"), rejected: sum("rejected"), alwaysAllow: sum("permanent"), officeExecutions: office.rows.reduce((a, r) => a + r.n, 0), perPerson, bySource };
+  return { decisions: sum("n"), rejected: sum("rejected"), alwaysAllow: sum("permanent"), officeExecutions: officeTotal, perPerson, permanentPerPerson, perTeam, perTool, bySource };
 }
 
 describe("rollups for long windows", () => {
@@ -113,12 +128,29 @@ describe("rollups for long windows", () => {
         .toEqual({ decisions: raw.decisions, rejected: raw.rejected, alwaysAllow: raw.alwaysAllow, officeExecutions: raw.officeExecutions });
       const people = await approvalGroups(tenant.tenantId, f, "person");
       expect(new Map(people.map((p) => [p.key, p.total]))).toEqual(raw.perPerson);
+      expect(new Map(people.filter((p) => p.userPermanent).map((p) => [p.key, p.userPermanent]))).toEqual(raw.permanentPerPerson);
+      // With a tool filter the people come from the detailed level: the same figures for that tool.
+      const bash = await approvalGroups(tenant.tenantId, { ...f, tool: "Bash" }, "person");
+      expect(bash.reduce((a, p) => a + p.total, 0)).toBe(raw.perTool.get("Bash")?.total ?? 0);
+      // Teams, tools and the tiles come from the level without the person (decision_totals_daily).
+      const teams = await approvalGroups(tenant.tenantId, f, "team");
+      expect(new Map(teams.map((t) => [t.key, t.total]))).toEqual(raw.perTeam);
       const summary = await approvalSummary(tenant.tenantId, f);
       expect(summary.bySource).toEqual(raw.bySource);
+      const perTool = new Map<string, { total: number; config: number }>();
+      for (const t of summary.perTool) {
+        const x = perTool.get(t.tool) ?? { total: 0, config: 0 };
+        perTool.set(t.tool, { total: x.total + t.total, config: x.config + t.config });
+      }
+      expect(perTool).toEqual(raw.perTool);
+      expect(summary.facets.users).toEqual([...raw.perPerson.keys()].filter(Boolean).sort());
+      expect(summary.facets.teams).toEqual([...raw.perTeam.keys()].filter(Boolean).sort());
       expect(summary.overTime.reduce((a, b) => a + Object.entries(b).reduce((x, [k, v]) => x + (k === "bucket" ? 0 : Number(v)), 0), 0)).toBe(raw.decisions);
       // A filter applies to both levels.
       const one = await approvalTotals(tenant.tenantId, { ...f, user: "PERSON1@x.example" });
       expect(one.decisions).toBe(raw.perPerson.get("person1@x.example") ?? 0);
+      const blue = await approvalTotals(tenant.tenantId, { ...f, team: "blue" });
+      expect(blue.decisions).toBe(raw.perTeam.get("blue") ?? 0);
     }
   });
 
@@ -155,6 +187,8 @@ describe("rollups for long windows", () => {
     const tables = {
       decision_rollups: "bucket, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write",
       decision_rollups_daily: "bucket, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write",
+      decision_totals_daily: "bucket, surface, team, tool_name, mcp_server, decision, decision_source, read_write",
+      decision_people_daily: "bucket, surface, user_key, team",
       agent_session_rollups: "bucket, source, user_email, enduser_id, account_id, account_uuid, user_id, session_id, service_version",
       source_rollups: "day, source, kind, service_version, name",
     };
@@ -167,6 +201,8 @@ describe("rollups for long windows", () => {
     };
     const kept = await read();
     expect(kept.decision_rollups_daily.length).toBeGreaterThan(0);
+    expect(kept.decision_totals_daily.length).toBeGreaterThan(0);
+    expect(kept.decision_people_daily.length).toBeGreaterThan(0);
     expect(kept.agent_session_rollups.length).toBeGreaterThan(0);
     await rebuildRollups(getPool(), tenant.tenantId);
     expect(await read()).toEqual(kept);

@@ -1,7 +1,8 @@
 import type pg from "pg";
 import { insertUnnest, type Cell } from "@/lib/db/unnest-insert";
 import { personColumns, personKey, personKeySql } from "@/lib/domain/person";
-import { EVENT, SPAN } from "@/lib/domain/vocabulary";
+import { AUTOMATIC_DECISION_SOURCES, EVENT, SPAN, type DecisionSource } from "@/lib/domain/vocabulary";
+import { WRITE_TOOLS } from "@/lib/queries/approvals";
 import type { EventRow, MetricPointRow, SpanRow } from "@/lib/sources/model";
 
 // Rollups kept up to date inside the ingest transaction, from the rows that batch actually
@@ -9,7 +10,8 @@ import type { EventRow, MetricPointRow, SpanRow } from "@/lib/sources/model";
 // tables in migration 20261122050000_rollups, and migration 20261205000100_person_key recomputes
 // decision_rollups.user_key under the person key of lib/domain/person.ts: keep them in step
 // (rebuildRollups below is the same rules in SQL, and migration 20261205170000_read_rollups
-// backfills the daily and agent levels).
+// backfills the daily and agent levels; 20261205180000_decision_totals_daily and
+// 20261205180200_decision_people_daily the daily levels without the person and per person).
 
 const HOUR_MS = 3_600_000;
 
@@ -70,6 +72,58 @@ async function insertDecisions(client: Pick<pg.ClientBase, "query">, table: (typ
   );
 }
 
+/**
+ * The daily level without the person (decision_totals_daily): what the approvals dashboard's
+ * tiles, chart and tool/team tables read, a few rows per day instead of one per person.
+ */
+async function insertDecisionTotals(client: Pick<pg.ClientBase, "query">, tenantId: string, daily: Counter<Cell[]>): Promise<void> {
+  const totals = new Counter<Cell[]>();
+  for (const r of daily.rows.values()) totals.add([r.key[0], r.key[1], ...r.key.slice(3)], r.values, r.last); // the key less user_key
+  await insertUnnest(
+    client, "decision_totals_daily", { tenant_id: tenantId },
+    [
+      { name: "bucket", type: "timestamptz" }, { name: "surface", type: "text" }, { name: "team", type: "text" },
+      { name: "tool_name", type: "text" }, { name: "mcp_server", type: "text" }, { name: "decision", type: "text" },
+      { name: "decision_source", type: "text" }, { name: "read_write", type: "text" }, { name: "count", type: "int8" },
+    ],
+    [...totals.rows.values()].map((r) => [...r.key, r.values[0]]),
+    `ON CONFLICT (tenant_id, bucket, surface, team, tool_name, mcp_server, decision, decision_source, read_write)
+     DO UPDATE SET count = decision_totals_daily.count + EXCLUDED.count`,
+    8, // the whole key: bucket … read_write
+  );
+}
+
+/** The per-person counts of decision_people_daily (the approvals page's per-person columns). */
+const PEOPLE_COUNTS = ["count", "user_permanent", "user_temporary", "config", "hook", "rejected", "auto_writes", "office_auto"] as const;
+
+/** A decision rollup key's contribution to each of PEOPLE_COUNTS, as lib/queries/approvals.ts countColumns counts them. */
+function peopleCounts(surface: string, tool: string, decision: string, source: string, n: number): number[] {
+  const office = surface === "office";
+  const autoWrite = !office && decision === "accept" && AUTOMATIC_DECISION_SOURCES.includes(source as DecisionSource) && WRITE_TOOLS.has(tool);
+  return [n, source === "user_permanent" ? n : 0, source === "user_temporary" ? n : 0, source === "config" ? n : 0, source === "hook" ? n : 0,
+    decision === "reject" ? n : 0, autoWrite ? n : 0, office && decision === "auto_accept" ? n : 0];
+}
+
+/** decision_people_daily: per day, surface, person and team, the counts of the approvals page's per-person table. */
+async function insertDecisionPeople(client: Pick<pg.ClientBase, "query">, tenantId: string, daily: Counter<Cell[]>): Promise<void> {
+  const people = new Counter<Cell[]>();
+  for (const r of daily.rows.values()) {
+    const [bucket, surface, userKey, team, tool, , decision, source] = r.key as string[];
+    people.add([bucket, surface, userKey, team], peopleCounts(surface, tool, decision, source, r.values[0]), r.last);
+  }
+  await insertUnnest(
+    client, "decision_people_daily", { tenant_id: tenantId },
+    [
+      { name: "bucket", type: "timestamptz" }, { name: "surface", type: "text" }, { name: "user_key", type: "text" }, { name: "team", type: "text" },
+      ...PEOPLE_COUNTS.map((name) => ({ name, type: "int8" as const })),
+    ],
+    [...people.rows.values()].map((r) => [...r.key, ...r.values]),
+    `ON CONFLICT (tenant_id, bucket, surface, user_key, team) DO UPDATE SET
+       ${PEOPLE_COUNTS.map((c) => `${c} = decision_people_daily.${c} + EXCLUDED.${c}`).join(", ")}`,
+    4, // the whole key: bucket … team
+  );
+}
+
 export async function updateRollups(
   client: Pick<pg.ClientBase, "query">,
   tenantId: string,
@@ -114,6 +168,8 @@ export async function updateRollups(
     const daily = new Counter<Cell[]>();
     for (const r of decisions.rows.values()) daily.add([`${(r.key[0] as string).slice(0, 10)}T00:00:00.000Z`, ...r.key.slice(1)], r.values, r.last);
     await insertDecisions(client, "decision_rollups_daily", tenantId, [...daily.rows.values()].map((r) => [...r.key, r.values[0]]));
+    await insertDecisionTotals(client, tenantId, daily);
+    await insertDecisionPeople(client, tenantId, daily);
   }
   if (agents.rows.size) {
     await insertUnnest(
@@ -164,7 +220,7 @@ const utc = (unit: "hour" | "day", column: string) => `date_trunc('${unit}', ${c
  * seed). Concurrent ingest into the tenant must be stopped meanwhile.
  */
 export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, tenantId: string): Promise<void> {
-  for (const table of [...DECISION_ROLLUP_TABLES, "source_rollups", "agent_session_rollups"]) {
+  for (const table of [...DECISION_ROLLUP_TABLES, "decision_totals_daily", "decision_people_daily", "source_rollups", "agent_session_rollups"]) {
     await client.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
   }
   await client.query(
@@ -183,6 +239,24 @@ export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, tenan
      SELECT tenant_id, ${utc("day", "bucket")}, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write, sum(count)
      FROM decision_rollups WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`,
     [tenantId],
+  );
+  await client.query(
+    `INSERT INTO decision_totals_daily
+     SELECT tenant_id, bucket, surface, team, tool_name, mcp_server, decision, decision_source, read_write, sum(count)
+     FROM decision_rollups_daily WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`,
+    [tenantId],
+  );
+  const automatic = `decision = 'accept' AND decision_source = ANY($2::text[])`;
+  await client.query(
+    `INSERT INTO decision_people_daily
+     SELECT tenant_id, bucket, surface, user_key, team, sum(count),
+            COALESCE(sum(count) FILTER (WHERE decision_source = 'user_permanent'), 0), COALESCE(sum(count) FILTER (WHERE decision_source = 'user_temporary'), 0),
+            COALESCE(sum(count) FILTER (WHERE decision_source = 'config'), 0), COALESCE(sum(count) FILTER (WHERE decision_source = 'hook'), 0),
+            COALESCE(sum(count) FILTER (WHERE decision = 'reject'), 0),
+            COALESCE(sum(count) FILTER (WHERE surface <> 'office' AND ${automatic} AND tool_name = ANY($3::text[])), 0),
+            COALESCE(sum(count) FILTER (WHERE surface = 'office' AND decision = 'auto_accept'), 0)
+     FROM decision_rollups_daily WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5`,
+    [tenantId, AUTOMATIC_DECISION_SOURCES, [...WRITE_TOOLS]],
   );
   await client.query(
     `INSERT INTO agent_session_rollups

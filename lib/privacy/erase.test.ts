@@ -153,6 +153,7 @@ async function countsOf(key: string) {
   return {
     decisions: await q(`SELECT COALESCE(sum(count), 0)::int AS n FROM decision_rollups WHERE tenant_id = $1 AND user_key = $2`),
     dailyDecisions: await q(`SELECT COALESCE(sum(count), 0)::int AS n FROM decision_rollups_daily WHERE tenant_id = $1 AND user_key = $2`),
+    peopleDecisions: await q(`SELECT COALESCE(sum(count), 0)::int AS n FROM decision_people_daily WHERE tenant_id = $1 AND user_key = $2`),
     agentEvents: await q(`SELECT COALESCE(sum(events), 0)::int AS n FROM agent_session_rollups WHERE tenant_id = $1 AND lower(user_email) = $2`),
     alerts: await q(`SELECT count(*)::int AS n FROM alerts WHERE tenant_id = $1 AND person = $2`),
     events: await q(`SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND lower(user_email) = $2`),
@@ -214,6 +215,7 @@ describe("erasure", () => {
     const sansaBefore = await countsOf(SANSA);
     expect(before.decisions).toBe(3); // two Claude Code tool decisions, one Office accept decision
     expect(before.dailyDecisions).toBe(3);
+    expect(before.peopleDecisions).toBe(3);
     expect(before.agentEvents).toBe(before.events);
     expect(before.alerts).toBeGreaterThan(0); // the Bash tool decision and result
     expect(before.spans).toBe(1);
@@ -230,7 +232,7 @@ describe("erasure", () => {
     }
     const after = await countsOf(erasure.pseudonym);
     expect(after).toEqual(before);
-    expect(await countsOf(JON)).toEqual({ decisions: 0, dailyDecisions: 0, agentEvents: 0, alerts: 0, events: 0, spans: 0, activities: 0 });
+    expect(await countsOf(JON)).toEqual({ decisions: 0, dailyDecisions: 0, peopleDecisions: 0, agentEvents: 0, alerts: 0, events: 0, spans: 0, activities: 0 });
     expect(await countsOf(SANSA)).toEqual(sansaBefore);
     for (const needle of [SANSA_PROMPT, SANSA_COMMAND]) expect(Object.keys(await scanDatabase(needle)).length).toBeGreaterThan(0);
 

@@ -91,6 +91,8 @@ describe("the retention pass", () => {
     const otherBefore = await prompts(other);
     const rollupsBefore = await getPool().query<{ n: number }>(`SELECT count(*)::int AS n FROM decision_rollups WHERE tenant_id = $1`, [tenant.tenantId]);
     expect(rollupsBefore.rows[0].n).toBe(4);
+    const totalsBefore = await getPool().query<{ n: number }>(`SELECT count(*)::int AS n FROM decision_totals_daily WHERE tenant_id = $1`, [tenant.tenantId]);
+    expect(totalsBefore.rows[0].n).toBe(4);
 
     const report = await runRetention(tenant.tenantId, { now: NOW });
     expect(report.stripped.events).toBe(4); // the prompts and failed results aged 40 and 100 days
@@ -111,6 +113,8 @@ describe("the retention pass", () => {
 
     const rollupsAfter = await getPool().query<{ n: number }>(`SELECT count(*)::int AS n FROM decision_rollups WHERE tenant_id = $1`, [tenant.tenantId]);
     expect(rollupsAfter.rows[0].n).toBe(3);
+    const totalsAfter = await getPool().query<{ n: number }>(`SELECT count(*)::int AS n FROM decision_totals_daily WHERE tenant_id = $1`, [tenant.tenantId]);
+    expect(totalsAfter.rows[0].n).toBe(3); // the day aged 450 days went with its records
     expect(await prompts(other)).toEqual(otherBefore);
 
     // The next night starts where this one stopped and finds nothing more to do.

@@ -8,6 +8,8 @@ import type { ExportTraceServiceRequest } from "@/lib/otlp/types";
 import { attributesToJson } from "@/lib/otlp/values";
 import { fixturesOf } from "@/lib/testing/fixtures";
 import { postFixture } from "@/lib/testing/otlp";
+import { getPool } from "@/lib/db/pool";
+import { AUTOMATIC_DECISION_SOURCES } from "@/lib/domain/vocabulary";
 import { approvalBucket, bucketKeys, similarity } from "./approvals";
 
 // The approvals numbers on a dataset with known answers, through the API that the dashboard's
@@ -196,6 +198,37 @@ describe("GET /api/v1/approvals/summary", () => {
     expect(await escalationsOf("tool=Bash")).toHaveLength(2);
     expect(await escalationsOf("surface=office")).toEqual([]);
     expect(await escalationsOf("surface=claude_code")).toHaveLength(2);
+  });
+
+  it("pairs a rejection with the first automatic approval after it, and lists the newest rejection first", async () => {
+    const t = await createTestTenant("approvals-escalation-order");
+    const recs = [
+      decision("bran", 0, "Bash", "reject", "user_reject", "make deploy"),
+      decision("bran", 3, "Bash", "accept", "hook", "make deploy"), // the second approval: not the one reported
+      decision("bran", 1, "Bash", "accept", "config", "make  deploy"), // the first, sent later
+      decision("bran", 20, "Bash", "reject", "config", "make deploy"),
+      decision("bran", 22, "Bash", "accept", "config", "make deploy"),
+      decision("bran", 24, "Bash", "accept", "user_temporary", "make deploy"), // not automatic
+    ];
+    const res = await fetch(`${app.url}/api/otlp/v1/logs`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${t.ingestToken}` },
+      body: JSON.stringify({ resourceLogs: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "claude-code" } }] }, scopeLogs: [{ logRecords: recs }] }] }),
+    });
+    expect(res.status).toBe(200);
+    const { body } = await get(`/api/v1/approvals/summary?${range}&window=10`, t.apiToken);
+    expect(body.escalations.map((e: { rejected: { promptId: string }; accepted: { promptId: string; source: string }; gapSeconds: number; similarity: string }) =>
+      [e.rejected.promptId, e.accepted.promptId, e.accepted.source, e.gapSeconds, e.similarity])).toEqual([
+      ["p-bran-20", "p-bran-22", "config", 120, "identical"],
+      ["p-bran-0", "p-bran-1", "config", 60, "near-identical"],
+    ]);
+  });
+
+  it("keeps the escalation indexes' predicates to the sources the query writes out (or the planner cannot use them)", async () => {
+    const predicate = async (index: string) =>
+      (await getPool().query<{ p: string }>(`SELECT pg_get_expr(indpred, indrelid) AS p FROM pg_index WHERE indexrelid = $1::regclass`, [index])).rows[0].p;
+    const automatic = await predicate("events_automatic_approvals_idx");
+    expect([...automatic.matchAll(/'(\w+)'::text/g)].map((m) => m[1]).sort()).toEqual(["accept", ...AUTOMATIC_DECISION_SOURCES, "tool_decision"].sort());
   });
 
   it("splits Office accept decisions by read and write, counted from the traces", async () => {

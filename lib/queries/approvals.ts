@@ -92,14 +92,24 @@ interface AggRow {
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
+/** The columns of a rollup row the dashboard reads; `user_key` only at the person level. */
+const ROLLUP_COLUMNS = "bucket, surface, team, tool_name, mcp_server, decision, decision_source, read_write, count";
+
 /**
  * The rollup rows of a window under the dashboard's filters, as a parenthesised FROM item (its
  * parameters added to the returned builder). A window longer than two days reads its whole UTC
- * days from the daily level and only the hours at its edges from the hourly one: every hour is in
+ * days from a daily level and only the hours at its edges from the hourly one: every hour is in
  * exactly one of the two ranges, so the counts are the same as from hours alone, from ~24× fewer
  * rows. Hour buckets start at the hour holding `from`, as ingest counts them.
+ *
+ * Levels: "person" rows carry user_key and every dimension (decision_rollups_daily). "totals":
+ * the caller needs no person (tiles, chart, tool and team tables), so whole days come from
+ * decision_totals_daily, without the person (a few rows per day instead of one per person) —
+ * unless the window is filtered to a person. "people" (no tool or MCP server filter): rows of
+ * user_key, surface, team and the per-person counts (PEOPLE_COUNTS) as columns, whole days from
+ * decision_people_daily (a row per person-day), the hours at the edges counted row by row.
  */
-function rollupRows(tenantId: string, f: ApprovalFilters): { sql: SqlBuilder; from: string } {
+function rollupRows(tenantId: string, f: ApprovalFilters, level: "person" | "totals" | "people" = "person"): { sql: SqlBuilder; from: string } {
   const sql = new SqlBuilder();
   sql.where(`tenant_id = ${sql.param(tenantId)}`);
   // A person key as listed (tagged account ids keep their case), or an email typed in any case.
@@ -112,20 +122,47 @@ function rollupRows(tenantId: string, f: ApprovalFilters): { sql: SqlBuilder; fr
   sql.whereEquals("mcp_server", f.mcpServer);
   sql.whereEquals("surface", f.surface);
   const filters = sql.whereSql();
+  if (level === "people" && (f.tool || f.mcpServer)) throw new Error("the people level has no tool or MCP server");
+  const personless = level === "totals" && !f.user;
+  const columns = personless ? ROLLUP_COLUMNS : `user_key, ${ROLLUP_COLUMNS}`;
+  const hourColumns = level === "people" ? `user_key, surface, team, ${peopleCountsOfRow(sql)}` : columns;
   const hourFrom = new Date(Math.floor(f.from.getTime() / HOUR_MS) * HOUR_MS);
   const dayFrom = new Date(Math.ceil(hourFrom.getTime() / DAY_MS) * DAY_MS);
   const dayTo = new Date(Math.floor(f.to.getTime() / DAY_MS) * DAY_MS);
   const [from, to] = [sql.param(hourFrom), sql.param(f.to)];
   if (approvalBucket(f.from, f.to) === "hour" || dayTo <= dayFrom) {
-    return { sql, from: `(SELECT * FROM decision_rollups WHERE ${filters} AND bucket >= ${from} AND bucket < ${to})` };
+    return { sql, from: `(SELECT ${hourColumns} FROM decision_rollups WHERE ${filters} AND bucket >= ${from} AND bucket < ${to})` };
   }
   const [df, dt] = [sql.param(dayFrom), sql.param(dayTo)];
+  const daily =
+    level === "people" ? `SELECT user_key, surface, team, ${PEOPLE_COUNTS.join(", ")} FROM decision_people_daily`
+    : `SELECT ${columns} FROM ${personless ? "decision_totals_daily" : "decision_rollups_daily"}`;
   return {
     sql,
-    from: `(SELECT * FROM decision_rollups WHERE ${filters} AND ((bucket >= ${from} AND bucket < ${df}) OR (bucket >= ${dt} AND bucket < ${to}))
+    from: `(SELECT ${hourColumns} FROM decision_rollups WHERE ${filters} AND ((bucket >= ${from} AND bucket < ${df}) OR (bucket >= ${dt} AND bucket < ${to}))
             UNION ALL
-            SELECT * FROM decision_rollups_daily WHERE ${filters} AND bucket >= ${df} AND bucket < ${dt})`,
+            ${daily} WHERE ${filters} AND bucket >= ${df} AND bucket < ${dt})`,
   };
+}
+
+/** The columns of decision_people_daily (lib/ingest/rollups.ts keeps them with the same rules as countColumns). */
+const PEOPLE_COUNTS = ["count", "user_permanent", "user_temporary", "config", "hook", "rejected", "auto_writes", "office_auto"];
+
+/** One decision_rollups row's contribution to each of PEOPLE_COUNTS, as countColumns counts it. */
+function peopleCountsOfRow(sql: SqlBuilder): string {
+  const writeTools = sql.param([...WRITE_TOOLS]);
+  const automatic = `decision = 'accept' AND decision_source = ANY(${sql.param(AUTOMATIC_DECISION_SOURCES)}::text[])`;
+  const when = (cond: string, as: string) => `CASE WHEN ${cond} THEN count ELSE 0 END AS ${as}`;
+  return [
+    "count",
+    when("decision_source = 'user_permanent'", "user_permanent"),
+    when("decision_source = 'user_temporary'", "user_temporary"),
+    when("decision_source = 'config'", "config"),
+    when("decision_source = 'hook'", "hook"),
+    when("decision = 'reject'", "rejected"),
+    when(`surface <> 'office' AND ${automatic} AND tool_name = ANY(${writeTools})`, "auto_writes"),
+    when("surface = 'office' AND decision = 'auto_accept'", "office_auto"),
+  ].join(", ");
 }
 
 /** SQL of the counts every tile and group shows, over rollup rows (parameters added to `sql`). */
@@ -163,7 +200,7 @@ const num = (v: number | null | undefined) => Number(v ?? 0);
 
 /** The tiles' numbers of a window. */
 export async function approvalTotals(tenantId: string, f: ApprovalFilters): Promise<ApprovalTotals> {
-  const { sql, from } = rollupRows(tenantId, f);
+  const { sql, from } = rollupRows(tenantId, f, "totals");
   const cols = countColumns(sql);
   const { rows } = await getPool().query<CountRow>(`SELECT ${cols} FROM ${from} r`, sql.values);
   const r = rows[0];
@@ -175,8 +212,10 @@ export async function approvalTotals(tenantId: string, f: ApprovalFilters): Prom
 
 /** Decisions per person (their person key) or per team ("" for none), most "always allow" first, at most `limit`. */
 export async function approvalGroups(tenantId: string, f: ApprovalFilters, by: "person" | "team", limit = 100): Promise<ApprovalGroup[]> {
-  const { sql, from } = rollupRows(tenantId, f);
-  const cols = countColumns(sql);
+  // People from the per-person level (a row per person-day) unless a tool or MCP server filter needs every dimension.
+  const people = by === "person" && !f.tool && !f.mcpServer;
+  const { sql, from } = rollupRows(tenantId, f, by === "team" ? "totals" : people ? "people" : "person");
+  const cols = people ? `sum(count)::float8 AS n, ${PEOPLE_COUNTS.slice(1).map((c) => `sum(${c})::float8 AS ${c}`).join(", ")}` : countColumns(sql);
   const { rows } = await getPool().query<CountRow & { key: string }>(
     `SELECT ${by === "team" ? "team" : "user_key"} AS key, ${cols} FROM ${from} r GROUP BY 1`,
     sql.values,
@@ -238,14 +277,16 @@ function axis(f: { from: Date; to: Date }, bucket: ApprovalBucket, withData: str
 }
 
 export async function approvalSummary(tenantId: string, f: ApprovalFilters): Promise<ApprovalSummary> {
-  const { sql, from } = rollupRows(tenantId, f);
-  const facetRows = rollupRows(tenantId, { from: f.from, to: f.to });
+  const { sql, from } = rollupRows(tenantId, f, "totals");
+  // The filters' choices, unfiltered: people from the person level, the rest without it.
+  const facetPeople = rollupRows(tenantId, { from: f.from, to: f.to }, "people");
+  const facetRows = rollupRows(tenantId, { from: f.from, to: f.to }, "totals");
   const bucket = approvalBucket(f.from, f.to);
   const pool = getPool();
   const span = f.to.getTime() - f.from.getTime();
   // Not before 1900: an "all time" window from year 1 would ask Postgres for years BC.
   const previousWindow = { ...f, from: new Date(Math.max(f.from.getTime() - span, Date.UTC(1900, 0, 1))), to: f.from };
-  const [{ rows }, facets, totals, previous, people] = await Promise.all([
+  const [{ rows }, facetUsers, facets, totals, previous, people] = await Promise.all([
     pool.query<AggRow>(
       `SELECT GROUPING(t, surface, tool_name, mcp_server, decision, decision_source, read_write)::int AS g,
               t, surface, tool_name, mcp_server, decision, decision_source, read_write,
@@ -261,8 +302,9 @@ export async function approvalSummary(tenantId: string, f: ApprovalFilters): Pro
        )`,
       sql.values,
     ),
-    pool.query<{ user_key: string; team: string; tool_name: string; mcp_server: string; surface: string }>(
-      `SELECT DISTINCT user_key, team, tool_name, mcp_server, surface FROM ${facetRows.from} r LIMIT 5000`,
+    pool.query<{ user_key: string }>(`SELECT DISTINCT user_key FROM ${facetPeople.from} r LIMIT 5000`, facetPeople.sql.values),
+    pool.query<{ team: string; tool_name: string; mcp_server: string; surface: string }>(
+      `SELECT DISTINCT team, tool_name, mcp_server, surface FROM ${facetRows.from} r LIMIT 5000`,
       facetRows.sql.values,
     ),
     approvalTotals(tenantId, f),
@@ -343,7 +385,7 @@ export async function approvalSummary(tenantId: string, f: ApprovalFilters): Pro
     perTool: perTool.sort((a, b) => b.config - a.config || b.total - a.total).slice(0, 100),
     autoApprovedWrites: autoApprovedWrites.sort((a, b) => b.count - a.count),
     facets: {
-      users: uniq(facets.rows.map((r) => r.user_key)),
+      users: uniq(facetUsers.rows.map((r) => r.user_key)),
       teams: uniq(facets.rows.map((r) => r.team)),
       tools: uniq(facets.rows.map((r) => r.tool_name)),
       mcpServers: uniq(facets.rows.map((r) => r.mcp_server)),
@@ -364,6 +406,9 @@ export interface Escalation {
 }
 
 const REJECTING = ["user_reject", "config"];
+/** A code constant as an SQL literal (quotes doubled). */
+const sqlText = (v: string) => `'${v.replace(/'/g, "''")}'`;
+const sqlTextList = (vs: readonly string[]) => vs.map(sqlText).join(", ");
 const PERSON_R = personKeySql(personColumns("r"));
 const PERSON_A = personKeySql(personColumns("a"));
 export const MAX_ESCALATION_WINDOW_DAYS = 31;
@@ -406,7 +451,7 @@ export async function escalations(
   const from = new Date(Math.max(f.from.getTime(), f.to.getTime() - MAX_ESCALATION_WINDOW_DAYS * 86_400_000));
   // The dashboard's filters apply to the rejection (the approval that follows has the same
   // person and tool by construction), with the rollups' meaning of each.
-  const values: unknown[] = [tenantId, from, f.to, f.windowMinutes, AUTOMATIC_DECISION_SOURCES, REJECTING, EVENT.toolDecision];
+  const values: unknown[] = [tenantId, from, f.to, f.windowMinutes];
   const param = (v: unknown) => `$${values.push(v)}`;
   const filters: string[] = [];
   if (f.user) {
@@ -417,6 +462,10 @@ export async function escalations(
   if (f.tool) filters.push(`r.tool_name = ${param(f.tool)}`);
   if (f.mcpServer) filters.push(`r.mcp_server = ${param(f.mcpServer)}`);
   if (f.surface) filters.push(`r.source = ${param(f.surface)}`);
+  // The newest rejections first (events_rejections_time_idx), each with the person's automatic
+  // approvals of the tool in the minutes after, oldest first (events_automatic_approvals_idx):
+  // the walk stops at the row limit. Event name, decisions and sources are written out, not
+  // bound, so the planner can prove the partial indexes' predicates.
   const { rows } = await getPool().query<{
     r_id: string; r_prompt: string | null; r_session: string | null; r_time: Date; r_source: string; r_fields: Record<string, JsonValue>; r_mcp: string | null; r_mcp_tool: string | null;
     a_id: string; a_prompt: string | null; a_session: string | null; a_time: Date; a_source: string; a_fields: Record<string, JsonValue>; a_mcp: string | null; a_mcp_tool: string | null;
@@ -428,13 +477,17 @@ export async function escalations(
             a.mcp_server AS a_mcp, a.mcp_tool AS a_mcp_tool,
             r.tool_name AS tool, ${PERSON_R} AS person
      FROM events r
-     JOIN events a ON a.tenant_id = r.tenant_id AND a.event_name = $7 AND a.decision = 'accept'
-       AND a.decision_source = ANY($5) AND a.tool_name = r.tool_name
-       AND a.time > r.time AND a.time <= r.time + make_interval(mins => $4)
-       AND ${PERSON_A} = ${PERSON_R}
-     WHERE r.tenant_id = $1 AND r.event_name = $7 AND r.decision = 'reject' AND r.decision_source = ANY($6)
+     CROSS JOIN LATERAL (
+       SELECT a.* FROM events a
+       WHERE a.tenant_id = r.tenant_id AND a.event_name = ${sqlText(EVENT.toolDecision)} AND a.decision = 'accept'
+         AND a.decision_source IN (${sqlTextList(AUTOMATIC_DECISION_SOURCES)})
+         AND ${PERSON_A} = ${PERSON_R} AND a.tool_name = r.tool_name
+         AND a.time > r.time AND a.time <= r.time + make_interval(mins => $4)
+       OFFSET 0 -- kept a subquery run per rejection: flattened, the planner merge-joins every decision of the window
+     ) a
+     WHERE r.tenant_id = $1 AND r.event_name = ${sqlText(EVENT.toolDecision)} AND r.decision = 'reject' AND r.decision_source IN (${sqlTextList(REJECTING)})
        AND r.time >= $2 AND r.time < $3${filters.map((x) => ` AND ${x}`).join("")}
-     ORDER BY r.time DESC LIMIT 2000`,
+     ORDER BY r.time DESC, r.id, a.time, a.id LIMIT 2000`,
     values,
   );
   const out: Escalation[] = [];
