@@ -42,16 +42,30 @@ async function dropSecondaryIndexes(pool: pg.Pool, log: (l: string) => void): Pr
   log(`dropped ${rows.length} secondary indexes for the load`);
 }
 
-/** Builds every index dropped by a seed (this one or an interrupted earlier one). */
+/**
+ * Builds every index dropped by a seed (this one or an interrupted earlier one), and any index of
+ * the loaded tables left invalid. pg_indexes spells a partitioned table's index `ON ONLY`, which
+ * would create only an invalid parent index and none on the partitions: it is built with `ON`, which
+ * builds it on every partition (an earlier seed that replayed `ON ONLY` left exactly such indexes).
+ */
 export async function restoreSecondaryIndexes(pool: pg.Pool, log: (l: string) => void): Promise<number> {
   await pool.query(`CREATE TABLE IF NOT EXISTS bench_seed_indexes (name text PRIMARY KEY, def text NOT NULL)`);
+  const { rows: invalid } = await pool.query<{ name: string; def: string }>(
+    `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS def FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+     WHERE NOT i.indisvalid AND i.indrelid = ANY(SELECT t::regclass FROM unnest($1::text[]) AS t)`,
+    [LOADED_TABLES],
+  );
+  for (const r of invalid) {
+    await pool.query(`INSERT INTO bench_seed_indexes (name, def) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [r.name, r.def]);
+    await pool.query(`DROP INDEX IF EXISTS "${r.name}"`);
+  }
   const { rows } = await pool.query<{ name: string; def: string }>(`SELECT name, def FROM bench_seed_indexes ORDER BY name`);
   if (rows.length === 0) return 0;
   const started = Date.now();
   await pool.query(`SET maintenance_work_mem = '512MB'`);
   for (const r of rows) {
     const t = Date.now();
-    await pool.query(r.def.replace(/^CREATE (UNIQUE )?INDEX /, "CREATE $1INDEX IF NOT EXISTS "));
+    await pool.query(r.def.replace(/^CREATE (UNIQUE )?INDEX (\S+) ON ONLY /, "CREATE $1INDEX $2 ON ").replace(/^CREATE (UNIQUE )?INDEX /, "CREATE $1INDEX IF NOT EXISTS "));
     await pool.query(`DELETE FROM bench_seed_indexes WHERE name = $1`, [r.name]);
     log(`index ${r.name}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
   }
