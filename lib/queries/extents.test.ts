@@ -29,7 +29,7 @@ beforeAll(async () => {
   for (const f of listFixtureRequests().filter((x) => x.variant === "http-json")) {
     expect((await postFixture(app.url, tenant.ingestToken, f)).status).toBe(200);
   }
-});
+}, 300_000);
 
 afterAll(async () => {
   await app?.close();

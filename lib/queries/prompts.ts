@@ -70,21 +70,29 @@ export async function promptTimeline(tenantId: string, promptId: string, canRead
   if (rows.length === 0) return null;
   const truncated = rows.length > eventLimit;
   const shown = truncated ? rows.slice(0, eventLimit) : rows;
-  const sessionId = rows[0].session_id;
-  const summary = await promptSummary(tenantId, promptId, { prompt: extent, session: sessionId ? await recordExtent(tenantId, "session", sessionId) : null });
+  const summary = await promptSummary(tenantId, promptId, { prompt: extent, sessionId: rows[0].session_id });
   const events = shown.map((r) => toApiEvent(r, canReadContent));
   return { promptId, sessionId: rows[0].session_id, source: rows[0].source, summary, events, truncated, eventLimit };
 }
 
 /**
  * A prompt's totals, aggregated by the database (bounded memory whatever the prompt's size).
- * `extents`: the prompt's and its session's (recordExtent), when known, bound the reads.
+ * `known`: the prompt's extent (recordExtent) and its session, when known, bound the reads (the
+ * decisions look at the session's other events, within the session's extent).
  */
-export async function promptSummary(tenantId: string, promptId: string, extents: { prompt: Extent | null; session: Extent | null } = { prompt: null, session: null }): Promise<PromptSummary> {
+export async function promptSummary(tenantId: string, promptId: string, known: { prompt: Extent | null; sessionId: string | null } = { prompt: null, sessionId: null }): Promise<PromptSummary> {
   const pool = getPool();
   const totalsParams: unknown[] = [tenantId, promptId];
-  const decisionParams: unknown[] = [tenantId, promptId];
-  const decisionWhere = `${withinExtent("time", extents.prompt, decisionParams)} AND ${decisionRecord(withinExtent("d.time", extents.session, decisionParams))}`;
+  const decisionRows = async () => {
+    const session = known.sessionId ? await recordExtent(tenantId, "session", known.sessionId) : null;
+    const params: unknown[] = [tenantId, promptId];
+    const where = `${withinExtent("time", known.prompt, params)} AND ${decisionRecord(withinExtent("d.time", session, params))}`;
+    return pool.query<{ source: string; n: number }>(
+      `SELECT COALESCE(decision_source, 'unknown') AS source, count(*)::int AS n FROM events
+       WHERE tenant_id = $1 AND prompt_id = $2${where} GROUP BY 1 ORDER BY 1`,
+      params,
+    );
+  };
   const [totals, decisions] = await Promise.all([
     pool.query<{
       events: number; start: Date; end: Date; tool_results: number; failed_tools: number; api_requests: number;
@@ -97,14 +105,10 @@ export async function promptSummary(tenantId: string, promptId: string, extents:
               COALESCE(sum(cost_usd) FILTER (WHERE event_name = '${EVENT.apiRequest}'), 0)::float8 AS cost,
               COALESCE(sum(input_tokens) FILTER (WHERE event_name = '${EVENT.apiRequest}'), 0)::float8 AS input_tokens,
               COALESCE(sum(output_tokens) FILTER (WHERE event_name = '${EVENT.apiRequest}'), 0)::float8 AS output_tokens
-       FROM events WHERE tenant_id = $1 AND prompt_id = $2${withinExtent("time", extents.prompt, totalsParams)}`,
+       FROM events WHERE tenant_id = $1 AND prompt_id = $2${withinExtent("time", known.prompt, totalsParams)}`,
       totalsParams,
     ),
-    pool.query<{ source: string; n: number }>(
-      `SELECT COALESCE(decision_source, 'unknown') AS source, count(*)::int AS n FROM events
-       WHERE tenant_id = $1 AND prompt_id = $2${decisionWhere} GROUP BY 1 ORDER BY 1`,
-      decisionParams,
-    ),
+    decisionRows(),
   ]);
   const t = totals.rows[0];
   return {
