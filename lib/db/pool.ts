@@ -38,6 +38,11 @@ export function getPool(): pg.Pool {
     // unless its transaction sets another (ingest, below). PGlite accepts the setting but cannot
     // enforce it (it runs each statement to the end on the event loop).
     ...(statementTimeout > 0 ? { statement_timeout: statementTimeout } : {}),
+    // No JIT: the planner's cost of a read over the daily partitions (it adds every partition
+    // up) trips jit_above_cost even for an index lookup of a few rows, and compiling hundreds of
+    // functions per partition then took seconds (a prompt page: 9 s of JIT for 1 ms of work).
+    // (An `options` parameter in DATABASE_URL takes precedence over this one.)
+    options: "-c jit=off",
   });
   // An idle client losing its connection must not crash the process.
   h.pool.on("error", (err) => console.error(`[db] idle client error: ${err.message}`));

@@ -191,6 +191,7 @@ describe("rollups for long windows", () => {
       decision_people_daily: "bucket, surface, user_key, team",
       agent_session_rollups: "bucket, source, user_email, enduser_id, account_id, account_uuid, user_id, session_id, service_version",
       source_rollups: "day, source, kind, service_version, name",
+      record_extents: "kind, key",
     };
     const read = async () => {
       const out: Record<string, unknown[]> = {};

@@ -11,7 +11,8 @@ import type { EventRow, MetricPointRow, SpanRow } from "@/lib/sources/model";
 // decision_rollups.user_key under the person key of lib/domain/person.ts: keep them in step
 // (rebuildRollups below is the same rules in SQL, and migration 20261205170000_read_rollups
 // backfills the daily and agent levels; 20261205180000_decision_totals_daily and
-// 20261205180200_decision_people_daily the daily levels without the person and per person).
+// 20261205180200_decision_people_daily the daily levels without the person and per person;
+// 20261205190000_record_extents the extents).
 
 const HOUR_MS = 3_600_000;
 
@@ -132,9 +133,12 @@ export async function updateRollups(
   const decisions = new Counter<Cell[]>();
   const sources = new Counter<Cell[]>();
   const agents = new Counter<Cell[]>();
+  const extents = new Counter<Cell[]>();
 
   for (const e of inserted.events) {
     agents.add([hour(e.time), e.source, e.userEmail ?? "", e.enduserId ?? "", e.accountId ?? "", e.accountUuid ?? "", e.userId ?? "", e.sessionId ?? "", e.serviceVersion ?? ""], [1], e.time);
+    if (e.sessionId) extents.add(["session", e.sessionId], [], e.time);
+    if (e.promptId) extents.add(["prompt", e.promptId], [], e.time);
     if (e.eventName === EVENT.toolDecision) {
       const team = text(e.attributes["team.id"]) || text(e.attributes.department);
       decisions.add([hour(e.time), e.source, personKey(e), team, e.toolName ?? "", e.mcpServer ?? "", e.decision ?? "", e.decisionSource ?? "", ""], [1], e.time);
@@ -151,6 +155,8 @@ export async function updateRollups(
     ], e.time);
   }
   for (const s of inserted.spans) {
+    if (s.sessionId) extents.add(["session", s.sessionId], [], s.startTime);
+    extents.add(["trace", s.traceId], [], s.startTime);
     if (s.name === SPAN.officeToolExecution && s.source === "office") {
       decisions.add([hour(s.startTime), "office", personKey(s), "", s.toolName ?? "", "", s.decision ?? "", "", s.readWrite ?? ""], [1], s.startTime);
     }
@@ -187,6 +193,18 @@ export async function updateRollups(
       9, // the whole key: bucket … service_version
     );
   }
+  if (extents.rows.size) {
+    await insertUnnest(
+      client, "record_extents", { tenant_id: tenantId },
+      [{ name: "kind", type: "text" }, { name: "key", type: "text" }, { name: "first_seen", type: "timestamptz" }, { name: "last_seen", type: "timestamptz" }],
+      [...extents.rows.values()].map((r) => [...r.key, r.first.toISOString(), r.last.toISOString()]),
+      `ON CONFLICT (tenant_id, kind, key) DO UPDATE SET
+         first_seen = LEAST(record_extents.first_seen, EXCLUDED.first_seen),
+         last_seen = GREATEST(record_extents.last_seen, EXCLUDED.last_seen)
+       WHERE EXCLUDED.first_seen < record_extents.first_seen OR EXCLUDED.last_seen > record_extents.last_seen`,
+      2, // the whole key: kind, key
+    );
+  }
   if (sources.rows.size) {
     await insertUnnest(
       client, "source_rollups", { tenant_id: tenantId },
@@ -220,7 +238,7 @@ const utc = (unit: "hour" | "day", column: string) => `date_trunc('${unit}', ${c
  * seed). Concurrent ingest into the tenant must be stopped meanwhile.
  */
 export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, tenantId: string): Promise<void> {
-  for (const table of [...DECISION_ROLLUP_TABLES, "decision_totals_daily", "decision_people_daily", "source_rollups", "agent_session_rollups"]) {
+  for (const table of [...DECISION_ROLLUP_TABLES, "decision_totals_daily", "decision_people_daily", "source_rollups", "agent_session_rollups", "record_extents"]) {
     await client.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
   }
   await client.query(
@@ -263,6 +281,19 @@ export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, tenan
      SELECT tenant_id, ${utc("hour", "time")}, source, COALESCE(user_email, ''), COALESCE(enduser_id, ''), COALESCE(account_id, ''),
             COALESCE(account_uuid, ''), COALESCE(user_id, ''), COALESCE(session_id, ''), COALESCE(service_version, ''), count(*), min(time), max(time)
      FROM events WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`,
+    [tenantId],
+  );
+  await client.query(
+    `INSERT INTO record_extents
+     SELECT tenant_id, 'session', session_id, min(t), max(t) FROM (
+       SELECT tenant_id, session_id, time AS t FROM events WHERE tenant_id = $1 AND session_id IS NOT NULL
+       UNION ALL
+       SELECT tenant_id, session_id, start_time FROM spans WHERE tenant_id = $1 AND session_id IS NOT NULL
+     ) s GROUP BY 1, 3
+     UNION ALL
+     SELECT tenant_id, 'prompt', prompt_id, min(time), max(time) FROM events WHERE tenant_id = $1 AND prompt_id IS NOT NULL GROUP BY 1, 3
+     UNION ALL
+     SELECT tenant_id, 'trace', trace_id, min(start_time), max(start_time) FROM spans WHERE tenant_id = $1 GROUP BY 1, 3`,
     [tenantId],
   );
   const captured = `COALESCE(jsonb_typeof(attributes->'prompt') = 'string' AND attributes->>'prompt' <> '<REDACTED>', false)`;

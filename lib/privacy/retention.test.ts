@@ -115,6 +115,10 @@ describe("the retention pass", () => {
     expect(rollupsAfter.rows[0].n).toBe(3);
     const totalsAfter = await getPool().query<{ n: number }>(`SELECT count(*)::int AS n FROM decision_totals_daily WHERE tenant_id = $1`, [tenant.tenantId]);
     expect(totalsAfter.rows[0].n).toBe(3); // the day aged 450 days went with its records
+    // The aged session's time span (record_extents) went with its records; the others stay.
+    expect(report.deleted.record_extents).toBe(1);
+    const extents = await getPool().query<{ key: string }>(`SELECT key FROM record_extents WHERE tenant_id = $1 AND kind = 'session' ORDER BY key`, [tenant.tenantId]);
+    expect(extents.rows.map((r) => r.key)).toEqual(["s-1", "s-100", "s-40"]);
     expect(await prompts(other)).toEqual(otherBefore);
 
     // The next night starts where this one stopped and finds nothing more to do.

@@ -114,6 +114,8 @@ const ROLLUP_TABLES = [
   { table: "agent_session_rollups", time: "bucket", key: ["bucket", "source", "user_email", "enduser_id", "account_id", "account_uuid", "user_id", "session_id", "service_version"] },
   { table: "source_rollups", time: "day", key: ["day", "source", "kind", "service_version", "name"] },
   { table: "identity_observations", time: "last_seen", key: ["id"] },
+  // A session's, prompt's or trace's time span goes once its newest record is past the cut-off.
+  { table: "record_extents", time: "last_seen", key: ["kind", "key"] },
 ];
 
 const cols = (key: string[], alias = "") => key.map((k) => `${alias}"${k}"`).join(", ");

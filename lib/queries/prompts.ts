@@ -2,6 +2,7 @@ import { getPool } from "@/lib/db/pool";
 import { EVENT } from "@/lib/domain/vocabulary";
 import { IS_SUBAGENT_REPORT_SQL, type SubagentOrigin } from "@/lib/presentation/subagent-report";
 import { EVENT_FROM, EVENT_SELECT, toApiEvent, type ApiEvent, type EventDbRow } from "./events";
+import { recordExtent, withinExtent, type Extent } from "./extents";
 
 // Everything one prompt.id caused, in event.sequence order (then time), with the totals an
 // analyst reads first.
@@ -40,10 +41,14 @@ export interface PromptTimeline {
 // a call the person rejected: such a result did not run, so it is a rejection, not a failure.
 const RAN = `event_name = '${EVENT.toolResult}' AND decision IS DISTINCT FROM 'reject'`;
 
-/** A decision record: a tool_decision, or a tool_result carrying the decision that no tool_decision of its call reported. */
-export const DECISION_RECORD = `(event_name = '${EVENT.toolDecision}' OR (event_name = '${EVENT.toolResult}' AND decision IS NOT NULL
+/**
+ * A decision record: a tool_decision, or a tool_result carrying the decision that no tool_decision
+ * of its call reported. `sessionBound` limits the other events looked at (`d`, of the same
+ * session) to the session's extent (withinExtent("d.time", …)): the same result, fewer partitions.
+ */
+export const decisionRecord = (sessionBound = "") => `(event_name = '${EVENT.toolDecision}' OR (event_name = '${EVENT.toolResult}' AND decision IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM events d WHERE d.tenant_id = events.tenant_id AND d.session_id IS NOT DISTINCT FROM events.session_id
-    AND d.tool_use_id = events.tool_use_id AND d.event_name = '${EVENT.toolDecision}')))`;
+    AND d.tool_use_id = events.tool_use_id AND d.event_name = '${EVENT.toolDecision}'${sessionBound})))`;
 
 /** Per-prompt tool counts as SQL select items over `events` (tool_results, failed_tools, rejected). */
 export const TOOL_COUNTS = `count(*) FILTER (WHERE ${RAN})::int AS tool_results,
@@ -54,23 +59,40 @@ export const TOOL_COUNTS = `count(*) FILTER (WHERE ${RAN})::int AS tool_results,
 export const PROMPT_EVENT_LIMIT = 5000;
 
 export async function promptTimeline(tenantId: string, promptId: string, canReadContent: boolean, eventLimit = PROMPT_EVENT_LIMIT): Promise<PromptTimeline | null> {
+  const extent = await recordExtent(tenantId, "prompt", promptId);
+  const params: unknown[] = [tenantId, promptId, eventLimit + 1];
   const { rows } = await getPool().query<EventDbRow>(
     `SELECT ${EVENT_SELECT} FROM ${EVENT_FROM}
-     WHERE e.tenant_id = $1 AND e.prompt_id = $2
+     WHERE e.tenant_id = $1 AND e.prompt_id = $2${withinExtent("e.time", extent, params)}
      ORDER BY e.sequence ASC NULLS LAST, e.time ASC, e.id ASC LIMIT $3`,
-    [tenantId, promptId, eventLimit + 1],
+    params,
   );
   if (rows.length === 0) return null;
   const truncated = rows.length > eventLimit;
   const shown = truncated ? rows.slice(0, eventLimit) : rows;
-  const summary = await promptSummary(tenantId, promptId);
+  const summary = await promptSummary(tenantId, promptId, { prompt: extent, sessionId: rows[0].session_id });
   const events = shown.map((r) => toApiEvent(r, canReadContent));
   return { promptId, sessionId: rows[0].session_id, source: rows[0].source, summary, events, truncated, eventLimit };
 }
 
-/** A prompt's totals, aggregated by the database (bounded memory whatever the prompt's size). */
-export async function promptSummary(tenantId: string, promptId: string): Promise<PromptSummary> {
+/**
+ * A prompt's totals, aggregated by the database (bounded memory whatever the prompt's size).
+ * `known`: the prompt's extent (recordExtent) and its session, when known, bound the reads (the
+ * decisions look at the session's other events, within the session's extent).
+ */
+export async function promptSummary(tenantId: string, promptId: string, known: { prompt: Extent | null; sessionId: string | null } = { prompt: null, sessionId: null }): Promise<PromptSummary> {
   const pool = getPool();
+  const totalsParams: unknown[] = [tenantId, promptId];
+  const decisionRows = async () => {
+    const session = known.sessionId ? await recordExtent(tenantId, "session", known.sessionId) : null;
+    const params: unknown[] = [tenantId, promptId];
+    const where = `${withinExtent("time", known.prompt, params)} AND ${decisionRecord(withinExtent("d.time", session, params))}`;
+    return pool.query<{ source: string; n: number }>(
+      `SELECT COALESCE(decision_source, 'unknown') AS source, count(*)::int AS n FROM events
+       WHERE tenant_id = $1 AND prompt_id = $2${where} GROUP BY 1 ORDER BY 1`,
+      params,
+    );
+  };
   const [totals, decisions] = await Promise.all([
     pool.query<{
       events: number; start: Date; end: Date; tool_results: number; failed_tools: number; api_requests: number;
@@ -83,14 +105,10 @@ export async function promptSummary(tenantId: string, promptId: string): Promise
               COALESCE(sum(cost_usd) FILTER (WHERE event_name = '${EVENT.apiRequest}'), 0)::float8 AS cost,
               COALESCE(sum(input_tokens) FILTER (WHERE event_name = '${EVENT.apiRequest}'), 0)::float8 AS input_tokens,
               COALESCE(sum(output_tokens) FILTER (WHERE event_name = '${EVENT.apiRequest}'), 0)::float8 AS output_tokens
-       FROM events WHERE tenant_id = $1 AND prompt_id = $2`,
-      [tenantId, promptId],
+       FROM events WHERE tenant_id = $1 AND prompt_id = $2${withinExtent("time", known.prompt, totalsParams)}`,
+      totalsParams,
     ),
-    pool.query<{ source: string; n: number }>(
-      `SELECT COALESCE(decision_source, 'unknown') AS source, count(*)::int AS n FROM events
-       WHERE tenant_id = $1 AND prompt_id = $2 AND ${DECISION_RECORD} GROUP BY 1 ORDER BY 1`,
-      [tenantId, promptId],
-    ),
+    decisionRows(),
   ]);
   const t = totals.rows[0];
   return {

@@ -3,7 +3,8 @@ import { EVENT } from "@/lib/domain/vocabulary";
 import { cursorCodec, cursorField, SqlBuilder } from "@/lib/db/sql";
 import { EVENT_FROM, EVENT_SELECT, toApiEvent, type ApiEvent, type EventDbRow } from "./events";
 import { IS_SUBAGENT_REPORT_SQL } from "@/lib/presentation/subagent-report";
-import { DECISION_RECORD, TOOL_COUNTS, type PromptSummary } from "./prompts";
+import { recordExtent, recordsExtent, withinExtent, type Extent } from "./extents";
+import { decisionRecord, TOOL_COUNTS, type PromptSummary } from "./prompts";
 
 // A session (session.id): its prompts with their summaries (computed in SQL, so a session of
 // tens of thousands of events costs one grouped scan, not a transfer of every row), the events
@@ -84,22 +85,31 @@ interface PromptAggRow {
  * The traces that carry the session: an Office turn names session.id on its agent.query span
  * only, so the traces are found by any span and then read whole (span count, who, where).
  */
-async function sessionTraces(tenantId: string, sessionId: string, limit: number): Promise<SessionTrace[]> {
+async function sessionTraces(tenantId: string, sessionId: string, limit: number, extent: Extent | null): Promise<SessionTrace[]> {
   const first = (col: string) => `(array_agg(${col} ORDER BY s.start_time, s.span_id) FILTER (WHERE ${col} IS NOT NULL))[1]`;
+  // The traces first (most sessions have none: Claude Code), then their spans within the traces' extents.
+  const idParams: unknown[] = [tenantId, sessionId];
+  const { rows: ids } = await getPool().query<{ trace_id: string }>(
+    `SELECT DISTINCT trace_id FROM spans WHERE tenant_id = $1 AND session_id = $2${withinExtent("start_time", extent, idParams)}`,
+    idParams,
+  );
+  if (ids.length === 0) return [];
+  const traceIds = ids.map((r) => r.trace_id);
+  const params: unknown[] = [tenantId, traceIds, limit];
+  const bound = withinExtent("s.start_time", await recordsExtent(tenantId, "trace", traceIds), params);
   const { rows } = await getPool().query<{
     trace_id: string; source: string; root_name: string; start: Date; span_count: number; user_email: string | null; account_uuid: string | null;
     organization_id: string | null; app: string | null; service_name: string | null; platform: string | null; version: string | null;
   }>(
-    `WITH t AS (SELECT DISTINCT trace_id FROM spans WHERE tenant_id = $1 AND session_id = $2)
-     SELECT s.trace_id, (array_agg(s.name ORDER BY (s.parent_span_id IS NULL) DESC, s.start_time))[1] AS root_name,
+    `SELECT s.trace_id, (array_agg(s.name ORDER BY (s.parent_span_id IS NULL) DESC, s.start_time))[1] AS root_name,
             (array_agg(s.source ORDER BY (s.parent_span_id IS NULL) DESC, s.start_time))[1] AS source,
             min(s.start_time) AS start, count(*)::int AS span_count,
             ${first("s.user_email")} AS user_email, ${first("s.account_uuid")} AS account_uuid, ${first("s.organization_id")} AS organization_id,
             ${first("s.surface")} AS app, ${first("s.service_name")} AS service_name,
             ${first("s.attributes->>'office.platform'")} AS platform, ${first("s.attributes->>'office.version'")} AS version
-     FROM spans s JOIN t ON t.trace_id = s.trace_id WHERE s.tenant_id = $1
+     FROM spans s WHERE s.tenant_id = $1 AND s.trace_id = ANY($2::text[])${bound}
      GROUP BY s.trace_id ORDER BY min(s.start_time), s.trace_id LIMIT $3`,
-    [tenantId, sessionId, limit],
+    params,
   );
   return rows.map((t) => ({
     traceId: t.trace_id, source: t.source, rootName: t.root_name, start: t.start.toISOString(), spanCount: t.span_count,
@@ -115,6 +125,16 @@ export async function sessionOverview(
   limits: SessionLimits = SESSION_LIMITS,
 ): Promise<SessionOverview | null> {
   const pool = getPool();
+  // Every read is bounded to the session's extent (the same rows, from the partitions that hold them).
+  const extent = await recordExtent(tenantId, "session", sessionId);
+  /** The query's parameters after tenant and session, and the bound on `column` appended to them. */
+  const args = (column: string, ...more: unknown[]) => {
+    const params: unknown[] = [tenantId, sessionId, ...more];
+    return { within: withinExtent(column, extent, params), params };
+  };
+  const [p, f, o, m, w, c] = [args("time", limits.prompts + 1), args("e.time"), args("e.time"), args("e.time", limits.modeChanges + 1), args("time"), args("time")];
+  const decisionParams: unknown[] = [tenantId, sessionId];
+  const decisionWhere = `${withinExtent("time", extent, decisionParams)} AND ${decisionRecord(withinExtent("d.time", extent, decisionParams))}`;
   const [prompts, decisions, first, outside, modes, paths, count, traces] = await Promise.all([
     pool.query<PromptAggRow>(
       `SELECT prompt_id, min(time) AS start, max(time) AS end, count(*)::int AS events,
@@ -126,34 +146,34 @@ export async function sessionOverview(
               sum(output_tokens) FILTER (WHERE event_name = '${EVENT.apiRequest}') AS output_tokens,
               bool_or(event_name = '${EVENT.userPrompt}' AND ${IS_SUBAGENT_REPORT_SQL}) AS subagent_report,
               ${canReadContent ? `(array_agg(attributes->>'prompt' ORDER BY sequence) FILTER (WHERE event_name = '${EVENT.userPrompt}'))[1]` : "NULL"} AS prompt
-       FROM events WHERE tenant_id = $1 AND session_id = $2 AND prompt_id IS NOT NULL
+       FROM events WHERE tenant_id = $1 AND session_id = $2 AND prompt_id IS NOT NULL${p.within}
        GROUP BY prompt_id ORDER BY min(time), prompt_id LIMIT $3`,
-      [tenantId, sessionId, limits.prompts + 1],
+      p.params,
     ),
     pool.query<{ prompt_id: string; source: string; n: number }>(
       `SELECT prompt_id, COALESCE(decision_source, 'unknown') AS source, count(*)::int AS n FROM events
-       WHERE tenant_id = $1 AND session_id = $2 AND prompt_id IS NOT NULL AND ${DECISION_RECORD}
+       WHERE tenant_id = $1 AND session_id = $2 AND prompt_id IS NOT NULL${decisionWhere}
        GROUP BY 1, 2`,
-      [tenantId, sessionId],
+      decisionParams,
     ),
-    pool.query<EventDbRow>(`SELECT ${EVENT_SELECT} FROM ${EVENT_FROM} WHERE e.tenant_id = $1 AND e.session_id = $2 ORDER BY e.time, e.id LIMIT 1`, [tenantId, sessionId]),
+    pool.query<EventDbRow>(`SELECT ${EVENT_SELECT} FROM ${EVENT_FROM} WHERE e.tenant_id = $1 AND e.session_id = $2${f.within} ORDER BY e.time, e.id LIMIT 1`, f.params),
     pool.query<EventDbRow>(
-      `SELECT ${EVENT_SELECT} FROM ${EVENT_FROM} WHERE e.tenant_id = $1 AND e.session_id = $2 AND e.prompt_id IS NULL
+      `SELECT ${EVENT_SELECT} FROM ${EVENT_FROM} WHERE e.tenant_id = $1 AND e.session_id = $2 AND e.prompt_id IS NULL${o.within}
        ORDER BY e.time, e.sequence NULLS LAST, e.id LIMIT ${OUTSIDE_PROMPTS_LIMIT}`,
-      [tenantId, sessionId],
+      o.params,
     ),
     pool.query<EventDbRow>(
-      `SELECT ${EVENT_SELECT} FROM ${EVENT_FROM} WHERE e.tenant_id = $1 AND e.session_id = $2 AND e.event_name = '${EVENT.permissionModeChanged}'
+      `SELECT ${EVENT_SELECT} FROM ${EVENT_FROM} WHERE e.tenant_id = $1 AND e.session_id = $2 AND e.event_name = '${EVENT.permissionModeChanged}'${m.within}
        ORDER BY e.time, e.id LIMIT $3`,
-      [tenantId, sessionId, limits.modeChanges + 1],
+      m.params,
     ),
     pool.query<{ path: string }>(
       `SELECT DISTINCT jsonb_array_elements_text(fields->'workspaceHostPaths') AS path FROM events
-       WHERE tenant_id = $1 AND session_id = $2 AND jsonb_typeof(fields->'workspaceHostPaths') = 'array' ORDER BY 1 LIMIT 100`,
-      [tenantId, sessionId],
+       WHERE tenant_id = $1 AND session_id = $2 AND jsonb_typeof(fields->'workspaceHostPaths') = 'array'${w.within} ORDER BY 1 LIMIT 100`,
+      w.params,
     ),
-    pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND session_id = $2`, [tenantId, sessionId]),
-    sessionTraces(tenantId, sessionId, limits.traces + 1),
+    pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND session_id = $2${c.within}`, c.params),
+    sessionTraces(tenantId, sessionId, limits.traces + 1, extent),
   ]);
   if (count.rows[0].n === 0 && traces.length === 0) return null;
 

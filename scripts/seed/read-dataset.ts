@@ -42,12 +42,14 @@ async function dropSecondaryIndexes(pool: pg.Pool, log: (l: string) => void): Pr
   log(`dropped ${rows.length} secondary indexes for the load`);
 }
 
-/** Builds every index dropped by a seed (this one or an interrupted earlier one). */
+/**
+ * Builds every index dropped by a seed (this one or an interrupted earlier one), and any index of
+ * the loaded tables left invalid. pg_indexes spells a partitioned table's index `ON ONLY`, which
+ * would create only an invalid parent index and none on the partitions: it is built with `ON`, which
+ * builds it on every partition (an earlier seed that replayed `ON ONLY` left exactly such indexes).
+ */
 export async function restoreSecondaryIndexes(pool: pg.Pool, log: (l: string) => void): Promise<number> {
   await pool.query(`CREATE TABLE IF NOT EXISTS bench_seed_indexes (name text PRIMARY KEY, def text NOT NULL)`);
-  // An index left invalid: a partitioned table's index built again ON ONLY the parent (as
-  // pg_indexes words it) by earlier versions of this function, which left every partition
-  // without its secondary indexes. Dropped and listed, to be built again below.
   const { rows: invalid } = await pool.query<{ name: string; def: string }>(
     `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS def FROM pg_index i
      JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
@@ -65,7 +67,6 @@ export async function restoreSecondaryIndexes(pool: pg.Pool, log: (l: string) =>
   await pool.query(`SET maintenance_work_mem = '512MB'`);
   for (const r of rows) {
     const t = Date.now();
-    // On the whole table: `ON ONLY` (a partitioned table's definition in pg_indexes) would build an invalid index on the parent alone.
     await pool.query(r.def.replace(/^CREATE (UNIQUE )?INDEX /, "CREATE $1INDEX IF NOT EXISTS ").replace(/ ON ONLY /, " ON "));
     await pool.query(`DELETE FROM bench_seed_indexes WHERE name = $1`, [r.name]);
     log(`index ${r.name}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
