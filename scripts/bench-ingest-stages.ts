@@ -3,7 +3,8 @@
 // The same payloads as the app run (bench:ingest's unique protobuf+gzip log batches) go through
 // the receiver's stages in this process, one batch at a time, with the thread's CPU time
 // (process.cpuUsage) read between stages: gunzip → protobuf decode → normalize → mask (the default
-// policy) → COPY text of each table → the rollup counters. No database and no HTTP: what is left
+// policy) → the detection pack's single-event rules (default tuning) → COPY text, as the bytes
+// sent → the rollup counters. No database and no HTTP: what is left
 // of the app's µs/record in the app run (bench:ingest's "CPU (ingest)") is Next.js, the route,
 // the driver's socket writes and the transaction's round trips. Garbage collection lands in the
 // stage that triggers it. Repeated `--stage-rounds` times; the fastest round per stage is
@@ -11,7 +12,10 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import { gunzipSync } from "node:zlib";
-import { copyText } from "@/lib/db/copy-insert";
+import { copyBytes } from "@/lib/db/copy-insert";
+import { enabledEventRules, matchEventRules, toRecords } from "@/lib/detections/evaluate";
+import { detectionEngine } from "@/lib/detections/evaluator-contract";
+import { ALLOWLISTS, type TenantTuning } from "@/lib/detections/types";
 import { normalize } from "@/lib/ingest/pipeline";
 import { updateRollups } from "@/lib/ingest/rollups";
 import { EVENT_COLUMNS } from "@/lib/ingest/writer";
@@ -22,7 +26,7 @@ import { resultsDir, writeResults } from "./bench-support";
 import { fmtInt } from "./bench-ingest-cpu";
 import { mkdirSync } from "node:fs";
 
-const STAGES = ["gunzip", "decode", "normalize", "mask", "copy text", "rollups"] as const;
+const STAGES = ["gunzip", "decode", "normalize", "mask", "rules", "copy text", "rollups"] as const;
 type Stage = (typeof STAGES)[number];
 
 /** A client for updateRollups that answers every statement with no rows: only our side is timed. */
@@ -35,6 +39,10 @@ function cpuMicros(): number {
 
 /** One pass over the payloads: CPU µs spent in each stage. */
 async function pass(payloads: Buffer[]): Promise<Record<Stage, number>> {
+  const engine = detectionEngine();
+  if (!engine) throw new Error("no detection engine");
+  const tuning: TenantTuning = { settings: new Map(), exceptions: [], allowlists: Object.fromEntries(ALLOWLISTS.map((l) => [l, []])) as never };
+  const rules = enabledEventRules(engine, tuning);
   const spent = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
   const scope = { tenant_id: "bench", environment_id: "bench", ingest_token_id: "bench" };
   const masker = new RecordMasker("bench", { version: 0, policy: DEFAULT_DATA_POLICY });
@@ -54,7 +62,9 @@ async function pass(payloads: Buffer[]): Promise<Record<Stage, number>> {
     if (batch.rejected > 0) throw new Error(`normalize rejected ${batch.rejected} records: ${batch.rejections.join("; ")}`);
     maskBatchWith(masker, batch);
     lap("mask");
-    copyText(Object.values(scope), EVENT_COLUMNS, batch.events);
+    matchEventRules(engine, rules, tuning, toRecords(engine, { events: batch.events }).records);
+    lap("rules");
+    copyBytes(Object.values(scope), EVENT_COLUMNS, batch.events);
     lap("copy text");
     await updateRollups(NO_DATABASE, "bench", { events: batch.events, spans: [], points: [] });
     lap("rollups");
