@@ -31,6 +31,7 @@ import { ceilings, cpuSnapshot, cpuSpent, describeCeilings, describeCpu, fmtInt,
 import { runIndexCostComparison } from "./bench-ingest-index-costs";
 import { runMaskingComparison } from "./bench-ingest-masking";
 import { runRulesComparison } from "./bench-ingest-rules";
+import { runStageBreakdown } from "./bench-ingest-stages";
 import { buildBatch, ensureBuild, loadTemplates, sendAll, setupPostgres, startApp, type EngineSetup } from "./bench-ingest-io";
 
 // ---- options ----------------------------------------------------------------------------
@@ -49,9 +50,11 @@ interface Options {
   masking: "compare" | null;
   /** each secondary index dropped in turn (bench-ingest-index-costs.ts) instead of the app run. */
   indexCosts: boolean;
+  /** the app's CPU per record by stage, in-process, no database (bench-ingest-stages.ts), in this many rounds; 0: off. */
+  stages: number;
 }
 
-const USAGE = `usage: npm run bench:ingest -- [--engine postgres|pglite] [--batches N] [--senders N] [--batch-size N] [--warmup N] [--rules compare] [--masking compare] [--index-costs]
+const USAGE = `usage: npm run bench:ingest -- [--engine postgres|pglite] [--batches N] [--senders N] [--batch-size N] [--warmup N] [--rules compare] [--masking compare] [--index-costs] [--stages [--stage-rounds N]]
   --engine      postgres (default; BENCH_DATABASE_URL or a throwaway server) or pglite (embedded)
   --batches     measured batches (default 400)
   --senders     concurrent HTTP senders (default 4)
@@ -61,7 +64,10 @@ const USAGE = `usage: npm run bench:ingest -- [--engine postgres|pglite] [--batc
                    fresh databases of one Postgres server; prints on/off and the COPY ceiling
   --masking compare  the same with secret masking off, then on (the default policy); prints on/off
   --index-costs  the same pipeline with each secondary index of events/spans/metric_points dropped
-                 in turn; prints what each one costs per record`;
+                 in turn; prints what each one costs per record
+  --stages       the app's CPU per record by stage (gunzip, decode, normalize, mask, COPY text,
+                 rollups) on the same payloads, in this process, no database and no HTTP
+  --stage-rounds rounds of --stages (default 5); the fastest per stage is printed`;
 
 function parseOptions(): Options {
   const { values } = parseArgs({
@@ -74,6 +80,8 @@ function parseOptions(): Options {
       rules: { type: "string" },
       masking: { type: "string" },
       "index-costs": { type: "boolean", default: false },
+      stages: { type: "boolean", default: false },
+      "stage-rounds": { type: "string", default: "5" },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -97,6 +105,7 @@ function parseOptions(): Options {
     rules: values.rules === undefined ? null : values.rules === "compare" ? "compare" : (() => { throw new Error(`--rules must be compare, got "${values.rules}"`); })(),
     masking: values.masking === undefined ? null : values.masking === "compare" ? "compare" : (() => { throw new Error(`--masking must be compare, got "${values.masking}"`); })(),
     indexCosts: values["index-costs"],
+    stages: values.stages ? positive("stage-rounds", values["stage-rounds"], 1) : 0,
   };
 }
 
@@ -139,7 +148,7 @@ async function main(): Promise<void> {
   const total = opts.warmup + opts.batches;
   log(`engine ${opts.engine}: ${opts.batches} batches × ${opts.batchSize} records, ${opts.senders} senders, ${opts.warmup} warm-up batches`);
 
-  if (!opts.rules && !opts.masking && !opts.indexCosts) ensureBuild();
+  if (!opts.rules && !opts.masking && !opts.indexCosts && !opts.stages) ensureBuild();
 
   // Payloads first (not timed): warm-up batches are the first `warmup` ones.
   const templates = loadTemplates();
@@ -155,6 +164,8 @@ async function main(): Promise<void> {
   }
   const gzipBytes = payloads.reduce((n, p) => n + p.length, 0);
   log(`built ${total} payloads from ${templates.length} fixture records: avg ${(protobufBytes / total / 1024).toFixed(0)} KiB protobuf, ${(gzipBytes / total / 1024).toFixed(0)} KiB gzipped`);
+
+  if (opts.stages) return runStageBreakdown({ batchSize: opts.batchSize, rounds: opts.stages }, payloads);
 
   // Engine and app.
   const workDir = tempDir("bsb-");

@@ -1,7 +1,7 @@
 import type { JsonValue } from "@/lib/otlp/values";
 import { conditionWords, evaluate, parseCondition, positiveIdentifiers, referencedIdentifiers, type Condition } from "./condition";
 import { SigmaError } from "./errors";
-import { scalarText } from "./fields";
+import { fieldValues, scalarText } from "./fields";
 import { compileFieldTest, type FieldTest, type MatchContext } from "./modifiers";
 
 // A Sigma `detection` block compiled: search identifiers (a map = all its fields match, a list of
@@ -16,8 +16,74 @@ export interface CompiledDetection {
   condition: Condition;
   /** The condition in words, for analysts. */
   words: string;
+  /**
+   * A field the condition cannot hold without (one of these lower-case values, compared as its
+   * selections compare it), or null: `match` checks it first, so a rule on tool_decision costs
+   * other events one lookup instead of its whole condition.
+   */
+  prefilter: Prefilter | null;
   /** Field → value of the selections that made the condition true, or null. */
   match(fields: Record<string, JsonValue>, ctx: MatchContext): Record<string, string> | null;
+}
+
+export interface Prefilter {
+  field: string;
+  values: ReadonlySet<string>;
+}
+
+/** Field → values one of which the field must hold for a condition (or a search) to be true. */
+type Needs = Map<string, ReadonlySet<string>>;
+const NOTHING_NEEDED: Needs = new Map();
+
+/** What every one of `all` needs (an `or`): the fields they all need, any of their values. */
+function eitherOf(all: Needs[]): Needs {
+  if (all.length === 0) return NOTHING_NEEDED;
+  const out: Needs = new Map();
+  for (const [field, values] of all[0]) {
+    if (!all.every((n) => n.has(field))) continue;
+    out.set(field, new Set(all.flatMap((n) => [...n.get(field)!])));
+  }
+  return out;
+}
+
+/** What each of `all` needs (an `and`): every field any of them needs (the first one's values, each alone being necessary). */
+function eachOf(all: Needs[]): Needs {
+  const out: Needs = new Map();
+  for (const n of all) for (const [field, values] of n) if (!out.has(field)) out.set(field, values);
+  return out;
+}
+
+function searchNeeds(s: Search): Needs {
+  if (s.kind === "keywords") return NOTHING_NEEDED;
+  return eitherOf(s.alternatives.map((tests) => eachOf(tests.map((t) => (t.equalsOneOf ? new Map([[t.field, t.equalsOneOf]]) : NOTHING_NEEDED)))));
+}
+
+function conditionNeeds(c: Condition, searches: Map<string, Search>): Needs {
+  switch (c.op) {
+    case "id":
+      return searchNeeds(searches.get(c.name)!);
+    case "not":
+      return NOTHING_NEEDED; // a negation needs nothing present
+    case "and":
+      return eachOf(c.args.map((a) => conditionNeeds(a, searches)));
+    case "or":
+      return eitherOf(c.args.map((a) => conditionNeeds(a, searches)));
+    case "of": {
+      const each = c.names.map((n) => searchNeeds(searches.get(n)!));
+      return c.quantifier === "all" ? eachOf(each) : eitherOf(each);
+    }
+  }
+}
+
+/** Whether some value of the prefilter's field is one of its values (as FieldTest compares: lower-cased text). */
+function mayMatch(fields: Record<string, JsonValue>, p: Prefilter): boolean {
+  const own = Object.hasOwn(fields, p.field) ? fields[p.field] : undefined;
+  if (typeof own === "string") return p.values.has(own.toLowerCase()); // the common case: one top-level text value
+  for (const v of fieldValues(fields, p.field)) {
+    const t = scalarText(v);
+    if (t !== null && p.values.has(t.toLowerCase())) return true;
+  }
+  return false;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -51,7 +117,8 @@ function keywordTest(value: string | number, path: (string | number)[]): FieldTe
   };
 }
 
-export function compileDetection(detection: unknown, path: (string | number)[] = ["detection"]): CompiledDetection {
+/** `prefilter: false` compiles without the prefilter: the reference the tests compare it with. */
+export function compileDetection(detection: unknown, path: (string | number)[] = ["detection"], { prefilter: usePrefilter = true } = {}): CompiledDetection {
   if (!isPlainObject(detection)) throw new SigmaError("detection must be a map of selections and a condition", path);
   const searches = new Map<string, Search>();
   for (const [name, body] of Object.entries(detection)) {
@@ -118,11 +185,17 @@ export function compileDetection(detection: unknown, path: (string | number)[] =
     return null;
   };
 
+  const needs = conditionNeeds(condition, searches);
+  const first = needs.entries().next();
+  const prefilter: Prefilter | null = first.done || !usePrefilter ? null : { field: first.value[0], values: first.value[1] };
+
   return {
     identifiers,
     condition,
     words,
+    prefilter,
     match(fields, ctx) {
+      if (prefilter && !mayMatch(fields, prefilter)) return null;
       const results = new Map<string, Record<string, string> | null>();
       const found = (name: string): boolean => {
         let r = results.get(name);

@@ -37,6 +37,17 @@ export interface FieldTest {
   words: string;
   /** The first field value that satisfies the test (as text), or null. */
   test(fields: Record<string, JsonValue>, ctx: MatchContext): string | null;
+  /**
+   * Set when the test is a plain case-insensitive comparison (`event.name: [tool_decision, tool_result]`):
+   * it holds only when some value of the field, as lower-case text, is one of these.
+   */
+  equalsOneOf?: ReadonlySet<string>;
+}
+
+/** A value Sigma compares as it is written (no wildcard, no escape): its lower-case text. */
+function plainText(v: unknown): string | null {
+  if (typeof v === "number" || typeof v === "boolean") return String(v).toLowerCase();
+  return typeof v === "string" && !/[*?\\]/.test(v) ? v.toLowerCase() : null;
 }
 
 const MATCH_MODES = ["contains", "startswith", "endswith", "re", "cidr", "gt", "gte", "lt", "lte", "exists"] as const;
@@ -291,9 +302,14 @@ export function compileFieldTest(key: string, raw: unknown, path: (string | numb
   const shown = list.map((v) => (typeof v === "string" ? `'${v}'` : String(v)));
   const words = `${field}${transforms.length ? ` (${transforms.join(", ")})` : ""} ${modeWords[mode]} ${shown.length > 1 ? `${all ? "all of" : "one of"} ${shown.join(", ")}` : shown[0]}`;
 
+  // Plain equality (no modifier but |all, no wildcard): what the detection's prefilter reads.
+  const plain = mode === "equals" && !cased && transforms.length === 0 ? list.map(plainText) : [];
+  const equalsOneOf = plain.length > 0 && plain.every((t) => t !== null) ? new Set(plain as string[]) : undefined;
+
   return {
     field,
     words,
+    equalsOneOf,
     test(fields, ctx) {
       const values = fieldValues(fields, field);
       if (values.length === 0) return null;

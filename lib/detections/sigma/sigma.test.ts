@@ -1,7 +1,10 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { JsonValue } from "@/lib/otlp/values";
 import { compilePack, correlate, emptyTuning, matchRecord, type CompiledRule } from "../pack";
 import type { DetectionRecord, TenantTuning } from "../types";
+import { compileDetection } from "./detection";
+import { newMatchContext } from "./modifiers";
 import { compileRuleFile } from "./rule";
 
 // The Sigma engine on its own: loading with file/line/reason errors, the modifiers, the condition
@@ -184,6 +187,64 @@ describe("Sigma conditions", () => {
   });
   it("says the condition in words", () => {
     expect(r.conditionText).toBe("((a is 1) or (b is 1)) and not (c is 1)");
+  });
+});
+
+describe("the prefilter (a field the condition cannot hold without)", () => {
+  const prefilterOf = (detection: string) => rule(detection).detection!.prefilter;
+  const values = (p: { field: string; values: ReadonlySet<string> } | null) => (p ? { field: p.field, values: [...p.values].sort() } : null);
+
+  it("is the plain comparison every way to a match goes through", () => {
+    expect(values(prefilterOf("detection:\n  sel:\n    event.name: Tool_Decision\n    tool_name: Bash\n  condition: sel\n"))).toEqual({ field: "event.name", values: ["tool_decision"] });
+    // or: the union of each side's values, when both sides need the field.
+    expect(values(prefilterOf("detection:\n  a:\n    event.name: tool_decision\n  b:\n    event.name: [tool_result, 403]\n  condition: a or b\n"))).toEqual({ field: "event.name", values: ["403", "tool_decision", "tool_result"] });
+    expect(values(prefilterOf("detection:\n  a:\n    - event.name: x\n      k: 1\n    - event.name: y\n  condition: 1 of a*\n"))).toEqual({ field: "event.name", values: ["x", "y"] });
+    // and: what either side needs; a negation needs nothing.
+    expect(values(prefilterOf("detection:\n  a:\n    k|contains: z\n  b:\n    event.name: x\n  f:\n    event.name: y\n  condition: a and b and not f\n"))).toEqual({ field: "event.name", values: ["x"] });
+  });
+
+  it("is absent where a match does not need one value of a field", () => {
+    for (const detection of [
+      "detection:\n  a:\n    event.name: x\n  b:\n    tool_name: y\n  condition: a or b\n", // either side alone
+      "detection:\n  f:\n    event.name: x\n  condition: not f\n",
+      "detection:\n  a:\n    event.name: tool_*\n  condition: a\n", // wildcard
+      "detection:\n  a:\n    event.name: 'tool\\*'\n  condition: a\n", // escape
+      "detection:\n  a:\n    event.name|contains: tool\n  condition: a\n",
+      "detection:\n  a:\n    event.name|cased: Tool\n  condition: a\n",
+      "detection:\n  a:\n    event.name|windash: -x\n  condition: a\n",
+      "detection:\n  a:\n    mcp_server.name|expand: '%mcp_servers%'\n  condition: a\n",
+      "detection:\n  a:\n    event.name: null\n  condition: a\n",
+      "detection:\n  a:\n    - tool\n  condition: a\n", // keywords
+    ]) expect(prefilterOf(detection), detection).toBeNull();
+  });
+
+  it("never changes a result: random conditions and records match as without it", () => {
+    const NAMES = ["tool_decision", "TOOL_DECISION", "tool_result", "user_prompt", "403", ""];
+    const value = fc.oneof(fc.constantFrom(...NAMES), fc.constant(403), fc.constant(true), fc.constant(null));
+    const fieldValue = fc.oneof(value, fc.array(value, { maxLength: 3 }), fc.record({ name: value }));
+    const test = fc.record({
+      field: fc.constantFrom("event.name", "tool_name", "event"),
+      modifier: fc.constantFrom("", "|contains", "|all", "|cased"),
+      values: fc.array(fc.constantFrom(...NAMES, "tool_*", 403, true), { minLength: 1, maxLength: 3 }),
+    });
+    const selection = fc.array(fc.array(test, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 2 });
+    const condition = fc.constantFrom("s0", "s0 or s1", "s0 and s1", "s0 and not s1", "not s0 or s1", "1 of s*", "all of s*", "(s0 or s1) and s2", "s0 or (s1 and s2)");
+    fc.assert(
+      fc.property(fc.tuple(selection, selection, selection), condition, fc.array(fc.record({ "event.name": fieldValue, tool_name: fieldValue, event: fieldValue }, { requiredKeys: [] }), { minLength: 1, maxLength: 8 }), (sels, cond, records) => {
+        const used = [0, 1, 2].filter((i) => cond.includes(`s${i}`) || cond.includes("s*"));
+        const detection: Record<string, unknown> = { condition: cond };
+        for (const i of used) {
+          detection[`s${i}`] = sels[i].map((alternative) => Object.fromEntries(alternative.map((t) => [`${t.field}${t.modifier}`, t.values])));
+        }
+        const fast = compileDetection(detection);
+        const reference = compileDetection(detection, ["detection"], { prefilter: false });
+        for (const fields of records) {
+          const f = fields as Record<string, JsonValue>;
+          expect(fast.match(f, newMatchContext(T.allowlists))).toEqual(reference.match(f, newMatchContext(T.allowlists)));
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
