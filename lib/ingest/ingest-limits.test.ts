@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resetConfigForTests } from "@/lib/config";
 import { getPool } from "@/lib/db/pool";
 import { encodeProtobufRequest } from "@/lib/otlp/proto";
-import type { ExportLogsServiceRequest, LogRecord } from "@/lib/otlp/types";
 import { startAppServer } from "@/lib/testing/app-routes";
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
-import { fixturesOf } from "@/lib/testing/fixtures";
+import { capturedLogBatch } from "@/lib/testing/otlp";
 import type { RouteServer } from "@/lib/testing/route-server";
 import { createTestTenant } from "@/lib/testing/tenants";
 
@@ -43,21 +42,6 @@ afterAll(async () => {
   await db?.stop();
 });
 
-const fixture = fixturesOf("f-hook-block", "http-json").find((f) => f.signal === "logs")!;
-const decoded = fixture.decoded() as ExportLogsServiceRequest;
-const resource = decoded.resourceLogs![0];
-const template = resource.scopeLogs![0].logRecords!;
-
-/** n distinct captured records (each a new event: another timestamp), numbered from `from`. */
-function batch(n: number, from = 0): ExportLogsServiceRequest {
-  const records: LogRecord[] = Array.from({ length: n }, (_, k) => {
-    const i = from + k;
-    const r = template[i % template.length];
-    return { ...r, timeUnixNano: String(BigInt(r.timeUnixNano ?? "1764000000000000000") + BigInt(i * 1000 + 1)) };
-  });
-  return { resourceLogs: [{ ...resource, scopeLogs: [{ ...resource.scopeLogs![0], logRecords: records }] }] };
-}
-
 async function post(token: string, body: string | Uint8Array, contentType: string) {
   const res = await fetch(`${app.url}/api/otlp/v1/logs`, {
     method: "POST",
@@ -78,7 +62,7 @@ async function countEvents(tenantId: string): Promise<number> {
 describe("decode caps", () => {
   it("JSON: real records followed by more empty objects than the cap → 413, nothing stored", async () => {
     const t = await createTestTenant("cap-json-empty");
-    const real = JSON.stringify(batch(10));
+    const real = JSON.stringify(capturedLogBatch(10));
     // {"resourceLogs":[<real resource>,{},{},…]}
     const hostile = `${real.slice(0, -2)}${",{}".repeat(MAX_OBJECTS)}]}`;
     const res = await json(t.ingestToken, hostile);
@@ -92,7 +76,7 @@ describe("decode caps", () => {
 
   it("protobuf: real records followed by more empty messages than the cap → 413, nothing stored", async () => {
     const t = await createTestTenant("cap-pb-empty");
-    const real = encodeProtobufRequest("logs", batch(10));
+    const real = encodeProtobufRequest("logs", capturedLogBatch(10));
     // Repeated fields concatenate: the real ResourceLogs plus MAX_OBJECTS empty ones (2 bytes each).
     const hostile = Buffer.concat([real, Buffer.alloc(MAX_OBJECTS * 2, Buffer.from([0x0a, 0x00]))]);
     const res = await protobuf(t.ingestToken, hostile);
@@ -120,21 +104,21 @@ describe("decode caps", () => {
 describe("records per request", () => {
   it(`a batch of exactly ${MAX_RECORDS} records is stored, in JSON and protobuf`, async () => {
     const t = await createTestTenant("cap-records-ok");
-    expect((await json(t.ingestToken, JSON.stringify(batch(MAX_RECORDS)))).status).toBe(200);
+    expect((await json(t.ingestToken, JSON.stringify(capturedLogBatch(MAX_RECORDS)))).status).toBe(200);
     expect(await countEvents(t.tenantId)).toBe(MAX_RECORDS);
     const t2 = await createTestTenant("cap-records-ok-pb");
-    expect((await protobuf(t2.ingestToken, encodeProtobufRequest("logs", batch(MAX_RECORDS)))).status).toBe(200);
+    expect((await protobuf(t2.ingestToken, encodeProtobufRequest("logs", capturedLogBatch(MAX_RECORDS)))).status).toBe(200);
     expect(await countEvents(t2.tenantId)).toBe(MAX_RECORDS);
   });
 
   it(`${MAX_RECORDS + 1} records → 413 naming the cap, nothing stored`, async () => {
     const t = await createTestTenant("cap-records-over");
-    const res = await json(t.ingestToken, JSON.stringify(batch(MAX_RECORDS + 1)));
+    const res = await json(t.ingestToken, JSON.stringify(capturedLogBatch(MAX_RECORDS + 1)));
     expect(res.status).toBe(413);
     expect(JSON.parse(res.text).message).toBe(
       `request holds ${MAX_RECORDS + 1} log records, more than the ${MAX_RECORDS} allowed per request (BLINDSPOT_MAX_RECORDS_PER_REQUEST); send smaller batches`,
     );
-    const pb = await protobuf(t.ingestToken, encodeProtobufRequest("logs", batch(MAX_RECORDS + 1)));
+    const pb = await protobuf(t.ingestToken, encodeProtobufRequest("logs", capturedLogBatch(MAX_RECORDS + 1)));
     expect(pb.status).toBe(413);
     expect(await countEvents(t.tenantId)).toBe(0);
   });
@@ -148,7 +132,7 @@ describe("per-token rate", () => {
     let refused: Awaited<ReturnType<typeof json>> | undefined;
     let stored = 0;
     for (let i = 0; i < 10 && !refused; i++) {
-      const res = await json(a.ingestToken, JSON.stringify(batch(10, i * 10)));
+      const res = await json(a.ingestToken, JSON.stringify(capturedLogBatch(10, i * 10)));
       if (res.status === 429) refused = res;
       else {
         expect(res.status).toBe(200);
@@ -163,7 +147,7 @@ describe("per-token rate", () => {
     // Every batch holds 10 new events: those of the refused one were not stored.
     expect(await countEvents(a.tenantId)).toBe(10 * stored);
 
-    const other = await json(b.ingestToken, JSON.stringify(batch(10)));
+    const other = await json(b.ingestToken, JSON.stringify(capturedLogBatch(10)));
     expect(other.status).toBe(200);
     expect(await countEvents(b.tenantId)).toBe(10);
   });

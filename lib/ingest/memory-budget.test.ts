@@ -2,10 +2,9 @@ import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resetConfigForTests } from "@/lib/config";
 import { getPool } from "@/lib/db/pool";
-import type { ExportLogsServiceRequest, LogRecord } from "@/lib/otlp/types";
 import { startAppServer } from "@/lib/testing/app-routes";
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
-import { fixturesOf } from "@/lib/testing/fixtures";
+import { paddedLogBatch } from "@/lib/testing/otlp";
 import type { RouteServer } from "@/lib/testing/route-server";
 import { createTestTenant } from "@/lib/testing/tenants";
 import { MemoryBudget, MemoryBudgetExceededError } from "./memory-budget";
@@ -70,21 +69,6 @@ describe("the receivers under the budget (real HTTP)", () => {
     await db?.stop();
   });
 
-  const fixture = fixturesOf("f-hook-block", "http-json").find((f) => f.signal === "logs")!;
-  const decoded = fixture.decoded() as ExportLogsServiceRequest;
-  const resource = decoded.resourceLogs![0];
-  const template = resource.scopeLogs![0].logRecords!;
-
-  /** A JSON batch of n new events, padded with white space (which JSON ignores) to `size` bytes. */
-  function paddedBatch(n: number, from: number, size: number): Buffer {
-    const records: LogRecord[] = Array.from({ length: n }, (_, k) => {
-      const r = template[(from + k) % template.length];
-      return { ...r, timeUnixNano: String(BigInt(r.timeUnixNano ?? "1764000000000000000") + BigInt((from + k) * 1000 + 1)) };
-    });
-    const json = JSON.stringify({ resourceLogs: [{ ...resource, scopeLogs: [{ ...resource.scopeLogs![0], logRecords: records }] }] });
-    return Buffer.concat([Buffer.from(json), Buffer.alloc(Math.max(0, size - json.length), " ")]);
-  }
-
   /** Starts a POST that sends only the first `sent` bytes of `body` until finish() is called. */
   function slowPost(token: string, body: Buffer, sent: number) {
     const url = new URL(`${app.url}/api/otlp/v1/logs`);
@@ -114,8 +98,8 @@ describe("the receivers under the budget (real HTTP)", () => {
 
   it("a request that would pass the budget while another holds memory gets 503 + Retry-After; both batches are stored once resent", async () => {
     const t = await createTestTenant("memory-budget");
-    const a = paddedBatch(10, 0, 0.6 * MiB);
-    const b = paddedBatch(10, 100, 0.6 * MiB);
+    const a = paddedLogBatch(10, 0, 0.6 * MiB);
+    const b = paddedLogBatch(10, 100, 0.6 * MiB);
 
     const slow = slowPost(t.ingestToken, a, 1024);
     // Wait until A's headers were handled and its declared size is charged.

@@ -5,10 +5,9 @@ import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { config } from "@/lib/config";
 import { getPool } from "@/lib/db/pool";
-import type { ExportLogsServiceRequest, LogRecord } from "@/lib/otlp/types";
 import { startAppServer } from "@/lib/testing/app-routes";
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
-import { fixturesOf } from "@/lib/testing/fixtures";
+import { paddedLogBatch } from "@/lib/testing/otlp";
 import type { RouteServer } from "@/lib/testing/route-server";
 import { createTestTenant } from "@/lib/testing/tenants";
 import type { MemoryBudget } from "./memory-budget";
@@ -45,21 +44,6 @@ describe("memory held by a request waiting to be written (real HTTP)", () => {
     await db?.stop();
   });
 
-  const fixture = fixturesOf("f-hook-block", "http-json").find((f) => f.signal === "logs")!;
-  const decoded = fixture.decoded() as ExportLogsServiceRequest;
-  const resource = decoded.resourceLogs![0];
-  const template = resource.scopeLogs![0].logRecords!;
-
-  /** A JSON batch of n new events, padded with white space (which JSON ignores) to `size` bytes. */
-  function paddedBatch(n: number, from: number, size: number): Buffer {
-    const records: LogRecord[] = Array.from({ length: n }, (_, k) => {
-      const r = template[(from + k) % template.length];
-      return { ...r, timeUnixNano: String(BigInt(r.timeUnixNano ?? "1764000000000000000") + BigInt((from + k) * 1000 + 1)) };
-    });
-    const json = JSON.stringify({ resourceLogs: [{ ...resource, scopeLogs: [{ ...resource.scopeLogs![0], logRecords: records }] }] });
-    return Buffer.concat([Buffer.from(json), Buffer.alloc(Math.max(0, size - json.length), " ")]);
-  }
-
   /** POSTs a padded batch of exactly `size` bytes; no variable of the test holds the body, so it is garbage once sent. */
   function postPadded(token: string, n: number, from: number, size: number): Promise<number> {
     const url = new URL(`${app.url}/api/otlp/v1/logs`);
@@ -74,7 +58,7 @@ describe("memory held by a request waiting to be written (real HTTP)", () => {
       },
     );
     req.on("error", reject);
-    req.end(paddedBatch(n, from, size));
+    req.end(paddedLogBatch(n, from, size));
     return answered;
   }
 
