@@ -91,7 +91,8 @@ describe("migrating a populated database", () => {
     }
     const after = (await pool.query<{ indexname: string }>(
       `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ANY($1) ORDER BY 1`, [Object.keys(keys)])).rows.map((r) => r.indexname);
-    expect(after).toEqual(indexesBefore);
+    // Every index of the old tables is still there (later migrations may add more).
+    expect(after).toEqual(expect.arrayContaining(indexesBefore));
   });
 
   it("the old table is the partition up to the day after its newest record; a far-future row went to DEFAULT", async () => {
