@@ -144,8 +144,3 @@ export async function failingRules(db: Db, tenantId: string): Promise<Set<string
   const r = await db.query<{ rule_id: string }>(`SELECT rule_id FROM detection_rule_state WHERE tenant_id = $1 AND last_error IS NOT NULL`, [tenantId]);
   return new Set(r.rows.map((x) => x.rule_id));
 }
-
-/** A safe, content-free description of a rule evaluation failure for the log line. */
-export function failureClass(err: unknown): string {
-  return err instanceof Error ? err.name : typeof err;
-}

@@ -3,7 +3,7 @@ import { describeError } from "@/lib/ingest/db-errors";
 import { personKey, type PersonIdentifiers } from "@/lib/domain/person";
 import { processSingleton } from "@/lib/process-singleton";
 import type { EventRow, SpanRow } from "@/lib/sources/model";
-import { failingRules, failureClass, markRuleFailing, markRulesHealthy, recordHits } from "./alert-store";
+import { failingRules, markRuleFailing, markRulesHealthy, recordHits } from "./alert-store";
 import { detectionEngine, type ComplianceActivityRow, type CompiledRule, type DetectionEngine } from "./evaluator-contract";
 import { recordEvidence } from "./pack";
 import { loadTuning } from "./tuning";
@@ -213,7 +213,7 @@ export async function evaluateFresh(db: Db, tenantId: string, fresh: FreshRecord
       for (const [ruleId, reason] of [...failed].sort(([a], [b]) => (a < b ? -1 : 1))) await markRuleFailing(db, tenantId, ruleId, reason);
       await markRulesHealthy(db, tenantId, healed);
     });
-    if (stateError) console.error(`[detections] could not record rule health for tenant ${tenantId}: ${failureClass(stateError)}`);
+    if (stateError) console.error(`[detections] could not record rule health for tenant ${tenantId}: ${describeError(stateError)}`);
     for (const id of failed.keys()) cached.failing.add(id);
     for (const id of healed) cached.failing.delete(id);
   }

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { backfill } from "@/lib/detections/backfill";
+import { withTransaction } from "@/lib/db/pool";
 import { storeActivities } from "@/lib/sources/compliance";
 import { loadComplianceFixtures } from "@/lib/testing/compliance-stub-fixtures";
 import { EVENT_TABLE } from "@/lib/domain/fields/events";
@@ -78,7 +79,8 @@ async function ensureActivityTemplate(pool: pg.Pool): Promise<{ tenantId: string
   const tenantId = await ensureTenant(TEMPLATE_SLUG);
   const count = async () =>
     (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM compliance_activities WHERE tenant_id = $1`, [tenantId])).rows[0].n;
-  if ((await count()) === 0) await storeActivities(pool, tenantId, loadComplianceFixtures().activities ?? [], "api");
+  // In a transaction, as the connector stores them: the detection rules record hits in savepoints.
+  if ((await count()) === 0) await withTransaction((c) => storeActivities(c, tenantId, loadComplianceFixtures().activities ?? [], "api"));
   return { tenantId, count: await count() };
 }
 
