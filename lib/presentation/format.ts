@@ -24,6 +24,11 @@ export function formatCount(n: number | null | undefined): string {
   return new Intl.NumberFormat("en-US").format(n);
 }
 
+/** "1 prompt", "2,048 prompts". */
+export function formatCountOf(n: number, singular: string, plural = `${singular}s`): string {
+  return `${formatCount(n)} ${n === 1 ? singular : plural}`;
+}
+
 /** Absolute time in UTC, to the millisecond: investigations compare times across sources. */
 export function formatTime(iso: string | Date | null | undefined): string {
   if (!iso) return "–";

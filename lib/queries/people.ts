@@ -1,5 +1,6 @@
 import { getPool } from "@/lib/db/pool";
-import { SPAN } from "@/lib/domain/vocabulary";
+import { EVENT, SPAN } from "@/lib/domain/vocabulary";
+import { IS_SUBAGENT_REPORT_SQL } from "@/lib/presentation/subagent-report";
 import type { Person } from "@/lib/identity/resolve";
 
 // One person's footprint: their OTel sessions (Claude Code, Cowork, Office) and their
@@ -11,7 +12,9 @@ export interface PersonSession {
   start: string;
   end: string;
   events: number;
+  /** Prompts the person typed (a background subagent's report has a prompt id of its own: not counted). */
   prompts: number;
+  subagentReports: number;
 }
 
 export interface PersonTranscript {
@@ -27,8 +30,9 @@ export async function personSessions(tenantId: string, person: Person, from: Dat
   const pool = getPool();
   const emails = person.emails;
   const [events, spans, transcripts] = await Promise.all([
-    pool.query<{ source: string; session_id: string; start: Date; end: Date; events: number; prompts: number }>(
-      `SELECT source, session_id, min(time) AS start, max(time) AS end, count(*)::int AS events, count(DISTINCT prompt_id)::int AS prompts
+    pool.query<{ source: string; session_id: string; start: Date; end: Date; events: number; prompts: number; reports: number }>(
+      `SELECT source, session_id, min(time) AS start, max(time) AS end, count(*)::int AS events, count(DISTINCT prompt_id)::int AS prompts,
+              count(DISTINCT prompt_id) FILTER (WHERE event_name = '${EVENT.userPrompt}' AND ${IS_SUBAGENT_REPORT_SQL})::int AS reports
        FROM events
        WHERE tenant_id = $1 AND session_id IS NOT NULL AND ($5::timestamptz IS NULL OR time >= $5)
          AND (lower(user_email) = ANY($2) OR lower(enduser_id) = ANY($2) OR account_uuid = ANY($3) OR account_id = ANY($4))
@@ -55,8 +59,8 @@ export async function personSessions(tenantId: string, person: Person, from: Dat
   ]);
   return {
     otel: [
-      ...events.rows.map((r) => ({ source: r.source, sessionId: r.session_id, start: r.start.toISOString(), end: r.end.toISOString(), events: r.events, prompts: r.prompts })),
-      ...spans.rows.map((r) => ({ source: "office", sessionId: r.session_id, start: r.start.toISOString(), end: r.end.toISOString(), events: r.events, prompts: r.prompts })),
+      ...events.rows.map((r) => ({ source: r.source, sessionId: r.session_id, start: r.start.toISOString(), end: r.end.toISOString(), events: r.events, prompts: r.prompts - r.reports, subagentReports: r.reports })),
+      ...spans.rows.map((r) => ({ source: "office", sessionId: r.session_id, start: r.start.toISOString(), end: r.end.toISOString(), events: r.events, prompts: r.prompts, subagentReports: 0 })),
     ].sort((a, b) => b.end.localeCompare(a.end)),
     transcripts: transcripts.rows.map((r) => ({ id: r.id, kind: r.kind, productSurface: r.product_surface, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at?.toISOString() ?? null, messages: r.messages })),
   };

@@ -306,4 +306,13 @@ describe("a background subagent's report", () => {
     expect(session).toMatch(/Subagent report[^<]*<\/span>/);
     expect(await promptHtml(STARTER)).not.toContain("Subagent report");
   });
+
+  it("is not counted as a prompt of the person on the person page", async () => {
+    const page = await asBrowser(instance.owner, () => PersonPage({ params: Promise.resolve({ key: "jon.snow@westeros.example" }), searchParams: Promise.resolve({ range: "all" }) }));
+    const html = valid(renderToStaticMarkup(page));
+    const at = html.indexOf(`href="/sessions/${CC_SESSION}"`);
+    expect(at, "the session's row on the person page").toBeGreaterThan(-1);
+    const row = html.slice(html.lastIndexOf("<tr", at), html.indexOf("</tr>", at)).replace(/<[^>]+>/g, "");
+    expect(row).toContain("1 prompt (+1 subagent report) · 5 records");
+  });
 });

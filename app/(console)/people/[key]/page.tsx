@@ -7,7 +7,7 @@ import { ErasePersonForm } from "@/components/privacy/erase-person-form";
 import { TBody, THead, Table, Td, Th, Tr } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/session";
 import { resolvePerson } from "@/lib/identity/resolve";
-import { formatCount, formatTime } from "@/lib/presentation/format";
+import { formatCount, formatCountOf, formatTime } from "@/lib/presentation/format";
 import { searchActivities } from "@/lib/queries/compliance-activities";
 import { personSessions } from "@/lib/queries/people";
 import { consoleWindow } from "@/lib/console-range";
@@ -44,7 +44,10 @@ function Entry({ entry }: { entry: PersonTimelineEntry }) {
             <SessionLink s={s} />
             <span className="ml-2 text-slate-500">since {formatTime(s.start)}</span>
           </Td>
-          <Td numeric>{formatCount(s.prompts)} prompts · {formatCount(s.events)} records</Td>
+          <Td numeric>
+            {formatCountOf(s.prompts, "prompt")}
+            {s.subagentReports > 0 && <> (+{formatCountOf(s.subagentReports, "subagent report")})</>} · {formatCountOf(s.events, "record")}
+          </Td>
         </>
       );
     }
