@@ -10,7 +10,7 @@ import { fixturesOf } from "@/lib/testing/fixtures";
 import { postFixture } from "@/lib/testing/otlp";
 import { getPool } from "@/lib/db/pool";
 import { AUTOMATIC_DECISION_SOURCES } from "@/lib/domain/vocabulary";
-import { approvalBucket, bucketKeys, similarity } from "./approvals";
+import { approvalBucket, bucketKeys, REJECTING, similarity } from "./approvals";
 
 // The approvals numbers on a dataset with known answers, through the API that the dashboard's
 // numbers also come from: decisions by source and outcome, per user, automatic writes, and the
@@ -228,7 +228,9 @@ describe("GET /api/v1/approvals/summary", () => {
     const predicate = async (index: string) =>
       (await getPool().query<{ p: string }>(`SELECT pg_get_expr(indpred, indrelid) AS p FROM pg_index WHERE indexrelid = $1::regclass`, [index])).rows[0].p;
     const automatic = await predicate("events_automatic_approvals_idx");
-    expect([...automatic.matchAll(/'(\w+)'::text/g)].map((m) => m[1]).sort()).toEqual(["accept", ...AUTOMATIC_DECISION_SOURCES, "tool_decision"].sort());
+    const literals = (p: string) => [...p.matchAll(/'(\w+)'::text/g)].map((m) => m[1]).sort();
+    expect(literals(automatic)).toEqual(["accept", ...AUTOMATIC_DECISION_SOURCES, "tool_decision"].sort());
+    expect(literals(await predicate("events_rejections_time_idx"))).toEqual(["reject", ...REJECTING, "tool_decision"].sort());
   });
 
   it("splits Office accept decisions by read and write, counted from the traces", async () => {

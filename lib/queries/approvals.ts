@@ -405,7 +405,8 @@ export interface Escalation {
   gapSeconds: number;
 }
 
-const REJECTING = ["user_reject", "config"];
+/** The rejections an escalation starts from (the predicate of events_rejections_time_idx). */
+export const REJECTING = ["user_reject", "config"];
 /** A code constant as an SQL literal (quotes doubled). */
 const sqlText = (v: string) => `'${v.replace(/'/g, "''")}'`;
 const sqlTextList = (vs: readonly string[]) => vs.map(sqlText).join(", ");
