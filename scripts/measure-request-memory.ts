@@ -14,6 +14,7 @@ import { decodeJsonRequest } from "@/lib/otlp/json";
 import { decodeProtobufRequest, encodeProtobufRequest } from "@/lib/otlp/proto";
 import { normalizeLogs } from "@/lib/sources/logs";
 import { DECODE_FACTOR } from "@/lib/ingest/memory-budget";
+import { liveBytes as live } from "@/lib/testing/live-memory";
 import { buildBatch, loadTemplates } from "./bench-ingest-io";
 
 const MiB = 1024 * 1024;
@@ -24,16 +25,6 @@ function body(kind: Kind, batchSize: number): Buffer {
   if (kind === "protobuf-gzip") return gzipSync(encodeProtobufRequest("logs", request));
   const json = Buffer.from(JSON.stringify(request));
   return Buffer.concat([json, Buffer.alloc(Math.max(0, 8 * MiB - 4096 - json.length), " ")]);
-}
-
-const gc = () => (globalThis as { gc?: () => void }).gc!();
-/** V8 heap used + external after a full GC (twice, a turn apart: array buffers are freed after the collection that finds them dead). */
-async function live(): Promise<number> {
-  gc();
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.external;
 }
 
 /** The receiver's steps, with the live memory above `base` after each; returns only the normalized batch and figures. */

@@ -1,12 +1,11 @@
 import http from "node:http";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { config } from "@/lib/config";
 import { getPool } from "@/lib/db/pool";
 import { startAppServer } from "@/lib/testing/app-routes";
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
+import { liveBytes } from "@/lib/testing/live-memory";
 import { paddedLogBatch } from "@/lib/testing/otlp";
 import type { RouteServer } from "@/lib/testing/route-server";
 import { createTestTenant } from "@/lib/testing/tenants";
@@ -17,18 +16,6 @@ import type { MemoryBudget } from "./memory-budget";
 // bytes and the decoded request tree (8 MiB and more for a large JSON batch) are garbage by then.
 
 const MiB = 1024 * 1024;
-
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
-
-/** V8 heap used + external after full collections (array buffers are freed after the collection that finds them dead). */
-async function liveBytes(): Promise<number> {
-  gc();
-  await new Promise((r) => setTimeout(r, 20));
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.external;
-}
 
 describe("memory held by a request waiting to be written (real HTTP)", () => {
   let db: TestDatabase;
