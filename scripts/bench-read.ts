@@ -24,7 +24,7 @@ import { countAlertsBySeverity, groupAlerts, listAlerts, type AlertFilters } fro
 import { parseExploreParams } from "@/lib/explore/params";
 import { exploreEvents } from "@/lib/explore/query";
 import { rebuildRollups } from "@/lib/ingest/rollups";
-import { approvalGroups, approvalSummary, escalations } from "@/lib/queries/approvals";
+import { approvalPage, escalations } from "@/lib/queries/approvals";
 import { coverage } from "@/lib/queries/coverage";
 import { listAgents } from "@/lib/queries/inventory";
 import { promptTimeline } from "@/lib/queries/prompts";
@@ -218,8 +218,7 @@ async function timePages(pool: pg.Pool, tenantId: string, longSession: string, r
   }
 
   const approvals = { from: days(30), to: now };
-  await add("approvals 30 days", "summary + groups (page)", 300, () =>
-    Promise.all([approvalSummary(tenantId, approvals), approvalGroups(tenantId, approvals, "person"), approvalGroups(tenantId, { from: days(60), to: days(30) }, "person", 10_000)]));
+  await add("approvals 30 days", "approvalPage (person)", 300, () => approvalPage(tenantId, approvals, "person"));
   await add("approvals 30 days", "escalations (raw, page)", 300, () => escalations(tenantId, { ...approvals, windowMinutes: 10 }));
 
   await add("coverage 30 days", "coverage", 300, () => coverage(tenantId, days(30), now));

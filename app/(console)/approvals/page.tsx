@@ -10,7 +10,7 @@ import { AUTOMATIC_DECISION_SOURCES, DECISION_SOURCES, sourceLabel } from "@/lib
 import { termFor, type PivotField } from "@/lib/query/terms";
 import { exploreHref, type ExploreLink } from "@/lib/explore/url";
 import { formatCount, formatTime } from "@/lib/presentation/format";
-import { approvalGroups, approvalSummary, escalations, WRITE_TOOLS, withoutTargets, type ApprovalGroup } from "@/lib/queries/approvals";
+import { approvalPage, escalations, WRITE_TOOLS, withoutTargets, type ApprovalGroup } from "@/lib/queries/approvals";
 import { RangeFields } from "@/components/shell/range-fields";
 import { RangeHint } from "@/components/shell/range-hint";
 import { consoleWindow } from "@/lib/console-range";
@@ -60,14 +60,10 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
   const windowMinutes = [5, 10, 30, 60].includes(Number(p.window)) ? Number(p.window) : 10;
   const filters = { from, to, user: p.user || undefined, team: p.team || undefined, tool: p.tool || undefined, mcpServer: p.mcpServer || undefined, surface: p.surface || undefined };
   const groupBy = p.groupBy === "team" ? "team" : "person";
-  const previousFilters = { ...filters, from: new Date(from.getTime() - (to.getTime() - from.getTime())), to: from };
-  const [s, escRaw, groups, previousGroups] = await Promise.all([
-    approvalSummary(user.tenantId, filters),
+  const [{ summary: s, groups, before }, escRaw] = await Promise.all([
+    approvalPage(user.tenantId, filters, groupBy),
     escalations(user.tenantId, { ...filters, windowMinutes }),
-    approvalGroups(user.tenantId, filters, groupBy),
-    approvalGroups(user.tenantId, previousFilters, groupBy, 10_000),
   ]);
-  const before = new Map(previousGroups.map((g) => [g.key, g]));
   const esc = user.canReadContent ? escRaw : withoutTargets(escRaw);
   // Links to the events behind a number keep the page's window and filters.
   const filterLink: ExploreLink = { user: p.user, tool: p.tool, mcpServer: p.mcpServer, source: p.surface !== "office" ? p.surface : undefined };
