@@ -12,7 +12,8 @@ import type { EventRow, MetricPointRow, SpanRow } from "@/lib/sources/model";
 // (rebuildRollups below is the same rules in SQL, and migration 20261205170000_read_rollups
 // backfills the daily and agent levels; 20261205180000_decision_totals_daily and
 // 20261205180200_decision_people_daily the daily levels without the person and per person;
-// 20261205190000_record_extents the extents).
+// 20261205190000_record_extents the extents; 20261205201500_decision_totals_hourly the hourly
+// level without the person).
 
 const HOUR_MS = 3_600_000;
 
@@ -77,11 +78,13 @@ async function insertDecisions(client: Pick<pg.ClientBase, "query">, table: (typ
  * The daily level without the person (decision_totals_daily): what the approvals dashboard's
  * tiles, chart and tool/team tables read, a few rows per day instead of one per person.
  */
-async function insertDecisionTotals(client: Pick<pg.ClientBase, "query">, tenantId: string, daily: Counter<Cell[]>): Promise<void> {
+async function insertDecisionTotals(
+  client: Pick<pg.ClientBase, "query">, tenantId: string, rollup: Counter<Cell[]>, table: "decision_totals_daily" | "decision_totals_hourly" = "decision_totals_daily",
+): Promise<void> {
   const totals = new Counter<Cell[]>();
-  for (const r of daily.rows.values()) totals.add([r.key[0], r.key[1], ...r.key.slice(3)], r.values, r.last); // the key less user_key
+  for (const r of rollup.rows.values()) totals.add([r.key[0], r.key[1], ...r.key.slice(3)], r.values, r.last); // the key less user_key
   await insertUnnest(
-    client, "decision_totals_daily", { tenant_id: tenantId },
+    client, table, { tenant_id: tenantId },
     [
       { name: "bucket", type: "timestamptz" }, { name: "surface", type: "text" }, { name: "team", type: "text" },
       { name: "tool_name", type: "text" }, { name: "mcp_server", type: "text" }, { name: "decision", type: "text" },
@@ -89,7 +92,7 @@ async function insertDecisionTotals(client: Pick<pg.ClientBase, "query">, tenant
     ],
     [...totals.rows.values()].map((r) => [...r.key, r.values[0]]),
     `ON CONFLICT (tenant_id, bucket, surface, team, tool_name, mcp_server, decision, decision_source, read_write)
-     DO UPDATE SET count = decision_totals_daily.count + EXCLUDED.count`,
+     DO UPDATE SET count = ${table}.count + EXCLUDED.count`,
     8, // the whole key: bucket … read_write
   );
 }
@@ -170,6 +173,7 @@ export async function updateRollups(
 
   if (decisions.rows.size) {
     await insertDecisions(client, "decision_rollups", tenantId, [...decisions.rows.values()].map((r) => [...r.key, r.values[0]]));
+    await insertDecisionTotals(client, tenantId, decisions, "decision_totals_hourly");
     // The daily level (long windows of the approvals dashboard): the same keys, the hour cut to its UTC day.
     const daily = new Counter<Cell[]>();
     for (const r of decisions.rows.values()) daily.add([`${(r.key[0] as string).slice(0, 10)}T00:00:00.000Z`, ...r.key.slice(1)], r.values, r.last);
@@ -238,7 +242,7 @@ const utc = (unit: "hour" | "day", column: string) => `date_trunc('${unit}', ${c
  * seed). Concurrent ingest into the tenant must be stopped meanwhile.
  */
 export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, tenantId: string): Promise<void> {
-  for (const table of [...DECISION_ROLLUP_TABLES, "decision_totals_daily", "decision_people_daily", "source_rollups", "agent_session_rollups", "record_extents"]) {
+  for (const table of [...DECISION_ROLLUP_TABLES, "decision_totals_daily", "decision_totals_hourly", "decision_people_daily", "source_rollups", "agent_session_rollups", "record_extents"]) {
     await client.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
   }
   await client.query(
@@ -256,6 +260,12 @@ export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, tenan
     `INSERT INTO decision_rollups_daily
      SELECT tenant_id, ${utc("day", "bucket")}, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write, sum(count)
      FROM decision_rollups WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`,
+    [tenantId],
+  );
+  await client.query(
+    `INSERT INTO decision_totals_hourly
+     SELECT tenant_id, bucket, surface, team, tool_name, mcp_server, decision, decision_source, read_write, sum(count)
+     FROM decision_rollups WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`,
     [tenantId],
   );
   await client.query(

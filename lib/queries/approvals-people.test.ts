@@ -73,7 +73,7 @@ afterAll(async () => {
 /** Every person's columns from the raw decisions in the hours that start in the window or hold its start, as the dashboard counts them. */
 async function rawPeople(f: ApprovalFilters): Promise<ApprovalGroup[]> {
   const hour = (x: string) => `date_trunc('hour', ${x} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`;
-  const { rows } = await getPool().query<Record<string, number> & { key: string }>(
+  const { rows } = await getPool().query<ApprovalGroup>(
     `SELECT ${personKeySql(personColumns("e"))} AS key, count(*)::int AS total,
             count(*) FILTER (WHERE decision_source = 'user_permanent')::int AS "userPermanent",
             count(*) FILTER (WHERE decision_source = 'user_temporary')::int AS "userTemporary",
@@ -86,9 +86,7 @@ async function rawPeople(f: ApprovalFilters): Promise<ApprovalGroup[]> {
      GROUP BY 1`,
     [tenant.tenantId, f.from, f.to, AUTOMATIC_DECISION_SOURCES, [...WRITE_TOOLS]],
   );
-  return rows
-    .map((r) => ({ ...r }) as ApprovalGroup)
-    .sort((a, b) => b.userPermanent - a.userPermanent || b.autoApprovedWrites - a.autoApprovedWrites || b.total - a.total || a.key.localeCompare(b.key));
+  return rows.sort((a, b) => b.userPermanent - a.userPermanent || b.autoApprovedWrites - a.autoApprovedWrites || b.total - a.total || a.key.localeCompare(b.key));
 }
 
 const WINDOWS: ApprovalFilters[] = [

@@ -104,8 +104,8 @@ const ROLLUP_COLUMNS = "bucket, surface, team, tool_name, mcp_server, decision, 
  *
  * Levels: "person" rows carry user_key and every dimension (decision_rollups_daily). "totals":
  * the caller needs no person (tiles, chart, tool and team tables), so whole days come from
- * decision_totals_daily, without the person (a few rows per day instead of one per person) —
- * unless the window is filtered to a person. "people" (no tool or MCP server filter): rows of
+ * decision_totals_daily and hours from decision_totals_hourly, without the person (a few rows per
+ * day or hour instead of one per person) — unless the window is filtered to a person. "people" (no tool or MCP server filter): rows of
  * user_key, surface, team and the per-person counts (PEOPLE_COUNTS) as columns, whole days from
  * decision_people_daily (a row per person-day), the hours at the edges counted row by row.
  */
@@ -133,8 +133,9 @@ function rollupRows(
   const dayFrom = new Date(Math.ceil(hourFrom.getTime() / DAY_MS) * DAY_MS);
   const dayTo = new Date(Math.floor(f.to.getTime() / DAY_MS) * DAY_MS);
   const [from, to] = [sql.param(hourFrom), sql.param(f.to)];
+  const hourly = personless ? "decision_totals_hourly" : "decision_rollups";
   if (approvalBucket(f.from, f.to) === "hour" || dayTo <= dayFrom) {
-    return { sql, from: `(SELECT ${hourColumns} FROM decision_rollups WHERE ${filters} AND bucket >= ${from} AND bucket < ${to})` };
+    return { sql, from: `(SELECT ${hourColumns} FROM ${hourly} WHERE ${filters} AND bucket >= ${from} AND bucket < ${to})` };
   }
   const [df, dt] = [sql.param(dayFrom), sql.param(dayTo)];
   const daily =
@@ -142,7 +143,7 @@ function rollupRows(
     : `SELECT ${columns} FROM ${personless ? "decision_totals_daily" : "decision_rollups_daily"}`;
   return {
     sql,
-    from: `(SELECT ${hourColumns} FROM decision_rollups WHERE ${filters} AND ((bucket >= ${from} AND bucket < ${df}) OR (bucket >= ${dt} AND bucket < ${to}))
+    from: `(SELECT ${hourColumns} FROM ${hourly} WHERE ${filters} AND ((bucket >= ${from} AND bucket < ${df}) OR (bucket >= ${dt} AND bucket < ${to}))
             UNION ALL
             ${daily} WHERE ${filters} AND bucket >= ${df} AND bucket < ${dt})`,
   };
