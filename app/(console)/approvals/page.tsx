@@ -2,7 +2,7 @@ import Link from "next/link";
 import { DecisionsOverTime, OfficeDecisions } from "@/components/charts/approval-charts";
 import { Badge, DecisionBadge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
-import { TBody, THead, Table, Td, Th, Tr, Truncate } from "@/components/ui/table";
+import { TBody, THead, Table, TableEmpty, Td, Th, Tr, Truncate } from "@/components/ui/table";
 import { Stat, StatGrid } from "@/components/ui/stat";
 import { requireUser } from "@/lib/auth/session";
 import { labelOfPersonKey } from "@/lib/domain/person";
@@ -46,6 +46,9 @@ function Delta({ now, before }: { now: number; before: number }) {
     </span>
   );
 }
+
+/** What an empty table of the dashboard says (its headers alone would read as a rendering fault). */
+const NO_DECISIONS = "No decisions in this window.";
 
 function NumLink({ n, href }: { n: number; href: string }) {
   return n === 0 ? <span className="text-slate-400">0</span> : <Link className="link tabular-nums" href={href}>{formatCount(n)}</Link>;
@@ -128,6 +131,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
           <Table variant="bare">
             <THead><tr><Th>Surface</Th><Th numeric>Accepted</Th><Th numeric>Rejected</Th></tr></THead>
             <TBody>
+              {Object.keys(s.byOutcome).length === 0 && <TableEmpty colSpan={3}>{NO_DECISIONS}</TableEmpty>}
               {Object.entries(s.byOutcome).map(([surface, o]) => (
                 <Tr key={surface}>
                   <Td>{sourceLabel(surface)}</Td>
@@ -219,6 +223,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
               </tr>
             </THead>
             <TBody>
+              {groups.length === 0 && <TableEmpty colSpan={9}>{NO_DECISIONS}</TableEmpty>}
               {groups.map((g: ApprovalGroup) => {
                 const was = before.get(g.key)?.total ?? 0;
                 const change = g.total - was;
@@ -273,6 +278,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
               </tr>
             </THead>
             <TBody>
+              {s.perTool.length === 0 && <TableEmpty colSpan={6}>{NO_DECISIONS}</TableEmpty>}
               {s.perTool.map((t) => {
                 const tq: ExploreLink = { ...filterLink, tool: t.tool, mcpServer: t.mcpServer };
                 return (
