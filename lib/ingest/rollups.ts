@@ -13,7 +13,7 @@ import type { EventRow, MetricPointRow, SpanRow } from "@/lib/sources/model";
 // backfills the daily and agent levels; 20261205180000_decision_totals_daily and
 // 20261205180200_decision_people_daily the daily levels without the person and per person;
 // 20261205190000_record_extents the extents; 20261205201500_decision_totals_hourly the hourly
-// level without the person).
+// level without the person; 20261205201700_decision_people_levels the hourly and weekly ones per person).
 
 const HOUR_MS = 3_600_000;
 
@@ -108,22 +108,36 @@ function peopleCounts(surface: string, tool: string, decision: string, source: s
     decision === "reject" ? n : 0, autoWrite ? n : 0, office && decision === "auto_accept" ? n : 0];
 }
 
-/** decision_people_daily: per day, surface, person and team, the counts of the approvals page's per-person table. */
-async function insertDecisionPeople(client: Pick<pg.ClientBase, "query">, tenantId: string, daily: Counter<Cell[]>): Promise<void> {
+/** The levels of the per-person counts: per day, and per hour and per week (the edges and the middle of long windows). */
+type PeopleTable = "decision_people_daily" | "decision_people_hourly" | "decision_people_weekly";
+
+/** The Monday (UTC) that starts the week of a UTC day bucket, as date_trunc('week') gives it. */
+function weekOf(dayBucket: string): string {
+  const n = Math.floor(Date.parse(dayBucket) / DAY_MS); // day 0, 1970-01-01, was a Thursday
+  return new Date((n - ((((n + 3) % 7) + 7) % 7)) * DAY_MS).toISOString();
+}
+
+/**
+ * decision_people_daily: per day, surface, person and team, the counts of the approvals page's
+ * per-person table; the same from the hourly keys per hour, and from the daily keys per week.
+ */
+async function insertDecisionPeople(
+  client: Pick<pg.ClientBase, "query">, tenantId: string, rollup: Counter<Cell[]>, table: PeopleTable = "decision_people_daily", bucketOf = (b: string) => b,
+): Promise<void> {
   const people = new Counter<Cell[]>();
-  for (const r of daily.rows.values()) {
+  for (const r of rollup.rows.values()) {
     const [bucket, surface, userKey, team, tool, , decision, source] = r.key as string[];
-    people.add([bucket, surface, userKey, team], peopleCounts(surface, tool, decision, source, r.values[0]), r.last);
+    people.add([bucketOf(bucket), surface, userKey, team], peopleCounts(surface, tool, decision, source, r.values[0]), r.last);
   }
   await insertUnnest(
-    client, "decision_people_daily", { tenant_id: tenantId },
+    client, table, { tenant_id: tenantId },
     [
       { name: "bucket", type: "timestamptz" }, { name: "surface", type: "text" }, { name: "user_key", type: "text" }, { name: "team", type: "text" },
       ...PEOPLE_COUNTS.map((name) => ({ name, type: "int8" as const })),
     ],
     [...people.rows.values()].map((r) => [...r.key, ...r.values]),
     `ON CONFLICT (tenant_id, bucket, surface, user_key, team) DO UPDATE SET
-       ${PEOPLE_COUNTS.map((c) => `${c} = decision_people_daily.${c} + EXCLUDED.${c}`).join(", ")}`,
+       ${PEOPLE_COUNTS.map((c) => `${c} = ${table}.${c} + EXCLUDED.${c}`).join(", ")}`,
     4, // the whole key: bucket … team
   );
 }
@@ -180,6 +194,8 @@ export async function updateRollups(
     await insertDecisions(client, "decision_rollups_daily", tenantId, [...daily.rows.values()].map((r) => [...r.key, r.values[0]]));
     await insertDecisionTotals(client, tenantId, daily);
     await insertDecisionPeople(client, tenantId, daily);
+    await insertDecisionPeople(client, tenantId, decisions, "decision_people_hourly");
+    await insertDecisionPeople(client, tenantId, daily, "decision_people_weekly", weekOf);
   }
   if (agents.rows.size) {
     await insertUnnest(
@@ -234,7 +250,7 @@ export async function updateRollups(
 const EVENT_PERSON_KEY = personKeySql(personColumns(""));
 const SPAN_PERSON_KEY = personKeySql(personColumns("", { enduser: false, accountId: false, device: false }));
 const stringAttr = (k: string) => `CASE WHEN jsonb_typeof(attributes->'${k}') = 'string' THEN NULLIF(attributes->>'${k}', '') END`;
-const utc = (unit: "hour" | "day", column: string) => `date_trunc('${unit}', ${column} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`;
+const utc = (unit: "hour" | "day" | "week", column: string) => `date_trunc('${unit}', ${column} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`;
 
 /**
  * Recomputes every rollup of a tenant from its stored rows, with the rules updateRollups applies
@@ -242,7 +258,7 @@ const utc = (unit: "hour" | "day", column: string) => `date_trunc('${unit}', ${c
  * seed). Concurrent ingest into the tenant must be stopped meanwhile.
  */
 export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, tenantId: string): Promise<void> {
-  for (const table of [...DECISION_ROLLUP_TABLES, "decision_totals_daily", "decision_totals_hourly", "decision_people_daily", "source_rollups", "agent_session_rollups", "record_extents"]) {
+  for (const table of [...DECISION_ROLLUP_TABLES, "decision_totals_daily", "decision_totals_hourly", "decision_people_daily", "decision_people_hourly", "decision_people_weekly", "source_rollups", "agent_session_rollups", "record_extents"]) {
     await client.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
   }
   await client.query(
@@ -275,16 +291,24 @@ export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, tenan
     [tenantId],
   );
   const automatic = `decision = 'accept' AND decision_source = ANY($2::text[])`;
+  for (const [table, from] of [["decision_people_daily", "decision_rollups_daily"], ["decision_people_hourly", "decision_rollups"]]) {
+    await client.query(
+      `INSERT INTO ${table}
+       SELECT tenant_id, bucket, surface, user_key, team, sum(count),
+              COALESCE(sum(count) FILTER (WHERE decision_source = 'user_permanent'), 0), COALESCE(sum(count) FILTER (WHERE decision_source = 'user_temporary'), 0),
+              COALESCE(sum(count) FILTER (WHERE decision_source = 'config'), 0), COALESCE(sum(count) FILTER (WHERE decision_source = 'hook'), 0),
+              COALESCE(sum(count) FILTER (WHERE decision = 'reject'), 0),
+              COALESCE(sum(count) FILTER (WHERE surface <> 'office' AND ${automatic} AND tool_name = ANY($3::text[])), 0),
+              COALESCE(sum(count) FILTER (WHERE surface = 'office' AND decision = 'auto_accept'), 0)
+       FROM ${from} WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5`,
+      [tenantId, AUTOMATIC_DECISION_SOURCES, [...WRITE_TOOLS]],
+    );
+  }
   await client.query(
-    `INSERT INTO decision_people_daily
-     SELECT tenant_id, bucket, surface, user_key, team, sum(count),
-            COALESCE(sum(count) FILTER (WHERE decision_source = 'user_permanent'), 0), COALESCE(sum(count) FILTER (WHERE decision_source = 'user_temporary'), 0),
-            COALESCE(sum(count) FILTER (WHERE decision_source = 'config'), 0), COALESCE(sum(count) FILTER (WHERE decision_source = 'hook'), 0),
-            COALESCE(sum(count) FILTER (WHERE decision = 'reject'), 0),
-            COALESCE(sum(count) FILTER (WHERE surface <> 'office' AND ${automatic} AND tool_name = ANY($3::text[])), 0),
-            COALESCE(sum(count) FILTER (WHERE surface = 'office' AND decision = 'auto_accept'), 0)
-     FROM decision_rollups_daily WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5`,
-    [tenantId, AUTOMATIC_DECISION_SOURCES, [...WRITE_TOOLS]],
+    `INSERT INTO decision_people_weekly
+     SELECT tenant_id, ${utc("week", "bucket")}, surface, user_key, team, ${PEOPLE_COUNTS.map((c) => `sum(${c})`).join(", ")}
+     FROM decision_people_daily WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5`,
+    [tenantId],
   );
   await client.query(
     `INSERT INTO agent_session_rollups

@@ -105,9 +105,11 @@ const ROLLUP_COLUMNS = "bucket, surface, team, tool_name, mcp_server, decision, 
  * Levels: "person" rows carry user_key and every dimension (decision_rollups_daily). "totals":
  * the caller needs no person (tiles, chart, tool and team tables), so whole days come from
  * decision_totals_daily and hours from decision_totals_hourly, without the person (a few rows per
- * day or hour instead of one per person) — unless the window is filtered to a person. "people" (no tool or MCP server filter): rows of
- * user_key, surface, team and the per-person counts (PEOPLE_COUNTS) as columns, whole days from
- * decision_people_daily (a row per person-day), the hours at the edges counted row by row.
+ * day or hour instead of one per person) — unless the window is filtered to a person. "people"
+ * (no tool or MCP server filter): rows of user_key, surface, team and the per-person counts
+ * (PEOPLE_COUNTS) as columns: whole weeks from
+ * decision_people_weekly, the days around them from decision_people_daily and the hours at the
+ * edges from decision_people_hourly (every count is a sum: the pieces add up exactly).
  */
 function rollupRows(
   tenantId: string, f: ApprovalFilters, level: "person" | "totals" | "people" = "person", only?: { column: "user_key" | "team"; keys: readonly string[] },
@@ -127,47 +129,54 @@ function rollupRows(
   const filters = sql.whereSql();
   if (level === "people" && (f.tool || f.mcpServer)) throw new Error("the people level has no tool or MCP server");
   const personless = level === "totals" && !f.user;
-  const columns = personless ? ROLLUP_COLUMNS : `user_key, ${ROLLUP_COLUMNS}`;
-  const hourColumns = level === "people" ? `user_key, surface, team, ${peopleCountsOfRow(sql)}` : columns;
+  const people = level === "people";
+  const columns = people ? `user_key, surface, team, ${PEOPLE_COUNTS.join(", ")}` : personless ? ROLLUP_COLUMNS : `user_key, ${ROLLUP_COLUMNS}`;
+  const [hourly, daily] =
+    people ? ["decision_people_hourly", "decision_people_daily"]
+    : personless ? ["decision_totals_hourly", "decision_totals_daily"]
+    : ["decision_rollups", "decision_rollups_daily"];
   const hourFrom = new Date(Math.floor(f.from.getTime() / HOUR_MS) * HOUR_MS);
   const dayFrom = new Date(Math.ceil(hourFrom.getTime() / DAY_MS) * DAY_MS);
   const dayTo = new Date(Math.floor(f.to.getTime() / DAY_MS) * DAY_MS);
   const [from, to] = [sql.param(hourFrom), sql.param(f.to)];
-  const hourly = personless ? "decision_totals_hourly" : "decision_rollups";
   if (approvalBucket(f.from, f.to) === "hour" || dayTo <= dayFrom) {
-    return { sql, from: `(SELECT ${hourColumns} FROM ${hourly} WHERE ${filters} AND bucket >= ${from} AND bucket < ${to})` };
+    return { sql, from: `(SELECT ${columns} FROM ${hourly} WHERE ${filters} AND bucket >= ${from} AND bucket < ${to})` };
   }
   const [df, dt] = [sql.param(dayFrom), sql.param(dayTo)];
-  const daily =
-    level === "people" ? `SELECT user_key, surface, team, ${PEOPLE_COUNTS.join(", ")} FROM decision_people_daily`
-    : `SELECT ${columns} FROM ${personless ? "decision_totals_daily" : "decision_rollups_daily"}`;
-  return {
-    sql,
-    from: `(SELECT ${hourColumns} FROM ${hourly} WHERE ${filters} AND ((bucket >= ${from} AND bucket < ${df}) OR (bucket >= ${dt} AND bucket < ${to}))
-            UNION ALL
-            ${daily} WHERE ${filters} AND bucket >= ${df} AND bucket < ${dt})`,
-  };
+  const edges = `SELECT ${columns} FROM ${hourly} WHERE ${filters} AND ((bucket >= ${from} AND bucket < ${df}) OR (bucket >= ${dt} AND bucket < ${to}))`;
+  // Per person, the whole weeks inside the days come from the weekly level, the days around them from the daily one.
+  const [weekFrom, weekTo] = [mondayOnOrAfter(dayFrom), mondayOnOrBefore(dayTo)];
+  if (people && weekFrom < weekTo) {
+    const [wf, wt] = [sql.param(weekFrom), sql.param(weekTo)];
+    return {
+      sql,
+      from: `(${edges}
+              UNION ALL
+              SELECT ${columns} FROM ${daily} WHERE ${filters} AND ((bucket >= ${df} AND bucket < ${wf}) OR (bucket >= ${wt} AND bucket < ${dt}))
+              UNION ALL
+              SELECT ${columns} FROM decision_people_weekly WHERE ${filters} AND bucket >= ${wf} AND bucket < ${wt})`,
+    };
+  }
+  return { sql, from: `(${edges} UNION ALL SELECT ${columns} FROM ${daily} WHERE ${filters} AND bucket >= ${df} AND bucket < ${dt})` };
 }
 
-/** The columns of decision_people_daily (lib/ingest/rollups.ts keeps them with the same rules as countColumns). */
+/** The first Monday (UTC; a week's start as date_trunc('week') and the weekly level count it) at or after a midnight. */
+function mondayOnOrAfter(midnight: Date): Date {
+  const n = Math.round(midnight.getTime() / DAY_MS);
+  return new Date((n + ((7 - daysSinceMonday(n)) % 7)) * DAY_MS);
+}
+
+/** The last Monday (UTC) at or before a midnight. */
+function mondayOnOrBefore(midnight: Date): Date {
+  const n = Math.round(midnight.getTime() / DAY_MS);
+  return new Date((n - daysSinceMonday(n)) * DAY_MS);
+}
+
+/** Days since the Monday of day `n` (days since 1970-01-01, a Thursday; before it too). */
+const daysSinceMonday = (n: number) => (((n + 3) % 7) + 7) % 7;
+
+/** The columns of the per-person levels (lib/ingest/rollups.ts keeps them with the same rules as countColumns). */
 const PEOPLE_COUNTS = ["count", "user_permanent", "user_temporary", "config", "hook", "rejected", "auto_writes", "office_auto"];
-
-/** One decision_rollups row's contribution to each of PEOPLE_COUNTS, as countColumns counts it. */
-function peopleCountsOfRow(sql: SqlBuilder): string {
-  const writeTools = sql.param([...WRITE_TOOLS]);
-  const automatic = `decision = 'accept' AND decision_source = ANY(${sql.param(AUTOMATIC_DECISION_SOURCES)}::text[])`;
-  const when = (cond: string, as: string) => `CASE WHEN ${cond} THEN count ELSE 0 END AS ${as}`;
-  return [
-    "count",
-    when("decision_source = 'user_permanent'", "user_permanent"),
-    when("decision_source = 'user_temporary'", "user_temporary"),
-    when("decision_source = 'config'", "config"),
-    when("decision_source = 'hook'", "hook"),
-    when("decision = 'reject'", "rejected"),
-    when(`surface <> 'office' AND ${automatic} AND tool_name = ANY(${writeTools})`, "auto_writes"),
-    when("surface = 'office' AND decision = 'auto_accept'", "office_auto"),
-  ].join(", ");
-}
 
 /** SQL of the counts every tile and group shows, over rollup rows (parameters added to `sql`). */
 function countColumns(sql: SqlBuilder): string {
