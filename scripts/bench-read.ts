@@ -20,11 +20,11 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { closePool, getPool } from "@/lib/db/pool";
-import { countAlertsBySeverity, groupAlerts, listAlerts, type AlertFilters } from "@/lib/detections/alerts";
+import { alertQueueCounts, listAlerts, parseStatusParam, type AlertFilters } from "@/lib/detections/alerts";
 import { parseExploreParams } from "@/lib/explore/params";
 import { exploreEvents } from "@/lib/explore/query";
 import { rebuildRollups } from "@/lib/ingest/rollups";
-import { approvalGroups, approvalSummary, escalations } from "@/lib/queries/approvals";
+import { approvalPage, escalations } from "@/lib/queries/approvals";
 import { coverage } from "@/lib/queries/coverage";
 import { listAgents } from "@/lib/queries/inventory";
 import { promptTimeline } from "@/lib/queries/prompts";
@@ -101,7 +101,7 @@ runBench(async () => {
     if (seeded || long.created || daily[0].n === 0) {
       const t = performance.now();
       await rebuildRollups(longPool, bench.tenantId);
-      for (const table of ["decision_rollups", "decision_rollups_daily", "decision_totals_daily", "decision_people_daily", "agent_session_rollups", "source_rollups", "record_extents"]) await longPool.query(`ANALYZE ${table}`);
+      for (const table of ["decision_rollups", "decision_rollups_daily", "decision_totals_daily", "decision_totals_hourly", "decision_people_daily", "decision_people_hourly", "decision_people_weekly", "agent_session_rollups", "source_rollups", "record_extents"]) await longPool.query(`ANALYZE ${table}`);
       log(`rollups of the bench tenant computed from its rows in ${((performance.now() - t) / 1000).toFixed(0)} s`);
     }
     const ceiling = await copyCeiling(url, bench.tenantId);
@@ -133,7 +133,7 @@ interface DatasetSize {
   sizes: { table: string; total: string; bytes: number }[];
 }
 
-const SIZED_TABLES = ["events", "spans", "compliance_activities", "alerts", "decision_rollups", "decision_rollups_daily", "decision_totals_daily", "decision_people_daily", "agent_session_rollups", "source_rollups", "record_extents"];
+const SIZED_TABLES = ["events", "spans", "compliance_activities", "alerts", "decision_rollups", "decision_rollups_daily", "decision_totals_daily", "decision_totals_hourly", "decision_people_daily", "decision_people_hourly", "decision_people_weekly", "agent_session_rollups", "source_rollups", "record_extents"];
 
 async function datasetSize(pool: pg.Pool, tenantId: string): Promise<DatasetSize> {
   const rows: Record<string, number> = {};
@@ -218,8 +218,7 @@ async function timePages(pool: pg.Pool, tenantId: string, longSession: string, r
   }
 
   const approvals = { from: days(30), to: now };
-  await add("approvals 30 days", "summary + groups (page)", 300, () =>
-    Promise.all([approvalSummary(tenantId, approvals), approvalGroups(tenantId, approvals, "person"), approvalGroups(tenantId, { from: days(60), to: days(30) }, "person", 10_000)]));
+  await add("approvals 30 days", "approvalPage (person)", 300, () => approvalPage(tenantId, approvals, "person"));
   await add("approvals 30 days", "escalations (raw, page)", 300, () => escalations(tenantId, { ...approvals, windowMinutes: 10 }));
 
   await add("coverage 30 days", "coverage", 300, () => coverage(tenantId, days(30), now));
@@ -229,12 +228,13 @@ async function timePages(pool: pg.Pool, tenantId: string, longSession: string, r
     agents = (await listAgents(tenantId, { from: days(7), to: now })).length;
   }, () => `${agents} agents`);
 
+  // As the queue page opens: open alerts (its default status) of the window, the rule choices and severity counts.
   const alertWindow: AlertFilters = { from: days(30), to: now };
-  await add("alert queue", "list + groups + severities (page)", 200, () =>
+  const openAlerts: AlertFilters = { ...alertWindow, status: parseStatusParam("open") };
+  await add("alert queue", "list + rules and severities (page)", 200, () =>
     Promise.all([
-      listAlerts(tenantId, alertWindow, { limit: 100, canReadContent: true }),
-      groupAlerts(tenantId, alertWindow, "rule"),
-      countAlertsBySeverity(tenantId, alertWindow),
+      listAlerts(tenantId, openAlerts, { limit: 100, canReadContent: true }),
+      alertQueueCounts(tenantId, alertWindow, openAlerts),
     ]));
   return out;
 }

@@ -15,9 +15,14 @@ import { attributesToJson } from "@/lib/otlp/values";
 
 vi.mock("next/headers", () => import("@/lib/testing/console-request"));
 vi.mock("next/cache", () => ({ revalidatePath: () => undefined }));
-// Client charts call useRouter() (clicking a bar navigates); a server render has no app router
-// mounted, and no click happens here.
-vi.mock("next/navigation", async (original) => ({ ...(await original<typeof import("next/navigation")>()), useRouter: () => ({ push: () => undefined }) }));
+// Client charts call useRouter() (clicking a bar navigates), the range hint's picker reads the
+// current URL; a server render has no app router mounted, and no click happens here.
+vi.mock("next/navigation", async (original) => ({
+  ...(await original<typeof import("next/navigation")>()),
+  useRouter: () => ({ push: () => undefined }),
+  usePathname: () => "/",
+  useSearchParams: () => new URLSearchParams(),
+}));
 
 // The pages managers and admins read, rendered as the signed-in owner sees them, on telemetry
 // posted through the real OTLP receivers.
@@ -151,6 +156,12 @@ describe("the approvals page", () => {
     expect(escalationUsers(await approvals({ user: "jon@westeros.example" }))).toEqual(["jon@westeros.example"]);
     expect(escalationUsers(await approvals({ team: "winterfell" }))).toEqual(["sansa@westeros.example"]);
     expect(escalationUsers(await approvals({ tool: "Bash" }))).toEqual(["jon@westeros.example"]);
+  });
+
+  it("says so in each table when the window holds no decision", async () => {
+    const html = await page(() => ApprovalsPage({ searchParams: Promise.resolve({ from: new Date(T0 - 30 * 86_400_000).toISOString(), to: new Date(T0 - 29 * 86_400_000).toISOString() }) }));
+    // Outcome by surface, per person, per tool.
+    expect(html.match(/<td[^>]*>No decisions in this window\.<\/td>/g)).toHaveLength(3);
   });
 
   it("links the automatic approvals of writes and the Office numbers to their evidence", async () => {

@@ -6,7 +6,7 @@ import { insertTestAlert } from "@/lib/testing/alerts";
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
 import { createTestTenant, type TestTenant } from "@/lib/testing/tenants";
 import {
-  AlertInputError, AlertNotFoundError, AlertStateError, alertHistory, alertNotes, countAlertsBySeverity, groupAlerts, listAlerts,
+  AlertInputError, AlertNotFoundError, AlertStateError, alertHistory, alertNotes, alertQueueCounts, countAlertsBySeverity, groupAlerts, listAlerts,
   openAlertsBySeverity, parseStatusParam, updateAlert,
 } from "./alerts";
 
@@ -112,6 +112,25 @@ describe("listAlerts", () => {
     expect(byPerson.map((g) => g.key)).toEqual(["dev@example.com", "ops@example.com", null]);
     expect(await openAlertsBySeverity(tenant.tenantId)).toEqual({ critical: 1, high: 2, medium: 0, low: 1, informational: 0 });
     expect(await countAlertsBySeverity(tenant.tenantId, { person: "dev@example.com" })).toEqual({ critical: 1, high: 1, medium: 1, low: 0, informational: 0 });
+  });
+});
+
+describe("alertQueueCounts", () => {
+  it("gives the window's rule groups and every severity's count under the other filters, as the separate queries do", async () => {
+    const windows = [{}, { from: at(35), to: at(45) }, { from: at(20) }, { from: at(-600), to: at(600) }];
+    const filters = [{}, { status: parseStatusParam("open") }, { person: "dev@example.com", severity: ["critical" as const] }, { rule: RULE_SECRET, status: ["closed" as const] }, { service: ["cowork" as const] }];
+    for (const w of windows) {
+      for (const f of filters) {
+        const counts = await alertQueueCounts(tenant.tenantId, w, { ...w, ...f });
+        expect(counts.rules).toEqual(await groupAlerts(tenant.tenantId, w, "rule"));
+        expect(counts.bySeverity).toEqual(await countAlertsBySeverity(tenant.tenantId, { ...w, ...f, severity: undefined }));
+      }
+    }
+    const all = await alertQueueCounts(tenant.tenantId, {}, { status: parseStatusParam("open") });
+    expect(all.rules.map((g) => [g.key, g.label, g.alerts, g.open, g.hits, g.level])).toEqual([
+      [RULE_CURL, "Download and execute", 1, 1, 1, "critical"], [RULE_BYPASS, "Bypass permissions", 2, 2, 4, "high"], [RULE_SECRET, "Credential file read", 2, 1, 2, "medium"],
+    ]);
+    expect(all.bySeverity).toEqual({ critical: 1, high: 2, medium: 0, low: 1, informational: 0 });
   });
 });
 

@@ -188,7 +188,10 @@ describe("rollups for long windows", () => {
       decision_rollups: "bucket, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write",
       decision_rollups_daily: "bucket, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write",
       decision_totals_daily: "bucket, surface, team, tool_name, mcp_server, decision, decision_source, read_write",
+      decision_totals_hourly: "bucket, surface, team, tool_name, mcp_server, decision, decision_source, read_write",
       decision_people_daily: "bucket, surface, user_key, team",
+      decision_people_hourly: "bucket, surface, user_key, team",
+      decision_people_weekly: "bucket, surface, user_key, team",
       agent_session_rollups: "bucket, source, user_email, enduser_id, account_id, account_uuid, user_id, session_id, service_version",
       source_rollups: "day, source, kind, service_version, name",
       record_extents: "kind, key",
@@ -203,7 +206,10 @@ describe("rollups for long windows", () => {
     const kept = await read();
     expect(kept.decision_rollups_daily.length).toBeGreaterThan(0);
     expect(kept.decision_totals_daily.length).toBeGreaterThan(0);
+    expect(kept.decision_totals_hourly.length).toBeGreaterThan(0);
     expect(kept.decision_people_daily.length).toBeGreaterThan(0);
+    expect(kept.decision_people_hourly.length).toBeGreaterThan(0);
+    expect(kept.decision_people_weekly.length).toBeGreaterThan(0);
     expect(kept.agent_session_rollups.length).toBeGreaterThan(0);
     await rebuildRollups(getPool(), tenant.tenantId);
     expect(await read()).toEqual(kept);

@@ -12,7 +12,8 @@ import type { EventRow, MetricPointRow, SpanRow } from "@/lib/sources/model";
 // (rebuildRollups below is the same rules in SQL, and migration 20261205170000_read_rollups
 // backfills the daily and agent levels; 20261205180000_decision_totals_daily and
 // 20261205180200_decision_people_daily the daily levels without the person and per person;
-// 20261205190000_record_extents the extents).
+// 20261205190000_record_extents the extents; 20261205201500_decision_totals_hourly the hourly
+// level without the person; 20261205201700_decision_people_levels the hourly and weekly ones per person).
 
 const HOUR_MS = 3_600_000;
 
@@ -77,11 +78,13 @@ async function insertDecisions(client: Pick<pg.ClientBase, "query">, table: (typ
  * The daily level without the person (decision_totals_daily): what the approvals dashboard's
  * tiles, chart and tool/team tables read, a few rows per day instead of one per person.
  */
-async function insertDecisionTotals(client: Pick<pg.ClientBase, "query">, tenantId: string, daily: Counter<Cell[]>): Promise<void> {
+async function insertDecisionTotals(
+  client: Pick<pg.ClientBase, "query">, tenantId: string, rollup: Counter<Cell[]>, table: "decision_totals_daily" | "decision_totals_hourly" = "decision_totals_daily",
+): Promise<void> {
   const totals = new Counter<Cell[]>();
-  for (const r of daily.rows.values()) totals.add([r.key[0], r.key[1], ...r.key.slice(3)], r.values, r.last); // the key less user_key
+  for (const r of rollup.rows.values()) totals.add([r.key[0], r.key[1], ...r.key.slice(3)], r.values, r.last); // the key less user_key
   await insertUnnest(
-    client, "decision_totals_daily", { tenant_id: tenantId },
+    client, table, { tenant_id: tenantId },
     [
       { name: "bucket", type: "timestamptz" }, { name: "surface", type: "text" }, { name: "team", type: "text" },
       { name: "tool_name", type: "text" }, { name: "mcp_server", type: "text" }, { name: "decision", type: "text" },
@@ -89,7 +92,7 @@ async function insertDecisionTotals(client: Pick<pg.ClientBase, "query">, tenant
     ],
     [...totals.rows.values()].map((r) => [...r.key, r.values[0]]),
     `ON CONFLICT (tenant_id, bucket, surface, team, tool_name, mcp_server, decision, decision_source, read_write)
-     DO UPDATE SET count = decision_totals_daily.count + EXCLUDED.count`,
+     DO UPDATE SET count = ${table}.count + EXCLUDED.count`,
     8, // the whole key: bucket … read_write
   );
 }
@@ -105,22 +108,36 @@ function peopleCounts(surface: string, tool: string, decision: string, source: s
     decision === "reject" ? n : 0, autoWrite ? n : 0, office && decision === "auto_accept" ? n : 0];
 }
 
-/** decision_people_daily: per day, surface, person and team, the counts of the approvals page's per-person table. */
-async function insertDecisionPeople(client: Pick<pg.ClientBase, "query">, tenantId: string, daily: Counter<Cell[]>): Promise<void> {
+/** The levels of the per-person counts: per day, and per hour and per week (the edges and the middle of long windows). */
+type PeopleTable = "decision_people_daily" | "decision_people_hourly" | "decision_people_weekly";
+
+/** The Monday (UTC) that starts the week of a UTC day bucket, as date_trunc('week') gives it. */
+function weekOf(dayBucket: string): string {
+  const n = Math.floor(Date.parse(dayBucket) / DAY_MS); // day 0, 1970-01-01, was a Thursday
+  return new Date((n - ((((n + 3) % 7) + 7) % 7)) * DAY_MS).toISOString();
+}
+
+/**
+ * decision_people_daily: per day, surface, person and team, the counts of the approvals page's
+ * per-person table; the same from the hourly keys per hour, and from the daily keys per week.
+ */
+async function insertDecisionPeople(
+  client: Pick<pg.ClientBase, "query">, tenantId: string, rollup: Counter<Cell[]>, table: PeopleTable = "decision_people_daily", bucketOf = (b: string) => b,
+): Promise<void> {
   const people = new Counter<Cell[]>();
-  for (const r of daily.rows.values()) {
+  for (const r of rollup.rows.values()) {
     const [bucket, surface, userKey, team, tool, , decision, source] = r.key as string[];
-    people.add([bucket, surface, userKey, team], peopleCounts(surface, tool, decision, source, r.values[0]), r.last);
+    people.add([bucketOf(bucket), surface, userKey, team], peopleCounts(surface, tool, decision, source, r.values[0]), r.last);
   }
   await insertUnnest(
-    client, "decision_people_daily", { tenant_id: tenantId },
+    client, table, { tenant_id: tenantId },
     [
       { name: "bucket", type: "timestamptz" }, { name: "surface", type: "text" }, { name: "user_key", type: "text" }, { name: "team", type: "text" },
       ...PEOPLE_COUNTS.map((name) => ({ name, type: "int8" as const })),
     ],
     [...people.rows.values()].map((r) => [...r.key, ...r.values]),
     `ON CONFLICT (tenant_id, bucket, surface, user_key, team) DO UPDATE SET
-       ${PEOPLE_COUNTS.map((c) => `${c} = decision_people_daily.${c} + EXCLUDED.${c}`).join(", ")}`,
+       ${PEOPLE_COUNTS.map((c) => `${c} = ${table}.${c} + EXCLUDED.${c}`).join(", ")}`,
     4, // the whole key: bucket … team
   );
 }
@@ -170,12 +187,15 @@ export async function updateRollups(
 
   if (decisions.rows.size) {
     await insertDecisions(client, "decision_rollups", tenantId, [...decisions.rows.values()].map((r) => [...r.key, r.values[0]]));
+    await insertDecisionTotals(client, tenantId, decisions, "decision_totals_hourly");
     // The daily level (long windows of the approvals dashboard): the same keys, the hour cut to its UTC day.
     const daily = new Counter<Cell[]>();
     for (const r of decisions.rows.values()) daily.add([`${(r.key[0] as string).slice(0, 10)}T00:00:00.000Z`, ...r.key.slice(1)], r.values, r.last);
     await insertDecisions(client, "decision_rollups_daily", tenantId, [...daily.rows.values()].map((r) => [...r.key, r.values[0]]));
     await insertDecisionTotals(client, tenantId, daily);
     await insertDecisionPeople(client, tenantId, daily);
+    await insertDecisionPeople(client, tenantId, decisions, "decision_people_hourly");
+    await insertDecisionPeople(client, tenantId, daily, "decision_people_weekly", weekOf);
   }
   if (agents.rows.size) {
     await insertUnnest(
@@ -230,7 +250,7 @@ export async function updateRollups(
 const EVENT_PERSON_KEY = personKeySql(personColumns(""));
 const SPAN_PERSON_KEY = personKeySql(personColumns("", { enduser: false, accountId: false, device: false }));
 const stringAttr = (k: string) => `CASE WHEN jsonb_typeof(attributes->'${k}') = 'string' THEN NULLIF(attributes->>'${k}', '') END`;
-const utc = (unit: "hour" | "day", column: string) => `date_trunc('${unit}', ${column} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`;
+const utc = (unit: "hour" | "day" | "week", column: string) => `date_trunc('${unit}', ${column} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`;
 
 /**
  * Recomputes every rollup of a tenant from its stored rows, with the rules updateRollups applies
@@ -238,7 +258,7 @@ const utc = (unit: "hour" | "day", column: string) => `date_trunc('${unit}', ${c
  * seed). Concurrent ingest into the tenant must be stopped meanwhile.
  */
 export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, tenantId: string): Promise<void> {
-  for (const table of [...DECISION_ROLLUP_TABLES, "decision_totals_daily", "decision_people_daily", "source_rollups", "agent_session_rollups", "record_extents"]) {
+  for (const table of [...DECISION_ROLLUP_TABLES, "decision_totals_daily", "decision_totals_hourly", "decision_people_daily", "decision_people_hourly", "decision_people_weekly", "source_rollups", "agent_session_rollups", "record_extents"]) {
     await client.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
   }
   await client.query(
@@ -259,22 +279,36 @@ export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, tenan
     [tenantId],
   );
   await client.query(
+    `INSERT INTO decision_totals_hourly
+     SELECT tenant_id, bucket, surface, team, tool_name, mcp_server, decision, decision_source, read_write, sum(count)
+     FROM decision_rollups WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`,
+    [tenantId],
+  );
+  await client.query(
     `INSERT INTO decision_totals_daily
      SELECT tenant_id, bucket, surface, team, tool_name, mcp_server, decision, decision_source, read_write, sum(count)
      FROM decision_rollups_daily WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`,
     [tenantId],
   );
   const automatic = `decision = 'accept' AND decision_source = ANY($2::text[])`;
+  for (const [table, from] of [["decision_people_daily", "decision_rollups_daily"], ["decision_people_hourly", "decision_rollups"]]) {
+    await client.query(
+      `INSERT INTO ${table}
+       SELECT tenant_id, bucket, surface, user_key, team, sum(count),
+              COALESCE(sum(count) FILTER (WHERE decision_source = 'user_permanent'), 0), COALESCE(sum(count) FILTER (WHERE decision_source = 'user_temporary'), 0),
+              COALESCE(sum(count) FILTER (WHERE decision_source = 'config'), 0), COALESCE(sum(count) FILTER (WHERE decision_source = 'hook'), 0),
+              COALESCE(sum(count) FILTER (WHERE decision = 'reject'), 0),
+              COALESCE(sum(count) FILTER (WHERE surface <> 'office' AND ${automatic} AND tool_name = ANY($3::text[])), 0),
+              COALESCE(sum(count) FILTER (WHERE surface = 'office' AND decision = 'auto_accept'), 0)
+       FROM ${from} WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5`,
+      [tenantId, AUTOMATIC_DECISION_SOURCES, [...WRITE_TOOLS]],
+    );
+  }
   await client.query(
-    `INSERT INTO decision_people_daily
-     SELECT tenant_id, bucket, surface, user_key, team, sum(count),
-            COALESCE(sum(count) FILTER (WHERE decision_source = 'user_permanent'), 0), COALESCE(sum(count) FILTER (WHERE decision_source = 'user_temporary'), 0),
-            COALESCE(sum(count) FILTER (WHERE decision_source = 'config'), 0), COALESCE(sum(count) FILTER (WHERE decision_source = 'hook'), 0),
-            COALESCE(sum(count) FILTER (WHERE decision = 'reject'), 0),
-            COALESCE(sum(count) FILTER (WHERE surface <> 'office' AND ${automatic} AND tool_name = ANY($3::text[])), 0),
-            COALESCE(sum(count) FILTER (WHERE surface = 'office' AND decision = 'auto_accept'), 0)
-     FROM decision_rollups_daily WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5`,
-    [tenantId, AUTOMATIC_DECISION_SOURCES, [...WRITE_TOOLS]],
+    `INSERT INTO decision_people_weekly
+     SELECT tenant_id, ${utc("week", "bucket")}, surface, user_key, team, ${PEOPLE_COUNTS.map((c) => `sum(${c})`).join(", ")}
+     FROM decision_people_daily WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5`,
+    [tenantId],
   );
   await client.query(
     `INSERT INTO agent_session_rollups

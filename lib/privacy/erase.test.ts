@@ -154,6 +154,8 @@ async function countsOf(key: string) {
     decisions: await q(`SELECT COALESCE(sum(count), 0)::int AS n FROM decision_rollups WHERE tenant_id = $1 AND user_key = $2`),
     dailyDecisions: await q(`SELECT COALESCE(sum(count), 0)::int AS n FROM decision_rollups_daily WHERE tenant_id = $1 AND user_key = $2`),
     peopleDecisions: await q(`SELECT COALESCE(sum(count), 0)::int AS n FROM decision_people_daily WHERE tenant_id = $1 AND user_key = $2`),
+    peopleHourly: await q(`SELECT COALESCE(sum(count), 0)::int AS n FROM decision_people_hourly WHERE tenant_id = $1 AND user_key = $2`),
+    peopleWeekly: await q(`SELECT COALESCE(sum(count), 0)::int AS n FROM decision_people_weekly WHERE tenant_id = $1 AND user_key = $2`),
     agentEvents: await q(`SELECT COALESCE(sum(events), 0)::int AS n FROM agent_session_rollups WHERE tenant_id = $1 AND lower(user_email) = $2`),
     alerts: await q(`SELECT count(*)::int AS n FROM alerts WHERE tenant_id = $1 AND person = $2`),
     events: await q(`SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND lower(user_email) = $2`),
@@ -194,7 +196,8 @@ describe("people export", () => {
     const lines = await exportLines(JON);
     const tables = new Set(lines.map((l) => l.table));
     for (const t of ["events", "spans", "metric_points", "identity_observations", "compliance_activities", "compliance_users", "compliance_chats",
-      "compliance_chat_messages", "compliance_sessions", "decision_rollups", "decision_rollups_daily", "agent_session_rollups", "alerts"]) expect(tables, t).toContain(t);
+      "compliance_chat_messages", "compliance_sessions", "decision_rollups", "decision_rollups_daily", "decision_people_daily", "decision_people_hourly",
+      "decision_people_weekly", "agent_session_rollups", "alerts"]) expect(tables, t).toContain(t);
     const text = JSON.stringify(lines);
     expect(text).toContain(JON_PROMPT);
     expect(text).toContain(JON_CHAT_TEXT);
@@ -216,6 +219,8 @@ describe("erasure", () => {
     expect(before.decisions).toBe(3); // two Claude Code tool decisions, one Office accept decision
     expect(before.dailyDecisions).toBe(3);
     expect(before.peopleDecisions).toBe(3);
+    expect(before.peopleHourly).toBe(3);
+    expect(before.peopleWeekly).toBe(3);
     expect(before.agentEvents).toBe(before.events);
     expect(before.alerts).toBeGreaterThan(0); // the Bash tool decision and result
     expect(before.spans).toBe(1);
@@ -232,7 +237,7 @@ describe("erasure", () => {
     }
     const after = await countsOf(erasure.pseudonym);
     expect(after).toEqual(before);
-    expect(await countsOf(JON)).toEqual({ decisions: 0, dailyDecisions: 0, peopleDecisions: 0, agentEvents: 0, alerts: 0, events: 0, spans: 0, activities: 0 });
+    expect(await countsOf(JON)).toEqual({ decisions: 0, dailyDecisions: 0, peopleDecisions: 0, peopleHourly: 0, peopleWeekly: 0, agentEvents: 0, alerts: 0, events: 0, spans: 0, activities: 0 });
     expect(await countsOf(SANSA)).toEqual(sansaBefore);
     for (const needle of [SANSA_PROMPT, SANSA_COMMAND]) expect(Object.keys(await scanDatabase(needle)).length).toBeGreaterThan(0);
 

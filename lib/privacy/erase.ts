@@ -316,12 +316,12 @@ async function runKeyedSteps(e: Erasure, ids: PersonIdentifiers, ps: Pseudonyms,
       );
       changed += rollups.rowCount ?? 0;
     }
-    // The approvals page's per-person daily counts: the same move.
-    {
+    // The approvals page's per-person counts (per day, hour and week): the same move.
+    for (const table of ["decision_people_daily", "decision_people_hourly", "decision_people_weekly"]) {
       const counts = ["count", "user_permanent", "user_temporary", "config", "hook", "rejected", "auto_writes", "office_auto"];
       const r = await tx.query(
-        `WITH moved AS (DELETE FROM decision_people_daily WHERE tenant_id = $1 AND user_key = ANY($2::text[]) RETURNING *)
-         INSERT INTO decision_people_daily AS d (tenant_id, bucket, surface, user_key, team, ${counts.join(", ")})
+        `WITH moved AS (DELETE FROM ${table} WHERE tenant_id = $1 AND user_key = ANY($2::text[]) RETURNING *)
+         INSERT INTO ${table} AS d (tenant_id, bucket, surface, user_key, team, ${counts.join(", ")})
          SELECT tenant_id, bucket, surface, $3::jsonb->>user_key, team, ${counts.map((c) => `sum(${c})`).join(", ")}
            FROM moved GROUP BY tenant_id, bucket, surface, $3::jsonb->>user_key, team
          ON CONFLICT (tenant_id, bucket, surface, user_key, team) DO UPDATE SET ${counts.map((c) => `${c} = d.${c} + excluded.${c}`).join(", ")}`,

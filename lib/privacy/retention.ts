@@ -110,7 +110,11 @@ const ROLLUP_TABLES = [
   // A day's row goes once its start is past the cut-off (with up to a day of counts whose records stay).
   { table: "decision_rollups_daily", time: "bucket", key: ["bucket", "surface", "user_key", "team", "tool_name", "mcp_server", "decision", "decision_source", "read_write"] },
   { table: "decision_totals_daily", time: "bucket", key: ["bucket", "surface", "team", "tool_name", "mcp_server", "decision", "decision_source", "read_write"] },
+  { table: "decision_totals_hourly", time: "bucket", key: ["bucket", "surface", "team", "tool_name", "mcp_server", "decision", "decision_source", "read_write"] },
   { table: "decision_people_daily", time: "bucket", key: ["bucket", "surface", "user_key", "team"] },
+  { table: "decision_people_hourly", time: "bucket", key: ["bucket", "surface", "user_key", "team"] },
+  // A week's row goes once its Monday is past the cut-off (with up to a week of counts whose records stay).
+  { table: "decision_people_weekly", time: "bucket", key: ["bucket", "surface", "user_key", "team"] },
   { table: "agent_session_rollups", time: "bucket", key: ["bucket", "source", "user_email", "enduser_id", "account_id", "account_uuid", "user_id", "session_id", "service_version"] },
   { table: "source_rollups", time: "day", key: ["day", "source", "kind", "service_version", "name"] },
   { table: "identity_observations", time: "last_seen", key: ["id"] },

@@ -104,14 +104,19 @@ const ROLLUP_COLUMNS = "bucket, surface, team, tool_name, mcp_server, decision, 
  *
  * Levels: "person" rows carry user_key and every dimension (decision_rollups_daily). "totals":
  * the caller needs no person (tiles, chart, tool and team tables), so whole days come from
- * decision_totals_daily, without the person (a few rows per day instead of one per person) —
- * unless the window is filtered to a person. "people" (no tool or MCP server filter): rows of
- * user_key, surface, team and the per-person counts (PEOPLE_COUNTS) as columns, whole days from
- * decision_people_daily (a row per person-day), the hours at the edges counted row by row.
+ * decision_totals_daily and hours from decision_totals_hourly, without the person (a few rows per
+ * day or hour instead of one per person) — unless the window is filtered to a person. "people"
+ * (no tool or MCP server filter): rows of user_key, surface, team and the per-person counts
+ * (PEOPLE_COUNTS) as columns: whole weeks from
+ * decision_people_weekly, the days around them from decision_people_daily and the hours at the
+ * edges from decision_people_hourly (every count is a sum: the pieces add up exactly).
  */
-function rollupRows(tenantId: string, f: ApprovalFilters, level: "person" | "totals" | "people" = "person"): { sql: SqlBuilder; from: string } {
+function rollupRows(
+  tenantId: string, f: ApprovalFilters, level: "person" | "totals" | "people" = "person", only?: { column: "user_key" | "team"; keys: readonly string[] },
+): { sql: SqlBuilder; from: string } {
   const sql = new SqlBuilder();
   sql.where(`tenant_id = ${sql.param(tenantId)}`);
+  if (only) sql.where(`${only.column} = ANY(${sql.param([...only.keys])}::text[])`);
   // A person key as listed (tagged account ids keep their case), or an email typed in any case.
   if (f.user) {
     const u = sql.param(f.user);
@@ -124,46 +129,54 @@ function rollupRows(tenantId: string, f: ApprovalFilters, level: "person" | "tot
   const filters = sql.whereSql();
   if (level === "people" && (f.tool || f.mcpServer)) throw new Error("the people level has no tool or MCP server");
   const personless = level === "totals" && !f.user;
-  const columns = personless ? ROLLUP_COLUMNS : `user_key, ${ROLLUP_COLUMNS}`;
-  const hourColumns = level === "people" ? `user_key, surface, team, ${peopleCountsOfRow(sql)}` : columns;
+  const people = level === "people";
+  const columns = people ? `user_key, surface, team, ${PEOPLE_COUNTS.join(", ")}` : personless ? ROLLUP_COLUMNS : `user_key, ${ROLLUP_COLUMNS}`;
+  const [hourly, daily] =
+    people ? ["decision_people_hourly", "decision_people_daily"]
+    : personless ? ["decision_totals_hourly", "decision_totals_daily"]
+    : ["decision_rollups", "decision_rollups_daily"];
   const hourFrom = new Date(Math.floor(f.from.getTime() / HOUR_MS) * HOUR_MS);
   const dayFrom = new Date(Math.ceil(hourFrom.getTime() / DAY_MS) * DAY_MS);
   const dayTo = new Date(Math.floor(f.to.getTime() / DAY_MS) * DAY_MS);
   const [from, to] = [sql.param(hourFrom), sql.param(f.to)];
   if (approvalBucket(f.from, f.to) === "hour" || dayTo <= dayFrom) {
-    return { sql, from: `(SELECT ${hourColumns} FROM decision_rollups WHERE ${filters} AND bucket >= ${from} AND bucket < ${to})` };
+    return { sql, from: `(SELECT ${columns} FROM ${hourly} WHERE ${filters} AND bucket >= ${from} AND bucket < ${to})` };
   }
   const [df, dt] = [sql.param(dayFrom), sql.param(dayTo)];
-  const daily =
-    level === "people" ? `SELECT user_key, surface, team, ${PEOPLE_COUNTS.join(", ")} FROM decision_people_daily`
-    : `SELECT ${columns} FROM ${personless ? "decision_totals_daily" : "decision_rollups_daily"}`;
-  return {
-    sql,
-    from: `(SELECT ${hourColumns} FROM decision_rollups WHERE ${filters} AND ((bucket >= ${from} AND bucket < ${df}) OR (bucket >= ${dt} AND bucket < ${to}))
-            UNION ALL
-            ${daily} WHERE ${filters} AND bucket >= ${df} AND bucket < ${dt})`,
-  };
+  const edges = `SELECT ${columns} FROM ${hourly} WHERE ${filters} AND ((bucket >= ${from} AND bucket < ${df}) OR (bucket >= ${dt} AND bucket < ${to}))`;
+  // Per person, the whole weeks inside the days come from the weekly level, the days around them from the daily one.
+  const [weekFrom, weekTo] = [mondayOnOrAfter(dayFrom), mondayOnOrBefore(dayTo)];
+  if (people && weekFrom < weekTo) {
+    const [wf, wt] = [sql.param(weekFrom), sql.param(weekTo)];
+    return {
+      sql,
+      from: `(${edges}
+              UNION ALL
+              SELECT ${columns} FROM ${daily} WHERE ${filters} AND ((bucket >= ${df} AND bucket < ${wf}) OR (bucket >= ${wt} AND bucket < ${dt}))
+              UNION ALL
+              SELECT ${columns} FROM decision_people_weekly WHERE ${filters} AND bucket >= ${wf} AND bucket < ${wt})`,
+    };
+  }
+  return { sql, from: `(${edges} UNION ALL SELECT ${columns} FROM ${daily} WHERE ${filters} AND bucket >= ${df} AND bucket < ${dt})` };
 }
 
-/** The columns of decision_people_daily (lib/ingest/rollups.ts keeps them with the same rules as countColumns). */
+/** The first Monday (UTC; a week's start as date_trunc('week') and the weekly level count it) at or after a midnight. */
+function mondayOnOrAfter(midnight: Date): Date {
+  const n = Math.round(midnight.getTime() / DAY_MS);
+  return new Date((n + ((7 - daysSinceMonday(n)) % 7)) * DAY_MS);
+}
+
+/** The last Monday (UTC) at or before a midnight. */
+function mondayOnOrBefore(midnight: Date): Date {
+  const n = Math.round(midnight.getTime() / DAY_MS);
+  return new Date((n - daysSinceMonday(n)) * DAY_MS);
+}
+
+/** Days since the Monday of day `n` (days since 1970-01-01, a Thursday; before it too). */
+const daysSinceMonday = (n: number) => (((n + 3) % 7) + 7) % 7;
+
+/** The columns of the per-person levels (lib/ingest/rollups.ts keeps them with the same rules as countColumns). */
 const PEOPLE_COUNTS = ["count", "user_permanent", "user_temporary", "config", "hook", "rejected", "auto_writes", "office_auto"];
-
-/** One decision_rollups row's contribution to each of PEOPLE_COUNTS, as countColumns counts it. */
-function peopleCountsOfRow(sql: SqlBuilder): string {
-  const writeTools = sql.param([...WRITE_TOOLS]);
-  const automatic = `decision = 'accept' AND decision_source = ANY(${sql.param(AUTOMATIC_DECISION_SOURCES)}::text[])`;
-  const when = (cond: string, as: string) => `CASE WHEN ${cond} THEN count ELSE 0 END AS ${as}`;
-  return [
-    "count",
-    when("decision_source = 'user_permanent'", "user_permanent"),
-    when("decision_source = 'user_temporary'", "user_temporary"),
-    when("decision_source = 'config'", "config"),
-    when("decision_source = 'hook'", "hook"),
-    when("decision = 'reject'", "rejected"),
-    when(`surface <> 'office' AND ${automatic} AND tool_name = ANY(${writeTools})`, "auto_writes"),
-    when("surface = 'office' AND decision = 'auto_accept'", "office_auto"),
-  ].join(", ");
-}
 
 /** SQL of the counts every tile and group shows, over rollup rows (parameters added to `sql`). */
 function countColumns(sql: SqlBuilder): string {
@@ -210,23 +223,32 @@ export async function approvalTotals(tenantId: string, f: ApprovalFilters): Prom
   };
 }
 
-/** Decisions per person (their person key) or per team ("" for none), most "always allow" first, at most `limit`. */
-export async function approvalGroups(tenantId: string, f: ApprovalFilters, by: "person" | "team", limit = 100): Promise<ApprovalGroup[]> {
+/**
+ * Decisions per person (their person key) or per team ("" for none), most "always allow" first,
+ * at most `limit`; with `keys`, only those people or teams (the previous period of the ones a
+ * page lists: a few index lookups instead of grouping everyone).
+ */
+export async function approvalGroups(
+  tenantId: string, f: ApprovalFilters, by: "person" | "team", limit = 100, keys?: readonly string[],
+): Promise<ApprovalGroup[]> {
+  if (keys?.length === 0) return [];
+  return (await everyGroup(tenantId, f, by, keys)).slice(0, limit);
+}
+
+/** Every group of the window under the filters, in the order of approvalGroups. */
+async function everyGroup(tenantId: string, f: ApprovalFilters, by: "person" | "team", keys?: readonly string[]): Promise<ApprovalGroup[]> {
   // People from the per-person level (a row per person-day) unless a tool or MCP server filter needs every dimension.
   const people = by === "person" && !f.tool && !f.mcpServer;
-  const { sql, from } = rollupRows(tenantId, f, by === "team" ? "totals" : people ? "people" : "person");
+  const column = by === "team" ? "team" : "user_key";
+  const { sql, from } = rollupRows(tenantId, f, by === "team" ? "totals" : people ? "people" : "person", keys && { column, keys });
   const cols = people ? `sum(count)::float8 AS n, ${PEOPLE_COUNTS.slice(1).map((c) => `sum(${c})::float8 AS ${c}`).join(", ")}` : countColumns(sql);
-  const { rows } = await getPool().query<CountRow & { key: string }>(
-    `SELECT ${by === "team" ? "team" : "user_key"} AS key, ${cols} FROM ${from} r GROUP BY 1`,
-    sql.values,
-  );
+  const { rows } = await getPool().query<CountRow & { key: string }>(`SELECT ${column} AS key, ${cols} FROM ${from} r GROUP BY 1`, sql.values);
   return rows
     .map((r) => ({
       key: r.key, total: num(r.n), userPermanent: num(r.user_permanent), userTemporary: num(r.user_temporary), config: num(r.config),
       hook: num(r.hook), rejected: num(r.rejected), autoApprovedWrites: num(r.auto_writes), officeAutoAccept: num(r.office_auto),
     }))
-    .sort((a, b) => b.userPermanent - a.userPermanent || b.autoApprovedWrites - a.autoApprovedWrites || b.total - a.total || a.key.localeCompare(b.key))
-    .slice(0, limit);
+    .sort((a, b) => b.userPermanent - a.userPermanent || b.autoApprovedWrites - a.autoApprovedWrites || b.total - a.total || a.key.localeCompare(b.key));
 }
 
 /** The bucket of the time axis: hours up to two days, days up to 120, weeks beyond. */
@@ -276,9 +298,15 @@ function axis(f: { from: Date; to: Date }, bucket: ApprovalBucket, withData: str
   return bucketKeys(at(sorted[0]), new Date(at(sorted[sorted.length - 1]).getTime() + 1), bucket, MAX_AXIS);
 }
 
+/** The people of the user filter's choices, at most. */
+const MAX_FACET_PEOPLE = 5000;
+
 export async function approvalSummary(tenantId: string, f: ApprovalFilters): Promise<ApprovalSummary> {
   const { sql, from } = rollupRows(tenantId, f, "totals");
-  // The filters' choices, unfiltered: people from the person level, the rest without it.
+  // The filters' choices, unfiltered: people from the person level, the rest without it. Without
+  // a filter, the people grouped for perUser are exactly the choices: one pass over the person
+  // level serves both.
+  const unfiltered = !f.user && !f.team && !f.tool && !f.mcpServer && !f.surface;
   const facetPeople = rollupRows(tenantId, { from: f.from, to: f.to }, "people");
   const facetRows = rollupRows(tenantId, { from: f.from, to: f.to }, "totals");
   const bucket = approvalBucket(f.from, f.to);
@@ -302,14 +330,14 @@ export async function approvalSummary(tenantId: string, f: ApprovalFilters): Pro
        )`,
       sql.values,
     ),
-    pool.query<{ user_key: string }>(`SELECT DISTINCT user_key FROM ${facetPeople.from} r LIMIT 5000`, facetPeople.sql.values),
+    unfiltered ? null : pool.query<{ user_key: string }>(`SELECT DISTINCT user_key FROM ${facetPeople.from} r LIMIT ${MAX_FACET_PEOPLE}`, facetPeople.sql.values),
     pool.query<{ team: string; tool_name: string; mcp_server: string; surface: string }>(
       `SELECT DISTINCT team, tool_name, mcp_server, surface FROM ${facetRows.from} r LIMIT 5000`,
       facetRows.sql.values,
     ),
     approvalTotals(tenantId, f),
     approvalTotals(tenantId, previousWindow),
-    approvalGroups(tenantId, f, "person"),
+    everyGroup(tenantId, f, "person"),
   ]);
 
   // GROUPING() sets a bit per column left out, in the order t, surface, tool_name, mcp_server,
@@ -381,17 +409,38 @@ export async function approvalSummary(tenantId: string, f: ApprovalFilters): Pro
       return { bucket: k, ...Object.fromEntries(Object.keys(bySource).map((src) => [src, counts[src] ?? 0])) };
     }),
     office: [...office.values()].sort((a, b) => a.decision.localeCompare(b.decision)),
-    perUser: people.map(({ key: user, ...counts }) => ({ user, ...counts })),
+    perUser: people.slice(0, 100).map(({ key: user, ...counts }) => ({ user, ...counts })),
     perTool: perTool.sort((a, b) => b.config - a.config || b.total - a.total).slice(0, 100),
     autoApprovedWrites: autoApprovedWrites.sort((a, b) => b.count - a.count),
     facets: {
-      users: uniq(facetUsers.rows.map((r) => r.user_key)),
+      users: facetUsers ? uniq(facetUsers.rows.map((r) => r.user_key)) : uniq(people.map((p) => p.key)).slice(0, MAX_FACET_PEOPLE),
       teams: uniq(facets.rows.map((r) => r.team)),
       tools: uniq(facets.rows.map((r) => r.tool_name)),
       mcpServers: uniq(facets.rows.map((r) => r.mcp_server)),
       surfaces: uniq(facets.rows.map((r) => r.surface)),
     },
   };
+}
+
+/** What the approvals page shows of a window: the summary and its per-person or per-team table. */
+export interface ApprovalPage {
+  summary: ApprovalSummary;
+  /** The table's rows (at most 100), most "always allow" first. */
+  groups: ApprovalGroup[];
+  /** The same people or teams in the period of equal length just before (absent: none there). */
+  before: Map<string, ApprovalGroup>;
+}
+
+/**
+ * The approvals page's numbers (bench:read times this very function). The per-person table is
+ * the summary's perUser (grouped once); the previous period is read for the listed rows only.
+ */
+export async function approvalPage(tenantId: string, f: ApprovalFilters, groupBy: "person" | "team"): Promise<ApprovalPage> {
+  const [summary, teams] = await Promise.all([approvalSummary(tenantId, f), groupBy === "team" ? approvalGroups(tenantId, f, "team") : null]);
+  const groups = teams ?? summary.perUser.map(({ user: key, ...counts }) => ({ key, ...counts }));
+  const previousWindow = { ...f, from: new Date(f.from.getTime() - (f.to.getTime() - f.from.getTime())), to: f.from };
+  const previous = await approvalGroups(tenantId, previousWindow, groupBy, groups.length, groups.map((g) => g.key));
+  return { summary, groups, before: new Map(previous.map((g) => [g.key, g])) };
 }
 
 // ---- escalations -----------------------------------------------------------------------------

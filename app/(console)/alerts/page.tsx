@@ -7,8 +7,8 @@ import { recordContentView } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/session";
 import { consoleWindow } from "@/lib/console-range";
 import {
-  AlertInputError, countAlertsBySeverity, groupAlerts, listAlerts, parseServiceParam, parseSeverityParam, parseStatusParam,
-  type AlertFilters, type AlertGroup, type AlertPage,
+  AlertInputError, alertQueueCounts, groupAlerts, listAlerts, parseServiceParam, parseSeverityParam, parseStatusParam,
+  type AlertFilters, type AlertGroup, type AlertPage, type AlertQueueCounts,
 } from "@/lib/detections/alerts";
 import { DETECTION_SERVICES, type AlertStatus, type RuleLevel } from "@/lib/detections/types";
 import { LEVEL_INFO, LEVELS_HOTTEST_FIRST, SERVICE_LABELS } from "@/lib/presentation/alert-labels";
@@ -120,13 +120,15 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
   let bySeverity: Record<RuleLevel, number> | null = null;
   if (!error) {
     try {
-      [page, groups, ruleChoices, bySeverity] = await Promise.all([
+      let counts: AlertQueueCounts;
+      [page, groups, counts] = await Promise.all([
         group ? Promise.resolve(page) : listAlerts(user.tenantId, filters, { cursor: p.cursor || undefined, limit: 100, canReadContent: user.canReadContent }),
         group ? groupAlerts(user.tenantId, filters, group) : Promise.resolve([]),
-        groupAlerts(user.tenantId, { from: window.from, to: window.to }, "rule"),
-        // Every severity's count under the other filters: the chips switch the severity filter.
-        countAlertsBySeverity(user.tenantId, { ...filters, severity: undefined }),
+        // The rule filter's choices (the window's rules), and every severity's count under the
+        // other filters (the chips switch the severity filter): one pass over the window.
+        alertQueueCounts(user.tenantId, { from: window.from, to: window.to }, filters),
       ]);
+      ({ rules: ruleChoices, bySeverity } = counts);
     } catch (err) {
       if (!(err instanceof InvalidCursorError)) throw err;
       error = "That page link is no longer valid; showing the first page.";

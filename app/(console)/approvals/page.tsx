@@ -2,7 +2,7 @@ import Link from "next/link";
 import { DecisionsOverTime, OfficeDecisions } from "@/components/charts/approval-charts";
 import { Badge, DecisionBadge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
-import { TBody, THead, Table, Td, Th, Tr, Truncate } from "@/components/ui/table";
+import { TBody, THead, Table, TableEmpty, Td, Th, Tr, Truncate } from "@/components/ui/table";
 import { Stat, StatGrid } from "@/components/ui/stat";
 import { requireUser } from "@/lib/auth/session";
 import { labelOfPersonKey } from "@/lib/domain/person";
@@ -10,7 +10,7 @@ import { AUTOMATIC_DECISION_SOURCES, DECISION_SOURCES, sourceLabel } from "@/lib
 import { termFor, type PivotField } from "@/lib/query/terms";
 import { exploreHref, type ExploreLink } from "@/lib/explore/url";
 import { formatCount, formatTime } from "@/lib/presentation/format";
-import { approvalGroups, approvalSummary, escalations, WRITE_TOOLS, withoutTargets, type ApprovalGroup } from "@/lib/queries/approvals";
+import { approvalPage, escalations, WRITE_TOOLS, withoutTargets, type ApprovalGroup } from "@/lib/queries/approvals";
 import { RangeFields } from "@/components/shell/range-fields";
 import { RangeHint } from "@/components/shell/range-hint";
 import { consoleWindow } from "@/lib/console-range";
@@ -47,6 +47,9 @@ function Delta({ now, before }: { now: number; before: number }) {
   );
 }
 
+/** What an empty table of the dashboard says (its headers alone would read as a rendering fault). */
+const NO_DECISIONS = "No decisions in this window.";
+
 function NumLink({ n, href }: { n: number; href: string }) {
   return n === 0 ? <span className="text-slate-400">0</span> : <Link className="link tabular-nums" href={href}>{formatCount(n)}</Link>;
 }
@@ -60,14 +63,10 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
   const windowMinutes = [5, 10, 30, 60].includes(Number(p.window)) ? Number(p.window) : 10;
   const filters = { from, to, user: p.user || undefined, team: p.team || undefined, tool: p.tool || undefined, mcpServer: p.mcpServer || undefined, surface: p.surface || undefined };
   const groupBy = p.groupBy === "team" ? "team" : "person";
-  const previousFilters = { ...filters, from: new Date(from.getTime() - (to.getTime() - from.getTime())), to: from };
-  const [s, escRaw, groups, previousGroups] = await Promise.all([
-    approvalSummary(user.tenantId, filters),
+  const [{ summary: s, groups, before }, escRaw] = await Promise.all([
+    approvalPage(user.tenantId, filters, groupBy),
     escalations(user.tenantId, { ...filters, windowMinutes }),
-    approvalGroups(user.tenantId, filters, groupBy),
-    approvalGroups(user.tenantId, previousFilters, groupBy, 10_000),
   ]);
-  const before = new Map(previousGroups.map((g) => [g.key, g]));
   const esc = user.canReadContent ? escRaw : withoutTargets(escRaw);
   // Links to the events behind a number keep the page's window and filters.
   const filterLink: ExploreLink = { user: p.user, tool: p.tool, mcpServer: p.mcpServer, source: p.surface !== "office" ? p.surface : undefined };
@@ -132,6 +131,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
           <Table variant="bare">
             <THead><tr><Th>Surface</Th><Th numeric>Accepted</Th><Th numeric>Rejected</Th></tr></THead>
             <TBody>
+              {Object.keys(s.byOutcome).length === 0 && <TableEmpty colSpan={3}>{NO_DECISIONS}</TableEmpty>}
               {Object.entries(s.byOutcome).map(([surface, o]) => (
                 <Tr key={surface}>
                   <Td>{sourceLabel(surface)}</Td>
@@ -223,6 +223,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
               </tr>
             </THead>
             <TBody>
+              {groups.length === 0 && <TableEmpty colSpan={9}>{NO_DECISIONS}</TableEmpty>}
               {groups.map((g: ApprovalGroup) => {
                 const was = before.get(g.key)?.total ?? 0;
                 const change = g.total - was;
@@ -277,6 +278,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
               </tr>
             </THead>
             <TBody>
+              {s.perTool.length === 0 && <TableEmpty colSpan={6}>{NO_DECISIONS}</TableEmpty>}
               {s.perTool.map((t) => {
                 const tq: ExploreLink = { ...filterLink, tool: t.tool, mcpServer: t.mcpServer };
                 return (
