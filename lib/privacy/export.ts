@@ -2,7 +2,7 @@ import type { Writable } from "node:stream";
 import { getPool } from "@/lib/db/pool";
 import { Params } from "./content-sql";
 import {
-  AGENT_SESSION_ROLLUPS, COMPLIANCE_ACTIVITIES, COMPLIANCE_CHATS, COMPLIANCE_SESSIONS, COMPLIANCE_USERS, EVENTS, IDENTITY_OBSERVATIONS, METRIC_POINTS, SPANS,
+  AGENT_SESSION_ROLLUPS, COMPLIANCE_ACTIVITIES, COMPLIANCE_ACTOR_DAILY, COMPLIANCE_CHATS, COMPLIANCE_SESSIONS, COMPLIANCE_USERS, EVENTS, IDENTITY_OBSERVATIONS, METRIC_POINTS, SPANS,
   afterCursor, complianceChildren, isEmpty, orderBy, parsePersonInput, personKeyMap, PersonInputError, resolvePerson,
   type PersonIdentifiers, type PersonTable,
 } from "./person-rows";
@@ -14,8 +14,8 @@ import {
 const BATCH = 1000;
 
 const TABLES: PersonTable[] = [
-  EVENTS, SPANS, METRIC_POINTS, IDENTITY_OBSERVATIONS, AGENT_SESSION_ROLLUPS, COMPLIANCE_ACTIVITIES, COMPLIANCE_USERS, COMPLIANCE_CHATS, COMPLIANCE_SESSIONS,
-  ...complianceChildren(),
+  EVENTS, SPANS, METRIC_POINTS, IDENTITY_OBSERVATIONS, AGENT_SESSION_ROLLUPS, COMPLIANCE_ACTIVITIES, COMPLIANCE_ACTOR_DAILY, COMPLIANCE_USERS, COMPLIANCE_CHATS,
+  COMPLIANCE_SESSIONS, ...complianceChildren(),
 ];
 
 /** Tables keyed by the person key rather than identity columns. */

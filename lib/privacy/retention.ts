@@ -113,6 +113,8 @@ const ROLLUP_TABLES = [
   { table: "decision_people_daily", time: "bucket", key: ["bucket", "surface", "user_key", "team"] },
   { table: "agent_session_rollups", time: "bucket", key: ["bucket", "source", "user_email", "enduser_id", "account_id", "account_uuid", "user_id", "session_id", "service_version"] },
   { table: "source_rollups", time: "day", key: ["day", "source", "kind", "service_version", "name"] },
+  { table: "compliance_activity_daily", time: "day", key: ["day", "type", "actor_type"] },
+  { table: "compliance_actor_daily", time: "day", key: ["day", "actor_type", "actor_email", "actor_user_id", "actor_account_uuid"] },
   { table: "identity_observations", time: "last_seen", key: ["id"] },
   // A session's, prompt's or trace's time span goes once its newest record is past the cut-off.
   { table: "record_extents", time: "last_seen", key: ["kind", "key"] },
