@@ -70,7 +70,7 @@ beforeAll(async () => {
   }
   // Compliance activities of the same ages (their daily levels count them by day and by actor).
   await withTransaction((c) => storeActivities(c, tenant.tenantId, AGES.map((age) => ({
-    id: `activity_01aged${age}`, created_at: new Date(NOW.getTime() - age * DAY).toISOString(), type: "claude_chat_created",
+    id: `activity_01aged${age}`, created_at: new Date(NOW.getTime() - age * DAY).toISOString(), type: age === 450 ? "cowork_session_started" : "claude_chat_created",
     organization_id: null, organization_uuid: null, actor: { type: "user_actor", email_address: "arya@westeros.example", user_id: null },
   })), "api"));
 });
@@ -99,6 +99,10 @@ describe("the retention pass", () => {
     expect(rollupsBefore.rows[0].n).toBe(4);
     const totalsBefore = await getPool().query<{ n: number }>(`SELECT count(*)::int AS n FROM decision_totals_daily WHERE tenant_id = $1`, [tenant.tenantId]);
     expect(totalsBefore.rows[0].n).toBe(4);
+
+    const latest = async () => (await getPool().query<{ last_seen: Date; cowork_last_seen: Date | null }>(
+      `SELECT last_seen, cowork_last_seen FROM compliance_actor_latest WHERE tenant_id = $1`, [tenant.tenantId])).rows;
+    expect(await latest()).toEqual([{ last_seen: new Date(NOW.getTime() - DAY), cowork_last_seen: new Date(NOW.getTime() - 450 * DAY) }]);
 
     const report = await runRetention(tenant.tenantId, { now: NOW });
     expect(report.stripped.events).toBe(4); // the prompts and failed results aged 40 and 100 days
@@ -131,6 +135,8 @@ describe("the retention pass", () => {
       `SELECT (SELECT count(*) FROM compliance_activity_daily WHERE tenant_id = $1)::int AS n,
               (SELECT count(*) FROM compliance_actor_daily WHERE tenant_id = $1)::int AS actors`, [tenant.tenantId]);
     expect(activityDays.rows[0]).toEqual({ n: 3, actors: 3 });
+    // The actor stays (newer activity), without the Cowork activity that went.
+    expect(await latest()).toEqual([{ last_seen: new Date(NOW.getTime() - DAY), cowork_last_seen: null }]);
     expect(await prompts(other)).toEqual(otherBefore);
 
     // The next night starts where this one stopped and finds nothing more to do.

@@ -8,11 +8,12 @@ import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
 import { createTestTenant, type TestTenant } from "@/lib/testing/tenants";
 import { coverage, type Coverage } from "./coverage";
 
-// The coverage page's Compliance activity figures come from daily levels kept as activities are
-// stored (compliance_activity_daily, compliance_actor_daily) for the whole UTC days of a window
-// and from the raw activities at its edges: over windows cut through days they equal the figures
-// of the raw rows; a redelivered activity counts once; the set-based rebuild gives the tables
-// storeActivities keeps.
+// The coverage page's Compliance activity figures come from levels kept as activities are stored:
+// daily ones (compliance_activity_daily, compliance_actor_daily) for the whole UTC days of a
+// window with the raw activities at its edges, and each actor's latest activity
+// (compliance_actor_latest) for actors not active after the window. Over windows cut through
+// days, and ending inside or after the activities, they equal the figures of the raw rows; a
+// redelivered activity counts once; the set-based rebuild gives the tables storeActivities keeps.
 
 let db: TestDatabase;
 let tenant: TestTenant;
@@ -50,7 +51,16 @@ function activity(i: number) {
 beforeAll(async () => {
   db = await startTestDatabase();
   tenant = await createTestTenant("coverage-rollups");
-  const all = Array.from({ length: COUNT }, (_, i) => activity(i));
+  // And one person whose Cowork activity is days before their last activity.
+  const late = (id: string, at: number, type: string) => ({
+    id, created_at: new Date(at).toISOString(), type, organization_id: null, organization_uuid: null,
+    actor: { type: "user_actor", email_address: "late@x.example", user_id: null },
+  });
+  const all = [
+    ...Array.from({ length: COUNT }, (_, i) => activity(i)),
+    late("activity_01late0000000000001", START + DAY + 11 * 60_000, "cowork_session_started"),
+    late("activity_01late0000000000002", START + 5 * DAY + 7 * 60_000, "claude_chat_created"),
+  ];
   // In pages as the connector stores them, each in its transaction; one page is delivered twice.
   for (let i = 0; i < all.length; i += 40) {
     await withTransaction((c) => storeActivities(c, tenant.tenantId, all.slice(i, i + 40), "api"));
@@ -112,6 +122,9 @@ const WINDOWS: [string, Date, Date][] = [
   ["inside one day (raw only)", new Date(START + 2 * DAY + HOUR), new Date(START + 2 * DAY + 9 * HOUR)],
   ["across one midnight (raw only)", new Date(Date.UTC(2026, 10, 12, 13)), new Date(Date.UTC(2026, 10, 13, 4))],
   ["starts at a midnight, ends inside a day", new Date(Date.UTC(2026, 10, 11)), new Date(Date.UTC(2026, 10, 14, 16, 20))],
+  // Ends after every activity: the people come from each actor's latest activity alone.
+  ["starts inside the activities and ends after them", new Date(START + 3 * DAY + 5 * HOUR + 11 * 60_000), new Date(START + 20 * DAY)],
+  ["ends after the activities, inside a day", new Date(START + 4 * DAY + 23 * HOUR), new Date(START + 6 * DAY + 3 * HOUR)],
 ];
 
 describe("the coverage page's Compliance activity rollups", () => {
@@ -129,6 +142,7 @@ describe("the coverage page's Compliance activity rollups", () => {
 
     const raw = await rawPeople(from, to);
     expect(raw.size).toBeGreaterThan(0);
+    if (from.getTime() > START + DAY + HOUR && to.getTime() > START + 5 * DAY + HOUR) expect(raw.get("late@x.example")).toEqual({ activity: expect.any(String) });
     const got = new Map(c.people.map((p) => [p.person, { activity: p.lastSeen["compliance:activity"], cowork: p.lastSeen["compliance:cowork_activity"] }]));
     expect(new Map([...got].map(([k, v]) => [k, v.cowork ? v : { activity: v.activity }]))).toEqual(raw);
   });
@@ -140,7 +154,7 @@ describe("the coverage page's Compliance activity rollups", () => {
               (SELECT sum(records) FROM compliance_actor_daily WHERE tenant_id = $1)::int AS actors`,
       [tenant.tenantId],
     );
-    expect(rows[0]).toEqual({ raw: COUNT, daily: COUNT, actors: COUNT });
+    expect(rows[0]).toEqual({ raw: COUNT + 2, daily: COUNT + 2, actors: COUNT + 2 });
   });
 
   it("reads the whole days of a window from the daily levels, and the edges from the raw rows", async () => {
@@ -168,10 +182,14 @@ describe("the coverage page's Compliance activity rollups", () => {
       byActor: (await getPool().query(
         `SELECT * FROM compliance_actor_daily WHERE tenant_id = $1 ORDER BY day, actor_type, actor_email, actor_user_id, actor_account_uuid`, [tenant.tenantId],
       )).rows,
+      latest: (await getPool().query(
+        `SELECT * FROM compliance_actor_latest WHERE tenant_id = $1 ORDER BY actor_type, actor_email, actor_user_id, actor_account_uuid`, [tenant.tenantId],
+      )).rows,
     });
     const kept = await read();
     expect(kept.byType.length).toBeGreaterThan(6);
     expect(kept.byActor.length).toBeGreaterThan(6);
+    expect(kept.latest.length).toBeGreaterThan(4);
     await rebuildRollups(getPool(), tenant.tenantId);
     expect(await read()).toEqual(kept);
   });
