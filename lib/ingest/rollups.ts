@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { rebuildComplianceRollups } from "@/lib/compliance/rollups";
 import { insertUnnest, type Cell } from "@/lib/db/unnest-insert";
 import { personColumns, personKey, personKeySql } from "@/lib/domain/person";
 import { AUTOMATIC_DECISION_SOURCES, EVENT, SPAN, type DecisionSource } from "@/lib/domain/vocabulary";
@@ -258,6 +259,7 @@ const utc = (unit: "hour" | "day" | "week", column: string) => `date_trunc('${un
  * seed). Concurrent ingest into the tenant must be stopped meanwhile.
  */
 export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, tenantId: string): Promise<void> {
+  await rebuildComplianceRollups(client, tenantId); // the coverage page's Compliance activity levels
   for (const table of [...DECISION_ROLLUP_TABLES, "decision_totals_daily", "decision_totals_hourly", "decision_people_daily", "decision_people_hourly", "decision_people_weekly", "source_rollups", "agent_session_rollups", "record_extents"]) {
     await client.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
   }

@@ -161,6 +161,8 @@ async function countsOf(key: string) {
     events: await q(`SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND lower(user_email) = $2`),
     spans: await q(`SELECT count(*)::int AS n FROM spans WHERE tenant_id = $1 AND lower(user_email) = $2`),
     activities: await q(`SELECT count(*)::int AS n FROM compliance_activities WHERE tenant_id = $1 AND lower(actor_email) = $2`),
+    actorActivities: await q(`SELECT COALESCE(sum(records), 0)::int AS n FROM compliance_actor_daily WHERE tenant_id = $1 AND lower(actor_email) = $2`),
+    actors: await q(`SELECT count(*)::int AS n FROM compliance_actor_latest WHERE tenant_id = $1 AND lower(actor_email) = $2`),
   };
 }
 
@@ -197,7 +199,7 @@ describe("people export", () => {
     const tables = new Set(lines.map((l) => l.table));
     for (const t of ["events", "spans", "metric_points", "identity_observations", "compliance_activities", "compliance_users", "compliance_chats",
       "compliance_chat_messages", "compliance_sessions", "decision_rollups", "decision_rollups_daily", "decision_people_daily", "decision_people_hourly",
-      "decision_people_weekly", "agent_session_rollups", "alerts"]) expect(tables, t).toContain(t);
+      "decision_people_weekly", "agent_session_rollups", "compliance_actor_daily", "compliance_actor_latest", "alerts"]) expect(tables, t).toContain(t);
     const text = JSON.stringify(lines);
     expect(text).toContain(JON_PROMPT);
     expect(text).toContain(JON_CHAT_TEXT);
@@ -225,6 +227,8 @@ describe("erasure", () => {
     expect(before.alerts).toBeGreaterThan(0); // the Bash tool decision and result
     expect(before.spans).toBe(1);
     expect(before.activities).toBeGreaterThan(0);
+    expect(before.actorActivities).toBe(before.activities);
+    expect(before.actors).toBeGreaterThan(0);
     expect(await scanDatabase(JON_PROMPT)).not.toEqual({});
 
     const { erasure } = await requestErasure({ tenantId: tenant.tenantId, person: JON, reason: `GDPR art. 17 request #4411 from ${JON}`, actor: "admin@example.com" });
@@ -237,7 +241,7 @@ describe("erasure", () => {
     }
     const after = await countsOf(erasure.pseudonym);
     expect(after).toEqual(before);
-    expect(await countsOf(JON)).toEqual({ decisions: 0, dailyDecisions: 0, peopleDecisions: 0, peopleHourly: 0, peopleWeekly: 0, agentEvents: 0, alerts: 0, events: 0, spans: 0, activities: 0 });
+    expect(await countsOf(JON)).toEqual({ decisions: 0, dailyDecisions: 0, peopleDecisions: 0, peopleHourly: 0, peopleWeekly: 0, agentEvents: 0, alerts: 0, events: 0, spans: 0, activities: 0, actorActivities: 0, actors: 0 });
     expect(await countsOf(SANSA)).toEqual(sansaBefore);
     for (const needle of [SANSA_PROMPT, SANSA_COMMAND]) expect(Object.keys(await scanDatabase(needle)).length).toBeGreaterThan(0);
 

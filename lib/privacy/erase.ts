@@ -10,7 +10,7 @@ import { enqueueJob } from "@/lib/jobs/queue";
 import type { JobHandler } from "@/lib/jobs/scheduler";
 import { COMPLIANCE_CONTENT, Params, complianceStrip, strippedExpr } from "./content-sql";
 import {
-  AGENT_SESSION_ROLLUPS, COMPLIANCE_ACTIVITIES, COMPLIANCE_CHATS, COMPLIANCE_SESSIONS, COMPLIANCE_USERS, EVENTS, IDENTITY_OBSERVATIONS, METRIC_POINTS,
+  AGENT_SESSION_ROLLUPS, COMPLIANCE_ACTIVITIES, COMPLIANCE_ACTOR_DAILY, COMPLIANCE_ACTOR_LATEST, COMPLIANCE_CHATS, COMPLIANCE_SESSIONS, COMPLIANCE_USERS, EVENTS, IDENTITY_OBSERVATIONS, METRIC_POINTS,
   PersonInputError, SPANS, afterCursor, complianceChildren, isEmpty, orderBy, parsePersonInput, personKeyMap, pseudonymsOf,
   resolvePerson, type PersonIdentifiers, type PersonTable, type Pseudonyms,
 } from "./person-rows";
@@ -344,6 +344,41 @@ async function runKeyedSteps(e: Erasure, ids: PersonIdentifiers, ps: Pseudonyms,
            FROM moved GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
          ON CONFLICT (tenant_id, bucket, source, user_email, enduser_id, account_id, account_uuid, user_id, session_id, service_version)
          DO UPDATE SET events = a.events + excluded.events, first_seen = LEAST(a.first_seen, excluded.first_seen), last_seen = GREATEST(a.last_seen, excluded.last_seen)`,
+        p.values,
+      );
+      changed += r.rowCount ?? 0;
+    }
+    // The coverage page's Compliance activities per actor: identity columns get the pseudonyms, as on the activities they count.
+    {
+      const p = new Params([e.tenantId]);
+      const match = COMPLIANCE_ACTOR_DAILY.match(p, ids);
+      const ident = (col: string, value: string) => `CASE WHEN ${col} = '' THEN '' ELSE ${p.add(value)}::text END`;
+      const r = await tx.query(
+        `WITH moved AS (DELETE FROM compliance_actor_daily WHERE tenant_id = $1 AND ${match} RETURNING *)
+         INSERT INTO compliance_actor_daily AS a (tenant_id, day, actor_type, actor_email, actor_user_id, actor_account_uuid, records, cowork_records, last_seen)
+         SELECT tenant_id, day, actor_type, ${ident("actor_email", ps.email)}, ${ident("actor_user_id", ps.accountId)}, ${ident("actor_account_uuid", ps.account)},
+                sum(records), sum(cowork_records), max(last_seen)
+           FROM moved GROUP BY 1, 2, 3, 4, 5, 6
+         ON CONFLICT (tenant_id, day, actor_type, actor_email, actor_user_id, actor_account_uuid)
+         DO UPDATE SET records = a.records + excluded.records, cowork_records = a.cowork_records + excluded.cowork_records,
+                       last_seen = GREATEST(a.last_seen, excluded.last_seen)`,
+        p.values,
+      );
+      changed += r.rowCount ?? 0;
+    }
+    // Each actor's latest Compliance activity: the same move, the latest times kept.
+    {
+      const p = new Params([e.tenantId]);
+      const match = COMPLIANCE_ACTOR_LATEST.match(p, ids);
+      const ident = (col: string, value: string) => `CASE WHEN ${col} = '' THEN '' ELSE ${p.add(value)}::text END`;
+      const r = await tx.query(
+        `WITH moved AS (DELETE FROM compliance_actor_latest WHERE tenant_id = $1 AND ${match} RETURNING *)
+         INSERT INTO compliance_actor_latest AS a (tenant_id, actor_type, actor_email, actor_user_id, actor_account_uuid, last_seen, cowork_last_seen)
+         SELECT tenant_id, actor_type, ${ident("actor_email", ps.email)}, ${ident("actor_user_id", ps.accountId)}, ${ident("actor_account_uuid", ps.account)},
+                max(last_seen), max(cowork_last_seen)
+           FROM moved GROUP BY 1, 2, 3, 4, 5
+         ON CONFLICT (tenant_id, actor_type, actor_email, actor_user_id, actor_account_uuid)
+         DO UPDATE SET last_seen = GREATEST(a.last_seen, excluded.last_seen), cowork_last_seen = GREATEST(a.cowork_last_seen, excluded.cowork_last_seen)`,
         p.values,
       );
       changed += r.rowCount ?? 0;

@@ -186,6 +186,18 @@ export const COMPLIANCE_ACTIVITIES: PersonTable = {
   table: "compliance_activities", key: textKey,
   match: identityMatch({ email: "actor_email", account: "actor_account_uuid", accountId: "actor_user_id" }),
 };
+/** The coverage page's Compliance activities per day and actor: the activities' identity columns ('' for none, which matches no identifier). */
+export const COMPLIANCE_ACTOR_DAILY: PersonTable = {
+  table: "compliance_actor_daily",
+  key: ["day", "actor_type", "actor_email", "actor_user_id", "actor_account_uuid"].map((column) => ({ column, cast: column === "day" ? "date" : "text" })),
+  match: identityMatch({ email: "actor_email", account: "actor_account_uuid", accountId: "actor_user_id" }),
+};
+/** Each Compliance activity actor's latest activity (the coverage page's people): the same identity columns. */
+export const COMPLIANCE_ACTOR_LATEST: PersonTable = {
+  table: "compliance_actor_latest",
+  key: ["actor_type", "actor_email", "actor_user_id", "actor_account_uuid"].map((column) => ({ column, cast: "text" })),
+  match: identityMatch({ email: "actor_email", account: "actor_account_uuid", accountId: "actor_user_id" }),
+};
 export const COMPLIANCE_USERS: PersonTable = {
   table: "compliance_users", key: [{ column: "organization_uuid", cast: "text" }, { column: "id", cast: "text" }],
   match: identityMatch({ email: "email", account: "account_uuid", accountId: "id" }),

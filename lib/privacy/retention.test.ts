@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getPool } from "@/lib/db/pool";
+import { getPool, withTransaction } from "@/lib/db/pool";
 import { createScheduler } from "@/lib/jobs/scheduler";
 import { lastFinishedJob } from "@/lib/jobs/queue";
+import { storeActivities } from "@/lib/sources/compliance";
 import { startAppServer } from "@/lib/testing/app-routes";
 import { startTestDatabase, type TestDatabase } from "@/lib/testing/database";
 import type { RouteServer } from "@/lib/testing/route-server";
@@ -67,6 +68,11 @@ beforeAll(async () => {
     await post(tenant, logs(age));
     await post(other, logs(age));
   }
+  // Compliance activities of the same ages (their daily levels count them by day and by actor).
+  await withTransaction((c) => storeActivities(c, tenant.tenantId, AGES.map((age) => ({
+    id: `activity_01aged${age}`, created_at: new Date(NOW.getTime() - age * DAY).toISOString(), type: age === 450 ? "cowork_session_started" : "claude_chat_created",
+    organization_id: null, organization_uuid: null, actor: { type: "user_actor", email_address: "arya@westeros.example", user_id: null },
+  })), "api"));
 });
 
 afterAll(async () => {
@@ -94,6 +100,10 @@ describe("the retention pass", () => {
     const totalsBefore = await getPool().query<{ n: number }>(`SELECT count(*)::int AS n FROM decision_totals_daily WHERE tenant_id = $1`, [tenant.tenantId]);
     expect(totalsBefore.rows[0].n).toBe(4);
 
+    const latest = async () => (await getPool().query<{ last_seen: Date; cowork_last_seen: Date | null }>(
+      `SELECT last_seen, cowork_last_seen FROM compliance_actor_latest WHERE tenant_id = $1`, [tenant.tenantId])).rows;
+    expect(await latest()).toEqual([{ last_seen: new Date(NOW.getTime() - DAY), cowork_last_seen: new Date(NOW.getTime() - 450 * DAY) }]);
+
     const report = await runRetention(tenant.tenantId, { now: NOW });
     expect(report.stripped.events).toBe(4); // the prompts and failed results aged 40 and 100 days
     expect(report.deleted.events).toBe(3); // the three records aged 450 days
@@ -119,6 +129,14 @@ describe("the retention pass", () => {
     expect(report.deleted.record_extents).toBe(1);
     const extents = await getPool().query<{ key: string }>(`SELECT key FROM record_extents WHERE tenant_id = $1 AND kind = 'session' ORDER BY key`, [tenant.tenantId]);
     expect(extents.rows.map((r) => r.key)).toEqual(["s-1", "s-100", "s-40"]);
+    // The activity aged 450 days went, and its day in the coverage page's daily levels with it.
+    expect(report.deleted).toMatchObject({ compliance_activities: 1, compliance_activity_daily: 1, compliance_actor_daily: 1 });
+    const activityDays = await getPool().query<{ n: number; actors: number }>(
+      `SELECT (SELECT count(*) FROM compliance_activity_daily WHERE tenant_id = $1)::int AS n,
+              (SELECT count(*) FROM compliance_actor_daily WHERE tenant_id = $1)::int AS actors`, [tenant.tenantId]);
+    expect(activityDays.rows[0]).toEqual({ n: 3, actors: 3 });
+    // The actor stays (newer activity), without the Cowork activity that went.
+    expect(await latest()).toEqual([{ last_seen: new Date(NOW.getTime() - DAY), cowork_last_seen: null }]);
     expect(await prompts(other)).toEqual(otherBefore);
 
     // The next night starts where this one stopped and finds nothing more to do.

@@ -117,6 +117,10 @@ const ROLLUP_TABLES = [
   { table: "decision_people_weekly", time: "bucket", key: ["bucket", "surface", "user_key", "team"] },
   { table: "agent_session_rollups", time: "bucket", key: ["bucket", "source", "user_email", "enduser_id", "account_id", "account_uuid", "user_id", "session_id", "service_version"] },
   { table: "source_rollups", time: "day", key: ["day", "source", "kind", "service_version", "name"] },
+  { table: "compliance_activity_daily", time: "day", key: ["day", "type", "actor_type"] },
+  { table: "compliance_actor_daily", time: "day", key: ["day", "actor_type", "actor_email", "actor_user_id", "actor_account_uuid"] },
+  // An actor goes once its latest activity is past the cut-off (its latest Cowork activity alone: see runRetention).
+  { table: "compliance_actor_latest", time: "last_seen", key: ["actor_type", "actor_email", "actor_user_id", "actor_account_uuid"] },
   { table: "identity_observations", time: "last_seen", key: ["id"] },
   // A session's, prompt's or trace's time span goes once its newest record is past the cut-off.
   { table: "record_extents", time: "last_seen", key: ["kind", "key"] },
@@ -207,6 +211,8 @@ export async function runRetention(tenantId: string, opts: { now?: Date; previou
       const n = await deleteOlderThan(tenantId, t, cutoff, opts.signal);
       if (n) report.deleted[t.table] = n;
     }
+    // An actor kept for newer activity whose latest Cowork activity went: none is left (the coverage page reads this).
+    await getPool().query(`UPDATE compliance_actor_latest SET cowork_last_seen = NULL WHERE tenant_id = $1 AND cowork_last_seen < $2`, [tenantId, cutoff]);
   }
   if (r.contentDays !== null) {
     const cutoff = new Date(now.getTime() - r.contentDays * 86_400_000);

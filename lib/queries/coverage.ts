@@ -1,4 +1,5 @@
 import { getPool } from "@/lib/db/pool";
+import { SqlBuilder } from "@/lib/db/sql";
 import { labelOfPerson, personOf, type PersonRef } from "@/lib/domain/person";
 import { COVERAGE_SURFACES, EVENT, SPAN, type CoverageSurfaceId } from "@/lib/domain/vocabulary";
 import { fromTaggedId } from "@/lib/identity/tagged-id";
@@ -121,11 +122,7 @@ export async function coverage(tenantId: string, from: Date, to: Date): Promise<
   const fromDay = from.toISOString().slice(0, 10);
 
   const [activities, chats, sessions, sources, coworkTools] = await Promise.all([
-    pool.query<{ type: string; actor_type: string | null; n: number; last: Date }>(
-      `SELECT type, actor_type, count(*)::int AS n, max(created_at) AS last FROM compliance_activities
-       WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY type, actor_type`,
-      [tenantId, from, to],
-    ),
+    pool.query<{ type: string; actor_type: string | null; n: number; last: Date }>(activitiesByTypeSql(tenantId, from, to)),
     pool.query<{ n: number; last: Date | null }>(
       `SELECT count(*)::int AS n, max(coalesce(updated_at, created_at)) AS last FROM compliance_chats WHERE tenant_id = $1 AND coalesce(updated_at, created_at) >= $2`,
       [tenantId, from],
@@ -246,6 +243,78 @@ export async function coverage(tenantId: string, from: Date, to: Date): Promise<
   };
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * The Compliance activities of [from, to) as rows (a UNION ALL; parameters added to `sql`, whose
+ * $1 is the tenant): the whole UTC days of the window from a daily level (compliance_activity_daily,
+ * compliance_actor_daily: kept as activities are stored) and the partial days at its edges from
+ * the raw rows. Each activity is in exactly one of the ranges, so the figures are those of the
+ * raw rows, from a row per day instead of every activity. `daily` and `raw` name the same columns.
+ */
+function activityRows(
+  sql: SqlBuilder, from: Date, to: Date,
+  daily: { columns: string; table: string; where: string },
+  raw: { columns: string; where: string },
+): string {
+  const rawRange = (a: Date, b: Date) =>
+    `SELECT ${raw.columns} FROM compliance_activities WHERE tenant_id = $1 AND ${raw.where} AND created_at >= ${sql.param(a)} AND created_at < ${sql.param(b)}`;
+  const dayFrom = new Date(Math.ceil(from.getTime() / DAY_MS) * DAY_MS);
+  const dayTo = new Date(Math.floor(to.getTime() / DAY_MS) * DAY_MS);
+  if (dayTo <= dayFrom) return rawRange(from, to);
+  const day = (d: Date) => `${sql.param(d.toISOString().slice(0, 10))}::date`;
+  const parts = [`SELECT ${daily.columns} FROM ${daily.table} WHERE tenant_id = $1 AND ${daily.where} AND day >= ${day(dayFrom)} AND day < ${day(dayTo)}`];
+  if (from < dayFrom) parts.push(rawRange(from, dayFrom));
+  if (dayTo < to) parts.push(rawRange(dayTo, to));
+  return parts.join("\n UNION ALL\n ");
+}
+
+/** Per activity type and actor type, the activities of [from, to) and the latest of them. */
+function activitiesByTypeSql(tenantId: string, from: Date, to: Date): { text: string; values: unknown[] } {
+  const sql = new SqlBuilder();
+  sql.param(tenantId);
+  const rows = activityRows(
+    sql, from, to,
+    { columns: "type, NULLIF(actor_type, '') AS actor_type, records AS n, last_seen AS last", table: "compliance_activity_daily", where: "true" },
+    { columns: "type, actor_type, 1 AS n, created_at AS last", where: "true" },
+  );
+  return { text: `SELECT type, actor_type, sum(n)::int AS n, max(last) AS last FROM (${rows}) a GROUP BY type, actor_type`, values: sql.values };
+}
+
+/**
+ * Per user actor (email, account id) active in [from, to), its latest activity there and whether
+ * any was Cowork activity. An actor whose latest activity ever is before `to` is one row of
+ * compliance_actor_latest (its latest activity is its last in the window, and its latest Cowork
+ * activity tells whether the window holds one); only actors active at or after `to` (none, for a
+ * window ending now) are counted from the daily level and the edges' raw rows.
+ */
+function activityActorsSql(tenantId: string, from: Date, to: Date): { text: string; values: unknown[] } {
+  const sql = new SqlBuilder();
+  sql.param(tenantId);
+  const [f, t] = [sql.param(from), sql.param(to)];
+  const later = `SELECT actor_email, actor_user_id, actor_account_uuid FROM compliance_actor_latest
+                 WHERE tenant_id = $1 AND actor_type = 'user_actor' AND last_seen >= ${t}`;
+  const rows = activityRows(
+    sql, from, to,
+    {
+      columns: "NULLIF(actor_email, '') AS email, NULLIF(actor_user_id, '') AS user_id, last_seen AS last, cowork_records > 0 AS cowork",
+      table: "compliance_actor_daily", where: `actor_type = 'user_actor' AND (actor_email, actor_user_id, actor_account_uuid) IN (${later})`,
+    },
+    {
+      columns: "actor_email AS email, actor_user_id AS user_id, created_at AS last, type LIKE '%cowork%' AS cowork",
+      where: `actor_type = 'user_actor' AND (COALESCE(actor_email, ''), COALESCE(actor_user_id, ''), COALESCE(actor_account_uuid, '')) IN (${later})`,
+    },
+  );
+  return {
+    text: `SELECT email, user_id, max(last) AS last, bool_or(cowork) AS cowork FROM (
+             SELECT NULLIF(actor_email, '') AS email, NULLIF(actor_user_id, '') AS user_id, last_seen AS last, COALESCE(cowork_last_seen >= ${f}, false) AS cowork
+             FROM compliance_actor_latest WHERE tenant_id = $1 AND actor_type = 'user_actor' AND last_seen >= ${f} AND last_seen < ${t}
+             UNION ALL
+             ${rows}) a GROUP BY 1, 2`,
+    values: sql.values,
+  };
+}
+
 /** People seen somewhere but silent in a surface they use. */
 async function personGaps(tenantId: string, from: Date, to: Date): Promise<PersonGap[]> {
   const pool = getPool();
@@ -262,11 +331,7 @@ async function personGaps(tenantId: string, from: Date, to: Date): Promise<Perso
        WHERE tenant_id = $1 AND coalesce(updated_at, created_at) >= $2 GROUP BY 1, 2, 3`,
       [tenantId, from],
     ),
-    pool.query<{ email: string | null; user_id: string | null; last: Date; cowork: boolean }>(
-      `SELECT actor_email AS email, actor_user_id AS user_id, max(created_at) AS last, bool_or(type LIKE '%cowork%') AS cowork
-       FROM compliance_activities WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 AND actor_type = 'user_actor' GROUP BY 1, 2`,
-      [tenantId, from, to],
-    ),
+    pool.query<{ email: string | null; user_id: string | null; last: Date; cowork: boolean }>(activityActorsSql(tenantId, from, to)),
   ]);
 
   // One row per person key (lib/domain/person.ts), as on every other page. A Compliance record

@@ -2,6 +2,7 @@ import type pg from "pg";
 import { z } from "zod";
 import { toPostgresJson, toPostgresParams } from "@/lib/db/postgres-values";
 import { insertUnnest, insertUnnestReturning, type Cell, type PgType } from "@/lib/db/unnest-insert";
+import { updateComplianceRollups } from "@/lib/compliance/rollups";
 import { evaluateFresh } from "@/lib/detections/evaluate";
 import type { ComplianceActivityRow } from "@/lib/detections/evaluator-contract";
 import type { JsonValue } from "@/lib/otlp/values";
@@ -143,9 +144,11 @@ export async function storeActivities(db: Db, tenantId: string, records: unknown
     rows, "ON CONFLICT DO NOTHING", "id");
   result.accepted += inserted.length;
   result.duplicates += rows.length - inserted.length;
-  // The detection rules see each activity once, when it is first stored (same transaction).
+  // The coverage rollups and the detection rules see each activity once, when it is first stored (same transaction).
   const fresh = new Set(inserted.map((r) => r.id));
-  await evaluateFresh(db, tenantId, { activities: rows.filter((r) => fresh.has(r[0] as string)).map(activityRow) });
+  const stored = rows.filter((r) => fresh.has(r[0] as string)).map(activityRow);
+  await updateComplianceRollups(db, tenantId, stored);
+  await evaluateFresh(db, tenantId, { activities: stored });
   return result;
 }
 
