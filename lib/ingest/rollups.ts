@@ -1,6 +1,6 @@
 import type pg from "pg";
-import { insertUnnest, type Cell } from "@/lib/db/unnest-insert";
-import { personColumns, personKey, personKeySql } from "@/lib/domain/person";
+import { insertUnnest, insertUnnestReturning, type Cell } from "@/lib/db/unnest-insert";
+import { personColumns, personKey, personKeySql, personKindSql, personOf } from "@/lib/domain/person";
 import { AUTOMATIC_DECISION_SOURCES, EVENT, SPAN, type DecisionSource } from "@/lib/domain/vocabulary";
 import { WRITE_TOOLS } from "@/lib/queries/approvals";
 import type { EventRow, MetricPointRow, SpanRow } from "@/lib/sources/model";
@@ -12,7 +12,7 @@ import type { EventRow, MetricPointRow, SpanRow } from "@/lib/sources/model";
 // (rebuildRollups below is the same rules in SQL, and migration 20261205170000_read_rollups
 // backfills the daily and agent levels; 20261205180000_decision_totals_daily and
 // 20261205180200_decision_people_daily the daily levels without the person and per person;
-// 20261205190000_record_extents the extents).
+// 20261205190000_record_extents the extents; 20261205200000_agent_days the inventory's daily level).
 
 const HOUR_MS = 3_600_000;
 
@@ -125,6 +125,114 @@ async function insertDecisionPeople(client: Pick<pg.ClientBase, "query">, tenant
   );
 }
 
+/** The union of a stored text[] column and the incoming one (sorted, distinct), for upserts. */
+const unionArray = (table: string, column: string) =>
+  `CASE WHEN EXCLUDED.${column} <@ ${table}.${column} THEN ${table}.${column}
+        ELSE ARRAY(SELECT DISTINCT x FROM unnest(${table}.${column} || EXCLUDED.${column}) AS x ORDER BY 1) END`;
+
+/**
+ * The inventory's daily level (agent_days, agent_session_days; migration 20261205200000_agent_days):
+ * per day, source and person, the batch's events, times, versions and devices; the sessions new to
+ * the agent-day (the membership rows this batch actually inserted, so a retried or overlapping
+ * batch counts nothing twice); and, for a session that now has events on more than one day, its id
+ * in `spanning` on each of its days. The membership check runs under a per-session advisory lock,
+ * so two transactions adding different days of one session cannot both miss the other's day.
+ */
+async function updateAgentDays(client: Pick<pg.ClientBase, "query">, tenantId: string, events: EventRow[]): Promise<void> {
+  const days = new Map<string, { key: string[]; events: number; first: Date; last: Date; versions: Set<string>; devices: Set<string> }>();
+  const memberships = new Map<string, string[]>();
+  for (const e of events) {
+    const person = personOf(e);
+    const key = [`${day(e.time)}T00:00:00.000Z`, e.source, person.kind, person.key];
+    const id = JSON.stringify(key);
+    let row = days.get(id);
+    if (!row) days.set(id, (row = { key, events: 0, first: e.time, last: e.time, versions: new Set(), devices: new Set() }));
+    row.events += 1;
+    if (e.time < row.first) row.first = e.time;
+    if (e.time > row.last) row.last = e.time;
+    if (e.serviceVersion) row.versions.add(e.serviceVersion);
+    if (e.userId) row.devices.add(e.userId);
+    if (e.sessionId) {
+      const m = [e.source, person.kind, person.key, e.sessionId, key[0]];
+      memberships.set(JSON.stringify(m), m);
+    }
+  }
+  if (days.size === 0) return;
+  const added = await insertUnnestReturning<{ source: string; person_kind: string; person: string; session_id: string; day: Date }>(
+    client, "agent_session_days", { tenant_id: tenantId },
+    [{ name: "source", type: "text" }, { name: "person_kind", type: "text" }, { name: "person", type: "text" }, { name: "session_id", type: "text" }, { name: "day", type: "timestamptz" }],
+    [...memberships.values()],
+    "ON CONFLICT DO NOTHING",
+    "source, person_kind, person, session_id, day",
+    5, // the whole key
+  );
+  const dayKey = (d: Date | string, source: string, kind: string, person: string) => JSON.stringify([new Date(d).toISOString(), source, kind, person]);
+  const newSessions = new Map<string, number>();
+  for (const a of added) {
+    const k = dayKey(a.day, a.source, a.person_kind, a.person);
+    newSessions.set(k, (newSessions.get(k) ?? 0) + 1);
+  }
+  // Sessions that gained a day: which of them have events on more than one day now.
+  const spanning = new Map<string, { key: string[]; ids: Set<string> }>();
+  if (added.length) {
+    const sessions = [...new Map(added.map((a) => [JSON.stringify([a.source, a.person_kind, a.person, a.session_id]), a])).values()];
+    await client.query(
+      `SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT DISTINCT hashtextextended($1 || chr(31) || s, 20261205) AS h FROM unnest($2::text[]) AS s ORDER BY 1) AS l`,
+      [tenantId, sessions.map((a) => a.session_id)],
+    );
+    const { rows } = await client.query<{ source: string; person_kind: string; person: string; session_id: string; days: Date[] }>(
+      `SELECT m.source, m.person_kind, m.person, m.session_id, array_agg(m.day) AS days
+       FROM agent_session_days m
+       JOIN jsonb_to_recordset($2::jsonb) AS r(source text, person_kind text, person text, session_id text)
+         ON m.source = r.source AND m.person_kind = r.person_kind AND m.person = r.person AND m.session_id = r.session_id
+       WHERE m.tenant_id = $1
+       GROUP BY 1, 2, 3, 4 HAVING count(*) > 1`,
+      [tenantId, JSON.stringify(sessions.map((a) => ({ source: a.source, person_kind: a.person_kind, person: a.person, session_id: a.session_id })))],
+    );
+    for (const r of rows) {
+      for (const d of r.days) {
+        const k = dayKey(d, r.source, r.person_kind, r.person);
+        let entry = spanning.get(k);
+        if (!entry) spanning.set(k, (entry = { key: [new Date(d).toISOString(), r.source, r.person_kind, r.person], ids: new Set() }));
+        entry.ids.add(r.session_id);
+      }
+    }
+  }
+  await insertUnnest(
+    client, "agent_days", { tenant_id: tenantId },
+    [
+      { name: "day", type: "timestamptz" }, { name: "source", type: "text" }, { name: "person_kind", type: "text" }, { name: "person", type: "text" },
+      { name: "events", type: "int8" }, { name: "sessions", type: "int8" }, { name: "first_seen", type: "timestamptz" }, { name: "last_seen", type: "timestamptz" },
+      { name: "versions", type: "text[]" }, { name: "devices", type: "text[]" }, { name: "spanning", type: "text[]" },
+    ],
+    [...days.entries()].map(([id, r]) => [
+      ...r.key, r.events, newSessions.get(id) ?? 0, r.first.toISOString(), r.last.toISOString(),
+      [...r.versions].sort(), [...r.devices].sort(), [...(spanning.get(id)?.ids ?? [])].sort(),
+    ]),
+    `ON CONFLICT (tenant_id, day, source, person_kind, person) DO UPDATE SET
+       events = agent_days.events + EXCLUDED.events,
+       sessions = agent_days.sessions + EXCLUDED.sessions,
+       first_seen = LEAST(agent_days.first_seen, EXCLUDED.first_seen),
+       last_seen = GREATEST(agent_days.last_seen, EXCLUDED.last_seen),
+       versions = ${unionArray("agent_days", "versions")},
+       devices = ${unionArray("agent_days", "devices")},
+       spanning = ${unionArray("agent_days", "spanning")}`,
+    4, // the whole key: day … person
+  );
+  // The other days of those sessions (earlier batches' rows) list them too.
+  const others = [...spanning.entries()].filter(([id]) => !days.has(id)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (others.length) {
+    await client.query(
+      `UPDATE agent_days AS a
+          SET spanning = ARRAY(SELECT DISTINCT x FROM unnest(a.spanning || r.ids) AS x ORDER BY 1)
+         FROM jsonb_to_recordset($2::jsonb) AS r(day timestamptz, source text, person_kind text, person text, ids text[])
+        WHERE a.tenant_id = $1 AND a.day = r.day AND a.source = r.source AND a.person_kind = r.person_kind AND a.person = r.person
+          AND NOT (r.ids <@ a.spanning)`,
+      [tenantId, JSON.stringify(others.map(([, o]) => ({ day: o.key[0], source: o.key[1], person_kind: o.key[2], person: o.key[3], ids: [...o.ids] })))],
+    );
+  }
+}
+
 export async function updateRollups(
   client: Pick<pg.ClientBase, "query">,
   tenantId: string,
@@ -193,6 +301,7 @@ export async function updateRollups(
       9, // the whole key: bucket … service_version
     );
   }
+  await updateAgentDays(client, tenantId, inserted.events);
   if (extents.rows.size) {
     await insertUnnest(
       client, "record_extents", { tenant_id: tenantId },
@@ -228,6 +337,7 @@ export async function updateRollups(
 }
 
 const EVENT_PERSON_KEY = personKeySql(personColumns(""));
+const EVENT_PERSON_KIND = personKindSql(personColumns(""));
 const SPAN_PERSON_KEY = personKeySql(personColumns("", { enduser: false, accountId: false, device: false }));
 const stringAttr = (k: string) => `CASE WHEN jsonb_typeof(attributes->'${k}') = 'string' THEN NULLIF(attributes->>'${k}', '') END`;
 const utc = (unit: "hour" | "day", column: string) => `date_trunc('${unit}', ${column} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`;
@@ -238,7 +348,7 @@ const utc = (unit: "hour" | "day", column: string) => `date_trunc('${unit}', ${c
  * seed). Concurrent ingest into the tenant must be stopped meanwhile.
  */
 export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, tenantId: string): Promise<void> {
-  for (const table of [...DECISION_ROLLUP_TABLES, "decision_totals_daily", "decision_people_daily", "source_rollups", "agent_session_rollups", "record_extents"]) {
+  for (const table of [...DECISION_ROLLUP_TABLES, "decision_totals_daily", "decision_people_daily", "source_rollups", "agent_session_rollups", "record_extents", "agent_days", "agent_session_days"]) {
     await client.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
   }
   await client.query(
@@ -281,6 +391,33 @@ export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, tenan
      SELECT tenant_id, ${utc("hour", "time")}, source, COALESCE(user_email, ''), COALESCE(enduser_id, ''), COALESCE(account_id, ''),
             COALESCE(account_uuid, ''), COALESCE(user_id, ''), COALESCE(session_id, ''), COALESCE(service_version, ''), count(*), min(time), max(time)
      FROM events WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`,
+    [tenantId],
+  );
+  const dayOf = utc("day", "time");
+  await client.query(
+    `INSERT INTO agent_session_days
+     SELECT DISTINCT tenant_id, source, ${EVENT_PERSON_KIND}, ${EVENT_PERSON_KEY}, session_id, ${dayOf}
+     FROM events WHERE tenant_id = $1 AND session_id IS NOT NULL`,
+    [tenantId],
+  );
+  await client.query(
+    `INSERT INTO agent_days
+     SELECT d.tenant_id, d.day, d.source, d.person_kind, d.person, d.events, d.sessions, d.first_seen, d.last_seen, d.versions, d.devices,
+            COALESCE(s.ids, ARRAY[]::text[])
+     FROM (
+       SELECT tenant_id, ${dayOf} AS day, source, ${EVENT_PERSON_KIND} AS person_kind, ${EVENT_PERSON_KEY} AS person,
+              count(*) AS events, count(DISTINCT session_id) AS sessions, min(time) AS first_seen, max(time) AS last_seen,
+              COALESCE(array_agg(DISTINCT service_version ORDER BY service_version) FILTER (WHERE service_version IS NOT NULL), ARRAY[]::text[]) AS versions,
+              COALESCE(array_agg(DISTINCT user_id ORDER BY user_id) FILTER (WHERE user_id IS NOT NULL), ARRAY[]::text[]) AS devices
+       FROM events WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5
+     ) d
+     LEFT JOIN (
+       SELECT m.day, m.source, m.person_kind, m.person, array_agg(m.session_id ORDER BY m.session_id) AS ids
+       FROM agent_session_days m
+       JOIN (SELECT source, person_kind, person, session_id FROM agent_session_days WHERE tenant_id = $1
+             GROUP BY 1, 2, 3, 4 HAVING count(*) > 1) x USING (source, person_kind, person, session_id)
+       WHERE m.tenant_id = $1 GROUP BY 1, 2, 3, 4
+     ) s ON s.day = d.day AND s.source = d.source AND s.person_kind = d.person_kind AND s.person = d.person`,
     [tenantId],
   );
   await client.query(

@@ -22,6 +22,8 @@ const TABLES: PersonTable[] = [
 const KEYED: { table: string; column: string; key: PersonTable["key"] }[] = [
   { table: "decision_rollups", column: "user_key", key: [{ column: "bucket", cast: "timestamptz" }, { column: "surface", cast: "text" }, { column: "tool_name", cast: "text" }, { column: "decision", cast: "text" }, { column: "decision_source", cast: "text" }, { column: "read_write", cast: "text" }, { column: "mcp_server", cast: "text" }, { column: "team", cast: "text" }] },
   { table: "decision_rollups_daily", column: "user_key", key: ["bucket", "surface", "tool_name", "decision", "decision_source", "read_write", "mcp_server", "team"].map((column) => ({ column, cast: column === "bucket" ? "timestamptz" : "text" })) },
+  { table: "agent_days", column: "person", key: ["day", "source", "person_kind"].map((column) => ({ column, cast: column === "day" ? "timestamptz" : "text" })) },
+  { table: "agent_session_days", column: "person", key: ["source", "person_kind", "session_id", "day"].map((column) => ({ column, cast: column === "day" ? "timestamptz" : "text" })) },
   { table: "alerts", column: "person", key: [{ column: "id", cast: "uuid" }] },
 ];
 

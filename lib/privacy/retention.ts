@@ -112,6 +112,8 @@ const ROLLUP_TABLES = [
   { table: "decision_totals_daily", time: "bucket", key: ["bucket", "surface", "team", "tool_name", "mcp_server", "decision", "decision_source", "read_write"] },
   { table: "decision_people_daily", time: "bucket", key: ["bucket", "surface", "user_key", "team"] },
   { table: "agent_session_rollups", time: "bucket", key: ["bucket", "source", "user_email", "enduser_id", "account_id", "account_uuid", "user_id", "session_id", "service_version"] },
+  { table: "agent_days", time: "day", key: ["day", "source", "person_kind", "person"] },
+  { table: "agent_session_days", time: "day", key: ["source", "person_kind", "person", "session_id", "day"] },
   { table: "source_rollups", time: "day", key: ["day", "source", "kind", "service_version", "name"] },
   { table: "identity_observations", time: "last_seen", key: ["id"] },
   // A session's, prompt's or trace's time span goes once its newest record is past the cut-off.
