@@ -29,7 +29,10 @@ export const OFFICE_PERSON_SQL = personKeySql(OFFICE_PERSON);
 /**
  * Office traces in the window (`t`, one row per trace), resolved (`r`): surface, owner and
  * session from the trace's own spans, from its spans outside the window when none in it carry
- * them, and the surface from the session as a last resort (file.upload).
+ * them, and the surface from the session as a last resort (file.upload). Those lookups are bounded
+ * by the trace's or session's time span (record_extents, kept at ingest), so each reads the one or
+ * two daily partitions that hold it instead of probing every partition; without an extent row
+ * (none is ever missing for stored spans) the lookup is unbounded, never wrong.
  */
 export function officeTracesSql(where: string): string {
   return `t AS (
@@ -50,16 +53,30 @@ export function officeTracesSql(where: string): string {
            COALESCE(t.session_id, x.session_id) AS session_id
     FROM t
     LEFT JOIN LATERAL (
+      SELECT e.first_seen, e.last_seen FROM record_extents e
+      WHERE (t.surface IS NULL OR t.session_id IS NULL OR (t.user_email IS NULL AND t.account_uuid IS NULL))
+        AND e.tenant_id = $1 AND e.kind = 'trace' AND e.key = t.trace_id
+      LIMIT 1 -- one row by its key; the LIMIT keeps it a per-trace index lookup (not a hash join over every extent)
+    ) te ON true
+    LEFT JOIN LATERAL (
       SELECT min(q.surface) AS surface, min(q.user_email) AS user_email, min(q.account_uuid) AS account_uuid,
              min(q.organization_id) AS organization_id, min(q.session_id) AS session_id
       FROM spans q
       WHERE (t.surface IS NULL OR t.session_id IS NULL OR (t.user_email IS NULL AND t.account_uuid IS NULL))
         AND q.tenant_id = $1 AND q.trace_id = t.trace_id
+        AND q.start_time >= COALESCE(te.first_seen, '-infinity') AND q.start_time <= COALESCE(te.last_seen, 'infinity')
     ) x ON true
+    LEFT JOIN LATERAL (
+      SELECT e.first_seen, e.last_seen FROM record_extents e
+      WHERE COALESCE(t.surface, x.surface) IS NULL AND COALESCE(t.session_id, x.session_id) IS NOT NULL
+        AND e.tenant_id = $1 AND e.kind = 'session' AND e.key = COALESCE(t.session_id, x.session_id)
+      LIMIT 1
+    ) se ON true
     LEFT JOIN LATERAL (
       SELECT q.surface FROM spans q
       WHERE COALESCE(t.surface, x.surface) IS NULL AND COALESCE(t.session_id, x.session_id) IS NOT NULL
         AND q.tenant_id = $1 AND q.session_id = COALESCE(t.session_id, x.session_id) AND q.surface IS NOT NULL
+        AND q.start_time >= COALESCE(se.first_seen, '-infinity') AND q.start_time <= COALESCE(se.last_seen, 'infinity')
       LIMIT 1
     ) ses ON true
   )`;
