@@ -226,6 +226,46 @@ describe("rollups for long windows", () => {
     }
   });
 
+  it("the inventory's Office agents equal the raw spans' resolution, on windows cutting through traces", async () => {
+    // The resolution as it was computed from spans alone: the trace's spans outside the window,
+    // then any span of its session, for what its spans inside the window do not carry.
+    const raw = async (from: Date, to: Date) => (await getPool().query<{ surface: string; person: string; events: number; sessions: number; first: Date; last: Date }>(
+      `WITH t AS (
+         SELECT s.trace_id, min(s.surface) AS surface, min(s.user_email) AS user_email, min(s.account_uuid) AS account_uuid, min(s.session_id) AS session_id,
+                min(s.start_time) AS first_seen, max(s.start_time) AS last_seen, count(*) AS spans
+         FROM spans s WHERE s.tenant_id = $1 AND s.source = 'office' AND s.start_time >= $2 AND s.start_time < $3 GROUP BY 1
+       ), r AS (
+         SELECT t.*, COALESCE(t.surface, (SELECT min(q.surface) FROM spans q WHERE q.tenant_id = $1 AND q.trace_id = t.trace_id),
+                  (SELECT min(q.surface) FROM spans q WHERE q.tenant_id = $1 AND q.session_id = COALESCE(t.session_id, (SELECT min(q.session_id) FROM spans q WHERE q.tenant_id = $1 AND q.trace_id = t.trace_id)))) AS surf,
+                COALESCE(t.user_email, (SELECT min(q.user_email) FROM spans q WHERE q.tenant_id = $1 AND q.trace_id = t.trace_id)) AS email,
+                COALESCE(t.account_uuid, (SELECT min(q.account_uuid) FROM spans q WHERE q.tenant_id = $1 AND q.trace_id = t.trace_id)) AS account,
+                COALESCE(t.session_id, (SELECT min(q.session_id) FROM spans q WHERE q.tenant_id = $1 AND q.trace_id = t.trace_id)) AS sid
+         FROM t
+       )
+       SELECT CASE WHEN surf IN ('excel', 'word', 'powerpoint', 'outlook') THEN surf ELSE 'office' END AS surface, COALESCE(lower(email), lower(account), '') AS person,
+              sum(spans)::int AS events, count(DISTINCT sid)::int AS sessions, min(first_seen) AS first, max(last_seen) AS last
+       FROM r GROUP BY 1, 2 ORDER BY 1, 2`,
+      [tenant.tenantId, from, to],
+    )).rows;
+    const { rows: times } = await getPool().query<{ t: Date }>(`SELECT start_time AS t FROM spans WHERE tenant_id = $1 AND source = 'office' ORDER BY 1`, [tenant.tenantId]);
+    expect(times.length).toBeGreaterThan(2);
+    const mid = (i: number) => new Date(times[Math.floor(times.length * i)].t.getTime() + 1);
+    const windows: [Date, Date][] = [
+      [new Date(times[0].t.getTime() - DAY), new Date(times[times.length - 1].t.getTime() + DAY)],
+      [mid(0.3), new Date(times[times.length - 1].t.getTime() + DAY)], // traces whose owning span is before the window
+      [new Date(times[0].t.getTime() - DAY), mid(0.6)],
+      [mid(0.2), mid(0.8)],
+    ];
+    for (const [from, to] of windows) {
+      const expected = await raw(from, to);
+      expect(expected.length).toBeGreaterThan(0);
+      const got = (await listAgents(tenant.tenantId, { from, to })).filter((a) => !EVENT_SURFACES.includes(a.surface))
+        .map((a) => ({ surface: a.surface as string, person: a.person, events: a.events, sessions: a.sessions, first: a.firstSeen, last: a.lastSeen }))
+        .sort((a, b) => a.surface.localeCompare(b.surface) || (a.person < b.person ? -1 : a.person > b.person ? 1 : 0));
+      expect(got).toEqual(expected);
+    }
+  });
+
   it("the set-based rebuild (bench seed) gives the tables ingest keeps", async () => {
     const tables = {
       decision_rollups: "bucket, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write",
@@ -237,6 +277,8 @@ describe("rollups for long windows", () => {
       record_extents: "kind, key",
       agent_session_days: "source, person_kind, person, session_id, day",
       agent_days: "day, source, person_kind, person",
+      office_traces: "trace_id",
+      office_trace_hours: "hour, trace_id",
     };
     // Sets held as arrays compare as sets (ingest appends to them in arrival order).
     const sorted = (c: string) => `ARRAY(SELECT x FROM unnest(${c}) AS x ORDER BY x COLLATE "C") AS ${c}`;
@@ -253,6 +295,8 @@ describe("rollups for long windows", () => {
     expect(kept.decision_totals_daily.length).toBeGreaterThan(0);
     expect(kept.decision_people_daily.length).toBeGreaterThan(0);
     expect(kept.agent_session_rollups.length).toBeGreaterThan(0);
+    expect(kept.office_traces.length).toBeGreaterThan(0);
+    expect(kept.office_trace_hours.length).toBeGreaterThan(0);
     expect(kept.agent_days.some((d) => (d as { spanning: string[] }).spanning.length > 0)).toBe(true);
     await rebuildRollups(getPool(), tenant.tenantId);
     expect(await read()).toEqual(kept);

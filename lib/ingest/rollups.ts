@@ -12,7 +12,7 @@ import type { EventRow, MetricPointRow, SpanRow } from "@/lib/sources/model";
 // (rebuildRollups below is the same rules in SQL, and migration 20261205170000_read_rollups
 // backfills the daily and agent levels; 20261205180000_decision_totals_daily and
 // 20261205180200_decision_people_daily the daily levels without the person and per person;
-// 20261205190000_record_extents the extents; 20261205200000_agent_days the inventory's daily level).
+// 20261205190000_record_extents the extents; 20261205200000_agent_days the inventory's daily level; 20261205200100_office_traces its trace look-ups).
 
 const HOUR_MS = 3_600_000;
 
@@ -233,6 +233,63 @@ async function updateAgentDays(client: Pick<pg.ClientBase, "query">, tenantId: s
   }
 }
 
+/**
+ * office_traces: per trace, the least non-null surface, owner, organization and session (min()
+ * in SQL, so in the database's collation order, as the inventory's raw query takes them) and its
+ * time span. One statement: the batch's spans are grouped per trace before the upsert.
+ */
+async function updateOfficeTraces(client: Pick<pg.ClientBase, "query">, tenantId: string, spans: SpanRow[]): Promise<void> {
+  if (spans.length === 0) return;
+  const columns = ["surface", "user_email", "account_uuid", "organization_id", "session_id"];
+  const batch = spans.map((s) => ({
+    trace_id: s.traceId, surface: s.surface ?? null, user_email: s.userEmail ?? null, account_uuid: s.accountUuid ?? null,
+    organization_id: s.organizationId ?? null, session_id: s.sessionId ?? null, t: s.startTime.toISOString(),
+  }));
+  await client.query(
+    `INSERT INTO office_traces (tenant_id, trace_id, ${columns.join(", ")}, first_seen, last_seen)
+     SELECT $1, r.trace_id, ${columns.map((c) => `min(r.${c})`).join(", ")}, min(r.t), max(r.t)
+     FROM jsonb_to_recordset($2::jsonb) AS r(trace_id text, ${columns.map((c) => `${c} text`).join(", ")}, t timestamptz)
+     GROUP BY r.trace_id ORDER BY r.trace_id
+     ON CONFLICT (tenant_id, trace_id) DO UPDATE SET
+       ${columns.map((c) => `${c} = LEAST(office_traces.${c}, EXCLUDED.${c})`).join(", ")},
+       first_seen = LEAST(office_traces.first_seen, EXCLUDED.first_seen),
+       last_seen = GREATEST(office_traces.last_seen, EXCLUDED.last_seen)
+     WHERE (${columns.map((c) => `office_traces.${c}`).join(", ")}, office_traces.first_seen, office_traces.last_seen)
+           IS DISTINCT FROM (${columns.map((c) => `LEAST(office_traces.${c}, EXCLUDED.${c})`).join(", ")},
+                             LEAST(office_traces.first_seen, EXCLUDED.first_seen), GREATEST(office_traces.last_seen, EXCLUDED.last_seen))`,
+    [tenantId, JSON.stringify(batch)],
+  );
+}
+
+/**
+ * office_trace_hours: the batch's Office spans per UTC hour and trace, aggregated in SQL (min/max
+ * in the database's collation, office.version read with ->> as the inventory's raw query does).
+ */
+async function updateOfficeTraceHours(client: Pick<pg.ClientBase, "query">, tenantId: string, spans: SpanRow[]): Promise<void> {
+  const office = spans.filter((s) => s.source === "office");
+  if (office.length === 0) return;
+  const columns = ["surface", "user_email", "account_uuid", "organization_id", "session_id"];
+  const batch = office.map((s) => ({
+    hour: hour(s.startTime), trace_id: s.traceId, surface: s.surface ?? null, user_email: s.userEmail ?? null, account_uuid: s.accountUuid ?? null,
+    organization_id: s.organizationId ?? null, session_id: s.sessionId ?? null, t: s.startTime.toISOString(),
+    a: "office.version" in s.attributes ? { v: s.attributes["office.version"] } : {},
+  }));
+  await client.query(
+    `INSERT INTO office_trace_hours (tenant_id, hour, trace_id, ${columns.join(", ")}, version_min, version_max, first_seen, last_seen, spans)
+     SELECT $1, r.hour, r.trace_id, ${columns.map((c) => `min(r.${c})`).join(", ")}, min(r.a->>'v'), max(r.a->>'v'), min(r.t), max(r.t), count(*)
+     FROM jsonb_to_recordset($2::jsonb) AS r(hour timestamptz, trace_id text, ${columns.map((c) => `${c} text`).join(", ")}, t timestamptz, a jsonb)
+     GROUP BY r.hour, r.trace_id ORDER BY r.hour, r.trace_id
+     ON CONFLICT (tenant_id, hour, trace_id) DO UPDATE SET
+       ${columns.map((c) => `${c} = LEAST(office_trace_hours.${c}, EXCLUDED.${c})`).join(", ")},
+       version_min = LEAST(office_trace_hours.version_min, EXCLUDED.version_min),
+       version_max = GREATEST(office_trace_hours.version_max, EXCLUDED.version_max),
+       first_seen = LEAST(office_trace_hours.first_seen, EXCLUDED.first_seen),
+       last_seen = GREATEST(office_trace_hours.last_seen, EXCLUDED.last_seen),
+       spans = office_trace_hours.spans + EXCLUDED.spans`,
+    [tenantId, JSON.stringify(batch)],
+  );
+}
+
 export async function updateRollups(
   client: Pick<pg.ClientBase, "query">,
   tenantId: string,
@@ -302,6 +359,8 @@ export async function updateRollups(
     );
   }
   await updateAgentDays(client, tenantId, inserted.events);
+  await updateOfficeTraces(client, tenantId, inserted.spans);
+  await updateOfficeTraceHours(client, tenantId, inserted.spans);
   if (extents.rows.size) {
     await insertUnnest(
       client, "record_extents", { tenant_id: tenantId },
@@ -348,7 +407,7 @@ const utc = (unit: "hour" | "day", column: string) => `date_trunc('${unit}', ${c
  * seed). Concurrent ingest into the tenant must be stopped meanwhile.
  */
 export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, tenantId: string): Promise<void> {
-  for (const table of [...DECISION_ROLLUP_TABLES, "decision_totals_daily", "decision_people_daily", "source_rollups", "agent_session_rollups", "record_extents", "agent_days", "agent_session_days"]) {
+  for (const table of [...DECISION_ROLLUP_TABLES, "decision_totals_daily", "decision_people_daily", "source_rollups", "agent_session_rollups", "record_extents", "agent_days", "agent_session_days", "office_traces", "office_trace_hours"]) {
     await client.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
   }
   await client.query(
@@ -431,6 +490,19 @@ export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, tenan
      SELECT tenant_id, 'prompt', prompt_id, min(time), max(time) FROM events WHERE tenant_id = $1 AND prompt_id IS NOT NULL GROUP BY 1, 3
      UNION ALL
      SELECT tenant_id, 'trace', trace_id, min(start_time), max(start_time) FROM spans WHERE tenant_id = $1 GROUP BY 1, 3`,
+    [tenantId],
+  );
+  await client.query(
+    `INSERT INTO office_traces
+     SELECT tenant_id, trace_id, min(surface), min(user_email), min(account_uuid), min(organization_id), min(session_id), min(start_time), max(start_time)
+     FROM spans WHERE tenant_id = $1 GROUP BY 1, 2`,
+    [tenantId],
+  );
+  await client.query(
+    `INSERT INTO office_trace_hours
+     SELECT tenant_id, ${utc("hour", "start_time")}, trace_id, min(surface), min(user_email), min(account_uuid), min(organization_id), min(session_id),
+            min(attributes->>'office.version'), max(attributes->>'office.version'), min(start_time), max(start_time), count(*)
+     FROM spans WHERE tenant_id = $1 AND source = 'office' GROUP BY 1, 2, 3`,
     [tenantId],
   );
   const captured = `COALESCE(jsonb_typeof(attributes->'prompt') = 'string' AND attributes->>'prompt' <> '<REDACTED>', false)`;

@@ -196,7 +196,7 @@ describe("people export", () => {
     const lines = await exportLines(JON);
     const tables = new Set(lines.map((l) => l.table));
     for (const t of ["events", "spans", "metric_points", "identity_observations", "compliance_activities", "compliance_users", "compliance_chats",
-      "compliance_chat_messages", "compliance_sessions", "decision_rollups", "decision_rollups_daily", "agent_session_rollups", "agent_days", "agent_session_days", "alerts"]) expect(tables, t).toContain(t);
+      "compliance_chat_messages", "compliance_sessions", "decision_rollups", "decision_rollups_daily", "agent_session_rollups", "agent_days", "agent_session_days", "office_traces", "office_trace_hours", "alerts"]) expect(tables, t).toContain(t);
     const text = JSON.stringify(lines);
     expect(text).toContain(JON_PROMPT);
     expect(text).toContain(JON_CHAT_TEXT);

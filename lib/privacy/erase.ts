@@ -10,7 +10,7 @@ import { enqueueJob } from "@/lib/jobs/queue";
 import type { JobHandler } from "@/lib/jobs/scheduler";
 import { COMPLIANCE_CONTENT, Params, complianceStrip, strippedExpr } from "./content-sql";
 import {
-  AGENT_SESSION_ROLLUPS, COMPLIANCE_ACTIVITIES, COMPLIANCE_CHATS, COMPLIANCE_SESSIONS, COMPLIANCE_USERS, EVENTS, IDENTITY_OBSERVATIONS, METRIC_POINTS,
+  AGENT_SESSION_ROLLUPS, OFFICE_TRACE_HOURS, OFFICE_TRACES, COMPLIANCE_ACTIVITIES, COMPLIANCE_CHATS, COMPLIANCE_SESSIONS, COMPLIANCE_USERS, EVENTS, IDENTITY_OBSERVATIONS, METRIC_POINTS,
   PersonInputError, SPANS, afterCursor, complianceChildren, isEmpty, orderBy, parsePersonInput, personKeyMap, pseudonymsOf,
   resolvePerson, type PersonIdentifiers, type PersonTable, type Pseudonyms,
 } from "./person-rows";
@@ -395,6 +395,19 @@ async function runKeyedSteps(e: Erasure, ids: PersonIdentifiers, ps: Pseudonyms,
         [e.tenantId, pseudonyms],
       );
       changed += (r1.rowCount ?? 0) + (r2.rowCount ?? 0);
+    }
+    // The inventory's per-trace resolution and Office first level: the owner columns get the pseudonyms, as on the spans.
+    for (const t of [OFFICE_TRACES, OFFICE_TRACE_HOURS]) {
+      const p = new Params([e.tenantId]);
+      const match = t.match(p, ids);
+      const r = await tx.query(
+        `UPDATE ${t.table}
+            SET user_email = CASE WHEN lower(user_email) = ANY(${p.add(ids.emails)}::text[]) THEN ${p.add(ps.email)}::text ELSE user_email END,
+                account_uuid = CASE WHEN lower(account_uuid) = ANY(${p.add(ids.accounts)}::text[]) THEN ${p.add(ps.account)}::text ELSE account_uuid END
+          WHERE tenant_id = $1 AND ${match}`,
+        p.values,
+      );
+      changed += r.rowCount ?? 0;
     }
     // Alerts: the person key and the keys built from it; what matched may quote content.
     {

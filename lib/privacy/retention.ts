@@ -113,6 +113,9 @@ const ROLLUP_TABLES = [
   { table: "decision_people_daily", time: "bucket", key: ["bucket", "surface", "user_key", "team"] },
   { table: "agent_session_rollups", time: "bucket", key: ["bucket", "source", "user_email", "enduser_id", "account_id", "account_uuid", "user_id", "session_id", "service_version"] },
   { table: "agent_days", time: "day", key: ["day", "source", "person_kind", "person"] },
+  // A trace's resolution goes once its newest span is past the cut-off (as record_extents).
+  { table: "office_traces", time: "last_seen", key: ["trace_id"] },
+  { table: "office_trace_hours", time: "hour", key: ["hour", "trace_id"] },
   { table: "agent_session_days", time: "day", key: ["source", "person_kind", "person", "session_id", "day"] },
   { table: "source_rollups", time: "day", key: ["day", "source", "kind", "service_version", "name"] },
   { table: "identity_observations", time: "last_seen", key: ["id"] },
