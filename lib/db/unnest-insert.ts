@@ -41,9 +41,10 @@ export async function insertUnnestReturning<T extends Record<string, unknown>>(
   rows: Cell[][],
   conflict: string,
   returning: string,
+  keyColumns = 2,
 ): Promise<T[]> {
   if (rows.length === 0) return [];
-  const q = buildInsert(table, fixed, columns, rows, conflict, 2);
+  const q = buildInsert(table, fixed, columns, rows, conflict, keyColumns);
   const result = await db.query<T>({ text: `${q.text} RETURNING ${returning}`, values: q.values });
   return result.rows;
 }

@@ -54,6 +54,38 @@ function syntheticDecisions(): string {
   });
 }
 
+/**
+ * A later batch that changes earlier days' agent rows: a day added before an existing session's
+ * (out of order), a session with events two days apart and none between (a gap day), and a
+ * person whose sessions cross midnight.
+ */
+function laterSessions(): string {
+  const at = (ms: number, session: string, email: string, i: number) => ({
+    timeUnixNano: String(BigInt(ms) * 1_000_000n),
+    body: { stringValue: "claude_code.api_request" },
+    attributes: [
+      { key: "event.name", value: { stringValue: "api_request" } },
+      { key: "session.id", value: { stringValue: session } },
+      { key: "event.sequence", value: { intValue: 100_000 + i } },
+      { key: "user.email", value: { stringValue: email } },
+      { key: "user.id", value: { stringValue: `device-${i % 3}` } },
+    ],
+  });
+  const day0 = Math.floor(START / DAY) * DAY;
+  const records = [
+    at(START - 2 * DAY, "synthetic-2", "Person0@X.example", 0), // synthetic-2 already has Person0 events on START's day
+    at(day0 + DAY + 5 * HOUR, "gappy", "gap@x.example", 1),
+    at(day0 + 3 * DAY + 7 * HOUR, "gappy", "gap@x.example", 2),
+    ...Array.from({ length: 8 }, (_, i) => at(day0 + (i + 1) * DAY - 30 * 60_000 + (i % 2) * 50 * 60_000, `midnight-${Math.floor(i / 2)}`, "night@x.example", 3 + i)),
+  ];
+  return JSON.stringify({
+    resourceLogs: [{
+      resource: { attributes: [{ key: "service.name", value: { stringValue: "claude-code" } }, { key: "service.version", value: { stringValue: "2.1.100" } }] },
+      scopeLogs: [{ logRecords: records }],
+    }],
+  });
+}
+
 beforeAll(async () => {
   db = await startTestDatabase();
   app = await startAppServer();
@@ -65,6 +97,13 @@ beforeAll(async () => {
     method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${tenant.ingestToken}` }, body: syntheticDecisions(),
   });
   expect(res.status).toBe(200);
+  // Sent twice: a retried batch counts nothing again.
+  for (let i = 0; i < 2; i++) {
+    const later = await fetch(`${app.url}/api/otlp/v1/logs`, {
+      method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${tenant.ingestToken}` }, body: laterSessions(),
+    });
+    expect(later.status).toBe(200);
+  }
 });
 
 afterAll(async () => {
@@ -163,9 +202,13 @@ describe("rollups for long windows", () => {
       { from: new Date(span[0].first.getTime() - 7 * DAY), to: new Date(span[0].last.getTime() + 1) },
       { from: new Date(START + 95 * 60_000), to: new Date(START + 99 * 60_000) }, // inside one hour: raw only
       { from: new Date(START + 3 * DAY + 11 * 60_000) }, // open end
+      { to: new Date(START + 2 * DAY + 11 * 60_000) }, // open start
+      { from: new Date(Math.floor(START / DAY) * DAY + 2 * DAY), to: new Date(Math.floor(START / DAY) * DAY + 3 * DAY) }, // one whole day: the gap day of "gappy"
+      { from: new Date(Math.floor(START / DAY) * DAY + DAY + 6 * HOUR), to: new Date(Math.floor(START / DAY) * DAY + 4 * DAY) }, // whole days and one edge
+      { from: new Date(START - 3 * DAY + 17 * 60_000), to: new Date(START + 3 * DAY + 5 * HOUR + 1) }, // the out-of-order day, cut through hours
     ];
     for (const w of windows) {
-      const params: unknown[] = [tenant.tenantId, EVENT_SURFACES, w.from];
+      const params: unknown[] = [tenant.tenantId, EVENT_SURFACES, w.from ?? new Date(0)];
       if (w.to) params.push(w.to);
       const { rows: expected } = await getPool().query<{ surface: string; person: string; events: number; sessions: number; devices: number; first: Date; last: Date }>(
         `SELECT e.source AS surface, ${PERSON_SQL} AS person, count(*)::int AS events, count(DISTINCT e.session_id)::int AS sessions,
@@ -183,6 +226,46 @@ describe("rollups for long windows", () => {
     }
   });
 
+  it("the inventory's Office agents equal the raw spans' resolution, on windows cutting through traces", async () => {
+    // The resolution as it was computed from spans alone: the trace's spans outside the window,
+    // then any span of its session, for what its spans inside the window do not carry.
+    const raw = async (from: Date, to: Date) => (await getPool().query<{ surface: string; person: string; events: number; sessions: number; first: Date; last: Date }>(
+      `WITH t AS (
+         SELECT s.trace_id, min(s.surface) AS surface, min(s.user_email) AS user_email, min(s.account_uuid) AS account_uuid, min(s.session_id) AS session_id,
+                min(s.start_time) AS first_seen, max(s.start_time) AS last_seen, count(*) AS spans
+         FROM spans s WHERE s.tenant_id = $1 AND s.source = 'office' AND s.start_time >= $2 AND s.start_time < $3 GROUP BY 1
+       ), r AS (
+         SELECT t.*, COALESCE(t.surface, (SELECT min(q.surface) FROM spans q WHERE q.tenant_id = $1 AND q.trace_id = t.trace_id),
+                  (SELECT min(q.surface) FROM spans q WHERE q.tenant_id = $1 AND q.session_id = COALESCE(t.session_id, (SELECT min(q.session_id) FROM spans q WHERE q.tenant_id = $1 AND q.trace_id = t.trace_id)))) AS surf,
+                COALESCE(t.user_email, (SELECT min(q.user_email) FROM spans q WHERE q.tenant_id = $1 AND q.trace_id = t.trace_id)) AS email,
+                COALESCE(t.account_uuid, (SELECT min(q.account_uuid) FROM spans q WHERE q.tenant_id = $1 AND q.trace_id = t.trace_id)) AS account,
+                COALESCE(t.session_id, (SELECT min(q.session_id) FROM spans q WHERE q.tenant_id = $1 AND q.trace_id = t.trace_id)) AS sid
+         FROM t
+       )
+       SELECT CASE WHEN surf IN ('excel', 'word', 'powerpoint', 'outlook') THEN surf ELSE 'office' END AS surface, COALESCE(lower(email), lower(account), '') AS person,
+              sum(spans)::int AS events, count(DISTINCT sid)::int AS sessions, min(first_seen) AS first, max(last_seen) AS last
+       FROM r GROUP BY 1, 2 ORDER BY 1, 2`,
+      [tenant.tenantId, from, to],
+    )).rows;
+    const { rows: times } = await getPool().query<{ t: Date }>(`SELECT start_time AS t FROM spans WHERE tenant_id = $1 AND source = 'office' ORDER BY 1`, [tenant.tenantId]);
+    expect(times.length).toBeGreaterThan(2);
+    const mid = (i: number) => new Date(times[Math.floor(times.length * i)].t.getTime() + 1);
+    const windows: [Date, Date][] = [
+      [new Date(times[0].t.getTime() - DAY), new Date(times[times.length - 1].t.getTime() + DAY)],
+      [mid(0.3), new Date(times[times.length - 1].t.getTime() + DAY)], // traces whose owning span is before the window
+      [new Date(times[0].t.getTime() - DAY), mid(0.6)],
+      [mid(0.2), mid(0.8)],
+    ];
+    for (const [from, to] of windows) {
+      const expected = await raw(from, to);
+      expect(expected.length).toBeGreaterThan(0);
+      const got = (await listAgents(tenant.tenantId, { from, to })).filter((a) => !EVENT_SURFACES.includes(a.surface))
+        .map((a) => ({ surface: a.surface as string, person: a.person, events: a.events, sessions: a.sessions, first: a.firstSeen, last: a.lastSeen }))
+        .sort((a, b) => a.surface.localeCompare(b.surface) || (a.person < b.person ? -1 : a.person > b.person ? 1 : 0));
+      expect(got).toEqual(expected);
+    }
+  });
+
   it("the set-based rebuild (bench seed) gives the tables ingest keeps", async () => {
     const tables = {
       decision_rollups: "bucket, surface, user_key, team, tool_name, mcp_server, decision, decision_source, read_write",
@@ -195,11 +278,18 @@ describe("rollups for long windows", () => {
       agent_session_rollups: "bucket, source, user_email, enduser_id, account_id, account_uuid, user_id, session_id, service_version",
       source_rollups: "day, source, kind, service_version, name",
       record_extents: "kind, key",
+      agent_session_days: "source, person_kind, person, session_id, day",
+      agent_days: "day, source, person_kind, person",
+      office_traces: "trace_id",
+      office_trace_hours: "hour, trace_id",
     };
+    // Sets held as arrays compare as sets (ingest appends to them in arrival order).
+    const sorted = (c: string) => `ARRAY(SELECT x FROM unnest(${c}) AS x ORDER BY x COLLATE "C") AS ${c}`;
+    const columns: Record<string, string> = { agent_days: `tenant_id, day, source, person_kind, person, events, sessions, first_seen, last_seen, ${["versions", "devices", "spanning"].map(sorted).join(", ")}` };
     const read = async () => {
       const out: Record<string, unknown[]> = {};
       for (const [t, order] of Object.entries(tables)) {
-        out[t] = (await getPool().query(`SELECT * FROM ${t} WHERE tenant_id = $1 ORDER BY ${order}`, [tenant.tenantId])).rows;
+        out[t] = (await getPool().query(`SELECT ${columns[t] ?? "*"} FROM ${t} WHERE tenant_id = $1 ORDER BY ${order}`, [tenant.tenantId])).rows;
       }
       return out;
     };
@@ -211,6 +301,9 @@ describe("rollups for long windows", () => {
     expect(kept.decision_people_hourly.length).toBeGreaterThan(0);
     expect(kept.decision_people_weekly.length).toBeGreaterThan(0);
     expect(kept.agent_session_rollups.length).toBeGreaterThan(0);
+    expect(kept.office_traces.length).toBeGreaterThan(0);
+    expect(kept.office_trace_hours.length).toBeGreaterThan(0);
+    expect(kept.agent_days.some((d) => (d as { spanning: string[] }).spanning.length > 0)).toBe(true);
     await rebuildRollups(getPool(), tenant.tenantId);
     expect(await read()).toEqual(kept);
   });

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { rebuildComplianceRollups } from "@/lib/compliance/rollups";
-import { insertUnnest, type Cell } from "@/lib/db/unnest-insert";
-import { personColumns, personKey, personKeySql } from "@/lib/domain/person";
+import { insertUnnest, insertUnnestReturning, type Cell } from "@/lib/db/unnest-insert";
+import { personColumns, personKey, personKeySql, personKindSql, personOf } from "@/lib/domain/person";
 import { AUTOMATIC_DECISION_SOURCES, EVENT, SPAN, type DecisionSource } from "@/lib/domain/vocabulary";
 import { WRITE_TOOLS } from "@/lib/queries/approvals";
 import type { EventRow, MetricPointRow, SpanRow } from "@/lib/sources/model";
@@ -14,7 +14,8 @@ import type { EventRow, MetricPointRow, SpanRow } from "@/lib/sources/model";
 // backfills the daily and agent levels; 20261205180000_decision_totals_daily and
 // 20261205180200_decision_people_daily the daily levels without the person and per person;
 // 20261205190000_record_extents the extents; 20261205201500_decision_totals_hourly the hourly
-// level without the person; 20261205201700_decision_people_levels the hourly and weekly ones per person).
+// level without the person; 20261205201700_decision_people_levels the hourly and weekly ones per person;
+// 20261205200000_agent_days the inventory's daily level; 20261205200100_office_traces its trace look-ups).
 
 const HOUR_MS = 3_600_000;
 
@@ -143,6 +144,171 @@ async function insertDecisionPeople(
   );
 }
 
+/** The union of a stored text[] column and the incoming one (sorted, distinct), for upserts. */
+const unionArray = (table: string, column: string) =>
+  `CASE WHEN EXCLUDED.${column} <@ ${table}.${column} THEN ${table}.${column}
+        ELSE ARRAY(SELECT DISTINCT x FROM unnest(${table}.${column} || EXCLUDED.${column}) AS x ORDER BY 1) END`;
+
+/**
+ * The inventory's daily level (agent_days, agent_session_days; migration 20261205200000_agent_days):
+ * per day, source and person, the batch's events, times, versions and devices; the sessions new to
+ * the agent-day (the membership rows this batch actually inserted, so a retried or overlapping
+ * batch counts nothing twice); and, for a session that now has events on more than one day, its id
+ * in `spanning` on each of its days. The membership check runs under a per-session advisory lock,
+ * so two transactions adding different days of one session cannot both miss the other's day.
+ */
+async function updateAgentDays(client: Pick<pg.ClientBase, "query">, tenantId: string, events: EventRow[]): Promise<void> {
+  const days = new Map<string, { key: string[]; events: number; first: Date; last: Date; versions: Set<string>; devices: Set<string> }>();
+  const memberships = new Map<string, string[]>();
+  for (const e of events) {
+    const person = personOf(e);
+    const key = [`${day(e.time)}T00:00:00.000Z`, e.source, person.kind, person.key];
+    const id = JSON.stringify(key);
+    let row = days.get(id);
+    if (!row) days.set(id, (row = { key, events: 0, first: e.time, last: e.time, versions: new Set(), devices: new Set() }));
+    row.events += 1;
+    if (e.time < row.first) row.first = e.time;
+    if (e.time > row.last) row.last = e.time;
+    if (e.serviceVersion) row.versions.add(e.serviceVersion);
+    if (e.userId) row.devices.add(e.userId);
+    if (e.sessionId) {
+      const m = [e.source, person.kind, person.key, e.sessionId, key[0]];
+      memberships.set(JSON.stringify(m), m);
+    }
+  }
+  if (days.size === 0) return;
+  const added = await insertUnnestReturning<{ source: string; person_kind: string; person: string; session_id: string; day: Date }>(
+    client, "agent_session_days", { tenant_id: tenantId },
+    [{ name: "source", type: "text" }, { name: "person_kind", type: "text" }, { name: "person", type: "text" }, { name: "session_id", type: "text" }, { name: "day", type: "timestamptz" }],
+    [...memberships.values()],
+    "ON CONFLICT DO NOTHING",
+    "source, person_kind, person, session_id, day",
+    5, // the whole key
+  );
+  const dayKey = (d: Date | string, source: string, kind: string, person: string) => JSON.stringify([new Date(d).toISOString(), source, kind, person]);
+  const newSessions = new Map<string, number>();
+  for (const a of added) {
+    const k = dayKey(a.day, a.source, a.person_kind, a.person);
+    newSessions.set(k, (newSessions.get(k) ?? 0) + 1);
+  }
+  // Sessions that gained a day: which of them have events on more than one day now.
+  const spanning = new Map<string, { key: string[]; ids: Set<string> }>();
+  if (added.length) {
+    const sessions = [...new Map(added.map((a) => [JSON.stringify([a.source, a.person_kind, a.person, a.session_id]), a])).values()];
+    await client.query(
+      `SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT DISTINCT hashtextextended($1 || chr(31) || s, 20261205) AS h FROM unnest($2::text[]) AS s ORDER BY 1) AS l`,
+      [tenantId, sessions.map((a) => a.session_id)],
+    );
+    const { rows } = await client.query<{ source: string; person_kind: string; person: string; session_id: string; days: Date[] }>(
+      `SELECT m.source, m.person_kind, m.person, m.session_id, array_agg(m.day) AS days
+       FROM agent_session_days m
+       JOIN jsonb_to_recordset($2::jsonb) AS r(source text, person_kind text, person text, session_id text)
+         ON m.source = r.source AND m.person_kind = r.person_kind AND m.person = r.person AND m.session_id = r.session_id
+       WHERE m.tenant_id = $1
+       GROUP BY 1, 2, 3, 4 HAVING count(*) > 1`,
+      [tenantId, JSON.stringify(sessions.map((a) => ({ source: a.source, person_kind: a.person_kind, person: a.person, session_id: a.session_id })))],
+    );
+    for (const r of rows) {
+      for (const d of r.days) {
+        const k = dayKey(d, r.source, r.person_kind, r.person);
+        let entry = spanning.get(k);
+        if (!entry) spanning.set(k, (entry = { key: [new Date(d).toISOString(), r.source, r.person_kind, r.person], ids: new Set() }));
+        entry.ids.add(r.session_id);
+      }
+    }
+  }
+  await insertUnnest(
+    client, "agent_days", { tenant_id: tenantId },
+    [
+      { name: "day", type: "timestamptz" }, { name: "source", type: "text" }, { name: "person_kind", type: "text" }, { name: "person", type: "text" },
+      { name: "events", type: "int8" }, { name: "sessions", type: "int8" }, { name: "first_seen", type: "timestamptz" }, { name: "last_seen", type: "timestamptz" },
+      { name: "versions", type: "text[]" }, { name: "devices", type: "text[]" }, { name: "spanning", type: "text[]" },
+    ],
+    [...days.entries()].map(([id, r]) => [
+      ...r.key, r.events, newSessions.get(id) ?? 0, r.first.toISOString(), r.last.toISOString(),
+      [...r.versions].sort(), [...r.devices].sort(), [...(spanning.get(id)?.ids ?? [])].sort(),
+    ]),
+    `ON CONFLICT (tenant_id, day, source, person_kind, person) DO UPDATE SET
+       events = agent_days.events + EXCLUDED.events,
+       sessions = agent_days.sessions + EXCLUDED.sessions,
+       first_seen = LEAST(agent_days.first_seen, EXCLUDED.first_seen),
+       last_seen = GREATEST(agent_days.last_seen, EXCLUDED.last_seen),
+       versions = ${unionArray("agent_days", "versions")},
+       devices = ${unionArray("agent_days", "devices")},
+       spanning = ${unionArray("agent_days", "spanning")}`,
+    4, // the whole key: day … person
+  );
+  // The other days of those sessions (earlier batches' rows) list them too.
+  const others = [...spanning.entries()].filter(([id]) => !days.has(id)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (others.length) {
+    await client.query(
+      `UPDATE agent_days AS a
+          SET spanning = ARRAY(SELECT DISTINCT x FROM unnest(a.spanning || r.ids) AS x ORDER BY 1)
+         FROM jsonb_to_recordset($2::jsonb) AS r(day timestamptz, source text, person_kind text, person text, ids text[])
+        WHERE a.tenant_id = $1 AND a.day = r.day AND a.source = r.source AND a.person_kind = r.person_kind AND a.person = r.person
+          AND NOT (r.ids <@ a.spanning)`,
+      [tenantId, JSON.stringify(others.map(([, o]) => ({ day: o.key[0], source: o.key[1], person_kind: o.key[2], person: o.key[3], ids: [...o.ids] })))],
+    );
+  }
+}
+
+/**
+ * office_traces: per trace, the least non-null surface, owner, organization and session (min()
+ * in SQL, so in the database's collation order, as the inventory's raw query takes them) and its
+ * time span. One statement: the batch's spans are grouped per trace before the upsert.
+ */
+async function updateOfficeTraces(client: Pick<pg.ClientBase, "query">, tenantId: string, spans: SpanRow[]): Promise<void> {
+  if (spans.length === 0) return;
+  const columns = ["surface", "user_email", "account_uuid", "organization_id", "session_id"];
+  const batch = spans.map((s) => ({
+    trace_id: s.traceId, surface: s.surface ?? null, user_email: s.userEmail ?? null, account_uuid: s.accountUuid ?? null,
+    organization_id: s.organizationId ?? null, session_id: s.sessionId ?? null, t: s.startTime.toISOString(),
+  }));
+  await client.query(
+    `INSERT INTO office_traces (tenant_id, trace_id, ${columns.join(", ")}, first_seen, last_seen)
+     SELECT $1, r.trace_id, ${columns.map((c) => `min(r.${c})`).join(", ")}, min(r.t), max(r.t)
+     FROM jsonb_to_recordset($2::jsonb) AS r(trace_id text, ${columns.map((c) => `${c} text`).join(", ")}, t timestamptz)
+     GROUP BY r.trace_id ORDER BY r.trace_id
+     ON CONFLICT (tenant_id, trace_id) DO UPDATE SET
+       ${columns.map((c) => `${c} = LEAST(office_traces.${c}, EXCLUDED.${c})`).join(", ")},
+       first_seen = LEAST(office_traces.first_seen, EXCLUDED.first_seen),
+       last_seen = GREATEST(office_traces.last_seen, EXCLUDED.last_seen)
+     WHERE (${columns.map((c) => `office_traces.${c}`).join(", ")}, office_traces.first_seen, office_traces.last_seen)
+           IS DISTINCT FROM (${columns.map((c) => `LEAST(office_traces.${c}, EXCLUDED.${c})`).join(", ")},
+                             LEAST(office_traces.first_seen, EXCLUDED.first_seen), GREATEST(office_traces.last_seen, EXCLUDED.last_seen))`,
+    [tenantId, JSON.stringify(batch)],
+  );
+}
+
+/**
+ * office_trace_hours: the batch's Office spans per UTC hour and trace, aggregated in SQL (min/max
+ * in the database's collation, office.version read with ->> as the inventory's raw query does).
+ */
+async function updateOfficeTraceHours(client: Pick<pg.ClientBase, "query">, tenantId: string, spans: SpanRow[]): Promise<void> {
+  const office = spans.filter((s) => s.source === "office");
+  if (office.length === 0) return;
+  const columns = ["surface", "user_email", "account_uuid", "organization_id", "session_id"];
+  const batch = office.map((s) => ({
+    hour: hour(s.startTime), trace_id: s.traceId, surface: s.surface ?? null, user_email: s.userEmail ?? null, account_uuid: s.accountUuid ?? null,
+    organization_id: s.organizationId ?? null, session_id: s.sessionId ?? null, t: s.startTime.toISOString(),
+    a: "office.version" in s.attributes ? { v: s.attributes["office.version"] } : {},
+  }));
+  await client.query(
+    `INSERT INTO office_trace_hours (tenant_id, hour, trace_id, ${columns.join(", ")}, version_min, version_max, first_seen, last_seen, spans)
+     SELECT $1, r.hour, r.trace_id, ${columns.map((c) => `min(r.${c})`).join(", ")}, min(r.a->>'v'), max(r.a->>'v'), min(r.t), max(r.t), count(*)
+     FROM jsonb_to_recordset($2::jsonb) AS r(hour timestamptz, trace_id text, ${columns.map((c) => `${c} text`).join(", ")}, t timestamptz, a jsonb)
+     GROUP BY r.hour, r.trace_id ORDER BY r.hour, r.trace_id
+     ON CONFLICT (tenant_id, hour, trace_id) DO UPDATE SET
+       ${columns.map((c) => `${c} = LEAST(office_trace_hours.${c}, EXCLUDED.${c})`).join(", ")},
+       version_min = LEAST(office_trace_hours.version_min, EXCLUDED.version_min),
+       version_max = GREATEST(office_trace_hours.version_max, EXCLUDED.version_max),
+       first_seen = LEAST(office_trace_hours.first_seen, EXCLUDED.first_seen),
+       last_seen = GREATEST(office_trace_hours.last_seen, EXCLUDED.last_seen),
+       spans = office_trace_hours.spans + EXCLUDED.spans`,
+    [tenantId, JSON.stringify(batch)],
+  );
+}
+
 export async function updateRollups(
   client: Pick<pg.ClientBase, "query">,
   tenantId: string,
@@ -214,6 +380,9 @@ export async function updateRollups(
       9, // the whole key: bucket … service_version
     );
   }
+  await updateAgentDays(client, tenantId, inserted.events);
+  await updateOfficeTraces(client, tenantId, inserted.spans);
+  await updateOfficeTraceHours(client, tenantId, inserted.spans);
   if (extents.rows.size) {
     await insertUnnest(
       client, "record_extents", { tenant_id: tenantId },
@@ -249,6 +418,7 @@ export async function updateRollups(
 }
 
 const EVENT_PERSON_KEY = personKeySql(personColumns(""));
+const EVENT_PERSON_KIND = personKindSql(personColumns(""));
 const SPAN_PERSON_KEY = personKeySql(personColumns("", { enduser: false, accountId: false, device: false }));
 const stringAttr = (k: string) => `CASE WHEN jsonb_typeof(attributes->'${k}') = 'string' THEN NULLIF(attributes->>'${k}', '') END`;
 const utc = (unit: "hour" | "day" | "week", column: string) => `date_trunc('${unit}', ${column} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`;
@@ -260,7 +430,7 @@ const utc = (unit: "hour" | "day" | "week", column: string) => `date_trunc('${un
  */
 export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, tenantId: string): Promise<void> {
   await rebuildComplianceRollups(client, tenantId); // the coverage page's Compliance activity levels
-  for (const table of [...DECISION_ROLLUP_TABLES, "decision_totals_daily", "decision_totals_hourly", "decision_people_daily", "decision_people_hourly", "decision_people_weekly", "source_rollups", "agent_session_rollups", "record_extents"]) {
+  for (const table of [...DECISION_ROLLUP_TABLES, "decision_totals_daily", "decision_totals_hourly", "decision_people_daily", "decision_people_hourly", "decision_people_weekly", "source_rollups", "agent_session_rollups", "record_extents", "agent_days", "agent_session_days", "office_traces", "office_trace_hours"]) {
     await client.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
   }
   await client.query(
@@ -319,6 +489,33 @@ export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, tenan
      FROM events WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`,
     [tenantId],
   );
+  const dayOf = utc("day", "time");
+  await client.query(
+    `INSERT INTO agent_session_days
+     SELECT DISTINCT tenant_id, source, ${EVENT_PERSON_KIND}, ${EVENT_PERSON_KEY}, session_id, ${dayOf}
+     FROM events WHERE tenant_id = $1 AND session_id IS NOT NULL`,
+    [tenantId],
+  );
+  await client.query(
+    `INSERT INTO agent_days
+     SELECT d.tenant_id, d.day, d.source, d.person_kind, d.person, d.events, d.sessions, d.first_seen, d.last_seen, d.versions, d.devices,
+            COALESCE(s.ids, ARRAY[]::text[])
+     FROM (
+       SELECT tenant_id, ${dayOf} AS day, source, ${EVENT_PERSON_KIND} AS person_kind, ${EVENT_PERSON_KEY} AS person,
+              count(*) AS events, count(DISTINCT session_id) AS sessions, min(time) AS first_seen, max(time) AS last_seen,
+              COALESCE(array_agg(DISTINCT service_version ORDER BY service_version) FILTER (WHERE service_version IS NOT NULL), ARRAY[]::text[]) AS versions,
+              COALESCE(array_agg(DISTINCT user_id ORDER BY user_id) FILTER (WHERE user_id IS NOT NULL), ARRAY[]::text[]) AS devices
+       FROM events WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5
+     ) d
+     LEFT JOIN (
+       SELECT m.day, m.source, m.person_kind, m.person, array_agg(m.session_id ORDER BY m.session_id) AS ids
+       FROM agent_session_days m
+       JOIN (SELECT source, person_kind, person, session_id FROM agent_session_days WHERE tenant_id = $1
+             GROUP BY 1, 2, 3, 4 HAVING count(*) > 1) x USING (source, person_kind, person, session_id)
+       WHERE m.tenant_id = $1 GROUP BY 1, 2, 3, 4
+     ) s ON s.day = d.day AND s.source = d.source AND s.person_kind = d.person_kind AND s.person = d.person`,
+    [tenantId],
+  );
   await client.query(
     `INSERT INTO record_extents
      SELECT tenant_id, 'session', session_id, min(t), max(t) FROM (
@@ -330,6 +527,19 @@ export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, tenan
      SELECT tenant_id, 'prompt', prompt_id, min(time), max(time) FROM events WHERE tenant_id = $1 AND prompt_id IS NOT NULL GROUP BY 1, 3
      UNION ALL
      SELECT tenant_id, 'trace', trace_id, min(start_time), max(start_time) FROM spans WHERE tenant_id = $1 GROUP BY 1, 3`,
+    [tenantId],
+  );
+  await client.query(
+    `INSERT INTO office_traces
+     SELECT tenant_id, trace_id, min(surface), min(user_email), min(account_uuid), min(organization_id), min(session_id), min(start_time), max(start_time)
+     FROM spans WHERE tenant_id = $1 GROUP BY 1, 2`,
+    [tenantId],
+  );
+  await client.query(
+    `INSERT INTO office_trace_hours
+     SELECT tenant_id, ${utc("hour", "start_time")}, trace_id, min(surface), min(user_email), min(account_uuid), min(organization_id), min(session_id),
+            min(attributes->>'office.version'), max(attributes->>'office.version'), min(start_time), max(start_time), count(*)
+     FROM spans WHERE tenant_id = $1 AND source = 'office' GROUP BY 1, 2, 3`,
     [tenantId],
   );
   const captured = `COALESCE(jsonb_typeof(attributes->'prompt') = 'string' AND attributes->>'prompt' <> '<REDACTED>', false)`;

@@ -157,6 +157,8 @@ async function countsOf(key: string) {
     peopleHourly: await q(`SELECT COALESCE(sum(count), 0)::int AS n FROM decision_people_hourly WHERE tenant_id = $1 AND user_key = $2`),
     peopleWeekly: await q(`SELECT COALESCE(sum(count), 0)::int AS n FROM decision_people_weekly WHERE tenant_id = $1 AND user_key = $2`),
     agentEvents: await q(`SELECT COALESCE(sum(events), 0)::int AS n FROM agent_session_rollups WHERE tenant_id = $1 AND lower(user_email) = $2`),
+    agentDays: await q(`SELECT COALESCE(sum(events), 0)::int AS n FROM agent_days WHERE tenant_id = $1 AND person = $2`),
+    agentSessionDays: await q(`SELECT count(*)::int AS n FROM agent_session_days WHERE tenant_id = $1 AND person = $2`),
     alerts: await q(`SELECT count(*)::int AS n FROM alerts WHERE tenant_id = $1 AND person = $2`),
     events: await q(`SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND lower(user_email) = $2`),
     spans: await q(`SELECT count(*)::int AS n FROM spans WHERE tenant_id = $1 AND lower(user_email) = $2`),
@@ -199,7 +201,8 @@ describe("people export", () => {
     const tables = new Set(lines.map((l) => l.table));
     for (const t of ["events", "spans", "metric_points", "identity_observations", "compliance_activities", "compliance_users", "compliance_chats",
       "compliance_chat_messages", "compliance_sessions", "decision_rollups", "decision_rollups_daily", "decision_people_daily", "decision_people_hourly",
-      "decision_people_weekly", "agent_session_rollups", "compliance_actor_daily", "compliance_actor_latest", "alerts"]) expect(tables, t).toContain(t);
+      "decision_people_weekly", "agent_session_rollups", "compliance_actor_daily", "compliance_actor_latest",
+      "agent_days", "agent_session_days", "office_traces", "office_trace_hours", "alerts"]) expect(tables, t).toContain(t);
     const text = JSON.stringify(lines);
     expect(text).toContain(JON_PROMPT);
     expect(text).toContain(JON_CHAT_TEXT);
@@ -224,6 +227,8 @@ describe("erasure", () => {
     expect(before.peopleHourly).toBe(3);
     expect(before.peopleWeekly).toBe(3);
     expect(before.agentEvents).toBe(before.events);
+    expect(before.agentDays).toBe(before.events);
+    expect(before.agentSessionDays).toBeGreaterThan(0);
     expect(before.alerts).toBeGreaterThan(0); // the Bash tool decision and result
     expect(before.spans).toBe(1);
     expect(before.activities).toBeGreaterThan(0);
@@ -241,7 +246,7 @@ describe("erasure", () => {
     }
     const after = await countsOf(erasure.pseudonym);
     expect(after).toEqual(before);
-    expect(await countsOf(JON)).toEqual({ decisions: 0, dailyDecisions: 0, peopleDecisions: 0, peopleHourly: 0, peopleWeekly: 0, agentEvents: 0, alerts: 0, events: 0, spans: 0, activities: 0, actorActivities: 0, actors: 0 });
+    expect(await countsOf(JON)).toEqual({ decisions: 0, dailyDecisions: 0, peopleDecisions: 0, peopleHourly: 0, peopleWeekly: 0, agentEvents: 0, agentDays: 0, agentSessionDays: 0, alerts: 0, events: 0, spans: 0, activities: 0, actorActivities: 0, actors: 0 });
     expect(await countsOf(SANSA)).toEqual(sansaBefore);
     for (const needle of [SANSA_PROMPT, SANSA_COMMAND]) expect(Object.keys(await scanDatabase(needle)).length).toBeGreaterThan(0);
 

@@ -10,7 +10,7 @@ import { enqueueJob } from "@/lib/jobs/queue";
 import type { JobHandler } from "@/lib/jobs/scheduler";
 import { COMPLIANCE_CONTENT, Params, complianceStrip, strippedExpr } from "./content-sql";
 import {
-  AGENT_SESSION_ROLLUPS, COMPLIANCE_ACTIVITIES, COMPLIANCE_ACTOR_DAILY, COMPLIANCE_ACTOR_LATEST, COMPLIANCE_CHATS, COMPLIANCE_SESSIONS, COMPLIANCE_USERS, EVENTS, IDENTITY_OBSERVATIONS, METRIC_POINTS,
+  AGENT_SESSION_ROLLUPS, OFFICE_TRACE_HOURS, OFFICE_TRACES, COMPLIANCE_ACTIVITIES, COMPLIANCE_ACTOR_DAILY, COMPLIANCE_ACTOR_LATEST, COMPLIANCE_CHATS, COMPLIANCE_SESSIONS, COMPLIANCE_USERS, EVENTS, IDENTITY_OBSERVATIONS, METRIC_POINTS,
   PersonInputError, SPANS, afterCursor, complianceChildren, isEmpty, orderBy, parsePersonInput, personKeyMap, pseudonymsOf,
   resolvePerson, type PersonIdentifiers, type PersonTable, type Pseudonyms,
 } from "./person-rows";
@@ -379,6 +379,67 @@ async function runKeyedSteps(e: Erasure, ids: PersonIdentifiers, ps: Pseudonyms,
            FROM moved GROUP BY 1, 2, 3, 4, 5
          ON CONFLICT (tenant_id, actor_type, actor_email, actor_user_id, actor_account_uuid)
          DO UPDATE SET last_seen = GREATEST(a.last_seen, excluded.last_seen), cowork_last_seen = GREATEST(a.cowork_last_seen, excluded.cowork_last_seen)`,
+        p.values,
+      );
+      changed += r.rowCount ?? 0;
+    }
+    // The inventory's daily level (keyed by the person key, as decision_people_daily): the person's
+    // rows move to the pseudonym's key and their devices to the device pseudonym; then the moved
+    // agent-days' session counts are recounted from the moved memberships, since two identifiers
+    // of the person may have named the same session.
+    {
+      const pseudonyms = [...new Set(Object.values(map))];
+      const r1 = await tx.query(
+        `WITH moved AS (DELETE FROM agent_session_days WHERE tenant_id = $1 AND person = ANY($2::text[]) RETURNING *)
+         INSERT INTO agent_session_days (tenant_id, source, person_kind, person, session_id, day)
+         SELECT DISTINCT tenant_id, source, person_kind, $3::jsonb->>person, session_id, day FROM moved
+         ON CONFLICT DO NOTHING`,
+        [e.tenantId, keys, JSON.stringify(map)],
+      );
+      const r2 = await tx.query(
+        `WITH moved AS (DELETE FROM agent_days WHERE tenant_id = $1 AND person = ANY($2::text[]) RETURNING *),
+         g AS (
+           SELECT tenant_id, day, source, person_kind, $3::jsonb->>person AS person, sum(events) AS events, min(first_seen) AS first_seen,
+                  max(last_seen) AS last_seen, bool_or(cardinality(devices) > 0) AS has_device
+           FROM moved GROUP BY 1, 2, 3, 4, 5
+         )
+         INSERT INTO agent_days AS a (tenant_id, day, source, person_kind, person, events, sessions, first_seen, last_seen, versions, devices, spanning)
+         SELECT g.tenant_id, g.day, g.source, g.person_kind, g.person, g.events, 0, g.first_seen, g.last_seen,
+                COALESCE((SELECT array_agg(DISTINCT v ORDER BY v) FROM moved m CROSS JOIN LATERAL unnest(m.versions) AS v
+                          WHERE m.day = g.day AND m.source = g.source AND m.person_kind = g.person_kind AND $3::jsonb->>m.person = g.person), ARRAY[]::text[]),
+                CASE WHEN g.has_device THEN ARRAY[$4::text] ELSE ARRAY[]::text[] END, ARRAY[]::text[]
+         FROM g
+         ON CONFLICT (tenant_id, day, source, person_kind, person) DO UPDATE SET
+           events = a.events + excluded.events, first_seen = LEAST(a.first_seen, excluded.first_seen), last_seen = GREATEST(a.last_seen, excluded.last_seen),
+           versions = ARRAY(SELECT DISTINCT x FROM unnest(a.versions || excluded.versions) AS x ORDER BY 1),
+           devices = ARRAY(SELECT DISTINCT x FROM unnest(a.devices || excluded.devices) AS x ORDER BY 1)`,
+        [e.tenantId, keys, JSON.stringify(map), ps.device],
+      );
+      await tx.query(
+        `UPDATE agent_days AS a SET sessions = c.n, spanning = c.ids
+         FROM (
+           SELECT m.day, m.source, m.person_kind, m.person, count(*) AS n,
+                  COALESCE(array_agg(m.session_id ORDER BY m.session_id) FILTER (WHERE s.days > 1), ARRAY[]::text[]) AS ids
+           FROM agent_session_days m
+           JOIN (SELECT source, person_kind, person, session_id, count(*) AS days FROM agent_session_days
+                 WHERE tenant_id = $1 AND person = ANY($2::text[]) GROUP BY 1, 2, 3, 4) s USING (source, person_kind, person, session_id)
+           WHERE m.tenant_id = $1 AND m.person = ANY($2::text[])
+           GROUP BY 1, 2, 3, 4
+         ) c
+         WHERE a.tenant_id = $1 AND a.day = c.day AND a.source = c.source AND a.person_kind = c.person_kind AND a.person = c.person`,
+        [e.tenantId, pseudonyms],
+      );
+      changed += (r1.rowCount ?? 0) + (r2.rowCount ?? 0);
+    }
+    // The inventory's per-trace resolution and Office first level: the owner columns get the pseudonyms, as on the spans.
+    for (const t of [OFFICE_TRACES, OFFICE_TRACE_HOURS]) {
+      const p = new Params([e.tenantId]);
+      const match = t.match(p, ids);
+      const r = await tx.query(
+        `UPDATE ${t.table}
+            SET user_email = CASE WHEN lower(user_email) = ANY(${p.add(ids.emails)}::text[]) THEN ${p.add(ps.email)}::text ELSE user_email END,
+                account_uuid = CASE WHEN lower(account_uuid) = ANY(${p.add(ids.accounts)}::text[]) THEN ${p.add(ps.account)}::text ELSE account_uuid END
+          WHERE tenant_id = $1 AND ${match}`,
         p.values,
       );
       changed += r.rowCount ?? 0;

@@ -2,7 +2,7 @@ import type { Writable } from "node:stream";
 import { getPool } from "@/lib/db/pool";
 import { Params } from "./content-sql";
 import {
-  AGENT_SESSION_ROLLUPS, COMPLIANCE_ACTIVITIES, COMPLIANCE_ACTOR_DAILY, COMPLIANCE_ACTOR_LATEST, COMPLIANCE_CHATS, COMPLIANCE_SESSIONS, COMPLIANCE_USERS, EVENTS, IDENTITY_OBSERVATIONS, METRIC_POINTS, SPANS,
+  AGENT_SESSION_ROLLUPS, OFFICE_TRACE_HOURS, OFFICE_TRACES, COMPLIANCE_ACTIVITIES, COMPLIANCE_ACTOR_DAILY, COMPLIANCE_ACTOR_LATEST, COMPLIANCE_CHATS, COMPLIANCE_SESSIONS, COMPLIANCE_USERS, EVENTS, IDENTITY_OBSERVATIONS, METRIC_POINTS, SPANS,
   afterCursor, complianceChildren, isEmpty, orderBy, parsePersonInput, personKeyMap, PersonInputError, resolvePerson,
   type PersonIdentifiers, type PersonTable,
 } from "./person-rows";
@@ -14,7 +14,7 @@ import {
 const BATCH = 1000;
 
 const TABLES: PersonTable[] = [
-  EVENTS, SPANS, METRIC_POINTS, IDENTITY_OBSERVATIONS, AGENT_SESSION_ROLLUPS, COMPLIANCE_ACTIVITIES, COMPLIANCE_ACTOR_DAILY, COMPLIANCE_ACTOR_LATEST, COMPLIANCE_USERS, COMPLIANCE_CHATS,
+  EVENTS, SPANS, METRIC_POINTS, IDENTITY_OBSERVATIONS, AGENT_SESSION_ROLLUPS, OFFICE_TRACES, OFFICE_TRACE_HOURS, COMPLIANCE_ACTIVITIES, COMPLIANCE_ACTOR_DAILY, COMPLIANCE_ACTOR_LATEST, COMPLIANCE_USERS, COMPLIANCE_CHATS,
   COMPLIANCE_SESSIONS, ...complianceChildren(),
 ];
 
@@ -26,6 +26,8 @@ const KEYED: { table: string; column: string; key: PersonTable["key"] }[] = [
   ...["decision_people_daily", "decision_people_hourly", "decision_people_weekly"].map((table) => ({
     table, column: "user_key", key: ["bucket", "surface", "team"].map((column) => ({ column, cast: column === "bucket" ? "timestamptz" : "text" })),
   })),
+  { table: "agent_days", column: "person", key: ["day", "source", "person_kind"].map((column) => ({ column, cast: column === "day" ? "timestamptz" : "text" })) },
+  { table: "agent_session_days", column: "person", key: ["source", "person_kind", "session_id", "day"].map((column) => ({ column, cast: column === "day" ? "timestamptz" : "text" })) },
   { table: "alerts", column: "person", key: [{ column: "id", cast: "uuid" }] },
 ];
 

@@ -182,6 +182,16 @@ export const AGENT_SESSION_ROLLUPS: PersonTable = {
   key: ["bucket", "source", "user_email", "enduser_id", "account_id", "account_uuid", "user_id", "session_id", "service_version"].map((column) => ({ column, cast: column === "bucket" ? "timestamptz" : "text" })),
   match: identityMatch({ email: "user_email", enduser: "enduser_id", account: "account_uuid", accountId: "account_id" }),
 };
+/** The inventory's per-trace resolution keeps the least owner of each trace's spans. */
+export const OFFICE_TRACES: PersonTable = {
+  table: "office_traces", key: [{ column: "trace_id", cast: "text" }],
+  match: identityMatch({ email: "user_email", account: "account_uuid" }),
+};
+/** The inventory's Office spans per hour and trace keep the least owner of those spans. */
+export const OFFICE_TRACE_HOURS: PersonTable = {
+  table: "office_trace_hours", key: [{ column: "hour", cast: "timestamptz" }, { column: "trace_id", cast: "text" }],
+  match: identityMatch({ email: "user_email", account: "account_uuid" }),
+};
 export const COMPLIANCE_ACTIVITIES: PersonTable = {
   table: "compliance_activities", key: textKey,
   match: identityMatch({ email: "actor_email", account: "actor_account_uuid", accountId: "actor_user_id" }),

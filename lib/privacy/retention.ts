@@ -116,6 +116,11 @@ const ROLLUP_TABLES = [
   // A week's row goes once its Monday is past the cut-off (with up to a week of counts whose records stay).
   { table: "decision_people_weekly", time: "bucket", key: ["bucket", "surface", "user_key", "team"] },
   { table: "agent_session_rollups", time: "bucket", key: ["bucket", "source", "user_email", "enduser_id", "account_id", "account_uuid", "user_id", "session_id", "service_version"] },
+  { table: "agent_days", time: "day", key: ["day", "source", "person_kind", "person"] },
+  // A trace's resolution goes once its newest span is past the cut-off (as record_extents).
+  { table: "office_traces", time: "last_seen", key: ["trace_id"] },
+  { table: "office_trace_hours", time: "hour", key: ["hour", "trace_id"] },
+  { table: "agent_session_days", time: "day", key: ["source", "person_kind", "person", "session_id", "day"] },
   { table: "source_rollups", time: "day", key: ["day", "source", "kind", "service_version", "name"] },
   { table: "compliance_activity_daily", time: "day", key: ["day", "type", "actor_type"] },
   { table: "compliance_actor_daily", time: "day", key: ["day", "actor_type", "actor_email", "actor_user_id", "actor_account_uuid"] },
