@@ -136,6 +136,13 @@ const envSchema = z.object({
   BLINDSPOT_INGEST_CONCURRENCY: intFromEnv(8),
   BLINDSPOT_INGEST_QUEUE: intFromEnv(256),
   /**
+   * Group commit (lib/ingest/group-commit.ts): requests of one ingest token that wait while a write
+   * is in flight share one transaction of at most this many records. 0 = one transaction per request.
+   */
+  BLINDSPOT_INGEST_GROUP_MAX_RECORDS: nonNegativeIntFromEnv(4096),
+  /** Ingest transactions in flight at once when group commit is on; requests beyond them queue and coalesce. */
+  BLINDSPOT_INGEST_GROUP_WRITERS: intFromEnv(2),
+  /**
    * Memory the requests in flight may hold together (lib/ingest/memory-budget.ts), in MiB; past it
    * 503 + Retry-After. 0 = no budget. The default keeps the server near 400 MB under overload.
    */

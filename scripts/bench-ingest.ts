@@ -127,6 +127,8 @@ interface Results {
   warmupBatches: number;
   payload: { avgGzipBytes: number; avgProtobufBytes: number };
   ingest: { seconds: number; recordsPerSecond: number; batchesPerSecond: number };
+  /** Transactions that wrote the events (distinct xmin), warm-up batches included. */
+  writeTransactions: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
   peakRssMb: { nextServer: number; nextServerSampled: number; appTree: number; appProcesses: string[] };
   /** CPU seconds during the measured run and the timed COPY; null where not measurable. */
@@ -209,6 +211,10 @@ async function main(): Promise<void> {
   const { rows: countRows } = await appDb.query<{ n: string }>("SELECT count(*)::text AS n FROM events");
   const stored = Number(countRows[0].n);
   if (stored !== expected) failures.push(`events table holds ${stored} rows, expected ${expected}`);
+  // The transactions that wrote the events (a row's xmin), warm-up included: fewer than the
+  // requests when group commit coalesced them.
+  const { rows: xactRows } = await appDb.query<{ n: number }>("SELECT count(DISTINCT xmin::text)::int AS n FROM events");
+  const writeTransactions = xactRows[0].n;
   const { rows: scopeRows } = await appDb.query<{ tenant_id: string; environment_id: string; id: string }>(
     "SELECT tenant_id, environment_id, id FROM ingest_tokens",
   );
@@ -277,6 +283,7 @@ async function main(): Promise<void> {
     warmupBatches: opts.warmup,
     payload: { avgGzipBytes: Math.round(gzipBytes / total), avgProtobufBytes: Math.round(protobufBytes / total) },
     ingest: { seconds: run.seconds, recordsPerSecond, batchesPerSecond: opts.batches / run.seconds },
+    writeTransactions,
     latencyMs: {
       p50: percentile(sorted, 50),
       p90: percentile(sorted, 90),
@@ -302,7 +309,7 @@ async function main(): Promise<void> {
     rowsVerified: appSums,
     failures,
     appEnv: Object.fromEntries(
-      ["DB_POOL_SIZE", "BLINDSPOT_INGEST_CONCURRENCY", "BLINDSPOT_INGEST_QUEUE", "BLINDSPOT_INGEST_TOKEN_RATE"].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
+      ["DB_POOL_SIZE", "BLINDSPOT_INGEST_CONCURRENCY", "BLINDSPOT_INGEST_QUEUE", "BLINDSPOT_INGEST_TOKEN_RATE", "BLINDSPOT_INGEST_GROUP_MAX_RECORDS", "BLINDSPOT_INGEST_GROUP_WRITERS"].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
     ),
     host: { cpus: os.cpus().length, node: process.version, date: new Date().toISOString(), loadAverageAtStart },
   };
@@ -317,6 +324,7 @@ async function main(): Promise<void> {
     ["latency", `p50 ${fmtMs(results.latencyMs.p50)} ms, p99 ${fmtMs(results.latencyMs.p99)} ms, max ${fmtMs(results.latencyMs.max)} ms`],
     ["peak RSS", `next-server ${fmtInt(memory.serverPeakMb)} MB (VmHWM); app process tree ${fmtInt(memory.treePeakMb)} MB (sampled sum)`],
     ["CPU (ingest)", describeCpu(runCpu, records, { app: opts.engine === "pglite" ? "app incl. PGlite" : "app", bench: "bench process" })],
+    ["transactions", `${fmtInt(writeTransactions)} wrote the ${fmtInt(total)} requests' events (${(total / writeTransactions).toFixed(2)} requests per transaction; ${(writeTransactions * opts.batches / total / run.seconds).toFixed(1)}/s in the measured run)`],
     ["COPY", `${fmtInt(copyRecordsPerSecond)} records/s (${copySeconds.toFixed(2)} s, ${copySlices.length} transactions; ${results.copy.method})`],
     ["CPU (COPY)", describeCpu(copyCpu, records, { app: "", bench: opts.engine === "pglite" ? "bench process incl. PGlite" : "bench process" })],
     ["ours / COPY", results.ratio.toFixed(2)],

@@ -29,12 +29,14 @@ import { describeError, isRetryableDatabaseError, isUniqueViolation } from "./db
 import { Limiter, OverloadedError } from "./limiter";
 import { DECODE_FACTOR, MemoryBudget, type Reservation } from "./memory-budget";
 import { TokenRateExceededError, TokenRateLimiter } from "./token-rate";
-import { writeRecords, writeSharedRows, type BulkMethod, type WriteResult } from "./writer";
+import { GroupCommitter } from "./group-commit";
+import { mergeBatches, resultsPerBatch, writeRecords, writeSharedRows, type BulkMethod, type WriteContext, type WriteResult } from "./writer";
 
 // The OTLP/HTTP receiver: authenticate → the token's rate → read (size caps, gzip) → decode
 // (object cap) → record cap, the token's rate again for the records → normalize → mask secrets
-// (lib/secrets/mask.ts: nothing in clear reaches the database) → write in one transaction →
-// answer 200 only after COMMIT. The route handlers only call these functions.
+// (lib/secrets/mask.ts: nothing in clear reaches the database) → write in one transaction (shared
+// with the requests queued beside it: group-commit.ts) → answer 200 only after COMMIT.
+// The route handlers only call these functions.
 
 const RETRY_AFTER_SECONDS = "5";
 
@@ -153,18 +155,38 @@ async function decodeBatch(signal: Signal, encoding: WireEncoding, bytes: Uint8A
 }
 
 /**
- * One transaction with COPY; again with INSERT … ON CONFLICT when some record was stored before.
- * The single-event detection rules run on the freshly stored records in the same transaction
- * (their failures never fail the write: lib/detections/evaluate.ts), before the rows concurrent
- * batches share (rollups, identities) are locked by writeSharedRows, last.
+ * Stores a request's batch: with group commit (BLINDSPOT_INGEST_GROUP_MAX_RECORDS > 0) in the
+ * transaction it shares with the batches of its scope queued beside it, else in its own.
  */
-async function store(batch: NormalizedBatch, scope: Parameters<typeof writeRecords>[1]): Promise<WriteResult> {
+function store(batch: NormalizedBatch, scope: WriteContext): Promise<WriteResult> {
+  if (config().BLINDSPOT_INGEST_GROUP_MAX_RECORDS === 0) return storeTogether(scope, [batch]).then(([result]) => result);
+  return groupCommitter().submit(scope, batch);
+}
+
+/** The process's group committer (tests read its stats). */
+export function groupCommitter(): GroupCommitter {
+  return processSingleton("ingestGroupCommitter", () =>
+    new GroupCommitter(storeTogether, () => ({
+      maxRecords: config().BLINDSPOT_INGEST_GROUP_MAX_RECORDS,
+      writers: config().BLINDSPOT_INGEST_GROUP_WRITERS,
+    })),
+  );
+}
+
+/**
+ * One scope's batches in one transaction with COPY; again with INSERT … ON CONFLICT when some
+ * record was stored before. The single-event detection rules run on the freshly stored records in
+ * the same transaction (their failures never fail the write: lib/detections/evaluate.ts), before
+ * the rows concurrent transactions share (rollups, identities) are locked by writeSharedRows, last.
+ */
+async function storeTogether(scope: WriteContext, batches: NormalizedBatch[]): Promise<WriteResult[]> {
+  const batch = batches.length === 1 ? batches[0] : mergeBatches(batches);
   const write = (method: BulkMethod) =>
     withTransaction(async (client) => {
       const { stored, ...result } = await writeRecords(client, scope, batch, method);
       await evaluateFresh(client, scope.tenantId, { events: stored.events, spans: stored.spans });
       await writeSharedRows(client, scope, batch, stored);
-      return result;
+      return batches.length === 1 ? [result] : resultsPerBatch(batches, stored);
     }, WITHOUT_STATEMENT_TIMEOUT);
   try {
     return await write("copy");

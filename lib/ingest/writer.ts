@@ -229,3 +229,51 @@ export async function writeBatch(
   await writeSharedRows(client, ctx, batch, stored);
   return { ...result, fresh: { events: stored.events, spans: stored.spans } };
 }
+
+/**
+ * Several requests' batches as one (group commit, lib/ingest/group-commit.ts): their records side
+ * by side, each resource once, each identity once with the widest first/last seen (the identity
+ * upsert's DO UPDATE may not meet one key twice in a statement).
+ */
+export function mergeBatches(batches: NormalizedBatch[]): NormalizedBatch {
+  const resources = new Map<string, ResourceRow>();
+  const identities = new Map<string, IdentityRow>();
+  const merged: NormalizedBatch = { resources: [], events: [], spans: [], points: [], identities: [], receiptTimedEvents: [], rejected: 0, rejections: [] };
+  for (const b of batches) {
+    for (const r of b.resources) if (!resources.has(r.id)) resources.set(r.id, r);
+    for (const i of b.identities) {
+      const seen = identities.get(i.id);
+      if (!seen) identities.set(i.id, i);
+      else identities.set(i.id, { ...seen, firstSeen: i.firstSeen < seen.firstSeen ? i.firstSeen : seen.firstSeen, lastSeen: i.lastSeen > seen.lastSeen ? i.lastSeen : seen.lastSeen });
+    }
+    merged.events.push(...b.events);
+    merged.spans.push(...b.spans);
+    merged.points.push(...b.points);
+    if (b.receiptTimedEvents) merged.receiptTimedEvents!.push(...b.receiptTimedEvents);
+    merged.rejected += b.rejected;
+  }
+  merged.resources = [...resources.values()];
+  merged.identities = [...identities.values()];
+  return merged;
+}
+
+/**
+ * Each batch's share of a merged write: a record is inserted for the first batch that carries it
+ * among those the write stored, and a duplicate everywhere else (stored before, or repeated).
+ */
+export function resultsPerBatch(batches: NormalizedBatch[], stored: StoredRecords): WriteResult[] {
+  const events = new Set(stored.events.map(EVENTS.key));
+  const spans = new Set(stored.spans.map(SPANS.key));
+  const points = new Set(stored.points.map(METRIC_POINTS.key));
+  return batches.map((b) => {
+    const inserted = claim(EVENTS, events, b.events) + claim(SPANS, spans, b.spans) + claim(METRIC_POINTS, points, b.points);
+    return { inserted, duplicates: b.events.length + b.spans.length + b.points.length - inserted };
+  });
+}
+
+/** How many of `rows` are among the fresh keys, which they take (a later batch's copy is a duplicate). */
+function claim<R>(t: KeyedTable<R>, fresh: Set<string>, rows: R[]): number {
+  let n = 0;
+  for (const r of rows) if (fresh.delete(t.key(r))) n += 1;
+  return n;
+}
