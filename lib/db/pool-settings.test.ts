@@ -25,3 +25,16 @@ it("connections never JIT (its compile time over every partition exceeded the pa
     clients.forEach((c) => c.release());
   }
 });
+
+// PGlite ignores startup options and runs in one process: it has no parallel workers to start.
+it.skipIf(!process.env.TEST_DATABASE_URL)("connections plan no parallel query on a server (the workers cost more than they saved on the pages' rollup reads)", async () => {
+  const clients = await Promise.all([getPool().connect(), getPool().connect()]);
+  try {
+    for (const c of clients) {
+      const { rows } = await c.query<{ workers: string }>("SELECT current_setting('max_parallel_workers_per_gather') AS workers");
+      expect(rows[0].workers).toBe("0");
+    }
+  } finally {
+    clients.forEach((c) => c.release());
+  }
+});

@@ -41,8 +41,11 @@ export function getPool(): pg.Pool {
     // No JIT: the planner's cost of a read over the daily partitions (it adds every partition
     // up) trips jit_above_cost even for an index lookup of a few rows, and compiling hundreds of
     // functions per partition then took seconds (a prompt page: 9 s of JIT for 1 ms of work).
+    // No parallel query: the pages read rollups, whose groups the planner underestimates (200 for
+    // 4,002 people), and on a small server the workers' start and gather cost more than they save
+    // (bench:read at 10 M events, 2 cores: approvals p95 323 → 200 ms, alert queue 139 → 95 ms).
     // (An `options` parameter in DATABASE_URL takes precedence over this one.)
-    options: "-c jit=off",
+    options: "-c jit=off -c max_parallel_workers_per_gather=0",
   });
   // An idle client losing its connection must not crash the process.
   h.pool.on("error", (err) => console.error(`[db] idle client error: ${err.message}`));
