@@ -226,10 +226,12 @@ export async function listAgents(tenantId: string, window: InventoryWindow, filt
   const wanted = filter.surface ? [filter.surface] : AGENT_SURFACES.map((s) => s.id);
   const eventSurfaces = wanted.filter((s) => EVENT_SURFACES.includes(s));
   const officeSurfaces = wanted.filter((s) => !EVENT_SURFACES.includes(s));
-  // One pool connection at a time on the embedded engine anyway; sequential keeps it simple.
-  const eventRows = eventSurfaces.length ? await eventAgents(tenantId, eventSurfaces, window) : [];
-  const officeRows = officeSurfaces.length ? await officeAgents(tenantId, officeSurfaces, window) : [];
-  const known = await knownSince(tenantId);
+  // Side by side on a server's connections (the embedded engine runs them one after the other).
+  const [eventRows, officeRows, known] = await Promise.all([
+    eventSurfaces.length ? eventAgents(tenantId, eventSurfaces, window) : [],
+    officeSurfaces.length ? officeAgents(tenantId, officeSurfaces, window) : [],
+    knownSince(tenantId),
+  ]);
   return [...eventRows, ...officeRows]
     .map((r) => toSummary(r, known))
     .filter((a): a is AgentSummary => a !== null && matchesText(a, filter.q ?? ""))
