@@ -110,8 +110,8 @@ function parseOptions(): Options {
 }
 
 
-/** Issue #2's target on a 2-core machine with a Postgres server (and ≥ 0.5 of COPY). */
-const TARGET_RECORDS_PER_SECOND = 25_000;
+/** Issue #15's target with a Postgres server: a ratio to COPY of the same rows, since these machines' speed varies from day to day. */
+const TARGET_RATIO = 0.7;
 
 
 // ---- main -------------------------------------------------------------------------------
@@ -334,10 +334,8 @@ async function main(): Promise<void> {
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log(`\nBlindspot ingest benchmark\n${rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join("\n")}`);
   if (opts.engine === "postgres") {
-    const met = recordsPerSecond >= TARGET_RECORDS_PER_SECOND && results.ratio >= 0.5;
-    const database = results.ceilingRecordsPerSecond.database;
-    const outOfReach = !met && database !== null && database < TARGET_RECORDS_PER_SECOND ? " (out of reach on this machine: see the ceiling)" : "";
-    console.log(`  ${"target".padEnd(width)}  ≥ ${fmtInt(TARGET_RECORDS_PER_SECOND)} records/s and ≥ 0.5 of COPY: ${met ? "met" : "not met"}${outOfReach}`);
+    const met = results.ratio >= TARGET_RATIO;
+    console.log(`  ${"target".padEnd(width)}  ≥ ${TARGET_RATIO} of COPY: ${met ? "met" : "not met (the CPU lines show where the time goes)"}`);
   }
 
   writeResults(`ingest-${opts.engine}`, results);
