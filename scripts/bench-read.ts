@@ -101,7 +101,7 @@ runBench(async () => {
     if (seeded || long.created || daily[0].n === 0) {
       const t = performance.now();
       await rebuildRollups(longPool, bench.tenantId);
-      for (const table of ["decision_rollups", "decision_rollups_daily", "decision_totals_daily", "decision_totals_hourly", "decision_people_daily", "decision_people_hourly", "decision_people_weekly", "agent_session_rollups", "source_rollups", "record_extents", "compliance_activity_daily", "compliance_actor_daily", "compliance_actor_latest", "agent_days", "agent_session_days", "office_traces", "office_trace_hours"]) await longPool.query(`ANALYZE ${table}`);
+      for (const table of ROLLUP_TABLES) await longPool.query(`ANALYZE ${table}`);
       log(`rollups of the bench tenant computed from its rows in ${((performance.now() - t) / 1000).toFixed(0)} s`);
     }
     const ceiling = await copyCeiling(url, bench.tenantId);
@@ -133,7 +133,9 @@ interface DatasetSize {
   sizes: { table: string; total: string; bytes: number }[];
 }
 
-const SIZED_TABLES = ["events", "spans", "compliance_activities", "alerts", "decision_rollups", "decision_rollups_daily", "decision_totals_daily", "decision_totals_hourly", "decision_people_daily", "decision_people_hourly", "decision_people_weekly", "agent_session_rollups", "source_rollups", "record_extents", "compliance_activity_daily", "compliance_actor_daily", "compliance_actor_latest", "agent_days", "agent_session_days", "office_traces", "office_trace_hours"];
+/** The read rollups the seed computes and analyzes. */
+const ROLLUP_TABLES = ["decision_rollups", "decision_rollups_daily", "decision_totals_daily", "decision_totals_hourly", "decision_people_daily", "decision_people_hourly", "decision_people_weekly", "agent_session_rollups", "source_rollups", "record_extents", "compliance_activity_daily", "compliance_actor_daily", "compliance_actor_latest", "agent_days", "agent_session_days", "office_traces", "office_trace_hours"];
+const SIZED_TABLES = ["events", "spans", "compliance_activities", "alerts", ...ROLLUP_TABLES];
 
 async function datasetSize(pool: pg.Pool, tenantId: string): Promise<DatasetSize> {
   const rows: Record<string, number> = {};

@@ -3,7 +3,7 @@ import { rebuildComplianceRollups } from "@/lib/compliance/rollups";
 import { insertUnnest, insertUnnestReturning, type Cell } from "@/lib/db/unnest-insert";
 import { personColumns, personKey, personKeySql, personKindSql, personOf } from "@/lib/domain/person";
 import { AUTOMATIC_DECISION_SOURCES, EVENT, SPAN, type DecisionSource } from "@/lib/domain/vocabulary";
-import { WRITE_TOOLS } from "@/lib/queries/approvals";
+import { mondayOnOrBefore, WRITE_TOOLS } from "@/lib/queries/approvals";
 import type { EventRow, MetricPointRow, SpanRow } from "@/lib/sources/model";
 
 // Rollups kept up to date inside the ingest transaction, from the rows that batch actually
@@ -114,10 +114,7 @@ function peopleCounts(surface: string, tool: string, decision: string, source: s
 type PeopleTable = "decision_people_daily" | "decision_people_hourly" | "decision_people_weekly";
 
 /** The Monday (UTC) that starts the week of a UTC day bucket, as date_trunc('week') gives it. */
-function weekOf(dayBucket: string): string {
-  const n = Math.floor(Date.parse(dayBucket) / DAY_MS); // day 0, 1970-01-01, was a Thursday
-  return new Date((n - ((((n + 3) % 7) + 7) % 7)) * DAY_MS).toISOString();
-}
+const weekOf = (dayBucket: string): string => mondayOnOrBefore(new Date(dayBucket)).toISOString();
 
 /**
  * decision_people_daily: per day, surface, person and team, the counts of the approvals page's

@@ -166,8 +166,8 @@ function mondayOnOrAfter(midnight: Date): Date {
   return new Date((n + ((7 - daysSinceMonday(n)) % 7)) * DAY_MS);
 }
 
-/** The last Monday (UTC) at or before a midnight. */
-function mondayOnOrBefore(midnight: Date): Date {
+/** The last Monday (UTC) at or before a midnight: the week the weekly level files that day under. */
+export function mondayOnOrBefore(midnight: Date): Date {
   const n = Math.round(midnight.getTime() / DAY_MS);
   return new Date((n - daysSinceMonday(n)) * DAY_MS);
 }
