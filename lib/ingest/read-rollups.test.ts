@@ -86,6 +86,33 @@ function laterSessions(): string {
   });
 }
 
+/**
+ * One Office trace of the captures (its agent.query names the owner and session; its child spans
+ * carry neither), moved so that it crosses an hour boundary, as three batches: the child spans
+ * before the boundary, then the agent.query, then the children after it. The trace's first hour
+ * row is written before anything resolves it; the last one after.
+ */
+const SPLIT_TRACE_BOUNDARY = Date.UTC(2026, 10, 20, 9);
+function splitOfficeTrace(): string[] {
+  const f = listFixtureRequests().find((x) => x.scenario === "office-traces" && x.variant === "http-json" && x.id === "0002")!;
+  const body = JSON.parse(f.body().toString("utf8")) as { resourceSpans: { scopeSpans: { spans: { traceId: string; name: string; startTimeUnixNano: string; endTimeUnixNano: string }[] }[] }[] };
+  const spans = body.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
+  const root = spans.find((s) => s.name === "agent.query")!;
+  // The root starts 3 s before the boundary; its children (up to 6 s later) cross it.
+  const shift = BigInt(SPLIT_TRACE_BOUNDARY - 3_000) * 1_000_000n - BigInt(root.startTimeUnixNano);
+  const moved = (s: (typeof spans)[number]) => ({
+    ...s, traceId: `5717${s.traceId.slice(4)}`,
+    startTimeUnixNano: String(BigInt(s.startTimeUnixNano) + shift), endTimeUnixNano: String(BigInt(s.endTimeUnixNano) + shift),
+  });
+  const trace = spans.filter((s) => s.traceId === root.traceId).map(moved);
+  const before = trace.filter((s) => s.name !== "agent.query" && BigInt(s.startTimeUnixNano) < BigInt(SPLIT_TRACE_BOUNDARY) * 1_000_000n);
+  const after = trace.filter((s) => s.name !== "agent.query" && BigInt(s.startTimeUnixNano) >= BigInt(SPLIT_TRACE_BOUNDARY) * 1_000_000n);
+  const batch = (only: typeof trace) => JSON.stringify({ resourceSpans: body.resourceSpans.map((r) => ({ ...r, scopeSpans: r.scopeSpans.map((s) => ({ ...s, spans: only })) })) });
+  expect(before.length).toBeGreaterThan(0);
+  expect(after.length).toBeGreaterThan(0);
+  return [batch(before), batch(trace.filter((s) => s.name === "agent.query")), batch(after)];
+}
+
 beforeAll(async () => {
   db = await startTestDatabase();
   app = await startAppServer();
@@ -103,6 +130,12 @@ beforeAll(async () => {
       method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${tenant.ingestToken}` }, body: laterSessions(),
     });
     expect(later.status).toBe(200);
+  }
+  for (const body of splitOfficeTrace()) {
+    const res = await fetch(`${app.url}/api/otlp/v1/traces`, {
+      method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${tenant.ingestToken}` }, body,
+    });
+    expect(res.status).toBe(200);
   }
 });
 
@@ -226,21 +259,36 @@ describe("rollups for long windows", () => {
     }
   });
 
+  it("every hour row of an Office trace carries the trace's resolution, whichever batch brought its owner", async () => {
+    const { rows } = await getPool().query<{ hour: Date; surface: string | null; user_email: string | null; session_id: string | null; spans: string }>(
+      `SELECT hour, surface, user_email, session_id, spans FROM office_trace_hours WHERE tenant_id = $1 AND trace_id LIKE '5717%' ORDER BY hour`,
+      [tenant.tenantId],
+    );
+    // The hour before the boundary was written by the first batch, before the agent.query arrived.
+    expect(rows.map((r) => r.hour.getTime())).toEqual([SPLIT_TRACE_BOUNDARY - HOUR, SPLIT_TRACE_BOUNDARY]);
+    const { rows: trace } = await getPool().query(
+      `SELECT surface, user_email, session_id FROM office_traces WHERE tenant_id = $1 AND trace_id LIKE '5717%'`, [tenant.tenantId],
+    );
+    expect(trace).toEqual([{ surface: "word", user_email: "arya.stark@westeros.example", session_id: "6126bfaa-5358-420a-925f-9f4d893501a8" }]);
+    for (const r of rows) expect({ surface: r.surface, user_email: r.user_email, session_id: r.session_id }).toEqual(trace[0]);
+  });
+
   it("the inventory's Office agents equal the raw spans' resolution, on windows cutting through traces", async () => {
-    // The resolution as it was computed from spans alone: the trace's spans outside the window,
-    // then any span of its session, for what its spans inside the window do not carry.
+    // The resolution computed from spans alone: the trace's least surface, owner and session over
+    // all its spans (inside the window or not), the surface of its session's spans when it has none.
     const raw = async (from: Date, to: Date) => (await getPool().query<{ surface: string; person: string; events: number; sessions: number; first: Date; last: Date }>(
       `WITH t AS (
          SELECT s.trace_id, min(s.surface) AS surface, min(s.user_email) AS user_email, min(s.account_uuid) AS account_uuid, min(s.session_id) AS session_id,
                 min(s.start_time) AS first_seen, max(s.start_time) AS last_seen, count(*) AS spans
          FROM spans s WHERE s.tenant_id = $1 AND s.source = 'office' AND s.start_time >= $2 AND s.start_time < $3 GROUP BY 1
-       ), r AS (
-         SELECT t.*, COALESCE(t.surface, (SELECT min(q.surface) FROM spans q WHERE q.tenant_id = $1 AND q.trace_id = t.trace_id),
-                  (SELECT min(q.surface) FROM spans q WHERE q.tenant_id = $1 AND q.session_id = COALESCE(t.session_id, (SELECT min(q.session_id) FROM spans q WHERE q.tenant_id = $1 AND q.trace_id = t.trace_id)))) AS surf,
-                COALESCE(t.user_email, (SELECT min(q.user_email) FROM spans q WHERE q.tenant_id = $1 AND q.trace_id = t.trace_id)) AS email,
-                COALESCE(t.account_uuid, (SELECT min(q.account_uuid) FROM spans q WHERE q.tenant_id = $1 AND q.trace_id = t.trace_id)) AS account,
-                COALESCE(t.session_id, (SELECT min(q.session_id) FROM spans q WHERE q.tenant_id = $1 AND q.trace_id = t.trace_id)) AS sid
+       ), own AS (
+         SELECT t.*, (SELECT min(q.surface) FROM spans q WHERE q.tenant_id = $1 AND q.trace_id = t.trace_id) AS own_surface,
+                (SELECT min(q.user_email) FROM spans q WHERE q.tenant_id = $1 AND q.trace_id = t.trace_id) AS email,
+                (SELECT min(q.account_uuid) FROM spans q WHERE q.tenant_id = $1 AND q.trace_id = t.trace_id) AS account,
+                (SELECT min(q.session_id) FROM spans q WHERE q.tenant_id = $1 AND q.trace_id = t.trace_id) AS sid
          FROM t
+       ), r AS (
+         SELECT own.*, COALESCE(own_surface, (SELECT min(q.surface) FROM spans q WHERE q.tenant_id = $1 AND q.session_id = own.sid)) AS surf FROM own
        )
        SELECT CASE WHEN surf IN ('excel', 'word', 'powerpoint', 'outlook') THEN surf ELSE 'office' END AS surface, COALESCE(lower(email), lower(account), '') AS person,
               sum(spans)::int AS events, count(DISTINCT sid)::int AS sessions, min(first_seen) AS first, max(last_seen) AS last
@@ -255,6 +303,10 @@ describe("rollups for long windows", () => {
       [mid(0.3), new Date(times[times.length - 1].t.getTime() + DAY)], // traces whose owning span is before the window
       [new Date(times[0].t.getTime() - DAY), mid(0.6)],
       [mid(0.2), mid(0.8)],
+      // The split trace: whole hours only, then its second hour without the agent.query, then cut inside both hours.
+      [new Date(SPLIT_TRACE_BOUNDARY - 2 * HOUR), new Date(SPLIT_TRACE_BOUNDARY + HOUR)],
+      [new Date(SPLIT_TRACE_BOUNDARY), new Date(SPLIT_TRACE_BOUNDARY + HOUR)],
+      [new Date(SPLIT_TRACE_BOUNDARY - 1_000), new Date(SPLIT_TRACE_BOUNDARY + 2_000)],
     ];
     for (const [from, to] of windows) {
       const expected = await raw(from, to);

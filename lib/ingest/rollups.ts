@@ -249,6 +249,9 @@ async function updateAgentDays(client: Pick<pg.ClientBase, "query">, tenantId: s
   }
 }
 
+/** What resolves an Office trace to its agent: office_traces keeps these per trace, office_trace_hours carries them on each hour. */
+const OFFICE_TRACE_RESOLUTION = ["surface", "user_email", "account_uuid", "organization_id", "session_id"];
+
 /**
  * office_traces: per trace, the least non-null surface, owner, organization and session (min()
  * in SQL, so in the database's collation order, as the inventory's raw query takes them) and its
@@ -256,7 +259,7 @@ async function updateAgentDays(client: Pick<pg.ClientBase, "query">, tenantId: s
  */
 async function updateOfficeTraces(client: Pick<pg.ClientBase, "query">, tenantId: string, spans: SpanRow[]): Promise<void> {
   if (spans.length === 0) return;
-  const columns = ["surface", "user_email", "account_uuid", "organization_id", "session_id"];
+  const columns = OFFICE_TRACE_RESOLUTION;
   const batch = spans.map((s) => ({
     trace_id: s.traceId, surface: s.surface ?? null, user_email: s.userEmail ?? null, account_uuid: s.accountUuid ?? null,
     organization_id: s.organizationId ?? null, session_id: s.sessionId ?? null, t: s.startTime.toISOString(),
@@ -278,31 +281,52 @@ async function updateOfficeTraces(client: Pick<pg.ClientBase, "query">, tenantId
 }
 
 /**
- * office_trace_hours: the batch's Office spans per UTC hour and trace, aggregated in SQL (min/max
- * in the database's collation, office.version read with ->> as the inventory's raw query does).
+ * office_trace_hours: the batch's Office spans per UTC hour and trace (times, spans, office.version
+ * min/max in the database's collation, read with ->> as the raw spans are), each row carrying its
+ * trace's resolution from office_traces (surface, owner, organization, session: the least over ALL
+ * the trace's spans, so updateOfficeTraces runs first). When a batch changes a trace's resolution
+ * (the agent.query span that names the owner usually arrives after its child spans), the trace's
+ * other hour rows take it too. So the inventory's list groups these rows by agent as they are,
+ * without looking every trace up. Batches of one trace are serialized by office_traces' row lock,
+ * and each statement here reads what the other committed.
  */
 async function updateOfficeTraceHours(client: Pick<pg.ClientBase, "query">, tenantId: string, spans: SpanRow[]): Promise<void> {
   const office = spans.filter((s) => s.source === "office");
   if (office.length === 0) return;
-  const columns = ["surface", "user_email", "account_uuid", "organization_id", "session_id"];
   const batch = office.map((s) => ({
-    hour: hour(s.startTime), trace_id: s.traceId, surface: s.surface ?? null, user_email: s.userEmail ?? null, account_uuid: s.accountUuid ?? null,
-    organization_id: s.organizationId ?? null, session_id: s.sessionId ?? null, t: s.startTime.toISOString(),
+    hour: hour(s.startTime), trace_id: s.traceId, t: s.startTime.toISOString(),
     a: "office.version" in s.attributes ? { v: s.attributes["office.version"] } : {},
   }));
+  const resolution = OFFICE_TRACE_RESOLUTION.map((c) => `o.${c}`).join(", ");
   await client.query(
-    `INSERT INTO office_trace_hours (tenant_id, hour, trace_id, ${columns.join(", ")}, version_min, version_max, first_seen, last_seen, spans)
-     SELECT $1, r.hour, r.trace_id, ${columns.map((c) => `min(r.${c})`).join(", ")}, min(r.a->>'v'), max(r.a->>'v'), min(r.t), max(r.t), count(*)
-     FROM jsonb_to_recordset($2::jsonb) AS r(hour timestamptz, trace_id text, ${columns.map((c) => `${c} text`).join(", ")}, t timestamptz, a jsonb)
-     GROUP BY r.hour, r.trace_id ORDER BY r.hour, r.trace_id
+    `INSERT INTO office_trace_hours (tenant_id, hour, trace_id, ${OFFICE_TRACE_RESOLUTION.join(", ")}, version_min, version_max, first_seen, last_seen, spans)
+     SELECT $1, r.hour, r.trace_id, ${resolution}, r.version_min, r.version_max, r.first_seen, r.last_seen, r.spans
+     FROM (
+       SELECT r.hour, r.trace_id, min(r.a->>'v') AS version_min, max(r.a->>'v') AS version_max, min(r.t) AS first_seen, max(r.t) AS last_seen, count(*) AS spans
+       FROM jsonb_to_recordset($2::jsonb) AS r(hour timestamptz, trace_id text, t timestamptz, a jsonb)
+       GROUP BY r.hour, r.trace_id
+     ) r
+     JOIN office_traces o ON o.tenant_id = $1 AND o.trace_id = r.trace_id
+     ORDER BY r.hour, r.trace_id
      ON CONFLICT (tenant_id, hour, trace_id) DO UPDATE SET
-       ${columns.map((c) => `${c} = LEAST(office_trace_hours.${c}, EXCLUDED.${c})`).join(", ")},
+       ${OFFICE_TRACE_RESOLUTION.map((c) => `${c} = EXCLUDED.${c}`).join(", ")},
        version_min = LEAST(office_trace_hours.version_min, EXCLUDED.version_min),
        version_max = GREATEST(office_trace_hours.version_max, EXCLUDED.version_max),
        first_seen = LEAST(office_trace_hours.first_seen, EXCLUDED.first_seen),
        last_seen = GREATEST(office_trace_hours.last_seen, EXCLUDED.last_seen),
        spans = office_trace_hours.spans + EXCLUDED.spans`,
     [tenantId, JSON.stringify(batch)],
+  );
+  // The trace's hours this batch did not touch, where its resolution changed (a trace spans
+  // minutes, so its hour range is a short stretch of the primary key).
+  await client.query(
+    `UPDATE office_trace_hours AS h SET ${OFFICE_TRACE_RESOLUTION.map((c) => `${c} = o.${c}`).join(", ")}
+     FROM office_traces o
+     WHERE o.tenant_id = $1 AND o.trace_id = ANY($2::text[])
+       AND h.tenant_id = $1 AND h.trace_id = o.trace_id
+       AND h.hour >= ${utc("hour", "o.first_seen")} AND h.hour <= o.last_seen
+       AND (${OFFICE_TRACE_RESOLUTION.map((c) => `h.${c}`).join(", ")}) IS DISTINCT FROM (${resolution})`,
+    [tenantId, [...new Set(office.map((s) => s.traceId))].sort()],
   );
 }
 
@@ -483,7 +507,8 @@ export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, tenan
     `INSERT INTO agent_session_rollups
      SELECT tenant_id, ${utc("hour", "time")}, source, COALESCE(user_email, ''), COALESCE(enduser_id, ''), COALESCE(account_id, ''),
             COALESCE(account_uuid, ''), COALESCE(user_id, ''), COALESCE(session_id, ''), COALESCE(service_version, ''), count(*), min(time), max(time)
-     FROM events WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`,
+     FROM events WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+     ORDER BY 2 -- hour by hour, as ingest leaves it: a window's hours are then a few pages, not one page a row`,
     [tenantId],
   );
   const dayOf = utc("day", "time");
@@ -534,9 +559,13 @@ export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, tenan
   );
   await client.query(
     `INSERT INTO office_trace_hours
-     SELECT tenant_id, ${utc("hour", "start_time")}, trace_id, min(surface), min(user_email), min(account_uuid), min(organization_id), min(session_id),
-            min(attributes->>'office.version'), max(attributes->>'office.version'), min(start_time), max(start_time), count(*)
-     FROM spans WHERE tenant_id = $1 AND source = 'office' GROUP BY 1, 2, 3`,
+     SELECT h.tenant_id, h.hour, h.trace_id, ${OFFICE_TRACE_RESOLUTION.map((c) => `o.${c}`).join(", ")}, h.version_min, h.version_max, h.first_seen, h.last_seen, h.spans
+     FROM (
+       SELECT tenant_id, ${utc("hour", "start_time")} AS hour, trace_id, min(attributes->>'office.version') AS version_min, max(attributes->>'office.version') AS version_max,
+              min(start_time) AS first_seen, max(start_time) AS last_seen, count(*) AS spans
+       FROM spans WHERE tenant_id = $1 AND source = 'office' GROUP BY 1, 2, 3
+     ) h JOIN office_traces o ON o.tenant_id = h.tenant_id AND o.trace_id = h.trace_id
+     ORDER BY h.hour`,
     [tenantId],
   );
   const captured = `COALESCE(jsonb_typeof(attributes->'prompt') = 'string' AND attributes->>'prompt' <> '<REDACTED>', false)`;

@@ -1,7 +1,7 @@
 import { getPool } from "@/lib/db/pool";
 import { AGENT_SURFACES } from "@/lib/domain/vocabulary";
 import { agentKey, agentName, EVENT_SURFACES, isOfficeSurface, isSurfaceId, personDisplayName, surfaceLabel, type AgentRef, type PersonKind, type SurfaceId } from "./agent-ref";
-import { aggregate, OFFICE_PERSON_KIND_SQL, OFFICE_PERSON_SQL, officeTracesInWindowSql, PERSON_KIND_SQL, PERSON_SQL, timeConditions, type InventoryWindow } from "./sql";
+import { aggregate, OFFICE_PERSON_KIND_SQL, OFFICE_PERSON_SQL, officeAgentRowsSql, PERSON_KIND_SQL, PERSON_SQL, timeConditions, type InventoryWindow } from "./sql";
 
 // The agent inventory, as a SOC expects it from an agent-security product: one agent per person
 // and surface ("Claude Code/jon.snow", "Excel/sansa.stark"), and the entities each agent was seen
@@ -155,7 +155,7 @@ async function eventAgents(tenantId: string, surfaces: string[], window: Invento
 async function officeAgents(tenantId: string, surfaces: string[], window: InventoryWindow): Promise<AgentDbRow[]> {
   const params: unknown[] = [tenantId, surfaces];
   return aggregate<AgentDbRow>(
-    `WITH ${officeTracesInWindowSql(window, params)}
+    `WITH ${officeAgentRowsSql(window, params)}
      SELECT r.surface, ${OFFICE_PERSON_KIND_SQL} AS person_kind, ${OFFICE_PERSON_SQL} AS person,
             min(r.first_seen) AS first_seen, max(r.last_seen) AS last_seen, sum(r.spans)::int AS events,
             count(DISTINCT r.session_id)::int AS sessions,

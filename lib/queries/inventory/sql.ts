@@ -27,79 +27,86 @@ export const OFFICE_PERSON_KIND_SQL = personKindSql(OFFICE_PERSON);
 export const OFFICE_PERSON_SQL = personKeySql(OFFICE_PERSON);
 
 /**
- * Office traces in the window (`t`, one row per trace), resolved (`r`): surface, owner and
- * session from the trace's own spans, from its spans outside the window when none in it carry
- * them, and the surface from the session as a last resort (file.upload). Those look-ups read
- * office_traces (per trace, the least non-null surface, owner and session over all its spans, kept
- * at ingest) by key, instead of probing every daily partition of spans per trace. A session's
- * surface is the least one of its traces' (a session is one Office application).
+ * How an Office trace is resolved to its agent, everywhere: its surface, owner, organization and
+ * session are the trace's own from office_traces (per trace, the least non-null value over ALL its
+ * spans, kept at ingest), so a trace belongs to one agent as a whole even when the span naming
+ * the owner (agent.query) is outside the window or arrived in another batch; a trace without a
+ * surface (file.upload) takes its session's (a session is one Office application: the least
+ * surface of the session's traces).
+ *
+ * officeTracesSql: the traces of the spans matching `where` (`t`, one row per trace), resolved as
+ * `r`, for one agent's page (a person's traces: a look-up each by key).
  */
 export function officeTracesSql(where: string): string {
-  return resolvedOfficeTracesSql(`SELECT s.trace_id, min(s.surface) AS surface, min(s.user_email) AS user_email, min(s.account_uuid) AS account_uuid,
-           min(s.organization_id) AS organization_id, min(s.session_id) AS session_id,
-           min(s.start_time) AS first_seen, max(s.start_time) AS last_seen, count(*) AS spans,
+  return `t AS (
+    SELECT s.trace_id, min(s.start_time) AS first_seen, max(s.start_time) AS last_seen, count(*) AS spans,
            min(s.attributes->>'office.version') AS version_min, max(s.attributes->>'office.version') AS version_max
     FROM spans s WHERE ${where}
-    GROUP BY s.trace_id`);
+    GROUP BY s.trace_id
+  ),
+  r AS (
+    SELECT t.trace_id, t.first_seen, t.last_seen, t.spans, t.version_min, t.version_max,
+           ${officeSurfaceSql("o.surface", "ses.surface")} AS surface, o.user_email, o.account_uuid, o.organization_id, o.session_id
+    FROM t
+    JOIN office_traces o ON o.tenant_id = $1 AND o.trace_id = t.trace_id
+    ${sessionSurfaceJoin("o")}
+  )`;
 }
 
 const HOUR_MS = 3_600_000;
 
 /**
- * As officeTracesSql for all of a tenant's Office spans in a window, with `t` read from
- * office_trace_hours (a row per trace and UTC hour, kept at ingest) for the window's whole hours
- * and from raw spans for the partial hours at its edges: the same rows, a fraction of the reads.
+ * The Office spans of a tenant's window for the agent list, as `r`: one row per resolution
+ * (surface, owner, session) and office.version range, with its spans, first and last time. The
+ * window's whole hours come from office_trace_hours, whose rows carry their trace's resolution
+ * (kept in step at ingest), so they group by agent as they are; only the partial hours at its edges
+ * read raw spans and look their traces up. Sessions' surfaces are looked up once per session
+ * without one, not per trace.
  */
-export function officeTracesInWindowSql(window: InventoryWindow, params: unknown[]): string {
+export function officeAgentRowsSql(window: InventoryWindow, params: unknown[]): string {
   const hourFrom = window.from ? new Date(Math.ceil(window.from.getTime() / HOUR_MS) * HOUR_MS) : undefined;
   const hourTo = window.to ? new Date(Math.floor(window.to.getTime() / HOUR_MS) * HOUR_MS) : undefined;
-  const raw = (w: InventoryWindow) => `SELECT s.trace_id, s.surface, s.user_email, s.account_uuid, s.organization_id, s.session_id, s.start_time AS first_seen,
-           s.start_time AS last_seen, 1 AS spans, s.attributes->>'office.version' AS version_min, s.attributes->>'office.version' AS version_max
-    FROM spans s WHERE ${["s.tenant_id = $1", "s.source = 'office'", ...timeConditions("s.start_time", w, params)].join(" AND ")}`;
+  const raw = (w: InventoryWindow) => `SELECT o.surface, o.user_email, o.account_uuid, o.session_id, t.first_seen, t.last_seen, t.spans, t.version_min, t.version_max
+    FROM (
+      SELECT s.trace_id, min(s.start_time) AS first_seen, max(s.start_time) AS last_seen, count(*) AS spans,
+             min(s.attributes->>'office.version') AS version_min, max(s.attributes->>'office.version') AS version_max
+      FROM spans s WHERE ${["s.tenant_id = $1", "s.source = 'office'", ...timeConditions("s.start_time", w, params)].join(" AND ")}
+      GROUP BY s.trace_id
+    ) t JOIN office_traces o ON o.tenant_id = $1 AND o.trace_id = t.trace_id`;
   const parts: string[] = [];
   if (hourFrom && hourTo && hourTo <= hourFrom) parts.push(raw(window));
   else {
-    parts.push(`SELECT h.trace_id, h.surface, h.user_email, h.account_uuid, h.organization_id, h.session_id, h.first_seen, h.last_seen, h.spans, h.version_min, h.version_max
+    parts.push(`SELECT h.surface, h.user_email, h.account_uuid, h.session_id, h.first_seen, h.last_seen, h.spans, h.version_min, h.version_max
     FROM office_trace_hours h WHERE ${["h.tenant_id = $1", ...timeConditions("h.hour", { from: hourFrom, to: hourTo }, params)].join(" AND ")}`);
     if (window.from && hourFrom! > window.from) parts.push(raw({ from: window.from, to: hourFrom }));
     if (window.to && hourTo! < window.to) parts.push(raw({ from: hourTo, to: window.to }));
   }
-  return resolvedOfficeTracesSql(`SELECT u.trace_id, min(u.surface) AS surface, min(u.user_email) AS user_email, min(u.account_uuid) AS account_uuid,
-           min(u.organization_id) AS organization_id, min(u.session_id) AS session_id,
-           min(u.first_seen) AS first_seen, max(u.last_seen) AS last_seen, sum(u.spans) AS spans,
-           min(u.version_min) AS version_min, max(u.version_max) AS version_max
+  return `g AS (
+    SELECT u.surface, u.user_email, u.account_uuid, u.session_id, u.version_min, u.version_max,
+           min(u.first_seen) AS first_seen, max(u.last_seen) AS last_seen, sum(u.spans) AS spans
     FROM (${parts.join("\n    UNION ALL\n    ")}) u
-    GROUP BY u.trace_id`);
-}
-
-/** `t` (one row per trace: trace_id, the least surface, owner, organization, session, times, spans, versions) resolved as `r`. */
-function resolvedOfficeTracesSql(firstLevel: string): string {
-  return `t AS (
-    ${firstLevel}
+    GROUP BY 1, 2, 3, 4, 5, 6
   ),
   r AS (
-    SELECT t.trace_id, t.first_seen, t.last_seen, t.spans, t.version_min, t.version_max,
-           CASE WHEN COALESCE(t.surface, x.surface, ses.surface) IN ('excel', 'word', 'powerpoint', 'outlook')
-                THEN COALESCE(t.surface, x.surface, ses.surface) ELSE 'office' END AS surface,
-           COALESCE(t.user_email, x.user_email) AS user_email,
-           COALESCE(t.account_uuid, x.account_uuid) AS account_uuid,
-           COALESCE(t.organization_id, x.organization_id) AS organization_id,
-           COALESCE(t.session_id, x.session_id) AS session_id
-    FROM t
-    LEFT JOIN LATERAL (
-      SELECT o.surface, o.user_email, o.account_uuid, o.organization_id, o.session_id FROM office_traces o
-      WHERE (t.surface IS NULL OR t.session_id IS NULL OR (t.user_email IS NULL AND t.account_uuid IS NULL))
-        AND o.tenant_id = $1 AND o.trace_id = t.trace_id
-      LIMIT 1 -- one row by its key; the LIMIT keeps it a per-trace index lookup (not a hash join over every trace)
-    ) x ON true
-    LEFT JOIN LATERAL (
-      SELECT min(o.surface) AS surface FROM office_traces o
-      WHERE COALESCE(t.surface, x.surface) IS NULL AND COALESCE(t.session_id, x.session_id) IS NOT NULL
-        AND o.tenant_id = $1 AND o.session_id = COALESCE(t.session_id, x.session_id)
-    ) ses ON true
+    SELECT ${officeSurfaceSql("g.surface", "ses.surface")} AS surface, g.user_email, g.account_uuid, g.session_id,
+           g.version_min, g.version_max, g.first_seen, g.last_seen, g.spans
+    FROM g
+    ${sessionSurfaceJoin("g")}
   )`;
 }
 
+/** The Office application of a resolved trace; 'office' when it has none (or an unknown one). */
+function officeSurfaceSql(own: string, session: string): string {
+  return `CASE WHEN COALESCE(${own}, ${session}) IN ('excel', 'word', 'powerpoint', 'outlook') THEN COALESCE(${own}, ${session}) ELSE 'office' END`;
+}
+
+/** `ses.surface`: the session's surface, looked up only for a row `x` without one of its own. */
+function sessionSurfaceJoin(x: string): string {
+  return `LEFT JOIN LATERAL (
+      SELECT min(q.surface) AS surface FROM office_traces q
+      WHERE ${x}.surface IS NULL AND ${x}.session_id IS NOT NULL AND q.tenant_id = $1 AND q.session_id = ${x}.session_id
+    ) ses ON true`;
+}
 
 /**
  * Runs one aggregate statement with enough memory to hash (the planner cannot estimate how few
