@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { config } from "@/lib/config";
 import { getPool, withTransaction } from "@/lib/db/pool";
+import { DAY_MS } from "@/lib/domain/time";
 import type { JobHandler } from "@/lib/jobs/scheduler";
 
 // Time partitions (issue #15.1). Migration 20261205160000_time_partitions made the large record
@@ -19,7 +20,6 @@ import type { JobHandler } from "@/lib/jobs/scheduler";
 
 export const PARTITION_JOB_KIND = "db.partitions";
 export const PARTITION_INTERVAL_MS = 6 * 3600_000;
-const DAY_MS = 86_400_000;
 /** A gap after the newest daily partition (the app was stopped) is filled when shorter than this. */
 const MAX_BACKFILL_DAYS = 62;
 const LOCK_TIMEOUT_MS = 5000;

@@ -2,6 +2,7 @@ import type pg from "pg";
 import { rebuildComplianceRollups } from "@/lib/compliance/rollups";
 import { insertUnnest, insertUnnestReturning, type Cell } from "@/lib/db/unnest-insert";
 import { personColumns, personKey, personKeySql, personKindSql, personOf } from "@/lib/domain/person";
+import { DAY_MS, HOUR_MS } from "@/lib/domain/time";
 import { AUTOMATIC_DECISION_SOURCES, EVENT, SPAN, type DecisionSource } from "@/lib/domain/vocabulary";
 import { mondayOnOrBefore, WRITE_TOOLS } from "@/lib/queries/approvals";
 import type { EventRow, MetricPointRow, SpanRow } from "@/lib/sources/model";
@@ -17,13 +18,11 @@ import type { EventRow, MetricPointRow, SpanRow } from "@/lib/sources/model";
 // level without the person; 20261205201700_decision_people_levels the hourly and weekly ones per person;
 // 20261205200000_agent_days the inventory's daily level; 20261205200100_office_traces its trace look-ups).
 
-const HOUR_MS = 3_600_000;
 
 function hour(d: Date): string {
   return new Date(Math.floor(d.getTime() / HOUR_MS) * HOUR_MS).toISOString();
 }
 
-const DAY_MS = 86_400_000;
 const dayNames = new Map<number, string>();
 
 /** The UTC day of a time as YYYY-MM-DD (memoized: a batch spans a day or two). */

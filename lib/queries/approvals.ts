@@ -1,5 +1,6 @@
 import { getPool } from "@/lib/db/pool";
 import { personColumns, personKeySql } from "@/lib/domain/person";
+import { DAY_MS, HOUR_MS } from "@/lib/domain/time";
 import { AUTOMATIC_DECISION_SOURCES, EVENT, type DecisionSource } from "@/lib/domain/vocabulary";
 import { SqlBuilder } from "@/lib/db/sql";
 import type { JsonValue } from "@/lib/otlp/values";
@@ -89,8 +90,6 @@ interface AggRow {
  * All the dashboard's numbers in one pass over the rollup rows of the window (GROUPING SETS),
  * aggregated by Postgres: the cost follows the number of rollup rows, never the raw events.
  */
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 
 /** The columns of a rollup row the dashboard reads; `user_key` only at the person level. */
 const ROLLUP_COLUMNS = "bucket, surface, team, tool_name, mcp_server, decision, decision_source, read_write, count";

@@ -1,6 +1,7 @@
 import { getPool } from "@/lib/db/pool";
 import { SqlBuilder } from "@/lib/db/sql";
 import { labelOfPerson, personOf, type PersonRef } from "@/lib/domain/person";
+import { DAY_MS, splitWindow } from "@/lib/domain/time";
 import { COVERAGE_SURFACES, EVENT, SPAN, type CoverageSurfaceId } from "@/lib/domain/vocabulary";
 import { fromTaggedId } from "@/lib/identity/tagged-id";
 
@@ -243,8 +244,6 @@ export async function coverage(tenantId: string, from: Date, to: Date): Promise<
   };
 }
 
-const DAY_MS = 86_400_000;
-
 /**
  * The Compliance activities of [from, to) as rows (a UNION ALL; parameters added to `sql`, whose
  * $1 is the tenant): the whole UTC days of the window from a daily level (compliance_activity_daily,
@@ -259,14 +258,10 @@ function activityRows(
 ): string {
   const rawRange = (a: Date, b: Date) =>
     `SELECT ${raw.columns} FROM compliance_activities WHERE tenant_id = $1 AND ${raw.where} AND created_at >= ${sql.param(a)} AND created_at < ${sql.param(b)}`;
-  const dayFrom = new Date(Math.ceil(from.getTime() / DAY_MS) * DAY_MS);
-  const dayTo = new Date(Math.floor(to.getTime() / DAY_MS) * DAY_MS);
-  if (dayTo <= dayFrom) return rawRange(from, to);
+  const { whole, edges } = splitWindow({ from, to }, DAY_MS);
   const day = (d: Date) => `${sql.param(d.toISOString().slice(0, 10))}::date`;
-  const parts = [`SELECT ${daily.columns} FROM ${daily.table} WHERE tenant_id = $1 AND ${daily.where} AND day >= ${day(dayFrom)} AND day < ${day(dayTo)}`];
-  if (from < dayFrom) parts.push(rawRange(from, dayFrom));
-  if (dayTo < to) parts.push(rawRange(dayTo, to));
-  return parts.join("\n UNION ALL\n ");
+  const parts = whole ? [`SELECT ${daily.columns} FROM ${daily.table} WHERE tenant_id = $1 AND ${daily.where} AND day >= ${day(whole.from!)} AND day < ${day(whole.to!)}`] : [];
+  return [...parts, ...edges.map((e) => rawRange(e.from!, e.to!))].join("\n UNION ALL\n ");
 }
 
 /** Per activity type and actor type, the activities of [from, to) and the latest of them. */

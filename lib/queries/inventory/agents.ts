@@ -1,4 +1,5 @@
 import { getPool } from "@/lib/db/pool";
+import { DAY_MS, HOUR_MS, splitWindow } from "@/lib/domain/time";
 import { AGENT_SURFACES } from "@/lib/domain/vocabulary";
 import { agentKey, agentName, EVENT_SURFACES, isOfficeSurface, isSurfaceId, personDisplayName, surfaceLabel, type AgentRef, type PersonKind, type SurfaceId } from "./agent-ref";
 import { aggregate, OFFICE_PERSON_KIND_SQL, OFFICE_PERSON_SQL, officeAgentRowsSql, PERSON_KIND_SQL, PERSON_SQL, timeConditions, type InventoryWindow } from "./sql";
@@ -66,8 +67,6 @@ export interface AgentDbRow {
   devices: number;
 }
 
-const HOUR_MS = 3_600_000;
-
 /**
  * The first level of the event agents (one row per source, identity columns, session and client
  * version) from agent_session_rollups for the whole UTC hours of the window, and from the raw
@@ -75,27 +74,20 @@ const HOUR_MS = 3_600_000;
  * 7-day list reads a row per session-hour instead of every event, with the same result.
  */
 function eventAgentRowsSql(surfacesParam: string, window: InventoryWindow, params: unknown[]): string {
-  const hourFrom = window.from ? new Date(Math.ceil(window.from.getTime() / HOUR_MS) * HOUR_MS) : undefined;
-  const hourTo = window.to ? new Date(Math.floor(window.to.getTime() / HOUR_MS) * HOUR_MS) : undefined;
-  const rawGroup = (conditions: string[]) => `SELECT e.source, e.user_email, e.enduser_id, e.account_id, e.account_uuid, e.user_id, e.session_id, e.service_version,
+  const rawGroup = (w: InventoryWindow) => `SELECT e.source, e.user_email, e.enduser_id, e.account_id, e.account_uuid, e.user_id, e.session_id, e.service_version,
               min(e.time) AS first_seen, max(e.time) AS last_seen, count(*) AS events
-       FROM events e WHERE e.tenant_id = $1 AND e.source = ANY(${surfacesParam}) AND ${conditions.join(" AND ")}
+       FROM events e WHERE ${["e.tenant_id = $1", `e.source = ANY(${surfacesParam})`, ...timeConditions("e.time", w, params)].join(" AND ")}
        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`;
-  if (hourFrom && hourTo && hourTo <= hourFrom) return rawGroup(timeConditions("e.time", window, params));
-  const parts = [
+  const { whole, edges } = splitWindow(window, HOUR_MS);
+  const parts = whole ? [
     `SELECT r.source, NULLIF(r.user_email, '') AS user_email, NULLIF(r.enduser_id, '') AS enduser_id, NULLIF(r.account_id, '') AS account_id,
             NULLIF(r.account_uuid, '') AS account_uuid, NULLIF(r.user_id, '') AS user_id, NULLIF(r.session_id, '') AS session_id,
             NULLIF(r.service_version, '') AS service_version, min(r.first_seen) AS first_seen, max(r.last_seen) AS last_seen, sum(r.events) AS events
-     FROM agent_session_rollups r WHERE r.tenant_id = $1 AND r.source = ANY(${surfacesParam})
-       ${timeConditions("r.bucket", { from: hourFrom, to: hourTo }, params).map((c) => `AND ${c}`).join(" ")}
+     FROM agent_session_rollups r WHERE ${["r.tenant_id = $1", `r.source = ANY(${surfacesParam})`, ...timeConditions("r.bucket", whole, params)].join(" AND ")}
      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`,
-  ];
-  if (window.from && hourFrom! > window.from) parts.push(rawGroup(timeConditions("e.time", { from: window.from, to: hourFrom }, params)));
-  if (window.to && hourTo! < window.to) parts.push(rawGroup(timeConditions("e.time", { from: hourTo, to: window.to }, params)));
-  return parts.join("\n     UNION ALL\n     ");
+  ] : [];
+  return [...parts, ...edges.map(rawGroup)].join("\n     UNION ALL\n     ");
 }
-
-const DAY_MS = 86_400_000;
 
 /**
  * The event agents of a window. Its whole UTC days come from agent_days (a row per agent and day),
@@ -107,9 +99,8 @@ const DAY_MS = 86_400_000;
  */
 async function eventAgents(tenantId: string, surfaces: string[], window: InventoryWindow): Promise<AgentDbRow[]> {
   const params: unknown[] = [tenantId, surfaces];
-  const dayFrom = window.from ? new Date(Math.ceil(window.from.getTime() / DAY_MS) * DAY_MS) : undefined;
-  const dayTo = window.to ? new Date(Math.floor(window.to.getTime() / DAY_MS) * DAY_MS) : undefined;
-  if (dayFrom && dayTo && dayTo <= dayFrom) {
+  const { whole, edges } = splitWindow(window, DAY_MS);
+  if (!whole) {
     return aggregate<AgentDbRow>(
       `WITH e AS (
          ${eventAgentRowsSql("$2::text[]", window, params)}
@@ -123,16 +114,14 @@ async function eventAgents(tenantId: string, surfaces: string[], window: Invento
       params,
     );
   }
-  const edges: string[] = [];
-  if (window.from && dayFrom! > window.from) edges.push(eventAgentRowsSql("$2::text[]", { from: window.from, to: dayFrom }, params));
-  if (window.to && dayTo! < window.to) edges.push(eventAgentRowsSql("$2::text[]", { from: dayTo, to: window.to }, params));
-  const days = timeConditions("d.day", { from: dayFrom, to: dayTo }, params).map((c) => `AND ${c}`).join(" ");
+  const edgeRows = edges.map((w) => eventAgentRowsSql("$2::text[]", w, params));
+  const days = timeConditions("d.day", whole, params).map((c) => `AND ${c}`).join(" ");
   return aggregate<AgentDbRow>(
     `WITH d AS (
        SELECT d.* FROM agent_days d WHERE d.tenant_id = $1 AND d.source = ANY($2::text[]) ${days}
      ),
      e AS (
-       ${edges.length ? edges.join("\n       UNION ALL\n       ") : "SELECT NULL::text AS source, NULL::text AS user_email, NULL::text AS enduser_id, NULL::text AS account_id, NULL::text AS account_uuid, NULL::text AS user_id, NULL::text AS session_id, NULL::text AS service_version, NULL::timestamptz AS first_seen, NULL::timestamptz AS last_seen, 0::bigint AS events WHERE false"}
+       ${edgeRows.length ? edgeRows.join("\n       UNION ALL\n       ") : "SELECT NULL::text AS source, NULL::text AS user_email, NULL::text AS enduser_id, NULL::text AS account_id, NULL::text AS account_uuid, NULL::text AS user_id, NULL::text AS session_id, NULL::text AS service_version, NULL::timestamptz AS first_seen, NULL::timestamptz AS last_seen, 0::bigint AS events WHERE false"}
      )
      SELECT f.source AS surface, f.person_kind, f.person, min(f.first_seen) AS first_seen, max(f.last_seen) AS last_seen,
             sum(f.events)::int AS events, (sum(f.single_day) + count(DISTINCT f.session_id))::int AS sessions,

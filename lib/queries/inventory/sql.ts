@@ -1,5 +1,6 @@
 import { getPool, withTransaction } from "@/lib/db/pool";
 import { personColumns, personKeySql, personKindSql } from "@/lib/domain/person";
+import { HOUR_MS, splitWindow, type TimeWindow } from "@/lib/domain/time";
 
 // What the inventory's list and detail queries share: the placeholders senders put in place of
 // withheld names, the person of a row in SQL, the resolution of Office traces, the time window,
@@ -53,8 +54,6 @@ export function officeTracesSql(where: string): string {
   )`;
 }
 
-const HOUR_MS = 3_600_000;
-
 /**
  * The Office spans of a tenant's window for the agent list, as `r`: one row per resolution
  * (surface, owner, session) and office.version range, with its spans, first and last time. The
@@ -64,8 +63,6 @@ const HOUR_MS = 3_600_000;
  * without one, not per trace.
  */
 export function officeAgentRowsSql(window: InventoryWindow, params: unknown[]): string {
-  const hourFrom = window.from ? new Date(Math.ceil(window.from.getTime() / HOUR_MS) * HOUR_MS) : undefined;
-  const hourTo = window.to ? new Date(Math.floor(window.to.getTime() / HOUR_MS) * HOUR_MS) : undefined;
   const raw = (w: InventoryWindow) => `SELECT o.surface, o.user_email, o.account_uuid, o.session_id, t.first_seen, t.last_seen, t.spans, t.version_min, t.version_max
     FROM (
       SELECT s.trace_id, min(s.start_time) AS first_seen, max(s.start_time) AS last_seen, count(*) AS spans,
@@ -73,14 +70,10 @@ export function officeAgentRowsSql(window: InventoryWindow, params: unknown[]): 
       FROM spans s WHERE ${["s.tenant_id = $1", "s.source = 'office'", ...timeConditions("s.start_time", w, params)].join(" AND ")}
       GROUP BY s.trace_id
     ) t JOIN office_traces o ON o.tenant_id = $1 AND o.trace_id = t.trace_id`;
-  const parts: string[] = [];
-  if (hourFrom && hourTo && hourTo <= hourFrom) parts.push(raw(window));
-  else {
-    parts.push(`SELECT h.surface, h.user_email, h.account_uuid, h.session_id, h.first_seen, h.last_seen, h.spans, h.version_min, h.version_max
-    FROM office_trace_hours h WHERE ${["h.tenant_id = $1", ...timeConditions("h.hour", { from: hourFrom, to: hourTo }, params)].join(" AND ")}`);
-    if (window.from && hourFrom! > window.from) parts.push(raw({ from: window.from, to: hourFrom }));
-    if (window.to && hourTo! < window.to) parts.push(raw({ from: hourTo, to: window.to }));
-  }
+  const { whole, edges } = splitWindow(window, HOUR_MS);
+  const parts = whole ? [`SELECT h.surface, h.user_email, h.account_uuid, h.session_id, h.first_seen, h.last_seen, h.spans, h.version_min, h.version_max
+    FROM office_trace_hours h WHERE ${["h.tenant_id = $1", ...timeConditions("h.hour", whole, params)].join(" AND ")}`] : [];
+  parts.push(...edges.map(raw));
   return `g AS (
     SELECT u.surface, u.user_email, u.account_uuid, u.session_id, u.version_min, u.version_max,
            min(u.first_seen) AS first_seen, max(u.last_seen) AS last_seen, sum(u.spans) AS spans
@@ -122,10 +115,7 @@ export async function aggregate<R extends object>(sql: string, params: unknown[]
   });
 }
 
-export interface InventoryWindow {
-  from?: Date;
-  to?: Date;
-}
+export type InventoryWindow = TimeWindow;
 
 export function timeConditions(column: string, window: InventoryWindow, params: unknown[]): string[] {
   const out: string[] = [];

@@ -4,6 +4,7 @@ import { canReadContent } from "@/lib/auth/roles";
 import { presentedSecret } from "@/lib/auth/secrets";
 import { urlHasNul } from "@/lib/db/postgres-values";
 import { prisma } from "@/lib/db/prisma";
+import { DAY_MS } from "@/lib/domain/time";
 import { describeError, isRetryableDatabaseError } from "@/lib/ingest/db-errors";
 import { OCSF_KINDS, ocsfStream, type OcsfKind } from "@/lib/ocsf/export";
 import { OCSF_VERSION } from "@/lib/ocsf/map";
@@ -11,7 +12,6 @@ import { OCSF_VERSION } from "@/lib/ocsf/map";
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-const DAY_MS = 24 * 3600_000;
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return Response.json(body, { status, headers: { "cache-control": "no-store", ...headers } });
