@@ -239,6 +239,10 @@ describe("rollups for long windows", () => {
       { from: new Date(Math.floor(START / DAY) * DAY + 2 * DAY), to: new Date(Math.floor(START / DAY) * DAY + 3 * DAY) }, // one whole day: the gap day of "gappy"
       { from: new Date(Math.floor(START / DAY) * DAY + DAY + 6 * HOUR), to: new Date(Math.floor(START / DAY) * DAY + 4 * DAY) }, // whole days and one edge
       { from: new Date(START - 3 * DAY + 17 * 60_000), to: new Date(START + 3 * DAY + 5 * HOUR + 1) }, // the out-of-order day, cut through hours
+      // Edge days whose every event is inside the window (read from agent_days as whole days): the
+      // out-of-order day's only event is after 01:00; nothing is after the last event.
+      { from: new Date(Math.floor(START / DAY) * DAY - 2 * DAY + HOUR), to: new Date(span[0].last.getTime() + 1) },
+      { from: new Date(Math.floor(START / DAY) * DAY - 2 * DAY + HOUR), to: new Date(Math.floor(START / DAY) * DAY + 2 * DAY + 3 * HOUR) },
     ];
     for (const w of windows) {
       const params: unknown[] = [tenant.tenantId, EVENT_SURFACES, w.from ?? new Date(0)];
