@@ -18,9 +18,18 @@ import type { EventRow, MetricPointRow, SpanRow } from "@/lib/sources/model";
 // 20261205200000_agent_days the inventory's daily level; 20261205200100_office_traces its trace look-ups).
 
 const HOUR_MS = 3_600_000;
+const hourNames = new Map<number, string>();
 
+/** The UTC hour of a time as an ISO timestamp (memoized: a batch spans an hour or two). */
 function hour(d: Date): string {
-  return new Date(Math.floor(d.getTime() / HOUR_MS) * HOUR_MS).toISOString();
+  const n = Math.floor(d.getTime() / HOUR_MS);
+  let name = hourNames.get(n);
+  if (name === undefined) {
+    name = new Date(n * HOUR_MS).toISOString();
+    if (hourNames.size > 10_000) hourNames.clear();
+    hourNames.set(n, name);
+  }
+  return name;
 }
 
 const DAY_MS = 86_400_000;
