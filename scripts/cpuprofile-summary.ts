@@ -5,6 +5,8 @@
 // and self time by origin (our code, Next.js, React, the pg driver, Node's internals, GC, idle).
 // --per N divides every time by N (records) to print µs per record. --from-ms/--to-ms keep only
 // the samples in that window (ms since the profile started), e.g. to leave out start-up.
+// --next DIR: a copy of the profiled build's .next directory (a later build replaces the source
+// maps the bundled functions are resolved with).
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { SourceMapConsumer } from "source-map-js";
@@ -50,13 +52,15 @@ export function originOf(frame: CallFrame): string {
 }
 
 const consumers = new Map<string, SourceMapConsumer | null>();
+let nextCopy: string | null = null;
 
 /** The source position of a bundled function (Next's server chunks ship source maps), or null. */
 function original(frame: CallFrame): { source: string; line: number; name: string | null } | null {
   if (!frame.url.includes("/.next/")) return null;
   let consumer = consumers.get(frame.url);
   if (consumer === undefined) {
-    const file = `${frame.url.startsWith("file://") ? fileURLToPath(frame.url) : frame.url}.map`;
+    const script = frame.url.startsWith("file://") ? fileURLToPath(frame.url) : frame.url;
+    const file = `${nextCopy === null ? script : `${nextCopy}/${script.slice(script.indexOf("/.next/") + "/.next/".length)}`}.map`;
     consumer = existsSync(file) ? new SourceMapConsumer(JSON.parse(readFileSync(file, "utf8"))) : null;
     consumers.set(frame.url, consumer);
   }
@@ -72,12 +76,12 @@ function bundledOrigin(frame: CallFrame): string {
   if (!o) return "app bundle (unmapped)";
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(o.source);
   if (m) return `${m[1]} (bundled)`;
-  return `ours: ${o.source.split("/").slice(0, 2).join("/")}`;
+  return `ours: ${o.source.replace(/^(\.\.\/)+/, "").split("/").slice(0, 2).join("/")}`;
 }
 
 function label(frame: CallFrame): string {
   const o = original(frame);
-  if (o) return `${frame.functionName || "(anonymous)"} → ${o.source}:${o.line}`;
+  if (o) return `${frame.functionName || "(anonymous)"} → ${o.source.replace(/^(\.\.\/)+/, "")}:${o.line}`;
   const file = frame.url.replace(/^.*node_modules\//, "").replace(/^file:\/\/.*\/\.next\//, ".next/").replace(/^file:\/\//, "");
   return `${frame.functionName || "(anonymous)"} ${file}:${frame.lineNumber + 1}:${frame.columnNumber + 1}`;
 }
@@ -85,9 +89,10 @@ function label(frame: CallFrame): string {
 function main(): void {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { top: { type: "string", default: "40" }, "from-ms": { type: "string" }, "to-ms": { type: "string" }, per: { type: "string" } },
+    options: { top: { type: "string", default: "40" }, "from-ms": { type: "string" }, "to-ms": { type: "string" }, per: { type: "string" }, next: { type: "string" } },
   });
   if (positionals.length !== 1) throw new Error("usage: tsx scripts/cpuprofile-summary.ts FILE.cpuprofile [--top N] [--from-ms N] [--to-ms N] [--per RECORDS]");
+  nextCopy = values.next ?? null;
   const profile = JSON.parse(readFileSync(positionals[0], "utf8")) as Profile;
   const top = Number(values.top);
   const from = values["from-ms"] === undefined ? -Infinity : Number(values["from-ms"]) * 1000;
