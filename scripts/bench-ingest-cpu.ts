@@ -99,6 +99,11 @@ export class RssSampler {
     }
   }
 
+  /** The Next.js server's pid. */
+  get server(): number | null {
+    return this.serverPid;
+  }
+
   private refresh(): void {
     this.pids = processTree(this.rootPid);
     // Next names its server process "next-server (vX.Y.Z)".

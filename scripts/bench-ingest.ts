@@ -15,7 +15,7 @@
 //    fresh database on the same engine, then checks both databases hold identical rows
 //    (order-independent checksums) and prints ours/COPY.
 // Timing assertions are deliberately absent: the exit code reports correctness only.
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -52,6 +52,8 @@ interface Options {
   indexCosts: boolean;
   /** the app's CPU per record by stage, in-process, no database (bench-ingest-stages.ts), in this many rounds; 0: off. */
   stages: number;
+  /** A directory for V8 CPU profiles of the app's processes (node --cpu-prof), or null. */
+  cpuProf: string | null;
 }
 
 const USAGE = `usage: npm run bench:ingest -- [--engine postgres|pglite] [--batches N] [--senders N] [--batch-size N] [--warmup N] [--rules compare] [--masking compare] [--index-costs] [--stages [--stage-rounds N]]
@@ -67,7 +69,11 @@ const USAGE = `usage: npm run bench:ingest -- [--engine postgres|pglite] [--batc
                  in turn; prints what each one costs per record
   --stages       the app's CPU per record by stage (gunzip, decode, normalize, mask, COPY text,
                  rollups) on the same payloads, in this process, no database and no HTTP
-  --stage-rounds rounds of --stages (default 5); the fastest per stage is printed`;
+  --stage-rounds rounds of --stages (default 5); the fastest per stage is printed
+  --cpu-prof DIR  a V8 CPU profile of the Next.js server during the measured run, written to DIR
+                 (scripts/cpu-profile-preload.cjs); summarize it with
+                 tsx scripts/cpuprofile-summary.ts FILE --per RECORDS. Profiling costs CPU itself:
+                 compare the µs/record of profiled runs only with each other`;
 
 function parseOptions(): Options {
   const { values } = parseArgs({
@@ -82,6 +88,7 @@ function parseOptions(): Options {
       "index-costs": { type: "boolean", default: false },
       stages: { type: "boolean", default: false },
       "stage-rounds": { type: "string", default: "5" },
+      "cpu-prof": { type: "string" },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -106,6 +113,7 @@ function parseOptions(): Options {
     masking: values.masking === undefined ? null : values.masking === "compare" ? "compare" : (() => { throw new Error(`--masking must be compare, got "${values.masking}"`); })(),
     indexCosts: values["index-costs"],
     stages: values.stages ? positive("stage-rounds", values["stage-rounds"], 1) : 0,
+    cpuProf: values["cpu-prof"] === undefined ? null : path.resolve(values["cpu-prof"]),
   };
 }
 
@@ -185,7 +193,11 @@ async function main(): Promise<void> {
   mkdirSync(appDataDir, { recursive: true });
   log("starting the app (scripts/start.ts)…");
   mkdirSync(resultsDir, { recursive: true });
-  const app = await startApp(appDataDir, setup.appDatabaseUrl, path.join(resultsDir, `ingest-${opts.engine}-app.log`));
+  const profiling: Record<string, string> =
+    opts.cpuProf === null
+      ? {}
+      : { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${path.join(root, "scripts", "cpu-profile-preload.cjs")}`.trim(), BENCH_CPU_PROF_DIR: opts.cpuProf };
+  const app = await startApp(appDataDir, setup.appDatabaseUrl, path.join(resultsDir, `ingest-${opts.engine}-app.log`), profiling);
   throwIfAborted();
   log(`app healthy on port ${app.port} (log: ${path.relative(root, app.logFile)})`);
   const rss = new RssSampler(app.child.pid!);
@@ -194,9 +206,16 @@ async function main(): Promise<void> {
   // Warm-up, then the measured run.
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.senders });
   const warm = await sendAll(app, payloads.slice(0, opts.warmup), opts.senders, agent);
+  const profile = opts.cpuProf === null ? null : path.join(opts.cpuProf, `${rss.server}-1.cpuprofile`);
+  if (profile !== null) process.kill(rss.server!, "SIGUSR2"); // starts the profiler (scripts/cpu-profile-preload.cjs)
   const cpuBefore = cpuSnapshot(app.child.pid!, setup.serverPid);
   const run = await sendAll(app, payloads.slice(opts.warmup), opts.senders, agent);
   const runCpu = cpuSpent(cpuBefore, cpuSnapshot(app.child.pid!, setup.serverPid), run.seconds);
+  if (profile !== null) {
+    process.kill(rss.server!, "SIGUSR2"); // writes the profile
+    for (let i = 0; i < 600 && !existsSync(profile); i++) await new Promise((r) => setTimeout(r, 100));
+    log(existsSync(profile) ? `CPU profile of the Next.js server: ${profile}` : `no CPU profile at ${profile} after 60 s`);
+  }
   agent.destroy();
   const memory = rss.finish();
   throwIfAborted();

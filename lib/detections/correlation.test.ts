@@ -148,6 +148,36 @@ describe(`correlation jobs (${process.env.TEST_DATABASE_URL ? "postgres" : "pgli
     expect(await burstAlerts(tenant.tenantId)).toMatchObject([{ person: "dora@example.com", evidence: 3 }]);
   });
 
+  it("reads each new record once: the context adds only the records received before the watermark", async () => {
+    const base = createTestEngine({ burst: true });
+    let read = 0;
+    const engine: DetectionEngine = {
+      ...base,
+      eventRecord(row, person) {
+        read += 1;
+        return base.eventRecord(row, person);
+      },
+    };
+    setDetectionEngine(engine);
+    const tenant = await createTestTenant("corr-read-once");
+    await postDecisions(tenant, "fay@example.com", [1, 2]);
+    expect(await runCorrelations(tenant.tenantId, { settleMs: 0 })).toMatchObject({ newRecords: 2, hits: 0 });
+    // The late third decision: read as new, and the two before it as context; the burst is
+    // raised over all three, once.
+    await postDecisions(tenant, "fay@example.com", [3]);
+    read = 0;
+    expect(await runCorrelations(tenant.tenantId, { settleMs: 0 })).toMatchObject({ newRecords: 1, hits: 1, created: 1 });
+    expect(read).toBe(3);
+    expect(await burstAlerts(tenant.tenantId)).toMatchObject([{ person: "fay@example.com", hits: 1, evidence: 3 }]);
+    // Two more, both new in one run: read once each, with the three before them as context (no new alert: the
+    // burst of this person and window is raised already, and counts its further hit).
+    await postDecisions(tenant, "fay@example.com", [4, 5]);
+    read = 0;
+    const third = await runCorrelations(tenant.tenantId, { settleMs: 0 });
+    expect(third.newRecords).toBe(2);
+    expect(read).toBe(5);
+  });
+
   it("a run whose new records no rule can use keeps none of them and loads no context", async () => {
     const base = createTestEngine({ burst: true });
     let read = 0;

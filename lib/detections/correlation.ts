@@ -4,7 +4,7 @@ import { describeError } from "@/lib/ingest/db-errors";
 import type { JobHandler } from "@/lib/jobs/scheduler";
 import { recordHits } from "./alert-store";
 import { detectionEngine, type CompiledRule, type DetectionEngine } from "./evaluator-contract";
-import { loadRecords, type TimedRecord } from "./stored-records";
+import { byRecordTime, loadRecords, type TimedRecord } from "./stored-records";
 import { loadTuning } from "./tuning";
 import type { DetectionRecord, RuleHit, TenantTuning } from "./types";
 
@@ -17,7 +17,8 @@ import type { DetectionRecord, RuleHit, TenantTuning } from "./types";
 //   2. takes the records received in [watermark, upTo) — upTo stays SETTLE_MS behind now, since
 //      received_at is its transaction's start and a batch still committing must not be skipped;
 //   3. loads the context around them by the records' own time (± the rule's timespan), so a
-//      record arriving late still correlates with what arrived before it;
+//      record arriving late still correlates with what arrived before it (the new records
+//      themselves are not read again: only those received before the watermark are);
 //   4. keeps the hits that contain at least one newly arrived record (older hits were raised by
 //      earlier runs), stores them with recordHits and advances the watermarks, all in one
 //      transaction: alerts and watermark commit together or not at all.
@@ -128,9 +129,15 @@ export async function runCorrelations(tenantId: string, opts: CorrelationOptions
       if (arrived.length) {
         const span = Math.max(...group.map(contextMs));
         const times = arrived.map((a) => a.record.time.getTime());
-        const context = (await loadRecords(tx, engine, tenantId, {
-          from: new Date(Math.min(...times) - span), to: new Date(Math.max(...times) + span + 1), receivedTo: upTo,
+        // The context is every record within the span received before upTo: the new ones (all
+        // inside the span, which is cut around their own times), already read and kept above,
+        // and those received before `from`, read here. Reading the range up to upTo instead would
+        // read and decode every new record a second time (measured: a third of the rows the
+        // correlation job read per run under bench:ingest).
+        const older = (await loadRecords(tx, engine, tenantId, {
+          from: new Date(Math.min(...times) - span), to: new Date(Math.max(...times) + span + 1), receivedTo: from,
         }, { keep })).records;
+        const context = [...arrived, ...older].sort(byRecordTime);
         const fresh = new Set(arrived.map((a) => `${a.record.kind}\u0000${a.record.id}`));
         for (const rule of group) {
           try {

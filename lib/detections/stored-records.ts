@@ -46,6 +46,11 @@ export interface TimedRecord {
   receivedAt: Date;
 }
 
+/** The order loadRecords returns records in: by time, then id. */
+export function byRecordTime(a: TimedRecord, b: TimedRecord): number {
+  return a.record.time.getTime() - b.record.time.getTime() || (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0);
+}
+
 export interface RecordRange {
   /** Records' own time (events.time, spans.start_time, activities.created_at), [from, to). */
   from?: Date;
@@ -146,6 +151,6 @@ export async function loadRecords(
     db, `SELECT ${ACTIVITY_SELECT}, received_at AS "__receivedAt" FROM compliance_activities WHERE ${where("created_at", range, params)}`, params, paged,
     ({ __receivedAt, ...r }) => push(() => engine.complianceRecord(r, activityPerson(r)), __receivedAt),
   );
-  out.sort((a, b) => a.record.time.getTime() - b.record.time.getTime() || (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0));
+  out.sort(byRecordTime);
   return { records: out, unreadable, read };
 }

@@ -16,11 +16,21 @@ import type { EventRow, MetricPointRow, SpanRow } from "@/lib/sources/model";
 // 20261205180200_decision_people_daily the daily levels without the person and per person;
 // 20261205190000_record_extents the extents; 20261205201500_decision_totals_hourly the hourly
 // level without the person; 20261205201700_decision_people_levels the hourly and weekly ones per person;
-// 20261205200000_agent_days the inventory's daily level; 20261205200100_office_traces its trace look-ups).
+// 20261205200000_agent_days the inventory's daily level; 20261205200100_office_traces its trace look-ups;
+// 20261205210000_office_trace_hours_resolution the trace-hours carrying their trace's resolution).
 
+const hourNames = new Map<number, string>();
 
+/** The UTC hour of a time as an ISO timestamp (memoized: a batch spans an hour or two). */
 function hour(d: Date): string {
-  return new Date(Math.floor(d.getTime() / HOUR_MS) * HOUR_MS).toISOString();
+  const n = Math.floor(d.getTime() / HOUR_MS);
+  let name = hourNames.get(n);
+  if (name === undefined) {
+    name = new Date(n * HOUR_MS).toISOString();
+    if (hourNames.size > 10_000) hourNames.clear();
+    hourNames.set(n, name);
+  }
+  return name;
 }
 
 const dayNames = new Map<number, string>();
