@@ -74,10 +74,11 @@ export interface AgentDbRow {
 const C = `COLLATE "C"`;
 
 /**
- * The first level of the event agents (one row per source, identity columns, session and client
- * version) from agent_session_rollups for the whole UTC hours of the window, and from the raw
- * events for the partial hours at its edges (each event is in exactly one of the two ranges): a
- * 7-day list reads a row per session-hour instead of every event, with the same result.
+ * The first level of the event agents (rows per source, identity columns, session and client
+ * version: a row per hour from agent_session_rollups for the whole UTC hours of the window, one
+ * per key from the raw events for the partial hours at its edges; each event is in exactly one of
+ * the two ranges): a 7-day list reads a row per session-hour instead of every event, with the same
+ * result once grouped by agent.
  */
 function eventAgentRowsSql(surfacesParam: string, window: InventoryWindow, params: unknown[]): string {
   const rawGroup = (w: InventoryWindow) => `SELECT e.source, e.user_email, e.enduser_id, e.account_id, e.account_uuid, e.user_id, e.session_id, e.service_version,
@@ -88,9 +89,8 @@ function eventAgentRowsSql(surfacesParam: string, window: InventoryWindow, param
   const parts = whole ? [
     `SELECT r.source, NULLIF(r.user_email, '') AS user_email, NULLIF(r.enduser_id, '') AS enduser_id, NULLIF(r.account_id, '') AS account_id,
             NULLIF(r.account_uuid, '') AS account_uuid, NULLIF(r.user_id, '') AS user_id, NULLIF(r.session_id, '') AS session_id,
-            NULLIF(r.service_version, '') AS service_version, min(r.first_seen) AS first_seen, max(r.last_seen) AS last_seen, sum(r.events) AS events
-     FROM agent_session_rollups r WHERE ${["r.tenant_id = $1", `r.source = ANY(${surfacesParam})`, ...timeConditions("r.bucket", whole, params)].join(" AND ")}
-     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`,
+            NULLIF(r.service_version, '') AS service_version, r.first_seen, r.last_seen, r.events
+     FROM agent_session_rollups r WHERE ${["r.tenant_id = $1", `r.source = ANY(${surfacesParam})`, ...timeConditions("r.bucket", whole, params)].join(" AND ")}`,
   ] : [];
   return [...parts, ...edges.map(rawGroup)].join("\n     UNION ALL\n     ");
 }
@@ -157,13 +157,15 @@ async function eventAgents(tenantId: string, surfaces: string[], window: Invento
          SELECT e.source, e.person_kind, e.person, e.first_seen, e.last_seen, e.events, 0 FROM e
        ) x GROUP BY 1, 2, 3
      ),
+     -- The days' version and device sets, mostly the same from day to day: unnested once.
+     y AS (SELECT DISTINCT d.source, d.person_kind, d.person, d.versions, d.devices FROM d),
      -- Each agent's distinct sessions (named by its days or seen at its edges), versions and
-     -- devices, a row each (the days' sets are mostly the same from day to day: unnested once).
+     -- devices, a row each.
      v AS (
        SELECT DISTINCT x.source, x.person_kind, x.person, x.kind, x.value FROM (
          SELECT d.source, d.person_kind, d.person, 's' AS kind, unnest(d.spanning) AS value FROM d WHERE cardinality(d.spanning) > 0
-         UNION ALL SELECT y.source, y.person_kind, y.person, 'v', unnest(y.versions) FROM (SELECT DISTINCT d.source, d.person_kind, d.person, d.versions FROM d) y
-         UNION ALL SELECT y.source, y.person_kind, y.person, 'd', unnest(y.devices) FROM (SELECT DISTINCT d.source, d.person_kind, d.person, d.devices FROM d) y
+         UNION ALL SELECT y.source, y.person_kind, y.person, 'v', unnest(y.versions) FROM y
+         UNION ALL SELECT y.source, y.person_kind, y.person, 'd', unnest(y.devices) FROM y
          UNION ALL SELECT e.source, e.person_kind, e.person, 's', e.session_id FROM e
          UNION ALL SELECT e.source, e.person_kind, e.person, 'v', e.service_version FROM e
          UNION ALL SELECT e.source, e.person_kind, e.person, 'd', e.user_id FROM e
