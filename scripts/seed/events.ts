@@ -92,8 +92,12 @@ export async function seedEvents(pool: pg.Pool, opts: SeedOptions): Promise<Seed
   const spanRewritten = ["tenant_id", "environment_id", "trace_id", "span_id", "parent_span_id", "start_time", "end_time", "session_id", "user_email", "account_uuid"];
   const spanCols = copiedColumns(SPAN_TABLE, spanRewritten);
 
-  // Each copy g: a person (g mod people), a start time (spread over the days, deterministic), fresh ids.
-  const shift = `(($4::timestamptz - ((g::bigint * 7919) % ($5::bigint * 86400)) * interval '1 second') - t0.first)`;
+  // Each copy g: a person (g mod people), a start time, fresh ids. Start times go back from now in
+  // equal steps as g grows, so rows reach the heap in time order, as ingest appends them: an
+  // hour's rows share pages (scattered start times put each row of an hour on a page of its own,
+  // which no deployment's tables look like).
+  const totalCopies = firstCopy - 1 + copies;
+  const shift = `(($4::timestamptz - ((g - 1) * $5::float8 * 86400 / $9::int) * interval '1 second') - t0.first)`;
   for (let g = firstCopy; g < firstCopy + copies; g += perStatement) {
     const last = Math.min(g + perStatement - 1, firstCopy + copies - 1);
     const t = Date.now();
@@ -110,7 +114,7 @@ export async function seedEvents(pool: pg.Pool, opts: SeedOptions): Promise<Seed
               ${eventCols.map((c) => `e.${c}`).join(", ")}
        FROM generate_series($7::int, $8::int) AS g CROSS JOIN events e CROSS JOIN t0
        WHERE e.tenant_id = $1`,
-      [template.tenantId, tenantId, environmentId, now, days, people, g, last],
+      [template.tenantId, tenantId, environmentId, now, days, people, g, last, totalCopies],
     );
     if (template.spans > 0) {
       await pool.query(
@@ -125,7 +129,7 @@ export async function seedEvents(pool: pg.Pool, opts: SeedOptions): Promise<Seed
                 ${spanCols.map((c) => `s.${c}`).join(", ")}
          FROM generate_series($7::int, $8::int) AS g CROSS JOIN spans s CROSS JOIN t0
          WHERE s.tenant_id = $1 AND g % 10 = 0`,
-        [template.tenantId, tenantId, environmentId, now, days, people, g, last],
+        [template.tenantId, tenantId, environmentId, now, days, people, g, last, totalCopies],
       );
     }
     log(`copies ${g}–${last}: ${((last - g + 1) * template.events).toLocaleString("en")} events in ${((Date.now() - t) / 1000).toFixed(1)} s`);
