@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import os from "node:os";
 
@@ -67,6 +68,20 @@ export function processTree(rootPid: number): number[] {
     queue.push(...(children.get(pid) ?? []));
   }
   return out;
+}
+
+/**
+ * Binds every process (all threads) of a tree to one CPU with taskset; processes the tree forks
+ * later (Postgres backends) inherit it from their parent.
+ */
+export function pinTree(rootPid: number, cpu: number): void {
+  for (const pid of processTree(rootPid)) {
+    try {
+      execFileSync("taskset", ["-a", "-cp", String(cpu), String(pid)], { stdio: "ignore" });
+    } catch {
+      // the process exited meanwhile
+    }
+  }
 }
 
 export function commandLine(pid: number): string {

@@ -27,7 +27,7 @@ import { urlForSocketDir } from "@/lib/db/embedded";
 import { encodeProtobufRequest } from "@/lib/otlp/proto";
 import { log, onCleanup, reportFailures, resultsDir, root, runBench, tempDir, throwIfAborted, writeResults } from "./bench-support";
 import { CHECKED, checksums, copyData, EVENTS_COPY, IDENTITIES_COPY, pgliteCopyTarget, postgresCopyTarget, RESOURCES_COPY, slices, type Scope } from "./bench-ingest-copy";
-import { ceilings, cpuSnapshot, cpuSpent, describeCeilings, describeCpu, fmtInt, fmtMs, percentile, RssSampler, type Ceilings, type CpuSpent } from "./bench-ingest-cpu";
+import { ceilings, cpuSnapshot, cpuSpent, describeCeilings, describeCpu, fmtInt, fmtMs, percentile, pinTree, RssSampler, type Ceilings, type CpuSpent } from "./bench-ingest-cpu";
 import { runIndexCostComparison } from "./bench-ingest-index-costs";
 import { runMaskingComparison } from "./bench-ingest-masking";
 import { runRulesComparison } from "./bench-ingest-rules";
@@ -54,9 +54,11 @@ interface Options {
   stages: number;
   /** A directory for V8 CPU profiles of the app's processes (node --cpu-prof), or null. */
   cpuProf: string | null;
+  /** Postgres on CPU 0, the app and the sender on CPU 1 (taskset), for both runs. */
+  pin: boolean;
 }
 
-const USAGE = `usage: npm run bench:ingest -- [--engine postgres|pglite] [--batches N] [--senders N] [--batch-size N] [--warmup N] [--rules compare] [--masking compare] [--index-costs] [--stages [--stage-rounds N]]
+const USAGE = `usage: npm run bench:ingest -- [--engine postgres|pglite] [--batches N] [--senders N] [--batch-size N] [--warmup N] [--rules compare] [--masking compare] [--index-costs] [--stages [--stage-rounds N]] [--pin] [--cpu-prof DIR]
   --engine      postgres (default; BENCH_DATABASE_URL or a throwaway server) or pglite (embedded)
   --batches     measured batches (default 400)
   --senders     concurrent HTTP senders (default 4)
@@ -70,6 +72,8 @@ const USAGE = `usage: npm run bench:ingest -- [--engine postgres|pglite] [--batc
   --stages       the app's CPU per record by stage (gunzip, decode, normalize, mask, COPY text,
                  rollups) on the same payloads, in this process, no database and no HTTP
   --stage-rounds rounds of --stages (default 5); the fastest per stage is printed
+  --pin          Postgres on CPU 0, the app and the sender on CPU 1, for ours and for COPY alike
+                 (a throwaway server only): the ratio when the app does not share Postgres's core
   --cpu-prof DIR  a V8 CPU profile of the Next.js server during the measured run, written to DIR
                  (scripts/cpu-profile-preload.cjs); summarize it with
                  tsx scripts/cpuprofile-summary.ts FILE --per RECORDS. Profiling costs CPU itself:
@@ -89,6 +93,7 @@ function parseOptions(): Options {
       stages: { type: "boolean", default: false },
       "stage-rounds": { type: "string", default: "5" },
       "cpu-prof": { type: "string" },
+      pin: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -114,6 +119,7 @@ function parseOptions(): Options {
     indexCosts: values["index-costs"],
     stages: values.stages ? positive("stage-rounds", values["stage-rounds"], 1) : 0,
     cpuProf: values["cpu-prof"] === undefined ? null : path.resolve(values["cpu-prof"]),
+    pin: values.pin,
   };
 }
 
@@ -202,6 +208,13 @@ async function main(): Promise<void> {
   log(`app healthy on port ${app.port} (log: ${path.relative(root, app.logFile)})`);
   const rss = new RssSampler(app.child.pid!);
   rss.start();
+  if (opts.pin) {
+    if (setup.serverPid === null) throw new Error("--pin needs a throwaway Postgres server (unset BENCH_DATABASE_URL)");
+    pinTree(setup.serverPid, 0);
+    pinTree(app.child.pid!, 1);
+    pinTree(process.pid, 1);
+    log("pinned: Postgres on CPU 0, the app and this sender on CPU 1");
+  }
 
   // Warm-up, then the measured run.
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.senders });
@@ -334,7 +347,7 @@ async function main(): Promise<void> {
   };
 
   const rows: [string, string][] = [
-    ["engine", `${opts.engine} — ${setup.description}`],
+    ["engine", `${opts.engine} — ${setup.description}${opts.pin ? "; pinned: Postgres on CPU 0, app and sender on CPU 1 (ours and COPY)" : ""}`],
     ["records", `${fmtInt(records)} (${opts.batches} batches × ${opts.batchSize}; +${opts.warmup} warm-up batches not counted)`],
     ["payload", `avg ${fmtInt(results.payload.avgProtobufBytes / 1024)} KiB protobuf, ${fmtInt(results.payload.avgGzipBytes / 1024)} KiB gzip per batch`],
     ["senders", String(opts.senders)],
