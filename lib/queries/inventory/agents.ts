@@ -67,10 +67,9 @@ export interface AgentDbRow {
   devices: number;
 }
 
-// Agents are grouped, and their sessions, versions and devices counted distinct, in byte order:
-// the same groups as the database's collation gives (equality is byte equality in every
-// deterministic collation), and a sort of the window's rows that compares bytes (and abbreviated
-// keys) instead of calling strcoll (66,000 rows: 165 ms in C.UTF-8 at 10 M events).
+// Where a sort groups the agents (DISTINCT aggregates), it sorts in byte order: the same groups as
+// the database's collation gives (equality is byte equality in every deterministic collation),
+// compared with memcmp and abbreviated keys instead of strcoll (the 13,000 rows of the Office half).
 const C = `COLLATE "C"`;
 
 /**
@@ -101,7 +100,9 @@ function eventAgentRowsSql(surfacesParam: string, window: InventoryWindow, param
  * Distinct sessions stay exact: a day row counts its sessions seen on that day only as a number
  * (`sessions` less the `spanning` ones) and names the sessions that also have events on another
  * day; those names and the edges' sessions (which are on other days) are counted distinct.
- * Versions and devices are small per-day sets, unioned.
+ * Versions and devices are small per-day sets, unioned. The agents' totals and their distinct
+ * sets are each grouped by hashing and then joined: DISTINCT aggregates would sort every row of
+ * the window by agent first (59,000 rows at 10 M events).
  */
 async function eventAgents(tenantId: string, surfaces: string[], window: InventoryWindow): Promise<AgentDbRow[]> {
   const params: unknown[] = [tenantId, surfaces];
