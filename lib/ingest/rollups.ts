@@ -19,33 +19,28 @@ import type { EventRow, MetricPointRow, SpanRow } from "@/lib/sources/model";
 // 20261205200000_agent_days the inventory's daily level; 20261205200100_office_traces its trace look-ups;
 // 20261205210000_office_trace_hours_resolution the trace-hours carrying their trace's resolution).
 
-const hourNames = new Map<number, string>();
-
-/** The UTC hour of a time as an ISO timestamp (memoized: a batch spans an hour or two). */
-function hour(d: Date): string {
-  const n = Math.floor(d.getTime() / HOUR_MS);
-  let name = hourNames.get(n);
-  if (name === undefined) {
-    name = new Date(n * HOUR_MS).toISOString();
-    if (hourNames.size > 10_000) hourNames.clear();
-    hourNames.set(n, name);
-  }
-  return name;
+/**
+ * A time's UTC bucket of `unitMs` as text, memoized (a batch spans an hour or a day or two, so
+ * each bucket's Date and toISOString are made once, not per record).
+ */
+function bucketNamer(unitMs: number, format: (start: Date) => string): (d: Date) => string {
+  const names = new Map<number, string>();
+  return (d) => {
+    const n = Math.floor(d.getTime() / unitMs);
+    let name = names.get(n);
+    if (name === undefined) {
+      name = format(new Date(n * unitMs));
+      if (names.size > 10_000) names.clear();
+      names.set(n, name);
+    }
+    return name;
+  };
 }
 
-const dayNames = new Map<number, string>();
-
-/** The UTC day of a time as YYYY-MM-DD (memoized: a batch spans a day or two). */
-function day(d: Date): string {
-  const n = Math.floor(d.getTime() / DAY_MS);
-  let name = dayNames.get(n);
-  if (name === undefined) {
-    name = new Date(n * DAY_MS).toISOString().slice(0, 10);
-    if (dayNames.size > 10_000) dayNames.clear();
-    dayNames.set(n, name);
-  }
-  return name;
-}
+/** The UTC hour of a time as an ISO timestamp. */
+const hour = bucketNamer(HOUR_MS, (start) => start.toISOString());
+/** The UTC day of a time as YYYY-MM-DD. */
+const day = bucketNamer(DAY_MS, (start) => start.toISOString().slice(0, 10));
 
 function text(v: unknown): string {
   return typeof v === "string" ? v : "";

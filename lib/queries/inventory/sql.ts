@@ -40,10 +40,7 @@ export const OFFICE_PERSON_SQL = personKeySql(OFFICE_PERSON);
  */
 export function officeTracesSql(where: string): string {
   return `t AS (
-    SELECT s.trace_id, min(s.start_time) AS first_seen, max(s.start_time) AS last_seen, count(*) AS spans,
-           min(s.attributes->>'office.version') AS version_min, max(s.attributes->>'office.version') AS version_max
-    FROM spans s WHERE ${where}
-    GROUP BY s.trace_id
+    ${traceSpansSql(where)}
   ),
   r AS (
     SELECT t.trace_id, t.first_seen, t.last_seen, t.spans, t.version_min, t.version_max,
@@ -66,12 +63,8 @@ export function officeTracesSql(where: string): string {
  */
 export function officeAgentRowsSql(window: InventoryWindow, params: unknown[]): string {
   const raw = (w: InventoryWindow) => `SELECT o.surface, o.user_email, o.account_uuid, o.session_id, t.first_seen, t.last_seen, t.spans, t.version_min, t.version_max
-    FROM (
-      SELECT s.trace_id, min(s.start_time) AS first_seen, max(s.start_time) AS last_seen, count(*) AS spans,
-             min(s.attributes->>'office.version') AS version_min, max(s.attributes->>'office.version') AS version_max
-      FROM spans s WHERE ${["s.tenant_id = $1", "s.source = 'office'", ...timeConditions("s.start_time", w, params)].join(" AND ")}
-      GROUP BY s.trace_id
-    ) t JOIN office_traces o ON o.tenant_id = $1 AND o.trace_id = t.trace_id`;
+    FROM (${traceSpansSql(["s.tenant_id = $1", "s.source = 'office'", ...timeConditions("s.start_time", w, params)].join(" AND "))}) t
+    JOIN office_traces o ON o.tenant_id = $1 AND o.trace_id = t.trace_id`;
   const { whole, edges } = splitWindow(window, HOUR_MS);
   const parts = whole ? [`SELECT h.surface, h.user_email, h.account_uuid, h.session_id, h.first_seen, h.last_seen, h.spans, h.version_min, h.version_max
     FROM office_trace_hours h WHERE ${["h.tenant_id = $1", ...timeConditions("h.hour", whole, params)].join(" AND ")}`] : [];
@@ -89,6 +82,14 @@ export function officeAgentRowsSql(window: InventoryWindow, params: unknown[]): 
     LEFT JOIN (SELECT g.session_id, min(g.surface) AS surface FROM g WHERE g.session_id IS NOT NULL GROUP BY 1) gs ON gs.session_id = g.session_id
     ${sessionSurfaceJoin("COALESCE(g.surface, gs.surface)", "g.session_id")}
   )`;
+}
+
+/** Per trace, the spans (`s`) matching `where`: their first and last start, number and office.version range. */
+function traceSpansSql(where: string): string {
+  return `SELECT s.trace_id, min(s.start_time) AS first_seen, max(s.start_time) AS last_seen, count(*) AS spans,
+           min(s.attributes->>'office.version') AS version_min, max(s.attributes->>'office.version') AS version_max
+    FROM spans s WHERE ${where}
+    GROUP BY s.trace_id`;
 }
 
 /** The Office application of a resolved trace; 'office' when it has none (or an unknown one). */
